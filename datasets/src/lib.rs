@@ -1,0 +1,3 @@
+//! AIS decoding, file importers and the demo scenario for coastwatch.
+
+pub mod ais;

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the native packages coastwatch builds and tests against (idempotent, Debian 12, as root).
+# Usage: scripts/install-deps.sh [--test]   (--test adds what only the test suite needs)
+set -euo pipefail
+
+want=(pkg-config libgdal-dev gdal-bin libsqlite3-dev)
+if [[ "${1:-}" == "--test" ]]; then
+  want+=(postgresql-15 postgresql-15-postgis-3 postgresql-client-15)
+fi
+
+missing=()
+for pkg in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}" >&2
+  sudo=""; [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Runs the whole coastwatch test suite on a Debian 12 machine, installing what it needs first.
+#   scripts/test.sh            # everything
+#   scripts/test.sh -p coastwatch-spatial   # extra arguments go to cargo test
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh --test
+export COASTWATCH_TEST_PG=${COASTWATCH_TEST_PG:-$(scripts/start-postgis.sh)}
+python3 -c "import mapbox_vector_tile" 2>/dev/null || pip install -q --disable-pip-version-check mapbox-vector-tile
+
+cargo test --workspace --locked "$@"

@@ -1,0 +1,17 @@
+//! The domain model, stores and (later) the in-memory engine of coastwatch.
+//!
+//! - [`layer`]: the layers, their geometry types and attribute schemas.
+//! - [`model`]: typed records with validated values; geofence rules as data.
+//! - [`Feature`]: a feature of any layer, validated by [`Layer::validate`].
+//! - [`store`]: the [`Store`](store::Store) trait with GeoPackage and PostGIS backends.
+
+mod error;
+mod feature;
+pub mod layer;
+pub mod model;
+pub mod samples;
+pub mod store;
+
+pub use error::{ModelError, StoreError, StoreResult};
+pub use feature::Feature;
+pub use layer::Layer;

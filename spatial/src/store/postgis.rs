@@ -1,0 +1,295 @@
+//! The production store: PostgreSQL with PostGIS through sqlx.
+//!
+//! The schema lives in `spatial/migrations/` and is applied with `sqlx::migrate!` at connect.
+//! Geometries are `geometry(<type>, 4326)` columns with GiST indexes; fixes go to the
+//! range-partitioned `positions` table keyed by (subject, time).
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use geozero::{CoordDimensions, ToGeo, ToWkb};
+use serde_json::Map;
+use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions, PgRow};
+use sqlx::{ConnectOptions, Executor, PgPool, Postgres, Row, Transaction};
+
+use super::sql::{self, Dialect, SqlValue, Statement};
+use super::{Position, Query, Store, SubjectKind, unique_violation, validate_all};
+use crate::layer::{FieldType, Layer};
+use crate::model::FeatureId;
+use crate::{Feature, ModelError, StoreError, StoreResult};
+
+/// A PostGIS database used as the store.
+#[derive(Debug, Clone)]
+pub struct PostgisStore {
+    pool: PgPool,
+    location: String,
+}
+
+impl PostgisStore {
+    /// Connects to `url` (`postgres://user:pass@host:port/db`) and applies the migrations.
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        Self::connect_in_schema(url, None).await
+    }
+
+    /// Like [`connect`](Self::connect), with every table in `schema` (created when missing);
+    /// PostGIS itself stays in `public`. Tests use one schema each.
+    pub async fn connect_in_schema(url: &str, schema: Option<&str>) -> StoreResult<Self> {
+        let location = redact(url);
+        let open_error = |reason: String| StoreError::Open { location: location.clone(), reason };
+        let options: PgConnectOptions = url.parse().map_err(|e: sqlx::Error| open_error(e.to_string()))?;
+        let options = options.log_statements(tracing::log::LevelFilter::Trace);
+        if let Some(schema) = schema {
+            if !schema.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+                return Err(open_error(format!("schema name {schema:?} must be lower-case letters, digits and _")));
+            }
+            let mut conn = options.connect().await.map_err(|e| open_error(e.to_string()))?;
+            conn.execute(format!("CREATE SCHEMA IF NOT EXISTS {schema}").as_str()).await?;
+        }
+        let search_path = schema.map(|s| format!("SET search_path TO {s}, public"));
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(5))
+            .after_connect(move |conn, _| {
+                let search_path = search_path.clone();
+                Box::pin(async move {
+                    if let Some(sql) = search_path {
+                        conn.execute(sql.as_str()).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await
+            .map_err(|e| open_error(e.to_string()))?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(Self { pool, location })
+    }
+
+    async fn write_one(tx: &mut Transaction<'_, Postgres>, layer: Layer, id: Option<i64>, feature: &Feature, replace: bool) -> StoreResult<Option<i64>> {
+        let wkb = feature.geometry.as_ref().map(encode_wkb).transpose()?;
+        let stmt = if replace {
+            sql::update_statement(Dialect::Postgis, layer, id.expect("replace has an id"), wkb, &feature.properties)
+        } else {
+            sql::insert_statement(Dialect::Postgis, layer, id, wkb, &feature.properties)
+        }
+        .map_err(|source| StoreError::Invalid { index: 0, source })?;
+        if replace {
+            let done = bind_all(sqlx::query(&stmt.sql), stmt.params).execute(&mut **tx).await?;
+            return Ok((done.rows_affected() > 0).then_some(id.expect("replace has an id")));
+        }
+        match bind_all(sqlx::query(&stmt.sql), stmt.params).fetch_one(&mut **tx).await {
+            Ok(row) => Ok(Some(row.try_get(0)?)),
+            Err(e) if unique_violation(&e) => Err(StoreError::Conflict { layer, id: id.unwrap_or_default() }),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Moves the id sequence past ids that callers chose themselves.
+    async fn bump_sequence(tx: &mut Transaction<'_, Postgres>, layer: Layer) -> StoreResult<()> {
+        sqlx::query(&format!(
+            "SELECT setval(pg_get_serial_sequence('{layer}', 'fid'), GREATEST((SELECT max(fid) FROM {layer}), 1))"
+        ))
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Store for PostgisStore {
+    async fn insert(&self, layer: Layer, features: Vec<Feature>) -> StoreResult<Vec<FeatureId>> {
+        let features = validate_all(layer, features)?;
+        let explicit_ids = features.iter().any(|f| f.id.is_some());
+        let mut tx = self.pool.begin().await?;
+        let mut ids = Vec::with_capacity(features.len());
+        for (index, feature) in features.iter().enumerate() {
+            let fid = Self::write_one(&mut tx, layer, feature.id.map(FeatureId::get), feature, false)
+                .await
+                .map_err(|e| reindex(e, index))?
+                .expect("insert returns an id");
+            ids.push(FeatureId::try_from(fid).map_err(|source| StoreError::Invalid { index, source })?);
+        }
+        if explicit_ids {
+            Self::bump_sequence(&mut tx, layer).await?;
+        }
+        tx.commit().await?;
+        Ok(ids)
+    }
+
+    async fn upsert(&self, layer: Layer, features: Vec<Feature>) -> StoreResult<()> {
+        let features = validate_all(layer, features)?;
+        let mut tx = self.pool.begin().await?;
+        for (index, feature) in features.iter().enumerate() {
+            let id = feature.id.map(FeatureId::get).ok_or_else(|| StoreError::Invalid {
+                index,
+                source: ModelError::invalid("id", "upsert needs an id on every feature"),
+            })?;
+            if Self::write_one(&mut tx, layer, Some(id), feature, true).await.map_err(|e| reindex(e, index))?.is_none() {
+                Self::write_one(&mut tx, layer, Some(id), feature, false).await.map_err(|e| reindex(e, index))?;
+            }
+        }
+        Self::bump_sequence(&mut tx, layer).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn replace(&self, layer: Layer, id: FeatureId, feature: Feature) -> StoreResult<bool> {
+        let feature = validate_all(layer, vec![feature])?.remove(0);
+        let mut tx = self.pool.begin().await?;
+        let done = Self::write_one(&mut tx, layer, Some(id.get()), &feature, true).await?.is_some();
+        tx.commit().await?;
+        Ok(done)
+    }
+
+    async fn delete(&self, layer: Layer, id: FeatureId) -> StoreResult<bool> {
+        let done = sqlx::query(&format!("DELETE FROM {layer} WHERE fid = $1")).bind(id.get()).execute(&self.pool).await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn get(&self, layer: Layer, id: FeatureId) -> StoreResult<Option<Feature>> {
+        let sql = format!("SELECT {} FROM {layer} WHERE fid = $1", sql::select_list(Dialect::Postgis, layer));
+        let row = sqlx::query(&sql).bind(id.get()).fetch_optional(&self.pool).await?;
+        row.map(|row| decode_row(layer, &row)).transpose()
+    }
+
+    async fn query(&self, layer: Layer, query: &Query) -> StoreResult<Vec<Feature>> {
+        let mut stmt = Statement::new(Dialect::Postgis, format!("SELECT {} FROM {layer}", sql::select_list(Dialect::Postgis, layer)));
+        sql::push_filters(&mut stmt, layer, query).map_err(|source| StoreError::Invalid { index: 0, source })?;
+        sql::push_paging(&mut stmt, query);
+        let rows = bind_all(sqlx::query(&stmt.sql), stmt.params).fetch_all(&self.pool).await?;
+        rows.iter().map(|row| decode_row(layer, row)).collect()
+    }
+
+    async fn count(&self, layer: Layer, query: &Query) -> StoreResult<u64> {
+        let mut stmt = Statement::new(Dialect::Postgis, format!("SELECT count(*) FROM {layer}"));
+        sql::push_filters(&mut stmt, layer, query).map_err(|source| StoreError::Invalid { index: 0, source })?;
+        let row = bind_all(sqlx::query(&stmt.sql), stmt.params).fetch_one(&self.pool).await?;
+        Ok(row.try_get::<i64, _>(0)? as u64)
+    }
+
+    async fn append_positions(&self, positions: &[Position]) -> StoreResult<()> {
+        if positions.is_empty() {
+            return Ok(());
+        }
+        let column = |f: fn(&Position) -> Option<f64>| positions.iter().map(f).collect::<Vec<_>>();
+        sqlx::query(
+            "INSERT INTO positions (subject_kind, subject_id, t, lon, lat, speed_mps, course_deg, heading_deg) \
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::float8[]) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(positions.iter().map(|p| p.kind.as_str()).collect::<Vec<_>>())
+        .bind(positions.iter().map(|p| p.subject_id.as_str()).collect::<Vec<_>>())
+        .bind(positions.iter().map(|p| p.t_epoch_s).collect::<Vec<_>>())
+        .bind(positions.iter().map(|p| p.lon).collect::<Vec<_>>())
+        .bind(positions.iter().map(|p| p.lat).collect::<Vec<_>>())
+        .bind(column(|p| p.speed_mps))
+        .bind(column(|p| p.course_deg))
+        .bind(column(|p| p.heading_deg))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn positions_since(&self, t_epoch_s: f64) -> StoreResult<Vec<Position>> {
+        let rows = sqlx::query(
+            "SELECT subject_kind, subject_id, t, lon, lat, speed_mps, course_deg, heading_deg FROM positions WHERE t >= $1 ORDER BY t",
+        )
+        .bind(t_epoch_s)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let kind: String = row.try_get(0)?;
+                Ok(Position {
+                    kind: SubjectKind::parse(&kind).unwrap_or(SubjectKind::Vessel),
+                    subject_id: row.try_get(1)?,
+                    t_epoch_s: row.try_get(2)?,
+                    lon: row.try_get(3)?,
+                    lat: row.try_get(4)?,
+                    speed_mps: row.try_get(5)?,
+                    course_deg: row.try_get(6)?,
+                    heading_deg: row.try_get(7)?,
+                })
+            })
+            .collect()
+    }
+
+    fn describe(&self) -> String {
+        format!("PostGIS {}", self.location)
+    }
+}
+
+fn reindex(error: StoreError, index: usize) -> StoreError {
+    match error {
+        StoreError::Invalid { source, .. } => StoreError::Invalid { index, source },
+        other => other,
+    }
+}
+
+type PgQuery<'q> = sqlx::query::Query<'q, Postgres, PgArguments>;
+
+fn bind_all(mut query: PgQuery<'_>, params: Vec<SqlValue>) -> PgQuery<'_> {
+    for value in params {
+        query = match value {
+            SqlValue::Text(v) => query.bind(v),
+            SqlValue::Int(v) => query.bind(v),
+            SqlValue::Real(v) => query.bind(v),
+            SqlValue::Bool(v) => query.bind(v),
+            SqlValue::Json(v) => query.bind(v),
+            SqlValue::Blob(v) => query.bind(v),
+        };
+    }
+    query
+}
+
+fn encode_wkb(geometry: &geo::Geometry) -> StoreResult<Vec<u8>> {
+    geometry
+        .to_wkb(CoordDimensions::xy())
+        .map_err(|e| StoreError::Invalid { index: 0, source: ModelError::invalid("geometry", e.to_string()) })
+}
+
+fn decode_row(layer: Layer, row: &PgRow) -> StoreResult<Feature> {
+    let fid: i64 = row.try_get(0)?;
+    let wkb: Option<Vec<u8>> = row.try_get(1)?;
+    let geometry = wkb
+        .map(|b| geozero::wkb::Wkb(b).to_geo())
+        .transpose()
+        .map_err(|e| StoreError::CorruptGeometry { layer, id: fid, reason: e.to_string() })?;
+    let mut properties = Map::new();
+    for (i, field) in layer.fields().iter().enumerate() {
+        let column = i + 2;
+        let value = match field.ty {
+            FieldType::Text => SqlValue::Text(row.try_get(column)?),
+            FieldType::Integer => SqlValue::Int(row.try_get(column)?),
+            FieldType::Real => SqlValue::Real(row.try_get(column)?),
+            FieldType::Bool => SqlValue::Bool(row.try_get(column)?),
+            FieldType::Json => SqlValue::Json(row.try_get(column)?),
+        };
+        properties.insert(field.name.to_owned(), sql::from_sql(field, value));
+    }
+    let id = FeatureId::try_from(fid).map_err(|e| StoreError::CorruptGeometry { layer, id: fid, reason: e.to_string() })?;
+    Ok(Feature { id: Some(id), geometry, properties })
+}
+
+/// The URL with its password replaced by `***`.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(super::redact("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(super::redact("postgres://h/db"), "postgres://h/db");
+    }
+}

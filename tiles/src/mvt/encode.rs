@@ -1,0 +1,633 @@
+//! Encoding lon/lat features into a Mapbox Vector Tile (spec 2.1, layer version 2).
+//!
+//! Each feature goes through: projection of its WGS84 lon/lat degrees to Web
+//! Mercator and then to tile units; clipping to the tile square plus a buffer
+//! (points outside are dropped, lines cut into parts, rings clipped with
+//! Sutherland–Hodgman); Douglas–Peucker simplification in tile units (never for
+//! points); rounding to integers; removal of repeated consecutive points (so no
+//! zero-length segments and no closing point, which `ClosePath` replaces); removal
+//! of lines under 2 points and rings under 3 points or with zero area; and
+//! reorientation of rings, exterior clockwise on screen (positive area in tile
+//! coordinates) and holes counter-clockwise. Keys and values are shared per layer.
+//! Layers without features are left out, so a tile without features encodes to no
+//! bytes at all (answer HTTP 204).
+//!
+//! # Units
+//! Input geometry is lon/lat degrees (EPSG:4326, `x` = longitude). `extent`,
+//! `buffer` and `simplify_tolerance` are tile units; since a tile unit is
+//! `tile width / extent`, the tolerance shrinks on the ground as zoom grows.
+
+use std::collections::HashMap;
+
+use geo::{Coord, Geometry, LineString, Polygon};
+
+use super::clip::ClipBox;
+use super::command::CommandWriter;
+use super::error::EncodeError;
+use super::geometry::{GeomType, ring_area2};
+use super::pbf::{self, put_bytes, put_key, put_packed, put_varint, put_varint_field, zigzag64};
+use super::simplify::simplify;
+use super::value::Value;
+use crate::coord::TileCoord;
+use crate::mercator::lon_lat_to_mercator_m;
+
+/// Settings of the encoder.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EncodeOptions {
+    /// Tile units across the tile (the layer `extent`), default 4096.
+    pub extent: u32,
+    /// Tile units kept beyond each edge so that lines and fills join across tiles,
+    /// default 64.
+    pub buffer: u32,
+    /// Douglas–Peucker tolerance in tile units, default 1.0; 0 disables it.
+    pub simplify_tolerance: f64,
+}
+
+impl Default for EncodeOptions {
+    fn default() -> Self {
+        EncodeOptions {
+            extent: 4096,
+            buffer: 64,
+            simplify_tolerance: 1.0,
+        }
+    }
+}
+
+/// Builds one vector tile from lon/lat features, layer by layer.
+///
+/// ```
+/// use coastwatch_tiles::{TileCoord, mvt::{decode, TileEncoder}};
+/// let tile = TileCoord::from_zxy(10, 857, 423).unwrap();
+/// let mut encoder = TileEncoder::new(tile);
+/// let vessel = geo::Geometry::Point(geo::point! { x: 121.6, y: 29.56 });
+/// encoder.layer("vessels").add_feature(Some(412_000_001), &vessel, [("sog_kn", 7.5)]).unwrap();
+/// let bytes = encoder.encode();
+/// let decoded = decode(&bytes).unwrap();
+/// assert_eq!(decoded.layers[0].name, "vessels");
+/// assert_eq!(decoded.layers[0].features[0].id, Some(412_000_001));
+///
+/// // Nothing in the tile: no bytes.
+/// assert!(TileEncoder::new(tile).encode().is_empty());
+/// ```
+#[derive(Debug, Clone)]
+pub struct TileEncoder {
+    transform: Transform,
+    layers: Vec<LayerBuilder>,
+}
+
+impl TileEncoder {
+    /// An encoder for `tile` with [`EncodeOptions::default`].
+    #[must_use]
+    pub fn new(tile: TileCoord) -> Self {
+        TileEncoder::with_options(tile, EncodeOptions::default())
+    }
+
+    /// An encoder for `tile` with the given options.
+    #[must_use]
+    pub fn with_options(tile: TileCoord, options: EncodeOptions) -> Self {
+        TileEncoder {
+            transform: Transform::new(tile, options),
+            layers: Vec::new(),
+        }
+    }
+
+    /// The layer called `name`, created empty on first use.
+    pub fn layer(&mut self, name: &str) -> &mut LayerBuilder {
+        let index = match self.layers.iter().position(|l| l.name == name) {
+            Some(index) => index,
+            None => {
+                self.layers.push(LayerBuilder::new(name, self.transform));
+                self.layers.len() - 1
+            }
+        };
+        &mut self.layers[index]
+    }
+
+    /// Whether no layer has a feature yet.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.layers.iter().all(LayerBuilder::is_empty)
+    }
+
+    /// The encoded tile; empty when there is no feature.
+    #[must_use]
+    pub fn encode(&self) -> Vec<u8> {
+        let mut tile = Vec::new();
+        let mut layer_bytes = Vec::new();
+        for layer in self.layers.iter().filter(|l| !l.is_empty()) {
+            layer_bytes.clear();
+            layer.write(&mut layer_bytes);
+            put_bytes(&mut tile, 3, &layer_bytes);
+        }
+        tile
+    }
+}
+
+/// One layer being built: its features and the shared keys and values tables.
+#[derive(Debug, Clone)]
+pub struct LayerBuilder {
+    name: String,
+    transform: Transform,
+    keys: Vec<String>,
+    key_index: HashMap<String, u32>,
+    values: Vec<Value>,
+    string_index: HashMap<String, u32>,
+    scalar_index: HashMap<ScalarKey, u32>,
+    features: Vec<u8>,
+    feature_count: usize,
+    scratch: Scratch,
+}
+
+/// A non-string value as a hashable key (floats by their bits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum ScalarKey {
+    Float(u32),
+    Double(u64),
+    Int(i64),
+    UInt(u64),
+    SInt(i64),
+    Bool(bool),
+}
+
+/// Reused buffers, so that encoding many features allocates little.
+#[derive(Debug, Clone, Default)]
+struct Scratch {
+    projected: Vec<Coord<f64>>,
+    parts: Vec<Vec<Coord<f64>>>,
+    simplified: Vec<Coord<f64>>,
+    quantized: Vec<Coord<i32>>,
+    commands: Vec<u32>,
+    tags: Vec<u32>,
+    feature: Vec<u8>,
+}
+
+impl LayerBuilder {
+    fn new(name: &str, transform: Transform) -> Self {
+        LayerBuilder {
+            name: name.to_owned(),
+            transform,
+            keys: Vec::new(),
+            key_index: HashMap::new(),
+            values: Vec::new(),
+            string_index: HashMap::new(),
+            scalar_index: HashMap::new(),
+            features: Vec::new(),
+            feature_count: 0,
+            scratch: Scratch::default(),
+        }
+    }
+
+    /// The layer name.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Number of features kept so far.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.feature_count
+    }
+
+    /// Whether no feature has been kept.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.feature_count == 0
+    }
+
+    /// Adds a feature with lon/lat geometry; returns whether anything of it is left
+    /// in the tile after clipping and simplification.
+    ///
+    /// Points and multipoints become `POINT` features, lines `LINESTRING`,
+    /// polygons, rectangles and triangles `POLYGON`. A geometry collection is
+    /// flattened and must hold one of these kinds only. Properties of dropped
+    /// features do not enter the keys and values tables; a repeated key keeps its
+    /// last value.
+    pub fn add_feature<I, K, V>(
+        &mut self,
+        id: Option<u64>,
+        geometry: &Geometry<f64>,
+        properties: I,
+    ) -> Result<bool, EncodeError>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: Into<Value>,
+    {
+        let Some(geom_type) = self.geom_type_of(geometry)? else {
+            return Ok(false);
+        };
+        let transform = self.transform;
+        let scratch = &mut self.scratch;
+        scratch.commands.clear();
+        let kept = match geom_type {
+            GeomType::Point => encode_points(&transform, scratch, geometry),
+            GeomType::LineString => encode_lines(&transform, scratch, geometry),
+            GeomType::Polygon | GeomType::Unknown => encode_polygons(&transform, scratch, geometry),
+        };
+        if !kept {
+            return Ok(false);
+        }
+        let mut tags = std::mem::take(&mut self.scratch.tags);
+        tags.clear();
+        for (key, value) in properties {
+            let key = self.key_index(key.as_ref());
+            let value = self.value_index(value.into());
+            match tags.chunks_exact_mut(2).find(|pair| pair[0] == key) {
+                Some(pair) => pair[1] = value,
+                None => tags.extend([key, value]),
+            }
+        }
+        let scratch = &mut self.scratch;
+        scratch.feature.clear();
+        if let Some(id) = id {
+            put_varint_field(&mut scratch.feature, 1, id);
+        }
+        put_packed(&mut scratch.feature, 2, &tags);
+        put_varint_field(&mut scratch.feature, 3, geom_type as u64);
+        put_packed(&mut scratch.feature, 4, &scratch.commands);
+        put_bytes(&mut self.features, 2, &scratch.feature);
+        scratch.tags = tags;
+        self.feature_count += 1;
+        Ok(true)
+    }
+
+    /// The single MVT type of `geometry`, `None` when it has no parts.
+    fn geom_type_of(&self, geometry: &Geometry<f64>) -> Result<Option<GeomType>, EncodeError> {
+        let mut found: Option<GeomType> = None;
+        let mut conflict = None;
+        visit(geometry, &mut |part| {
+            let t = part.geom_type();
+            match found {
+                None => found = Some(t),
+                Some(first) if first != t && conflict.is_none() => conflict = Some((first, t)),
+                Some(_) => {}
+            }
+        });
+        match conflict {
+            Some((first, second)) => Err(EncodeError::MixedCollection {
+                layer: self.name.clone(),
+                first,
+                second,
+            }),
+            None => Ok(found),
+        }
+    }
+
+    fn key_index(&mut self, key: &str) -> u32 {
+        if let Some(index) = self.key_index.get(key) {
+            return *index;
+        }
+        let index = self.keys.len() as u32;
+        self.keys.push(key.to_owned());
+        self.key_index.insert(key.to_owned(), index);
+        index
+    }
+
+    fn value_index(&mut self, value: Value) -> u32 {
+        let next = self.values.len() as u32;
+        let scalar = match &value {
+            Value::String(s) => {
+                if let Some(index) = self.string_index.get(s.as_str()) {
+                    return *index;
+                }
+                self.string_index.insert(s.clone(), next);
+                self.values.push(value);
+                return next;
+            }
+            Value::Float(v) => ScalarKey::Float(v.to_bits()),
+            Value::Double(v) => ScalarKey::Double(v.to_bits()),
+            Value::Int(v) => ScalarKey::Int(*v),
+            Value::UInt(v) => ScalarKey::UInt(*v),
+            Value::SInt(v) => ScalarKey::SInt(*v),
+            Value::Bool(v) => ScalarKey::Bool(*v),
+        };
+        *self.scalar_index.entry(scalar).or_insert_with(|| {
+            self.values.push(value);
+            next
+        })
+    }
+
+    /// Appends the `Layer` message body.
+    fn write(&self, out: &mut Vec<u8>) {
+        put_varint_field(out, 15, 2);
+        put_bytes(out, 1, self.name.as_bytes());
+        out.extend_from_slice(&self.features);
+        for key in &self.keys {
+            put_bytes(out, 3, key.as_bytes());
+        }
+        let mut value_bytes = Vec::new();
+        for value in &self.values {
+            value_bytes.clear();
+            write_value(value, &mut value_bytes);
+            put_bytes(out, 4, &value_bytes);
+        }
+        put_varint_field(out, 5, u64::from(self.transform.extent));
+    }
+}
+
+/// Appends the `Value` message body.
+fn write_value(value: &Value, out: &mut Vec<u8>) {
+    match value {
+        Value::String(s) => put_bytes(out, 1, s.as_bytes()),
+        Value::Float(v) => {
+            put_key(out, 2, pbf::FIXED32);
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        Value::Double(v) => {
+            put_key(out, 3, pbf::FIXED64);
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        Value::Int(v) => put_varint_field(out, 4, *v as u64),
+        Value::UInt(v) => put_varint_field(out, 5, *v),
+        Value::SInt(v) => {
+            put_key(out, 6, pbf::VARINT);
+            put_varint(out, zigzag64(*v));
+        }
+        Value::Bool(v) => put_varint_field(out, 7, u64::from(*v)),
+    }
+}
+
+/// Lon/lat to floating tile units for one tile.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Transform {
+    west_m: f64,
+    north_m: f64,
+    units_per_m: f64,
+    extent: u32,
+    clip: ClipBox,
+    tolerance: f64,
+}
+
+impl Transform {
+    fn new(tile: TileCoord, options: EncodeOptions) -> Self {
+        let bounds = tile.bounds_mercator_m();
+        let extent = f64::from(options.extent);
+        let buffer = f64::from(options.buffer);
+        Transform {
+            west_m: bounds.min().x,
+            north_m: bounds.max().y,
+            units_per_m: extent / bounds.width(),
+            extent: options.extent,
+            clip: ClipBox {
+                min: -buffer,
+                max: extent + buffer,
+            },
+            tolerance: options.simplify_tolerance,
+        }
+    }
+
+    /// Tile units of a lon/lat position, `None` when not finite.
+    fn project(&self, lon_lat_deg: Coord<f64>) -> Option<Coord<f64>> {
+        let m = lon_lat_to_mercator_m(lon_lat_deg);
+        let c = Coord {
+            x: (m.x - self.west_m) * self.units_per_m,
+            y: (self.north_m - m.y) * self.units_per_m,
+        };
+        (c.x.is_finite() && c.y.is_finite()).then_some(c)
+    }
+
+    /// Projects `coords` into `out`, skipping non-finite ones.
+    fn project_all(&self, coords: &LineString<f64>, out: &mut Vec<Coord<f64>>) {
+        out.clear();
+        out.extend(coords.0.iter().filter_map(|c| self.project(*c)));
+    }
+}
+
+/// One simple part of an input geometry.
+enum Part<'a> {
+    Point(Coord<f64>),
+    Line(&'a LineString<f64>),
+    Polygon(&'a Polygon<f64>),
+}
+
+impl Part<'_> {
+    fn geom_type(&self) -> GeomType {
+        match self {
+            Part::Point(_) => GeomType::Point,
+            Part::Line(_) => GeomType::LineString,
+            Part::Polygon(_) => GeomType::Polygon,
+        }
+    }
+}
+
+/// Calls `f` with every simple part of `geometry`, flattening collections.
+fn visit(geometry: &Geometry<f64>, f: &mut dyn FnMut(Part<'_>)) {
+    match geometry {
+        Geometry::Point(p) => f(Part::Point(p.0)),
+        Geometry::MultiPoint(mp) => mp.iter().for_each(|p| f(Part::Point(p.0))),
+        Geometry::Line(l) => f(Part::Line(&LineString::new(vec![l.start, l.end]))),
+        Geometry::LineString(l) => f(Part::Line(l)),
+        Geometry::MultiLineString(ml) => ml.iter().for_each(|l| f(Part::Line(l))),
+        Geometry::Polygon(p) => f(Part::Polygon(p)),
+        Geometry::MultiPolygon(mp) => mp.iter().for_each(|p| f(Part::Polygon(p))),
+        Geometry::Rect(r) => f(Part::Polygon(&r.to_polygon())),
+        Geometry::Triangle(t) => f(Part::Polygon(&t.to_polygon())),
+        Geometry::GeometryCollection(gc) => gc.iter().for_each(|g| visit(g, f)),
+    }
+}
+
+fn round(c: Coord<f64>) -> Coord<i32> {
+    // The clip box bounds every coordinate, so the conversion never saturates.
+    Coord {
+        x: c.x.round() as i32,
+        y: c.y.round() as i32,
+    }
+}
+
+/// Appends `coords` rounded to integers, skipping repeats of the previous point.
+fn quantize(coords: &[Coord<f64>], out: &mut Vec<Coord<i32>>) {
+    out.clear();
+    for c in coords {
+        let q = round(*c);
+        if out.last() != Some(&q) {
+            out.push(q);
+        }
+    }
+}
+
+fn encode_points(transform: &Transform, scratch: &mut Scratch, geometry: &Geometry<f64>) -> bool {
+    scratch.quantized.clear();
+    visit(geometry, &mut |part| {
+        if let Part::Point(c) = part
+            && let Some(p) = transform.project(c)
+            && transform.clip.contains(p)
+        {
+            scratch.quantized.push(round(p));
+        }
+    });
+    if scratch.quantized.is_empty() {
+        return false;
+    }
+    CommandWriter::new(&mut scratch.commands).points(&scratch.quantized);
+    true
+}
+
+fn encode_lines(transform: &Transform, scratch: &mut Scratch, geometry: &Geometry<f64>) -> bool {
+    let Scratch {
+        projected,
+        parts,
+        simplified,
+        quantized,
+        commands,
+        ..
+    } = scratch;
+    let mut writer = CommandWriter::new(commands);
+    let mut kept = false;
+    visit(geometry, &mut |part| {
+        let Part::Line(line) = part else {
+            return;
+        };
+        transform.project_all(line, projected);
+        parts.clear();
+        transform.clip.clip_line(projected, parts);
+        for clipped in parts.iter() {
+            simplified.clear();
+            simplify(clipped, transform.tolerance, simplified);
+            quantize(simplified, quantized);
+            if quantized.len() >= 2 {
+                writer.line(quantized);
+                kept = true;
+            }
+        }
+    });
+    kept
+}
+
+fn encode_polygons(transform: &Transform, scratch: &mut Scratch, geometry: &Geometry<f64>) -> bool {
+    let Scratch {
+        projected,
+        simplified,
+        quantized,
+        commands,
+        ..
+    } = scratch;
+    let mut writer = CommandWriter::new(commands);
+    let mut kept = false;
+    visit(geometry, &mut |part| {
+        let Part::Polygon(polygon) = part else {
+            return;
+        };
+        if !tile_ring(
+            transform,
+            polygon.exterior(),
+            true,
+            projected,
+            simplified,
+            quantized,
+        ) {
+            return;
+        }
+        writer.ring(quantized);
+        kept = true;
+        for interior in polygon.interiors() {
+            if tile_ring(transform, interior, false, projected, simplified, quantized) {
+                writer.ring(quantized);
+            }
+        }
+    });
+    kept
+}
+
+/// Turns a lon/lat ring into a valid tile ring in `quantized`: clipped, simplified,
+/// rounded, without repeated or closing points, oriented as exterior (positive
+/// area) or hole (negative). Returns `false` when nothing valid is left.
+fn tile_ring(
+    transform: &Transform,
+    ring: &LineString<f64>,
+    exterior: bool,
+    projected: &mut Vec<Coord<f64>>,
+    simplified: &mut Vec<Coord<f64>>,
+    quantized: &mut Vec<Coord<i32>>,
+) -> bool {
+    transform.project_all(ring, projected);
+    if projected.len() > 1 && projected.first() == projected.last() {
+        projected.pop();
+    }
+    let mut clipped = transform.clip.clip_ring(projected);
+    if clipped.len() < 3 {
+        return false;
+    }
+    clipped.push(clipped[0]);
+    simplified.clear();
+    simplify(&clipped, transform.tolerance, simplified);
+    quantize(simplified, quantized);
+    while quantized.len() > 1 && quantized.first() == quantized.last() {
+        quantized.pop();
+    }
+    if quantized.len() < 3 {
+        return false;
+    }
+    let area2 = ring_area2(quantized);
+    if area2 == 0 {
+        return false;
+    }
+    if (area2 > 0) != exterior {
+        quantized.reverse();
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mvt::decode;
+
+    #[test]
+    fn values_are_deduplicated_by_type_and_content() {
+        let tile = TileCoord::from_zxy(0, 0, 0).unwrap();
+        let mut encoder = TileEncoder::new(tile);
+        let layer = encoder.layer("l");
+        let point = Geometry::Point(geo::point! { x: 0.0, y: 0.0 });
+        for _ in 0..3 {
+            layer
+                .add_feature(
+                    None,
+                    &point,
+                    [
+                        ("a", Value::from("x")),
+                        ("b", Value::from(1i64)),
+                        ("c", Value::from(1u64)),
+                        ("d", Value::from(f64::NAN)),
+                    ],
+                )
+                .unwrap();
+        }
+        assert_eq!(layer.keys.len(), 4);
+        assert_eq!(layer.values.len(), 4);
+        assert_eq!(layer.len(), 3);
+    }
+
+    #[test]
+    fn mixed_collections_are_rejected() {
+        let tile = TileCoord::from_zxy(0, 0, 0).unwrap();
+        let mut encoder = TileEncoder::new(tile);
+        let mixed = Geometry::GeometryCollection(geo::GeometryCollection::new_from(vec![
+            Geometry::Point(geo::point! { x: 0.0, y: 0.0 }),
+            Geometry::LineString(LineString::from(vec![(0.0, 0.0), (1.0, 1.0)])),
+        ]));
+        let err = encoder
+            .layer("l")
+            .add_feature(None, &mixed, Vec::<(&str, Value)>::new())
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "layer \"l\": geometry collection mixes point and linestring geometries"
+        );
+        assert!(encoder.encode().is_empty());
+    }
+
+    #[test]
+    fn non_finite_points_are_dropped() {
+        let tile = TileCoord::from_zxy(0, 0, 0).unwrap();
+        let mut encoder = TileEncoder::new(tile);
+        let nan = Geometry::Point(geo::point! { x: f64::NAN, y: 0.0 });
+        let kept = encoder
+            .layer("l")
+            .add_feature(None, &nan, Vec::<(&str, Value)>::new())
+            .unwrap();
+        assert!(!kept);
+        let decoded = decode(&encoder.encode()).unwrap();
+        assert!(decoded.layers.is_empty());
+    }
+}

@@ -177,10 +177,16 @@ fn bad_fill_bits_and_fields() {
         first_error(&[fill.as_bytes()]).to_string(),
         "line 1: fill bits 6 out of range 0..=5"
     );
+    // an extra field: the last one is read as fill bits
     let many = sentence("AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0,7");
     assert!(matches!(
         first_error(&[many.as_bytes()]),
-        AisError::BadField { .. }
+        AisError::BadFillBits { fill_bits: 7, .. }
+    ));
+    let many = sentence("AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0,0");
+    assert!(matches!(
+        first_error(&[many.as_bytes()]),
+        AisError::NonArmoured { byte: b',', .. }
     ));
     let chan = sentence("AIVDM,1,1,,AB,15RTgt0PAso;90TKcjM8h6g208CQ,0");
     assert_eq!(

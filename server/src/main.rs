@@ -1,1 +1,258 @@
-fn main() {}
+//! The `coastwatch` command line. Exit codes: 0 ok, 2 bad usage or bad input, 1 other failure.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, anyhow};
+use clap::{Parser, Subcommand, ValueEnum};
+use coastwatch_server::{AppState, Config, app};
+use coastwatch_spatial::store::{self, GeoPackageStore, Query, Store};
+use coastwatch_spatial::{Layer, StoreError};
+
+#[derive(Parser)]
+#[command(name = "coastwatch", version, about = "Coastal anti-smuggling monitoring: spatial analytics and vector tile server")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the production server.
+    Serve {
+        /// TOML configuration file.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Store: a GeoPackage path or a postgres:// URL (overrides the config).
+        #[arg(long)]
+        store: Option<String>,
+        /// Port to listen on, on all interfaces (overrides server.listen).
+        #[arg(long)]
+        port: Option<u16>,
+    },
+    /// Import a layer from GeoJSON, GeoPackage, Shapefile or CSV (through GDAL/OGR).
+    Import {
+        /// Target layer, e.g. risk_points.
+        layer: String,
+        /// Source file.
+        file: PathBuf,
+        #[command(flatten)]
+        store: StoreArg,
+        /// Map a source field onto a layer field: TARGET=SOURCE (repeatable).
+        #[arg(long = "map", value_name = "TARGET=SOURCE")]
+        field_map: Vec<String>,
+        /// Layer of a multi-layer source (default: the first).
+        #[arg(long)]
+        source_layer: Option<String>,
+        /// Store the valid features even when some are rejected.
+        #[arg(long)]
+        skip_invalid: bool,
+    },
+    /// Export a layer as GeoJSON or GeoPackage.
+    Export {
+        /// Layer to export.
+        layer: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ExportFormat::Geojson)]
+        format: ExportFormat,
+        /// Output file (GeoJSON goes to standard output without one).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        store: StoreArg,
+    },
+}
+
+#[derive(clap::Args)]
+struct StoreArg {
+    /// Store: a GeoPackage path or a postgres:// URL (default: the config's store.location).
+    #[arg(long = "store")]
+    location: Option<String>,
+    /// TOML configuration file.
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ExportFormat {
+    Geojson,
+    Gpkg,
+}
+
+/// An error caused by the user's input: exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct BadInput(String);
+
+fn bad(message: impl Into<String>) -> anyhow::Error {
+    BadInput(message.into()).into()
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let default_level = if matches!(cli.command, Command::Serve { .. }) { "info" } else { "warn" };
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default_level.into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            let input_error = error.chain().any(|e| e.is::<BadInput>() || is_input_store_error(e));
+            ExitCode::from(if input_error { 2 } else { 1 })
+        }
+    }
+}
+
+/// Store errors that come from what the user gave (a bad path or file, invalid features).
+fn is_input_store_error(error: &(dyn std::error::Error + 'static)) -> bool {
+    matches!(error.downcast_ref::<StoreError>(), Some(StoreError::Invalid { .. } | StoreError::NotAGeoPackage { .. } | StoreError::Conflict { .. }))
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve { config, store, port } => {
+            let mut config = load_config(config.as_deref())?;
+            if let Some(store) = store {
+                config.store.location = store;
+            }
+            if let Some(port) = port {
+                config.server.listen = format!("0.0.0.0:{port}");
+            }
+            serve(config).await
+        }
+        Command::Import { layer, file, store, field_map, source_layer, skip_invalid } => {
+            import(&parse_layer(&layer)?, &file, &store, &field_map, source_layer, skip_invalid).await
+        }
+        Command::Export { layer, format, out, store } => export(parse_layer(&layer)?, format, out.as_deref(), &store).await,
+    }
+}
+
+fn load_config(file: Option<&Path>) -> anyhow::Result<Config> {
+    Config::load(file).map_err(|e| bad(format!("configuration: {e}")))
+}
+
+fn parse_layer(name: &str) -> anyhow::Result<Layer> {
+    name.parse::<Layer>().map_err(|e| bad(e.to_string()))
+}
+
+async fn open_store(arg: &StoreArg) -> anyhow::Result<Box<dyn Store>> {
+    let config = load_config(arg.config.as_deref())?;
+    let location = arg.location.clone().unwrap_or(config.store.location);
+    store::open(&location).await.map_err(|e| match e {
+        e @ (StoreError::Open { .. } | StoreError::NotAGeoPackage { .. }) => bad(e.to_string()),
+        other => anyhow!(other),
+    })
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let store = store::open(&config.store.location).await.map_err(|e| match e {
+        e @ (StoreError::Open { .. } | StoreError::NotAGeoPackage { .. }) => bad(e.to_string()),
+        other => anyhow!(other),
+    })?;
+    let store: Arc<dyn Store> = Arc::from(store);
+    let listener = tokio::net::TcpListener::bind(&config.server.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.server.listen))?;
+    let address = listener.local_addr()?;
+    tracing::info!(store = %store.describe(), %address, startup_ms = started.elapsed().as_millis() as u64, "coastwatch is serving");
+    println!("coastwatch serving {} at http://{address}/", store.describe());
+    axum::serve(listener, app(AppState::new(config, store))).with_graceful_shutdown(shutdown()).await?;
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+        tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+async fn import(layer: &Layer, file: &Path, store: &StoreArg, field_map: &[String], source_layer: Option<String>, skip_invalid: bool) -> anyhow::Result<()> {
+    use coastwatch_datasets::import::{ImportOptions, read_layer};
+
+    let mut options = ImportOptions { source_layer, ..ImportOptions::default() };
+    for pair in field_map {
+        let (target, source) = pair.split_once('=').ok_or_else(|| bad(format!("--map {pair:?} must be TARGET=SOURCE")))?;
+        if layer.field(target).is_none() {
+            return Err(bad(format!("--map {pair:?}: {layer} has no field {target:?}")));
+        }
+        options.field_map.insert(target.to_owned(), source.to_owned());
+    }
+    let bar = indicatif::ProgressBar::new(0).with_style(
+        indicatif::ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} features ({per_sec})").expect("valid template"),
+    );
+    bar.set_message(format!("reading {}", file.display()));
+    let progress_bar = bar.clone();
+    options.progress = Some(Box::new(move |done, total| {
+        progress_bar.set_length(total);
+        progress_bar.set_position(done);
+    }));
+
+    let store = open_store(store).await?;
+    let started = Instant::now();
+    let report = read_layer(file, *layer, &options).map_err(|e| bad(e.to_string()))?;
+    bar.finish_and_clear();
+    for reject in &report.rejects {
+        eprintln!("{}: feature {}: {}", file.display(), reject.feature_number, reject.reason);
+    }
+    if !report.ignored_fields.is_empty() {
+        eprintln!("ignored source fields (use --map TARGET=SOURCE to keep one): {}", report.ignored_fields.join(", "));
+    }
+    if !report.rejects.is_empty() && !skip_invalid {
+        return Err(bad(format!(
+            "{} of {} features rejected; nothing imported (use --skip-invalid to import the {} valid ones)",
+            report.rejects.len(),
+            report.read,
+            report.features.len()
+        )));
+    }
+    let count = report.features.len();
+    store.insert(*layer, report.features).await.map_err(|e| bad(format!("{}: {e}", file.display())))?;
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "imported {count} features into {layer} ({} rejected) in {seconds:.2} s ({:.0} features/s)",
+        report.rejects.len(),
+        count as f64 / seconds.max(1e-9)
+    );
+    Ok(())
+}
+
+async fn export(layer: Layer, format: ExportFormat, out: Option<&Path>, store: &StoreArg) -> anyhow::Result<()> {
+    let store = open_store(store).await?;
+    let features = store.query(layer, &Query::default()).await?;
+    match format {
+        ExportFormat::Geojson => match out {
+            Some(path) => {
+                let file = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+                let mut writer = std::io::BufWriter::new(file);
+                coastwatch_datasets::export::write_geojson(&features, &mut writer)?;
+                std::io::Write::flush(&mut writer)?;
+            }
+            None => {
+                let mut stdout = std::io::stdout().lock();
+                coastwatch_datasets::export::write_geojson(&features, &mut stdout)?;
+            }
+        },
+        ExportFormat::Gpkg => {
+            let path = out.ok_or_else(|| bad("--format gpkg needs --out FILE.gpkg"))?;
+            if path.exists() {
+                return Err(bad(format!("{} already exists; choose a new file", path.display())));
+            }
+            GeoPackageStore::open(path).await?.insert(layer, features).await?;
+        }
+    }
+    if let Some(path) = out {
+        eprintln!("exported {layer} to {}", path.display());
+    }
+    Ok(())
+}

@@ -1,1 +1,97 @@
-//! End-to-end tests of coastwatch live in `tests/`.
+//! Helpers for the end-to-end tests in `tests/tests/`: an app over a fresh GeoPackage,
+//! one-shot requests, the `coastwatch` binary, and external tools that CI must have.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use coastwatch_server::config::TokenConfig;
+use coastwatch_server::auth::Role;
+use coastwatch_server::{AppState, Config, app};
+use coastwatch_spatial::store::{GeoPackageStore, Store};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
+
+/// Token of a user with the `planner` role.
+pub const PLANNER: &str = "planner-token-1";
+/// Token of a user with the `viewer` role.
+pub const VIEWER: &str = "viewer-token-1";
+/// Token of a user with the `dispatcher` role.
+pub const DISPATCHER: &str = "dispatcher-token-1";
+
+/// A test server: the app, its store, and the folder holding the GeoPackage.
+pub struct TestServer {
+    /// The router, for one-shot requests.
+    pub app: Router,
+    /// The store behind it.
+    pub store: Arc<dyn Store>,
+    /// Keeps the GeoPackage's folder alive.
+    pub dir: tempfile::TempDir,
+}
+
+/// A config with one token per role used in the tests.
+pub fn test_config() -> Config {
+    let mut config = Config::default();
+    for (token, user, role) in [(PLANNER, "pia", Role::Planner), (VIEWER, "vic", Role::Viewer), (DISPATCHER, "dan", Role::Dispatcher)] {
+        config.auth.tokens.push(TokenConfig { token: token.into(), user: user.into(), roles: vec![role] });
+    }
+    config
+}
+
+impl TestServer {
+    /// A server over a fresh GeoPackage with `config`.
+    pub async fn new(config: Config) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn Store> = Arc::new(GeoPackageStore::open(dir.path().join("test.gpkg")).await.unwrap());
+        let app = app(AppState::new(config, store.clone()));
+        Self { app, store, dir }
+    }
+
+    /// Sends a request; returns the status and the body (JSON when it parses, else a string).
+    pub async fn send(&self, method: &str, uri: &str, token: Option<&str>, body: Option<&str>) -> (StatusCode, Value) {
+        let (status, _, body) = self.send_raw(method, uri, token, body.map(|b| b.as_bytes().to_vec()), &[]).await;
+        (status, serde_json::from_slice(&body).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned())))
+    }
+
+    /// Sends a request with extra headers; returns status, headers and raw body.
+    pub async fn send_raw(&self, method: &str, uri: &str, token: Option<&str>, body: Option<Vec<u8>>, headers: &[(&str, &str)]) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+        let mut request = Request::builder().method(method).uri(uri);
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        if body.is_some() {
+            request = request.header("content-type", "application/geo+json");
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = self.app.clone().oneshot(request.body(body.map_or_else(Body::empty, Body::from)).unwrap()).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes().to_vec();
+        (status, headers, bytes)
+    }
+}
+
+/// The `coastwatch` binary that `cargo test --workspace` built next to this test.
+pub fn coastwatch_bin() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().and_then(|p| p.parent()).unwrap();
+    let bin = dir.join(format!("coastwatch{}", std::env::consts::EXE_SUFFIX));
+    assert!(bin.exists(), "{} is missing: build it with `cargo build -p coastwatch-server` (scripts/test.sh does)", bin.display());
+    bin
+}
+
+/// Whether an external tool is installed; on CI (CI=true) a missing tool fails the test.
+pub fn tool_available(tool: &str) -> bool {
+    let found = Command::new(tool).arg("--version").output().is_ok_and(|o| o.status.success());
+    if !found {
+        assert_ne!(std::env::var("CI").as_deref(), Ok("true"), "CI=true but {tool} is missing (scripts/install-deps.sh installs it)");
+        eprintln!("skipping: {tool} is not installed");
+    }
+    found
+}

@@ -139,6 +139,27 @@ fn decoder_conforms_to_mvt_fixtures() {
     );
 }
 
+#[test]
+fn decoder_never_panics_on_mutated_fixtures() {
+    let mut decodes = 0;
+    for entry in fs::read_dir(FIXTURES).unwrap() {
+        let bytes = fs::read(entry.unwrap().path().join("tile.mvt")).unwrap();
+        for len in 0..bytes.len() {
+            let _ = mvt::decode(&bytes[..len]);
+            decodes += 1;
+        }
+        for i in 0..bytes.len() {
+            for bit in 0..8 {
+                let mut mutated = bytes.clone();
+                mutated[i] ^= 1 << bit;
+                let _ = mvt::decode(&mutated);
+                decodes += 1;
+            }
+        }
+    }
+    println!("{decodes} truncated or bit-flipped fixtures decoded without panic");
+}
+
 fn expected_tile(json: &Json) -> Tile {
     let layers = json["layers"].as_array().map(Vec::as_slice).unwrap_or(&[]);
     Tile {

@@ -129,7 +129,7 @@ fn lines_are_clipped_into_parts() {
 #[test]
 fn zero_length_segments_and_short_lines_are_dropped() {
     let options = EncodeOptions {
-        simplify_tolerance: 0.0,
+        simplify_tolerance_units: 0.0,
         ..EncodeOptions::default()
     };
     let l = line(&[
@@ -175,7 +175,7 @@ fn simplification_is_in_tile_units_and_configurable() {
     };
     assert_eq!(lines[0].len(), 2, "{lines:?}");
     let exact = EncodeOptions {
-        simplify_tolerance: 0.0,
+        simplify_tolerance_units: 0.0,
         ..EncodeOptions::default()
     };
     let decoded = round_trip(Geometry::LineString(line(&wiggly)), exact);
@@ -464,4 +464,99 @@ fn positions_land_within_half_a_unit() {
     );
     let expected = common::lon_lat(tile, f64::from(points[0].x), f64::from(points[0].y));
     assert!((expected.x - lon).abs() < b.width() / 4096.0);
+}
+
+/// A small deterministic generator (SplitMix64).
+struct Rng(u64);
+
+impl Rng {
+    fn next_f64(&mut self) -> f64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        (z ^ (z >> 31)) as f64 / u64::MAX as f64
+    }
+}
+
+/// A star-shaped ring around `(cx, cy)` with `n` vertices, either winding.
+fn star(rng: &mut Rng, cx: f64, cy: f64, radius: f64, n: usize) -> Vec<(f64, f64)> {
+    let mut ring: Vec<(f64, f64)> = (0..n)
+        .map(|i| {
+            let a = std::f64::consts::TAU * i as f64 / n as f64;
+            let r = radius * (0.5 + 0.5 * rng.next_f64());
+            (cx + r * a.cos(), cy + r * a.sin())
+        })
+        .collect();
+    if rng.next_f64() < 0.5 {
+        ring.reverse();
+    }
+    ring
+}
+
+#[test]
+fn random_geometry_always_encodes_to_valid_mvt() {
+    let mut rng = Rng(42);
+    let mut encoder = TileEncoder::new(tile());
+    for i in 0..300 {
+        let cx = rng.next_f64() * 6000.0 - 1000.0;
+        let cy = rng.next_f64() * 6000.0 - 1000.0;
+        let radius = 1.0 + rng.next_f64() * 1500.0;
+        let outer = star(&mut rng, cx, cy, radius, 3 + (i % 40));
+        let hole = star(&mut rng, cx, cy, radius * 0.3, 3 + (i % 7));
+        encoder
+            .layer("polygons")
+            .add_feature(
+                Some(i as u64),
+                &Geometry::Polygon(polygon(&outer, &[&hole])),
+                NO_PROPS,
+            )
+            .unwrap();
+        let walk: Vec<(f64, f64)> = (0..20)
+            .scan((cx, cy), |p, _| {
+                p.0 += rng.next_f64() * 600.0 - 300.0;
+                p.1 += rng.next_f64() * 600.0 - 300.0;
+                Some(*p)
+            })
+            .collect();
+        encoder
+            .layer("lines")
+            .add_feature(Some(i as u64), &Geometry::LineString(line(&walk)), NO_PROPS)
+            .unwrap();
+    }
+    let decoded = decode(&encoder.encode()).unwrap();
+    let in_buffer = |c: &Coord<i32>| (-64..=4160).contains(&c.x) && (-64..=4160).contains(&c.y);
+    let (mut polygons_seen, mut lines_seen) = (0, 0);
+    for layer in &decoded.layers {
+        for feature in &layer.features {
+            match &feature.geometry {
+                TileGeometry::Polygons(polygons) => {
+                    for p in polygons {
+                        polygons_seen += 1;
+                        assert!(ring_area2(&p.exterior) > 0, "{p:?}");
+                        assert!(p.interiors.iter().all(|r| ring_area2(r) < 0), "{p:?}");
+                        for ring in std::iter::once(&p.exterior).chain(&p.interiors) {
+                            assert!(ring.len() >= 3);
+                            assert_ne!(ring.first(), ring.last(), "closing point kept");
+                            assert_no_repeats(ring);
+                            assert!(ring.iter().all(in_buffer), "{ring:?}");
+                        }
+                    }
+                }
+                TileGeometry::LineStrings(lines) => {
+                    for l in lines {
+                        lines_seen += 1;
+                        assert!(l.len() >= 2);
+                        assert_no_repeats(l);
+                        assert!(l.iter().all(in_buffer), "{l:?}");
+                    }
+                }
+                other => panic!("unexpected geometry {other:?}"),
+            }
+        }
+    }
+    assert!(
+        polygons_seen > 50 && lines_seen > 50,
+        "{polygons_seen} {lines_seen}"
+    );
 }

@@ -49,40 +49,33 @@ pub(crate) fn push_armored(
             max: MAX_PAYLOAD_BITS,
         });
     }
-    // Validate first: a failed push must leave the buffer untouched, and a
-    // separate pass over a few dozen bytes is cheaper than undoing writes.
+    // Convert and validate in one pass: invalid bytes map to 0xFF, whose
+    // bit 6 no valid six-bit value has; on error the writes are undone.
     let mut bad = 0u8;
-    for &c in chars {
-        bad |= SIXBIT[c as usize] & 0x40;
-    }
-    if bad != 0 {
-        let (offset, &byte) = chars
-            .iter()
-            .enumerate()
-            .find(|&(_, &c)| SIXBIT[c as usize] == INVALID)
-            .expect("an invalid byte was seen");
-        return Err(AisError::NonArmoured {
-            line: 0,
-            byte,
-            offset,
-        });
-    }
-
     let mut idx = start / 8;
     let mut rest = chars;
     if start.is_multiple_of(8) {
         // Fast path: four characters make three whole bytes.
-        while rest.len() >= 4 {
-            let v = (SIXBIT[rest[0] as usize] as u32) << 18
-                | (SIXBIT[rest[1] as usize] as u32) << 12
-                | (SIXBIT[rest[2] as usize] as u32) << 6
-                | SIXBIT[rest[3] as usize] as u32;
-            bytes[idx] = (v >> 16) as u8;
-            bytes[idx + 1] = (v >> 8) as u8;
-            bytes[idx + 2] = v as u8;
-            idx += 3;
-            rest = &rest[4..];
+        let quads = rest.len() / 4;
+        let out = &mut bytes[idx..idx + quads * 3];
+        for (o, c) in out.chunks_exact_mut(3).zip(rest.chunks_exact(4)) {
+            let (a, b, c, d) = (
+                SIXBIT[c[0] as usize],
+                SIXBIT[c[1] as usize],
+                SIXBIT[c[2] as usize],
+                SIXBIT[c[3] as usize],
+            );
+            bad |= a | b | c | d;
+            let v = (a as u32 & 63) << 18
+                | (b as u32 & 63) << 12
+                | (c as u32 & 63) << 6
+                | (d as u32 & 63);
+            o[0] = (v >> 16) as u8;
+            o[1] = (v >> 8) as u8;
+            o[2] = v as u8;
         }
+        idx += quads * 3;
+        rest = &rest[quads * 4..];
     }
     // General path, also for a fragment appended at an odd bit offset.
     let mut n = (start + (chars.len() - rest.len()) * 6) % 8;
@@ -92,7 +85,9 @@ pub(crate) fn push_armored(
         (bytes[idx] >> (8 - n)) as u32
     };
     for &c in rest {
-        acc = (acc << 6) | SIXBIT[c as usize] as u32;
+        let v = SIXBIT[c as usize];
+        bad |= v;
+        acc = (acc << 6) | (v & 63) as u32;
         n += 6;
         if n >= 8 {
             n -= 8;
@@ -104,8 +99,28 @@ pub(crate) fn push_armored(
     if n > 0 {
         bytes[idx] = (acc << (8 - n)) as u8;
     }
-    // Zero the fill bits so that bits past the end always read as zero.
     let raw_end = (start + raw_bits).div_ceil(8);
+    if bad & 0x40 != 0 {
+        // Undo: keep the bits before `start`, zero everything written.
+        let first = start / 8;
+        if !start.is_multiple_of(8) {
+            bytes[first] &= 0xFFu8 << (8 - start % 8);
+            bytes[first + 1..raw_end].fill(0);
+        } else {
+            bytes[first..raw_end].fill(0);
+        }
+        let (offset, &byte) = chars
+            .iter()
+            .enumerate()
+            .find(|&(_, &c)| SIXBIT[c as usize] == INVALID)
+            .expect("an invalid byte was seen");
+        return Err(AisError::NonArmoured {
+            line: 0,
+            byte,
+            offset,
+        });
+    }
+    // Zero the fill bits so that bits past the end always read as zero.
     if !new_len.is_multiple_of(8) {
         bytes[new_len / 8] &= 0xFFu8 << (8 - new_len % 8);
     }

@@ -220,6 +220,11 @@ impl<const N: usize> AisText<N> {
         std::str::from_utf8(&self.buf[..self.len as usize]).unwrap_or("")
     }
 
+    /// The text as bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len as usize]
+    }
+
     /// True when empty.
     pub fn is_empty(&self) -> bool {
         self.len == 0

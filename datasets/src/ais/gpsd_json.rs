@@ -42,15 +42,20 @@ macro_rules! k {
 /// assert!(text.starts_with(r#"{"class":"AIS","type":3,"repeat":0,"mmsi":563808000,"scaled":true,"status":5,"status_text":"Moored","turn":"0.00","speed":0.0"#));
 /// ```
 pub fn write_gpsd_json(out: &mut Vec<u8>, msg: &AisMessage, device: Option<&str>) {
-    // Longest record: about 700 bytes (type 21 with escaped name).
-    out.reserve(1024);
-    let mut w = Writer { out };
-    let h = msg.header();
-    w.raw(b"{\"class\":\"AIS\"");
+    out.extend_from_slice(b"{\"class\":\"AIS\"");
     if let Some(dev) = device.filter(|d| !d.is_empty()) {
-        w.raw(k!("device"));
-        w.string(dev);
+        // The device name has no length bound: escape it piecewise.
+        out.extend_from_slice(k!("device"));
+        out.push(b'"');
+        for chunk in dev.as_bytes().chunks(RECORD_CAP / 8) {
+            let mut w = Writer::new();
+            w.escaped(chunk);
+            out.extend_from_slice(w.as_bytes());
+        }
+        out.push(b'"');
     }
+    let mut w = Writer::new();
+    let h = msg.header();
     w.raw(k!("type"));
     w.uint(h.msg_type as u64);
     w.raw(k!("repeat"));
@@ -70,7 +75,8 @@ pub fn write_gpsd_json(out: &mut Vec<u8>, msg: &AisMessage, device: Option<&str>
         AisMessage::LongRange(m) => long_range(&mut w, m),
         AisMessage::Other(_) => {}
     }
-    w.raw(b"}");
+    w.byte(b'}');
+    out.extend_from_slice(w.as_bytes());
 }
 
 /// The gpsd JSON object for `msg` as a [`serde_json::Value`].
@@ -80,11 +86,11 @@ pub fn to_gpsd_value(msg: &AisMessage, device: Option<&str>) -> serde_json::Valu
     serde_json::from_slice(&out).expect("the gpsd JSON writer emits valid JSON")
 }
 
-fn position(w: &mut Writer<'_>, m: &PositionReport) {
+fn position(w: &mut Writer, m: &PositionReport) {
     w.raw(k!("status"));
     w.uint(m.nav_status as u64);
     w.raw(k!("status_text"));
-    w.string(nav_status_text(m.nav_status));
+    w.legend(nav_status_text(m.nav_status));
     w.raw(k!("turn"));
     match m.turn {
         None => w.raw(b"\"n/a\""),
@@ -119,7 +125,7 @@ fn position(w: &mut Writer<'_>, m: &PositionReport) {
     w.uint(m.radio as u64);
 }
 
-fn base_station(w: &mut Writer<'_>, m: &BaseStationReport) {
+fn base_station(w: &mut Writer, m: &BaseStationReport) {
     w.raw(k!("timestamp"));
     w.raw(b"\"");
     w.padded(m.year as u64, 4);
@@ -144,15 +150,15 @@ fn base_station(w: &mut Writer<'_>, m: &BaseStationReport) {
     w.uint(m.radio as u64);
 }
 
-fn static_voyage(w: &mut Writer<'_>, m: &StaticVoyageData) {
+fn static_voyage(w: &mut Writer, m: &StaticVoyageData) {
     w.raw(k!("imo"));
     w.uint(m.imo.unwrap_or(0) as u64);
     w.raw(k!("ais_version"));
     w.uint(m.ais_version as u64);
     w.raw(k!("callsign"));
-    w.string(m.callsign.as_str());
+    w.string(m.callsign.as_bytes());
     w.raw(k!("shipname"));
-    w.string(m.shipname.as_str());
+    w.string(m.shipname.as_bytes());
     ship_type(w, m.ship_type);
     dimensions(w, &m.dimensions);
     epfd(w, m.epfd);
@@ -169,12 +175,12 @@ fn static_voyage(w: &mut Writer<'_>, m: &StaticVoyageData) {
     w.raw(k!("draught"));
     w.fixed::<1>(tenths_f32(m.draught_m, 0));
     w.raw(k!("destination"));
-    w.string(m.destination.as_str());
+    w.string(m.destination.as_bytes());
     w.raw(k!("dte"));
     w.uint(m.dte as u64);
 }
 
-fn sar_aircraft(w: &mut Writer<'_>, m: &SarAircraftReport) {
+fn sar_aircraft(w: &mut Writer, m: &SarAircraftReport) {
     w.raw(k!("alt"));
     match m.altitude_m {
         None => w.raw(b"\"nan\""),
@@ -204,7 +210,7 @@ fn sar_aircraft(w: &mut Writer<'_>, m: &SarAircraftReport) {
     w.uint(m.radio as u64);
 }
 
-fn class_b(w: &mut Writer<'_>, m: &ClassBPositionReport) {
+fn class_b(w: &mut Writer, m: &ClassBPositionReport) {
     w.raw(k!("reserved"));
     w.uint(m.reserved as u64);
     w.raw(k!("speed"));
@@ -236,7 +242,7 @@ fn class_b(w: &mut Writer<'_>, m: &ClassBPositionReport) {
     w.uint(m.radio as u64);
 }
 
-fn class_b_extended(w: &mut Writer<'_>, m: &ClassBExtendedReport) {
+fn class_b_extended(w: &mut Writer, m: &ClassBExtendedReport) {
     w.raw(k!("reserved"));
     w.uint(m.reserved as u64);
     w.raw(k!("speed"));
@@ -253,7 +259,7 @@ fn class_b_extended(w: &mut Writer<'_>, m: &ClassBExtendedReport) {
     w.raw(k!("regional"));
     w.uint(m.regional as u64);
     w.raw(k!("shipname"));
-    w.string(m.shipname.as_str());
+    w.string(m.shipname.as_bytes());
     ship_type(w, m.ship_type);
     dimensions(w, &m.dimensions);
     epfd(w, m.epfd);
@@ -265,13 +271,13 @@ fn class_b_extended(w: &mut Writer<'_>, m: &ClassBExtendedReport) {
     w.bool(m.assigned);
 }
 
-fn aid_to_navigation(w: &mut Writer<'_>, m: &AidToNavigationReport) {
+fn aid_to_navigation(w: &mut Writer, m: &AidToNavigationReport) {
     w.raw(k!("aid_type"));
     w.uint(m.aid_type as u64);
     w.raw(k!("aid_type_text"));
-    w.string(aid_type_text(m.aid_type));
+    w.legend(aid_type_text(m.aid_type));
     w.raw(k!("name"));
-    w.string(m.name.as_str());
+    w.string(m.name.as_bytes());
     lon_lat(w, m.lon_deg, m.lat_deg);
     w.raw(k!("accuracy"));
     w.bool(m.position_accuracy);
@@ -289,25 +295,25 @@ fn aid_to_navigation(w: &mut Writer<'_>, m: &AidToNavigationReport) {
     w.bool(m.virtual_aid);
 }
 
-fn static_data(w: &mut Writer<'_>, m: &StaticDataReport) {
+fn static_data(w: &mut Writer, m: &StaticDataReport) {
     if let Some(part) = m.part() {
         w.raw(k!("part"));
         w.raw(if part == 'A' { b"\"A\"" } else { b"\"B\"" });
     }
     if let Some(name) = &m.shipname {
         w.raw(k!("shipname"));
-        w.string(name.as_str());
+        w.string(name.as_bytes());
     }
     if let Some(b) = &m.part_b {
         ship_type(w, b.ship_type);
         w.raw(k!("vendorid"));
-        w.string(b.vendor_id.as_str());
+        w.string(b.vendor_id.as_bytes());
         w.raw(k!("model"));
         w.uint(b.model as u64);
         w.raw(k!("serial"));
         w.uint(b.serial as u64);
         w.raw(k!("callsign"));
-        w.string(b.callsign.as_str());
+        w.string(b.callsign.as_bytes());
         match &b.dimensions_or_mothership {
             DimensionsOrMothership::Dimensions(d) => dimensions(w, d),
             DimensionsOrMothership::Mothership(mmsi) => {
@@ -318,16 +324,16 @@ fn static_data(w: &mut Writer<'_>, m: &StaticDataReport) {
     }
 }
 
-fn long_range(w: &mut Writer<'_>, m: &LongRangeReport) {
+fn long_range(w: &mut Writer, m: &LongRangeReport) {
     w.raw(k!("status"));
     w.uint(m.nav_status as u64);
     w.raw(k!("status_text"));
-    w.string(nav_status_text(m.nav_status));
+    w.legend(nav_status_text(m.nav_status));
     w.raw(k!("accuracy"));
     w.bool(m.position_accuracy);
     // 1/10 minute: %.4f of raw / 600, i.e. raw * 50 / 3 ten-thousandths
-    let lon = m.lon_deg.map_or(181 * 600, |v| (v * 600.0).round() as i64);
-    let lat = m.lat_deg.map_or(91 * 600, |v| (v * 600.0).round() as i64);
+    let lon = m.lon_deg.map_or(181 * 600, |v| round_i64(v * 600.0));
+    let lat = m.lat_deg.map_or(91 * 600, |v| round_i64(v * 600.0));
     w.raw(k!("lon"));
     w.fixed::<4>(div3_round(lon * 50));
     w.raw(k!("lat"));
@@ -342,17 +348,17 @@ fn long_range(w: &mut Writer<'_>, m: &LongRangeReport) {
     w.bool(m.gnss);
 }
 
-fn lon_lat(w: &mut Writer<'_>, lon: Option<f64>, lat: Option<f64>) {
+fn lon_lat(w: &mut Writer, lon: Option<f64>, lat: Option<f64>) {
     // 1/10000 minute: %.7f of raw / 600000, i.e. raw * 50 / 3 ten-millionths
-    let lon = lon.map_or(181 * 600_000, |v| (v * 600_000.0).round() as i64);
-    let lat = lat.map_or(91 * 600_000, |v| (v * 600_000.0).round() as i64);
+    let lon = lon.map_or(181 * 600_000, |v| round_i64(v * 600_000.0));
+    let lat = lat.map_or(91 * 600_000, |v| round_i64(v * 600_000.0));
     w.raw(k!("lon"));
     w.fixed::<7>(div3_round(lon * 50));
     w.raw(k!("lat"));
     w.fixed::<7>(div3_round(lat * 50));
 }
 
-fn dimensions(w: &mut Writer<'_>, d: &Dimensions) {
+fn dimensions(w: &mut Writer, d: &Dimensions) {
     w.raw(k!("to_bow"));
     w.uint(d.to_bow_m as u64);
     w.raw(k!("to_stern"));
@@ -363,24 +369,30 @@ fn dimensions(w: &mut Writer<'_>, d: &Dimensions) {
     w.uint(d.to_starboard_m as u64);
 }
 
-fn epfd(w: &mut Writer<'_>, v: u8) {
+fn epfd(w: &mut Writer, v: u8) {
     w.raw(k!("epfd"));
     w.uint(v as u64);
     w.raw(k!("epfd_text"));
-    w.string(epfd_text(v));
+    w.legend(epfd_text(v));
 }
 
-fn ship_type(w: &mut Writer<'_>, v: u8) {
+fn ship_type(w: &mut Writer, v: u8) {
     w.raw(k!("shiptype"));
     w.uint(v as u64);
     w.raw(k!("shiptype_text"));
-    w.string(ship_type_text(v));
+    w.legend(ship_type_text(v));
 }
 
 /// Fixed-point tenths of an optional value, `na` when absent.
 #[inline]
 fn tenths_f32(v: Option<f32>, na: i64) -> i64 {
-    v.map_or(na, |x| (x as f64 * 10.0).round() as i64)
+    v.map_or(na, |x| round_i64(x as f64 * 10.0))
+}
+
+/// Nearest integer of a value known to be near one (no libm call).
+#[inline]
+fn round_i64(v: f64) -> i64 {
+    (if v >= 0.0 { v + 0.5 } else { v - 0.5 }) as i64
 }
 
 /// `v / 3` rounded to nearest; `v` is never a tie (remainder 0, 1 or 2).
@@ -408,75 +420,162 @@ fn turn_text(v: f64) -> &'static str {
     }
 }
 
-struct Writer<'a> {
-    out: &'a mut Vec<u8>,
+/// Capacity of the per-record buffer. The longest record is below 800
+/// bytes even with every text character escaped (see the tests).
+const RECORD_CAP: usize = 1024;
+
+/// Builds one record in a stack buffer; [`write_gpsd_json`] copies it out
+/// in one piece. Writes past the capacity are dropped (cannot happen).
+struct Writer {
+    buf: [u8; RECORD_CAP],
+    pos: usize,
 }
 
-impl Writer<'_> {
+/// Two-digit decimal strings "00" to "99".
+static DIGIT_PAIRS: [[u8; 2]; 100] = {
+    let mut t = [[0u8; 2]; 100];
+    let mut i = 0;
+    while i < 100 {
+        t[i] = [b'0' + (i / 10) as u8, b'0' + (i % 10) as u8];
+        i += 1;
+    }
+    t
+};
+
+impl Writer {
+    fn new() -> Self {
+        Self {
+            buf: [0; RECORD_CAP],
+            pos: 0,
+        }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.pos]
+    }
+
     #[inline]
     fn raw(&mut self, b: &[u8]) {
-        self.out.extend_from_slice(b);
+        let end = self.pos + b.len();
+        if let Some(dst) = self.buf.get_mut(self.pos..end) {
+            dst.copy_from_slice(b);
+            self.pos = end;
+        }
+    }
+
+    #[inline]
+    fn byte(&mut self, b: u8) {
+        if let Some(dst) = self.buf.get_mut(self.pos) {
+            *dst = b;
+            self.pos += 1;
+        }
+    }
+
+    /// Exactly `N` decimal digits of `v` (`v < 10^N`), zero-padded.
+    #[inline]
+    fn digits<const N: usize>(&mut self, mut v: u64) {
+        let mut tmp = [b'0'; N];
+        let mut i = N;
+        while i >= 2 {
+            let pair = DIGIT_PAIRS[(v % 100) as usize];
+            tmp[i - 2] = pair[0];
+            tmp[i - 1] = pair[1];
+            v /= 100;
+            i -= 2;
+        }
+        if i == 1 {
+            tmp[0] = b'0' + (v % 10) as u8;
+        }
+        self.raw(&tmp);
     }
 
     #[inline]
     fn uint(&mut self, v: u64) {
-        let mut b = itoa::Buffer::new();
-        self.out.extend_from_slice(b.format(v).as_bytes());
+        if v < 10 {
+            self.byte(b'0' + v as u8);
+        } else if v < 100 {
+            self.raw(&DIGIT_PAIRS[v as usize]);
+        } else {
+            let mut b = itoa::Buffer::new();
+            self.raw(b.format(v).as_bytes());
+        }
     }
 
     #[inline]
     fn bool(&mut self, v: bool) {
-        self.out
-            .extend_from_slice(if v { b"true" } else { b"false" });
+        if v {
+            self.raw(b"true");
+        } else {
+            self.raw(b"false");
+        }
     }
 
     /// `v` zero-padded to at least `width` digits (`%0Nu`).
+    #[inline]
     fn padded(&mut self, v: u64, width: usize) {
-        let mut b = itoa::Buffer::new();
-        let s = b.format(v);
-        for _ in s.len()..width {
-            self.out.push(b'0');
+        match width {
+            2 if v < 100 => self.digits::<2>(v),
+            4 if v < 10_000 => self.digits::<4>(v),
+            _ => {
+                let mut b = itoa::Buffer::new();
+                let s = b.format(v);
+                for _ in s.len()..width {
+                    self.byte(b'0');
+                }
+                self.raw(s.as_bytes());
+            }
         }
-        self.out.extend_from_slice(s.as_bytes());
     }
 
     /// `v / 10^D` printed with exactly `D` decimals.
     #[inline]
-    fn fixed<const D: u32>(&mut self, v: i64) {
+    fn fixed<const D: usize>(&mut self, v: i64) {
         if v < 0 {
-            self.out.push(b'-');
+            self.byte(b'-');
         }
         let a = v.unsigned_abs();
-        let p = 10u64.pow(D);
+        let p = 10u64.pow(D as u32);
         self.uint(a / p);
-        self.out.push(b'.');
-        self.padded(a % p, D as usize);
+        self.byte(b'.');
+        self.digits::<D>(a % p);
+    }
+
+    /// A fixed legend string that needs no escaping.
+    #[inline]
+    fn legend(&mut self, s: &'static str) {
+        self.byte(b'"');
+        self.raw(s.as_bytes());
+        self.byte(b'"');
     }
 
     /// A JSON string, escaped like gpsd's `json_stringify`.
-    fn string(&mut self, s: &str) {
-        self.out.push(b'"');
-        let bytes = s.as_bytes();
+    fn string(&mut self, bytes: &[u8]) {
+        self.byte(b'"');
+        self.escaped(bytes);
+        self.byte(b'"');
+    }
+
+    /// String content, escaped (at most 6 bytes out per byte in).
+    fn escaped(&mut self, bytes: &[u8]) {
         if bytes.iter().all(|&b| b >= 0x20 && b != b'"' && b != b'\\') {
-            self.out.extend_from_slice(bytes);
+            self.raw(bytes);
         } else {
             for &b in bytes {
                 match b {
-                    b'"' | b'\\' => self.out.extend_from_slice(&[b'\\', b]),
-                    b'\n' => self.out.extend_from_slice(b"\\n"),
-                    b'\r' => self.out.extend_from_slice(b"\\r"),
-                    b'\t' => self.out.extend_from_slice(b"\\t"),
+                    b'"' | b'\\' => self.raw(&[b'\\', b]),
+                    b'\n' => self.raw(b"\\n"),
+                    b'\r' => self.raw(b"\\r"),
+                    b'\t' => self.raw(b"\\t"),
                     0..=0x1F | 0x7F => {
                         const HEX: &[u8; 16] = b"0123456789abcdef";
-                        self.out.extend_from_slice(b"\\u00");
-                        self.out.push(HEX[(b >> 4) as usize]);
-                        self.out.push(HEX[(b & 15) as usize]);
+                        self.raw(b"\\u00");
+                        self.byte(HEX[(b >> 4) as usize]);
+                        self.byte(HEX[(b & 15) as usize]);
                     }
-                    _ => self.out.push(b),
+                    _ => self.byte(b),
                 }
             }
         }
-        self.out.push(b'"');
     }
 }
 
@@ -648,9 +747,9 @@ mod tests {
     fn fixed_point_matches_printf() {
         // %.7f of raw / 600000.0 for a few raw values, checked with C printf
         let f = |raw: i64| {
-            let mut out = Vec::new();
-            Writer { out: &mut out }.fixed::<7>(div3_round(raw * 50));
-            String::from_utf8(out).unwrap()
+            let mut w = Writer::new();
+            w.fixed::<7>(div3_round(raw * 50));
+            String::from_utf8(w.as_bytes().to_vec()).unwrap()
         };
         assert_eq!(f(-74_037_230), "-123.3953833");
         assert_eq!(f(108_600_000), "181.0000000");
@@ -669,6 +768,64 @@ mod tests {
             assert_eq!(turn_text(v), format!("{:.2}", if raw < 0 { -x } else { x }));
         }
         assert_eq!(turn_text(0.0), "0.00");
+    }
+
+    #[test]
+    fn worst_case_records_fit_the_buffer() {
+        use crate::ais::messages::*;
+        use crate::ais::{AisText, PayloadBits};
+        // every text full of control characters (6 bytes each escaped)
+        let mut bits = PayloadBits::new();
+        bits.push_armored(
+            b"E1mg=5J1T4W0h97aRh6ba84<h2d;W:Te=eLvH50```q:D44QDlp0C1DU00",
+            4,
+        )
+        .unwrap();
+        let AisMessage::AidToNavigation(mut a) = AisMessage::decode(&bits.reader()).unwrap() else {
+            panic!()
+        };
+        a.name = AisText::from_str_lossy(&"\u{1}".repeat(34));
+        let mut bits = PayloadBits::new();
+        bits.push_armored(
+            b"55?MbV02;H;s<HtKR20EHE:0@T4@Dn2222222216L961O5Gf0NSQEp6ClRp888888888880",
+            2,
+        )
+        .unwrap();
+        let AisMessage::StaticVoyage(mut v) = AisMessage::decode(&bits.reader()).unwrap() else {
+            panic!()
+        };
+        v.callsign = AisText::from_str_lossy("\u{1}\u{1}\u{1}\u{1}\u{1}\u{1}\u{1}");
+        v.shipname = AisText::from_str_lossy(&"\u{1}".repeat(20));
+        v.destination = v.shipname;
+        v.ship_type = 32;
+        let b = StaticDataPartB {
+            ship_type: 49,
+            vendor_id: v.callsign,
+            model: 15,
+            serial: 1_048_575,
+            callsign: v.callsign,
+            dimensions_or_mothership: DimensionsOrMothership::Dimensions(Dimensions::default()),
+        };
+        let s = StaticDataReport {
+            header: v.header,
+            shipname: Some(v.shipname),
+            part_b: Some(b),
+        };
+        for m in [
+            AisMessage::AidToNavigation(a),
+            AisMessage::StaticVoyage(v),
+            AisMessage::StaticData(s),
+        ] {
+            let mut out = Vec::new();
+            write_gpsd_json(&mut out, &m, Some(&"\"\u{2}".repeat(500)));
+            let val: serde_json::Value = serde_json::from_slice(&out).unwrap();
+            assert_eq!(val["device"].as_str().unwrap().len(), 1000);
+            // without the device, the record stays well inside the buffer
+            let mut out = Vec::new();
+            write_gpsd_json(&mut out, &m, None);
+            assert!(out.len() < 800, "{}", out.len());
+            serde_json::from_slice::<serde_json::Value>(&out).unwrap();
+        }
     }
 
     #[test]

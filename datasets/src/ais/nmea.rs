@@ -119,23 +119,13 @@ fn parse(line: &[u8], options: ParseOptions) -> Result<Sentence<'_>, AisError> {
     };
     let talker = [rest[1], rest[2]];
 
-    // The checksum covers everything between `!` and `*`; the payload
-    // holds neither `*` nor `,`, so memchr finds both fast.
-    let Some(star) = memchr::memchr(b'*', &rest[1..]).map(|p| p + 1) else {
+    // The checksum covers everything between `!` and `*`.
+    let Some((star, sum)) = find_star_xor(rest) else {
         return Err(AisError::Truncated {
             line: 0,
             what: "missing checksum",
         });
     };
-    let sum = rest[1..star].iter().fold(0u8, |a, &b| a ^ b);
-    let mut commas = [0usize; 6];
-    let mut n_commas = 0usize;
-    for p in memchr::memchr_iter(b',', &rest[..star]) {
-        if n_commas < commas.len() {
-            commas[n_commas] = p;
-        }
-        n_commas += 1;
-    }
     let found = match rest.get(star + 1..star + 3) {
         Some(&[h, l]) => match (hex(h), hex(l)) {
             (Some(h), Some(l)) => h << 4 | l,
@@ -160,23 +150,31 @@ fn parse(line: &[u8], options: ParseOptions) -> Result<Sentence<'_>, AisError> {
             found,
         });
     }
-    if n_commas < 6 {
+    // Fields: count, number, sequence id and channel are short and come
+    // first; fill bits come last. Scan the head forwards and the tail
+    // backwards so the payload itself is not scanned here (it cannot hold
+    // a comma: de-armouring rejects one).
+    let mut commas = [0usize; 7];
+    let mut n_commas = 1usize;
+    commas[0] = 6;
+    let mut i = 7;
+    while n_commas < 5 && i < star {
+        if rest[i] == b',' {
+            commas[n_commas] = i;
+            n_commas += 1;
+        }
+        i += 1;
+    }
+    let last = rest[..star].iter().rposition(|&b| b == b',').unwrap_or(0);
+    if n_commas < 5 || last <= commas[4] {
         return Err(AisError::Truncated {
             line: 0,
             what: "too few fields",
         });
     }
-    if n_commas > 6 {
-        return Err(AisError::BadField {
-            line: 0,
-            field: "field count",
-        });
-    }
-    let field = |k: usize| -> &[u8] {
-        let end = if k + 1 < 6 { commas[k + 1] } else { star };
-        &rest[commas[k] + 1..end]
-    };
-
+    commas[5] = last;
+    commas[6] = star;
+    let field = |k: usize| -> &[u8] { &rest[commas[k] + 1..commas[k + 1]] };
     let fragment_count = small_number(field(0)).ok_or(AisError::BadField {
         line: 0,
         field: "fragment count",
@@ -259,62 +257,128 @@ struct TagBlock<'a> {
 
 /// Parses `\...*hh\` at the start of `s`; returns the tag and what follows.
 fn parse_tag_block(s: &[u8], strict: bool) -> Result<(TagBlock<'_>, &[u8]), AisError> {
-    let Some(end) = s[1..].iter().position(|&b| b == b'\\').map(|p| p + 1) else {
+    let mut tag = TagBlock {
+        timestamp_s: None,
+        source: None,
+    };
+    // One pass: fields end at `,`, `*` (then the checksum) or `\`.
+    let mut field_start = 1;
+    let mut star = None;
+    let mut end = None;
+    for (i, &b) in s.iter().enumerate().skip(1) {
+        if matches!(b, b',' | b'*' | b'\\') {
+            if star.is_none() {
+                tag_field(&mut tag, &s[field_start..i])?;
+            }
+            match b {
+                b'\\' => {
+                    end = Some(i);
+                    break;
+                }
+                b'*' => star = Some(i),
+                _ => {}
+            }
+            field_start = i + 1;
+        }
+    }
+    let Some(end) = end else {
         return Err(AisError::BadTagBlock {
             line: 0,
             what: "unterminated",
         });
     };
-    let mut body = &s[1..end];
-    if let Some(star) = body.iter().position(|&b| b == b'*') {
-        let found = match &body[star + 1..] {
-            [h, l] => match (hex(*h), hex(*l)) {
-                (Some(h), Some(l)) => h << 4 | l,
-                _ => {
-                    return Err(AisError::BadTagBlock {
-                        line: 0,
-                        what: "malformed checksum",
-                    });
-                }
-            },
-            _ => {
-                return Err(AisError::BadTagBlock {
+    if let Some(star) = star {
+        let found = match &s[star + 1..end] {
+            [h, l] => hex(*h).zip(hex(*l)).map(|(h, l)| h << 4 | l),
+            _ => None,
+        };
+        let Some(found) = found else {
+            return Err(AisError::BadTagBlock {
+                line: 0,
+                what: "malformed checksum",
+            });
+        };
+        if strict {
+            let expected = xor_checksum(&s[1..star]);
+            if expected != found {
+                return Err(AisError::BadTagChecksum {
                     line: 0,
-                    what: "malformed checksum",
+                    expected,
+                    found,
                 });
             }
-        };
-        let expected = if strict {
-            body[..star].iter().fold(0u8, |a, &b| a ^ b)
-        } else {
-            found
-        };
-        if expected != found {
-            return Err(AisError::BadTagChecksum {
-                line: 0,
-                expected,
-                found,
-            });
-        }
-        body = &body[..star];
-    }
-    let mut tag = TagBlock {
-        timestamp_s: None,
-        source: None,
-    };
-    for item in body.split(|&b| b == b',') {
-        match item {
-            [b'c', b':', v @ ..] => {
-                tag.timestamp_s = Some(parse_epoch(v).ok_or(AisError::BadTagBlock {
-                    line: 0,
-                    what: "bad c: time",
-                })?);
-            }
-            [b's', b':', v @ ..] => tag.source = std::str::from_utf8(v).ok(),
-            _ => {}
         }
     }
     Ok((tag, &s[end + 1..]))
+}
+
+fn tag_field<'a>(tag: &mut TagBlock<'a>, item: &'a [u8]) -> Result<(), AisError> {
+    match item {
+        [b'c', b':', v @ ..] => {
+            tag.timestamp_s = Some(parse_epoch(v).ok_or(AisError::BadTagBlock {
+                line: 0,
+                what: "bad c: time",
+            })?);
+        }
+        [b's', b':', v @ ..] => tag.source = std::str::from_utf8(v).ok(),
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Position of the first `*` after the leading `!` and the XOR of the
+/// bytes between them, eight bytes at a time.
+#[inline]
+fn find_star_xor(s: &[u8]) -> Option<(usize, u8)> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    const STARS: u64 = ONES * b'*' as u64;
+    let mut acc = 0u64;
+    let mut i = 1;
+    while i + 8 <= s.len() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[i..i + 8]);
+        let w = u64::from_le_bytes(w);
+        let x = w ^ STARS;
+        // The lowest byte flagged here is the first `*` (exact for it).
+        let hit = x.wrapping_sub(ONES) & !x & HIGHS;
+        if hit != 0 {
+            let k = hit.trailing_zeros() as usize / 8;
+            let keep = if k == 0 { 0 } else { u64::MAX >> (64 - 8 * k) };
+            return Some((i + k, fold_u64(acc ^ (w & keep))));
+        }
+        acc ^= w;
+        i += 8;
+    }
+    let mut sum = fold_u64(acc);
+    for (k, &b) in s.get(i..).unwrap_or_default().iter().enumerate() {
+        if b == b'*' {
+            return Some((i + k, sum));
+        }
+        sum ^= b;
+    }
+    None
+}
+
+#[inline]
+fn fold_u64(mut acc: u64) -> u8 {
+    acc ^= acc >> 32;
+    acc ^= acc >> 16;
+    acc ^= acc >> 8;
+    acc as u8
+}
+
+/// XOR of all bytes, eight at a time.
+#[inline]
+pub(crate) fn xor_checksum(b: &[u8]) -> u8 {
+    let mut chunks = b.chunks_exact(8);
+    let mut acc = 0u64;
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        acc ^= u64::from_le_bytes(w);
+    }
+    chunks.remainder().iter().fold(fold_u64(acc), |a, &x| a ^ x)
 }
 
 #[inline]
@@ -346,32 +410,38 @@ fn small_number(s: &[u8]) -> Option<u8> {
 /// Unix time from decimal digits with an optional fraction; values at or
 /// above 1e11 are taken as milliseconds.
 pub fn parse_epoch(s: &[u8]) -> Option<f64> {
-    if s.is_empty() || s.len() > 24 {
+    let mut int: u64 = 0;
+    let mut i = 0;
+    while let Some(&b) = s.get(i) {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        // 18 digits cannot overflow a u64.
+        if i == 18 {
+            return None;
+        }
+        int = int * 10 + d as u64;
+        i += 1;
+    }
+    if i == 0 {
         return None;
     }
-    let mut int: u64 = 0;
-    let mut frac = 0.0f64;
-    let mut scale = 1.0f64;
-    let mut seen_dot = false;
-    let mut digits = 0;
-    for &b in s {
-        match b {
-            b'0'..=b'9' if !seen_dot => {
-                int = int.checked_mul(10)?.checked_add((b - b'0') as u64)?;
-                digits += 1;
+    let mut v = int as f64;
+    if let Some(&b) = s.get(i) {
+        if b != b'.' {
+            return None;
+        }
+        let mut scale = 1.0f64;
+        for &b in &s[i + 1..] {
+            let d = b.wrapping_sub(b'0');
+            if d > 9 {
+                return None;
             }
-            b'0'..=b'9' => {
-                scale /= 10.0;
-                frac += (b - b'0') as f64 * scale;
-            }
-            b'.' if !seen_dot => seen_dot = true,
-            _ => return None,
+            scale /= 10.0;
+            v += d as f64 * scale;
         }
     }
-    if digits == 0 {
-        return None;
-    }
-    let v = int as f64 + frac;
     Some(if v >= MILLIS_THRESHOLD { v / 1000.0 } else { v })
 }
 
@@ -629,6 +699,35 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn star_search_matches_bytewise() {
+        let base = b"!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A*";
+        for n in 0..base.len() {
+            let s = &base[..n];
+            let want = s
+                .iter()
+                .skip(1)
+                .position(|&b| b == b'*')
+                .map(|p| (p + 1, s[1..p + 1].iter().fold(0u8, |a, b| a ^ b)));
+            assert_eq!(find_star_xor(s), want, "{n}");
+        }
+        // a `*` right after a byte that SWAR could confuse
+        let s = b"!\x01*\x00\x00\x00\x00\x00\x00\x00\x00";
+        assert_eq!(find_star_xor(s), Some((2, 1)));
+    }
+
+    #[test]
+    fn xor_checksum_matches_bytewise() {
+        let s = b"AIVDM,2,1,1,A,55?MbV02;H;s<HtKR20EHE:0@T4@Dn2222222216L961O5Gf0NSQEp6ClRp8,0";
+        for n in 0..s.len() {
+            assert_eq!(xor_checksum(&s[..n]), s[..n].iter().fold(0, |a, b| a ^ b));
+        }
+        assert_eq!(parse_epoch(b"12.5"), Some(12.5));
+        assert_eq!(parse_epoch(b"1234567890123456789"), None);
+        assert_eq!(parse_epoch(b"12x"), None);
+        assert_eq!(parse_epoch(b".5"), None);
     }
 
     #[test]

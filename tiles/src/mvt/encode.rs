@@ -14,7 +14,7 @@
 //!
 //! # Units
 //! Input geometry is lon/lat degrees (EPSG:4326, `x` = longitude). `extent`,
-//! `buffer` and `simplify_tolerance` are tile units; since a tile unit is
+//! `buffer_units` and `simplify_tolerance_units` are tile units; since a tile unit is
 //! `tile width / extent`, the tolerance shrinks on the ground as zoom grows.
 
 use std::collections::HashMap;
@@ -38,17 +38,17 @@ pub struct EncodeOptions {
     pub extent: u32,
     /// Tile units kept beyond each edge so that lines and fills join across tiles,
     /// default 64.
-    pub buffer: u32,
+    pub buffer_units: u32,
     /// Douglas–Peucker tolerance in tile units, default 1.0; 0 disables it.
-    pub simplify_tolerance: f64,
+    pub simplify_tolerance_units: f64,
 }
 
 impl Default for EncodeOptions {
     fn default() -> Self {
         EncodeOptions {
             extent: 4096,
-            buffer: 64,
-            simplify_tolerance: 1.0,
+            buffer_units: 64,
+            simplify_tolerance_units: 1.0,
         }
     }
 }
@@ -223,7 +223,9 @@ impl LayerBuilder {
         let kept = match geom_type {
             GeomType::Point => encode_points(&transform, scratch, geometry),
             GeomType::LineString => encode_lines(&transform, scratch, geometry),
-            GeomType::Polygon | GeomType::Unknown => encode_polygons(&transform, scratch, geometry),
+            GeomType::Polygon => encode_polygons(&transform, scratch, geometry),
+            // `geom_type_of` never yields it: every input part has a known type.
+            GeomType::Unknown => false,
         };
         if !kept {
             return Ok(false);
@@ -363,7 +365,7 @@ impl Transform {
     fn new(tile: TileCoord, options: EncodeOptions) -> Self {
         let bounds = tile.bounds_mercator_m();
         let extent = f64::from(options.extent);
-        let buffer = f64::from(options.buffer);
+        let buffer = f64::from(options.buffer_units);
         Transform {
             west_m: bounds.min().x,
             north_m: bounds.max().y,
@@ -373,7 +375,7 @@ impl Transform {
                 min: -buffer,
                 max: extent + buffer,
             },
-            tolerance: options.simplify_tolerance,
+            tolerance: options.simplify_tolerance_units,
         }
     }
 

@@ -49,9 +49,10 @@ impl std::fmt::Display for GeomType {
 /// One polygon: an exterior ring and its holes, in tile coordinates.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TilePolygon {
-    /// The exterior ring (positive area), without a closing point.
+    /// The exterior ring, without a closing point; positive area in a valid tile
+    /// (the decoder keeps the vertex order it finds).
     pub exterior: Vec<Coord<i32>>,
-    /// The interior rings (negative area), without closing points.
+    /// The interior rings, without closing points; negative area in a valid tile.
     pub interiors: Vec<Vec<Coord<i32>>>,
 }
 

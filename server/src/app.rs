@@ -1,0 +1,27 @@
+//! The HTTP application: every route, middleware and the fallback.
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware;
+use tower_http::cors::CorsLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::error::AppError;
+use crate::routes;
+use crate::state::AppState;
+
+/// The whole HTTP application over `state`.
+pub fn app(state: AppState) -> Router {
+    let body_limit = state.config.server.body_limit_bytes;
+    Router::new()
+        .merge(routes::system::router())
+        .merge(routes::features::router())
+        .merge(routes::ogc::router())
+        .fallback(|| async { AppError::NotFound("no such route; see /openapi.json".into()) })
+        .layer(middleware::from_fn_with_state(state.clone(), crate::auth::authenticate))
+        .layer(middleware::from_fn_with_state(state.clone(), crate::metrics::track))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(CorsLayer::permissive())
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,0 +1,195 @@
+//! The one typed configuration: defaults → TOML file → environment → command-line flags.
+//!
+//! Environment variables are `COASTWATCH_<SECTION>__<KEY>`, e.g.
+//! `COASTWATCH_STORE__LOCATION=postgres://…` or `COASTWATCH_SERVER__LISTEN=0.0.0.0:9000`.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::Role;
+
+/// Everything the server and the commands can be told.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// HTTP server settings.
+    pub server: ServerConfig,
+    /// Where the data lives.
+    pub store: StoreConfig,
+    /// Who may do what.
+    pub auth: AuthConfig,
+    /// The monitored district.
+    pub district: DistrictConfig,
+}
+
+/// HTTP server settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address to listen on.
+    pub listen: String,
+    /// Base URL clients reach the server at, for links in OGC API responses; when unset,
+    /// links are built from the request's `Host` header.
+    pub public_url: Option<String>,
+    /// Largest accepted request body (bytes).
+    pub body_limit_bytes: usize,
+}
+
+/// Store settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StoreConfig {
+    /// A GeoPackage path or a `postgres://` URL.
+    pub location: String,
+}
+
+/// Bearer tokens and their roles.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    /// Whether reads need no token (writes always need one).
+    pub open_reads: bool,
+    /// Known tokens.
+    pub tokens: Vec<TokenConfig>,
+}
+
+/// One bearer token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenConfig {
+    /// The secret a client sends as `Authorization: Bearer <token>`.
+    pub token: String,
+    /// The user it stands for (recorded in alert history).
+    pub user: String,
+    /// What the user may do.
+    pub roles: Vec<Role>,
+}
+
+/// The district being monitored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DistrictConfig {
+    /// Display name.
+    pub name: String,
+    /// Bounding box `[min_lon, min_lat, max_lon, max_lat]`, used as the extent of collections.
+    pub bbox: [f64; 4],
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            server: ServerConfig::default(),
+            store: StoreConfig::default(),
+            auth: AuthConfig::default(),
+            district: DistrictConfig::default(),
+        }
+    }
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self { listen: "0.0.0.0:8080".into(), public_url: None, body_limit_bytes: 16 * 1024 * 1024 }
+    }
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        Self { location: "coastwatch.gpkg".into() }
+    }
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self { open_reads: true, tokens: Vec::new() }
+    }
+}
+
+impl Default for DistrictConfig {
+    fn default() -> Self {
+        Self { name: "Xiangshan Bay".into(), bbox: [121.40, 29.45, 121.80, 29.70] }
+    }
+}
+
+impl Config {
+    /// Loads defaults, then `file` (when given; it must exist), then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, figment::Error> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(file) = file {
+            if !file.is_file() {
+                return Err(figment::Error::from(format!("config file {} does not exist", file.display())));
+            }
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        // Only `SECTION__KEY` variables configure; other COASTWATCH_* variables (tests) are not ours.
+        let env = Env::prefixed("COASTWATCH_").filter(|key| key.as_str().contains("__")).split("__");
+        let config: Config = figment.merge(env).extract()?;
+        config.check()?;
+        Ok(config)
+    }
+
+    fn check(&self) -> Result<(), figment::Error> {
+        let mut seen = HashMap::new();
+        for t in &self.auth.tokens {
+            if t.token.len() < 8 {
+                return Err(format!("auth token of user {:?} is shorter than 8 characters", t.user).into());
+            }
+            if seen.insert(t.token.as_str(), t.user.as_str()).is_some() {
+                return Err(format!("auth token of user {:?} is used twice", t.user).into());
+            }
+        }
+        let [w, s, e, n] = self.district.bbox;
+        if !(w < e && s < n && (-180.0..=180.0).contains(&w) && (-180.0..=180.0).contains(&e) && (-90.0..=90.0).contains(&s) && (-90.0..=90.0).contains(&n)) {
+            return Err(format!("district.bbox {:?} is not [min_lon, min_lat, max_lon, max_lat]", self.district.bbox).into());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_apply_in_order() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "cw.toml",
+                r#"
+                [store]
+                location = "/data/file.gpkg"
+                [server]
+                listen = "127.0.0.1:9000"
+                [[auth.tokens]]
+                token = "s3cret-token"
+                user = "ana"
+                roles = ["dispatcher", "planner"]
+                "#,
+            )?;
+            jail.set_env("COASTWATCH_SERVER__LISTEN", "127.0.0.1:9100");
+            let config = Config::load(Some(Path::new("cw.toml"))).unwrap();
+            assert_eq!(config.store.location, "/data/file.gpkg");
+            assert_eq!(config.server.listen, "127.0.0.1:9100", "environment beats the file");
+            assert_eq!(config.auth.tokens[0].roles, vec![Role::Dispatcher, Role::Planner]);
+            assert!(config.auth.open_reads, "default kept");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bad_config_is_refused_with_a_reason() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("a.toml", "[server]\nlisten_on = 1")?;
+            assert!(Config::load(Some(Path::new("a.toml"))).unwrap_err().to_string().contains("listen_on"));
+            jail.create_file("b.toml", "[[auth.tokens]]\ntoken = \"short\"\nuser = \"x\"\nroles = [\"admin\"]")?;
+            assert!(Config::load(Some(Path::new("b.toml"))).unwrap_err().to_string().contains("shorter than 8"));
+            jail.create_file("c.toml", "[[auth.tokens]]\ntoken = \"longenough\"\nuser = \"x\"\nroles = [\"captain\"]")?;
+            assert!(Config::load(Some(Path::new("c.toml"))).unwrap_err().to_string().contains("captain"));
+            assert!(Config::load(Some(Path::new("missing.toml"))).unwrap_err().to_string().contains("does not exist"));
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,18 @@
+//! The coastwatch server: HTTP API, configuration and the command line's building blocks.
+//!
+//! Only this crate knows HTTP and reads configuration; the libraries below it
+//! (`coastwatch-spatial`, `coastwatch-tiles`, `coastwatch-datasets`) do not.
+
+mod app;
+pub mod auth;
+pub mod config;
+pub mod error;
+mod extract;
+pub mod metrics;
+mod openapi;
+pub mod routes;
+pub mod state;
+
+pub use app::app;
+pub use config::Config;
+pub use state::AppState;

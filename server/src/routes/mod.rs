@@ -1,0 +1,5 @@
+//! HTTP resources, one module each with its own `router()`.
+
+pub mod features;
+pub mod ogc;
+pub mod system;

@@ -1,0 +1,35 @@
+//! `/healthz`, `/metrics` and `/openapi.json`.
+
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use coastwatch_spatial::{Layer, store::Query};
+use serde_json::{Value, json};
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// The routes of this module.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route("/openapi.json", get(openapi))
+}
+
+/// Liveness and store reachability.
+async fn healthz(State(state): State<AppState>) -> Result<Json<Value>, AppError> {
+    let risk_points = state.store.count(Layer::RiskPoints, &Query::default()).await?;
+    Ok(Json(json!({ "status": "ok", "store": state.store.describe(), "risk_points": risk_points, "version": env!("CARGO_PKG_VERSION") })))
+}
+
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    ([(CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], state.metrics.render())
+}
+
+async fn openapi(State(state): State<AppState>) -> Json<Value> {
+    Json(crate::openapi::document(&state.config))
+}

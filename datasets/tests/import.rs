@@ -322,15 +322,18 @@ fn values_that_do_not_convert_are_rejects() {
     let path = dir.path().join("cameras.csv");
     std::fs::write(
         &path,
-        "lon,lat,name,height_m,heading_deg,hfov_deg,range_m,ptz\n\
-         121.55,29.57,C1,12,90,60,3000,no\n\
-         121.56,29.58,C2,tall,90,60,3000,no\n\
-         121.57,29.59,C3,12,90,60,3000,maybe\n",
+        "lon,lat,name,height_m,heading_deg,hfov_deg,range_m,ptz,town\n\
+         121.55,29.57,C1,12,90,60,3000,no,007\n\
+         121.56,29.58,C2,tall,90,60,3000,no,\n\
+         121.57,29.59,C3,12,90,60,3000,maybe,\n",
     )
     .unwrap();
     let report = import(&path, Layer::Cameras);
     assert_eq!(report.features.len(), 1);
     assert_eq!(report.features[0].properties["height_m"], 12.0);
+    assert_eq!(report.features[0].properties["ptz"], false);
+    // CSV columns are typed by the layer, not guessed: a code keeps its leading zeros.
+    assert_eq!(report.features[0].properties["town"], "007");
     assert_eq!(report.rejects[0].feature_number, 2);
     assert!(
         report.rejects[0]

@@ -2,12 +2,13 @@
 # Starts the local PostgreSQL 15 cluster and makes the PostGIS test database (idempotent, as root).
 # Prints the URL to use as COASTWATCH_TEST_PG.
 set -euo pipefail
+export PGOPTIONS="--client-min-messages=warning"
 db=${COASTWATCH_TEST_DB:-coastwatch_test}
 
 if ! pg_lsclusters -h 2>/dev/null | grep -q '^15 *main'; then
   pg_createcluster 15 main >/dev/null
 fi
-pg_ctlcluster --skip-systemctl-redirect 15 main start 2>/dev/null || true
+pg_ctlcluster --skip-systemctl-redirect 15 main start >/dev/null 2>&1 || true
 for _ in $(seq 1 30); do
   pg_isready -q -h 127.0.0.1 -p 5432 && break
   sleep 0.5

@@ -53,7 +53,11 @@ pub fn to_geojson_string(features: &[Feature]) -> String {
 /// The feature's GeoJSON object, with polygon rings oriented as RFC 7946 wants.
 fn feature_json(feature: &Feature) -> serde_json::Value {
     match feature.geometry.as_ref().and_then(oriented) {
-        Some(geometry) => Feature { geometry: Some(geometry), ..feature.clone() }.to_geojson(),
+        Some(geometry) => Feature {
+            geometry: Some(geometry),
+            ..feature.clone()
+        }
+        .to_geojson(),
         None => feature.to_geojson(),
     }
 }
@@ -68,7 +72,9 @@ fn oriented(geometry: &Geometry) -> Option<Geometry> {
         Geometry::Triangle(t) => t.to_polygon().orient(Direction::Default).into(),
         Geometry::GeometryCollection(c) if c.iter().any(|g| oriented(g).is_some()) => {
             Geometry::GeometryCollection(GeometryCollection(
-                c.iter().map(|g| oriented(g).unwrap_or_else(|| g.clone())).collect(),
+                c.iter()
+                    .map(|g| oriented(g).unwrap_or_else(|| g.clone()))
+                    .collect(),
             ))
         }
         _ => return None,
@@ -90,9 +96,12 @@ mod tests {
 
     #[test]
     fn exterior_rings_turn_counter_clockwise() {
-        let clockwise = polygon![(x: 0.0, y: 0.0), (x: 0.0, y: 1.0), (x: 1.0, y: 1.0), (x: 1.0, y: 0.0)];
+        let clockwise =
+            polygon![(x: 0.0, y: 0.0), (x: 0.0, y: 1.0), (x: 1.0, y: 1.0), (x: 1.0, y: 0.0)];
         assert!(clockwise.exterior().is_cw());
-        let Some(Geometry::Polygon(fixed)) = oriented(&clockwise.into()) else { panic!("not a polygon") };
+        let Some(Geometry::Polygon(fixed)) = oriented(&clockwise.into()) else {
+            panic!("not a polygon")
+        };
         assert!(fixed.exterior().is_ccw());
         assert!(oriented(&geo::point!(x: 1.0, y: 2.0).into()).is_none());
     }

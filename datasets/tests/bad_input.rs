@@ -333,3 +333,33 @@ fn mutated_valid_lines_never_panic() {
         "mutations should still decode often: {decoded}"
     );
 }
+
+#[test]
+fn seconds_timeout_and_first_fragment_time() {
+    let mut dec = Decoder::new(DecoderOptions {
+        fragment_timeout: FragmentTimeout::Seconds(5.0),
+        ..Default::default()
+    });
+    let p1 = "!AIVDM,2,1,1,A,55?MbV02;H;s<HtKR20EHE:0@T4@Dn2222222216L961O5Gf0NSQEp6ClRp8,0*1C";
+    let p2 = "!AIVDM,2,2,1,A,88888888880,2*25";
+    // 10 s apart: timed out
+    assert!(
+        dec.feed_line(format!("1565136000 {p1}").as_bytes())
+            .unwrap()
+            .is_none()
+    );
+    assert!(matches!(
+        dec.feed_line(format!("1565136010 {p2}").as_bytes()),
+        Err(AisError::OrphanFragment { .. })
+    ));
+    // 2 s apart: complete, stamped with the first fragment's time
+    assert!(
+        dec.feed_line(format!("2019-08-07T00:00:00Z {p1}").as_bytes())
+            .unwrap()
+            .is_none()
+    );
+    let last = format!("2019-08-07T00:00:02Z {p2}");
+    let d = dec.feed_line(last.as_bytes()).unwrap().unwrap();
+    assert_eq!(d.timestamp_s, Some(1_565_136_000.0));
+    assert_eq!(d.line, 4);
+}

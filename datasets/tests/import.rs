@@ -116,6 +116,8 @@ fn shapefile_imports_risk_points() {
     assert_eq!(report.ignored_fields, ["note"]);
 }
 
+/// Also guards the link flag in `.cargo/config.toml`: without it GDAL's SQLite calls land in
+/// the copy sqlx bundles and closing a GeoPackage crashes.
 #[test]
 fn geopackage_imports_risk_points_from_the_layer_asked_for() {
     let dir = tempfile::tempdir().unwrap();

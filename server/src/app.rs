@@ -18,8 +18,14 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::features::router())
         .merge(routes::ogc::router())
         .fallback(|| async { AppError::NotFound("no such route; see /openapi.json".into()) })
-        .layer(middleware::from_fn_with_state(state.clone(), crate::auth::authenticate))
-        .layer(middleware::from_fn_with_state(state.clone(), crate::metrics::track))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::authenticate,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::metrics::track,
+        ))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(CorsLayer::permissive())
         .layer(TraceLayer::new_for_http())

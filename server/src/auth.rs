@@ -56,9 +56,20 @@ impl Tokens {
         let by_token = config
             .tokens
             .iter()
-            .map(|t| (t.token.clone(), Arc::new(User { name: t.user.clone(), roles: t.roles.clone() })))
+            .map(|t| {
+                (
+                    t.token.clone(),
+                    Arc::new(User {
+                        name: t.user.clone(),
+                        roles: t.roles.clone(),
+                    }),
+                )
+            })
             .collect();
-        Self { by_token, open_reads: config.open_reads }
+        Self {
+            by_token,
+            open_reads: config.open_reads,
+        }
     }
 }
 
@@ -77,15 +88,27 @@ impl Caller {
 
     /// Succeeds when the caller has one of `roles` (admins always do).
     pub fn require(&self, roles: &[Role]) -> Result<&User, AppError> {
-        let user = self
-            .user
-            .as_deref()
-            .ok_or_else(|| AppError::Unauthorized("this request needs a bearer token (Authorization: Bearer <token>)".into()))?;
-        if user.roles.iter().any(|r| *r == Role::Admin || roles.contains(r)) {
+        let user = self.user.as_deref().ok_or_else(|| {
+            AppError::Unauthorized(
+                "this request needs a bearer token (Authorization: Bearer <token>)".into(),
+            )
+        })?;
+        if user
+            .roles
+            .iter()
+            .any(|r| *r == Role::Admin || roles.contains(r))
+        {
             Ok(user)
         } else {
-            let wanted: Vec<String> = roles.iter().map(|r| format!("{r:?}").to_lowercase()).collect();
-            Err(AppError::Forbidden(format!("user {:?} needs one of the roles {}", user.name, wanted.join(", "))))
+            let wanted: Vec<String> = roles
+                .iter()
+                .map(|r| format!("{r:?}").to_lowercase())
+                .collect();
+            Err(AppError::Forbidden(format!(
+                "user {:?} needs one of the roles {}",
+                user.name,
+                wanted.join(", ")
+            )))
         }
     }
 
@@ -94,12 +117,17 @@ impl Caller {
         if self.open_reads {
             return Ok(());
         }
-        self.require(&[Role::Viewer, Role::Dispatcher, Role::Planner, Role::Ingest]).map(|_| ())
+        self.require(&[Role::Viewer, Role::Dispatcher, Role::Planner, Role::Ingest])
+            .map(|_| ())
     }
 }
 
 /// Middleware: resolves the bearer token into a [`Caller`] request extension.
-pub async fn authenticate(State(state): State<AppState>, mut request: Request, next: Next) -> Result<Response, AppError> {
+pub async fn authenticate(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Result<Response, AppError> {
     let tokens = &state.tokens;
     let user = match request.headers().get(AUTHORIZATION) {
         None => None,
@@ -108,11 +136,24 @@ pub async fn authenticate(State(state): State<AppState>, mut request: Request, n
                 .to_str()
                 .ok()
                 .and_then(|v| v.strip_prefix("Bearer "))
-                .ok_or_else(|| AppError::Unauthorized("the Authorization header must be \"Bearer <token>\"".into()))?;
-            Some(tokens.by_token.get(token.trim()).cloned().ok_or_else(|| AppError::Unauthorized("unknown token".into()))?)
+                .ok_or_else(|| {
+                    AppError::Unauthorized(
+                        "the Authorization header must be \"Bearer <token>\"".into(),
+                    )
+                })?;
+            Some(
+                tokens
+                    .by_token
+                    .get(token.trim())
+                    .cloned()
+                    .ok_or_else(|| AppError::Unauthorized("unknown token".into()))?,
+            )
         }
     };
-    request.extensions_mut().insert(Caller { user, open_reads: tokens.open_reads });
+    request.extensions_mut().insert(Caller {
+        user,
+        open_reads: tokens.open_reads,
+    });
     Ok(next.run(request).await)
 }
 

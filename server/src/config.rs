@@ -12,8 +12,19 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::Role;
 
+/// A configuration that cannot be used, with the reason.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(String);
+
+impl From<String> for ConfigError {
+    fn from(message: String) -> Self {
+        Self(message)
+    }
+}
+
 /// Everything the server and the commands can be told.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// HTTP server settings.
@@ -79,77 +90,107 @@ pub struct DistrictConfig {
     pub bbox: [f64; 4],
 }
 
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            server: ServerConfig::default(),
-            store: StoreConfig::default(),
-            auth: AuthConfig::default(),
-            district: DistrictConfig::default(),
-        }
-    }
-}
-
 impl Default for ServerConfig {
     fn default() -> Self {
-        Self { listen: "0.0.0.0:8080".into(), public_url: None, body_limit_bytes: 16 * 1024 * 1024 }
+        Self {
+            listen: "0.0.0.0:8080".into(),
+            public_url: None,
+            body_limit_bytes: 16 * 1024 * 1024,
+        }
     }
 }
 
 impl Default for StoreConfig {
     fn default() -> Self {
-        Self { location: "coastwatch.gpkg".into() }
+        Self {
+            location: "coastwatch.gpkg".into(),
+        }
     }
 }
 
 impl Default for AuthConfig {
     fn default() -> Self {
-        Self { open_reads: true, tokens: Vec::new() }
+        Self {
+            open_reads: true,
+            tokens: Vec::new(),
+        }
     }
 }
 
 impl Default for DistrictConfig {
     fn default() -> Self {
-        Self { name: "Xiangshan Bay".into(), bbox: [121.40, 29.45, 121.80, 29.70] }
+        Self {
+            name: "Xiangshan Bay".into(),
+            bbox: [121.40, 29.45, 121.80, 29.70],
+        }
     }
 }
 
 impl Config {
     /// Loads defaults, then `file` (when given; it must exist), then the environment.
-    pub fn load(file: Option<&Path>) -> Result<Self, figment::Error> {
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         if let Some(file) = file {
             if !file.is_file() {
-                return Err(figment::Error::from(format!("config file {} does not exist", file.display())));
+                return Err(ConfigError(format!(
+                    "config file {} does not exist",
+                    file.display()
+                )));
             }
             figment = figment.merge(Toml::file_exact(file));
         }
         // Only `SECTION__KEY` variables configure; other COASTWATCH_* variables (tests) are not ours.
-        let env = Env::prefixed("COASTWATCH_").filter(|key| key.as_str().contains("__")).split("__");
-        let config: Config = figment.merge(env).extract()?;
+        let env = Env::prefixed("COASTWATCH_")
+            .filter(|key| key.as_str().contains("__"))
+            .split("__");
+        let config: Config = figment
+            .merge(env)
+            .extract()
+            .map_err(|e| ConfigError(e.to_string()))?;
         config.check()?;
         Ok(config)
     }
 
-    fn check(&self) -> Result<(), figment::Error> {
+    fn check(&self) -> Result<(), ConfigError> {
         let mut seen = HashMap::new();
         for t in &self.auth.tokens {
             if t.token.len() < 8 {
-                return Err(format!("auth token of user {:?} is shorter than 8 characters", t.user).into());
+                return Err(format!(
+                    "auth token of user {:?} is shorter than 8 characters",
+                    t.user
+                )
+                .into());
             }
             if seen.insert(t.token.as_str(), t.user.as_str()).is_some() {
-                return Err(format!("auth token of user {:?} is used twice", t.user).into());
+                return Err(ConfigError(format!(
+                    "auth token of user {:?} is used twice",
+                    t.user
+                )));
             }
         }
         let [w, s, e, n] = self.district.bbox;
-        if !(w < e && s < n && (-180.0..=180.0).contains(&w) && (-180.0..=180.0).contains(&e) && (-90.0..=90.0).contains(&s) && (-90.0..=90.0).contains(&n)) {
-            return Err(format!("district.bbox {:?} is not [min_lon, min_lat, max_lon, max_lat]", self.district.bbox).into());
+        if !(w < e
+            && s < n
+            && (-180.0..=180.0).contains(&w)
+            && (-180.0..=180.0).contains(&e)
+            && (-90.0..=90.0).contains(&s)
+            && (-90.0..=90.0).contains(&n))
+        {
+            return Err(format!(
+                "district.bbox {:?} is not [min_lon, min_lat, max_lon, max_lat]",
+                self.district.bbox
+            )
+            .into());
         }
         Ok(())
     }
 }
 
 #[cfg(test)]
+#[expect(
+    clippy::result_large_err,
+    reason = "figment::Jail closures return figment::Error"
+)]
 mod tests {
     use super::*;
 
@@ -172,8 +213,14 @@ mod tests {
             jail.set_env("COASTWATCH_SERVER__LISTEN", "127.0.0.1:9100");
             let config = Config::load(Some(Path::new("cw.toml"))).unwrap();
             assert_eq!(config.store.location, "/data/file.gpkg");
-            assert_eq!(config.server.listen, "127.0.0.1:9100", "environment beats the file");
-            assert_eq!(config.auth.tokens[0].roles, vec![Role::Dispatcher, Role::Planner]);
+            assert_eq!(
+                config.server.listen, "127.0.0.1:9100",
+                "environment beats the file"
+            );
+            assert_eq!(
+                config.auth.tokens[0].roles,
+                vec![Role::Dispatcher, Role::Planner]
+            );
             assert!(config.auth.open_reads, "default kept");
             Ok(())
         });
@@ -183,12 +230,38 @@ mod tests {
     fn bad_config_is_refused_with_a_reason() {
         figment::Jail::expect_with(|jail| {
             jail.create_file("a.toml", "[server]\nlisten_on = 1")?;
-            assert!(Config::load(Some(Path::new("a.toml"))).unwrap_err().to_string().contains("listen_on"));
-            jail.create_file("b.toml", "[[auth.tokens]]\ntoken = \"short\"\nuser = \"x\"\nroles = [\"admin\"]")?;
-            assert!(Config::load(Some(Path::new("b.toml"))).unwrap_err().to_string().contains("shorter than 8"));
-            jail.create_file("c.toml", "[[auth.tokens]]\ntoken = \"longenough\"\nuser = \"x\"\nroles = [\"captain\"]")?;
-            assert!(Config::load(Some(Path::new("c.toml"))).unwrap_err().to_string().contains("captain"));
-            assert!(Config::load(Some(Path::new("missing.toml"))).unwrap_err().to_string().contains("does not exist"));
+            assert!(
+                Config::load(Some(Path::new("a.toml")))
+                    .unwrap_err()
+                    .to_string()
+                    .contains("listen_on")
+            );
+            jail.create_file(
+                "b.toml",
+                "[[auth.tokens]]\ntoken = \"short\"\nuser = \"x\"\nroles = [\"admin\"]",
+            )?;
+            assert!(
+                Config::load(Some(Path::new("b.toml")))
+                    .unwrap_err()
+                    .to_string()
+                    .contains("shorter than 8")
+            );
+            jail.create_file(
+                "c.toml",
+                "[[auth.tokens]]\ntoken = \"longenough\"\nuser = \"x\"\nroles = [\"captain\"]",
+            )?;
+            assert!(
+                Config::load(Some(Path::new("c.toml")))
+                    .unwrap_err()
+                    .to_string()
+                    .contains("captain")
+            );
+            assert!(
+                Config::load(Some(Path::new("missing.toml")))
+                    .unwrap_err()
+                    .to_string()
+                    .contains("does not exist")
+            );
             Ok(())
         });
     }

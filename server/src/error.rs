@@ -1,8 +1,8 @@
 //! The one error type of the HTTP API: JSON `{"error": "...", "detail": ...}` with the right status.
 
+use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use coastwatch_spatial::{ModelError, StoreError};
 use serde_json::{Value, json};
 
@@ -67,9 +67,16 @@ impl IntoResponse for AppError {
             }
             _ => Value::Null,
         };
-        let mut response = (status, Json(json!({ "error": self.to_string(), "detail": detail }))).into_response();
+        let mut response = (
+            status,
+            Json(json!({ "error": self.to_string(), "detail": detail })),
+        )
+            .into_response();
         if status == StatusCode::UNAUTHORIZED {
-            response.headers_mut().insert("www-authenticate", axum::http::HeaderValue::from_static("Bearer"));
+            response.headers_mut().insert(
+                "www-authenticate",
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
         }
         response
     }
@@ -84,7 +91,10 @@ impl From<ModelError> for AppError {
 impl From<StoreError> for AppError {
     fn from(error: StoreError) -> Self {
         match error {
-            StoreError::Invalid { index, source } => Self::BadRequest(format!("feature {index}: {source}"), Some(json!({ "feature": index }))),
+            StoreError::Invalid { index, source } => Self::BadRequest(
+                format!("feature {index}: {source}"),
+                Some(json!({ "feature": index })),
+            ),
             e @ StoreError::Conflict { .. } => Self::Conflict(e.to_string()),
             other => Self::Internal(other.to_string()),
         }

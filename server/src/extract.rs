@@ -2,9 +2,9 @@
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::http::header::{CONTENT_TYPE, HOST};
-use axum::http::HeaderMap;
 use geo::{Rect, coord};
 use serde_json::Value;
 
@@ -17,9 +17,16 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
     type Rejection = AppError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, AppError> {
-        let content_type = request.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        let content_type = request
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
         if !content_type.is_empty() && !content_type.contains("json") {
-            return Err(AppError::UnsupportedMediaType(format!("expected a JSON body (application/json or application/geo+json), got {content_type}")));
+            return Err(AppError::UnsupportedMediaType(format!(
+                "expected a JSON body (application/json or application/geo+json), got {content_type}"
+            )));
         }
         let bytes = read_body(request, state).await?;
         serde_json::from_slice(&bytes)
@@ -30,13 +37,15 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
 
 /// Reads a whole body, turning the size limit into a 413.
 pub async fn read_body<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, AppError> {
-    Bytes::from_request(request, state).await.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            AppError::PayloadTooLarge
-        } else {
-            AppError::bad_request(format!("cannot read the request body: {rejection}"))
-        }
-    })
+    Bytes::from_request(request, state)
+        .await
+        .map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                AppError::PayloadTooLarge
+            } else {
+                AppError::bad_request(format!("cannot read the request body: {rejection}"))
+            }
+        })
 }
 
 /// Parses `minlon,minlat,maxlon,maxlat` (a 6-number bbox with heights is accepted too).
@@ -47,9 +56,17 @@ pub fn parse_bbox(text: &str) -> Result<Rect, AppError> {
     let [w, s, e, nn] = match n.as_slice() {
         [w, s, e, n] => [*w, *s, *e, *n],
         [w, s, _, e, n, _] => [*w, *s, *e, *n],
-        _ => return Err(bad("must have 4 numbers: min lon, min lat, max lon, max lat")),
+        _ => {
+            return Err(bad(
+                "must have 4 numbers: min lon, min lat, max lon, max lat",
+            ));
+        }
     };
-    if !(w.is_finite() && e.is_finite() && (-180.0..=180.0).contains(&w) && (-180.0..=180.0).contains(&e)) {
+    if !(w.is_finite()
+        && e.is_finite()
+        && (-180.0..=180.0).contains(&w)
+        && (-180.0..=180.0).contains(&e))
+    {
         return Err(bad("has a longitude outside -180..180"));
     }
     if !((-90.0..=90.0).contains(&s) && (-90.0..=90.0).contains(&nn)) {
@@ -69,8 +86,14 @@ pub fn base_url(configured: Option<&str>, headers: &HeaderMap) -> String {
     if let Some(url) = configured {
         return url.trim_end_matches('/').to_owned();
     }
-    let host = headers.get(HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-    let scheme = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).unwrap_or("http");
+    let host = headers
+        .get(HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let scheme = headers
+        .get("x-forwarded-proto")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("http");
     format!("{scheme}://{host}")
 }
 
@@ -84,7 +107,12 @@ mod tests {
         assert_eq!((r.min().x, r.max().y), (121.4, 29.7));
         assert!(parse_bbox("1,2,3").is_err());
         assert!(parse_bbox("a,b,c,d").is_err());
-        assert!(parse_bbox("170,0,-170,1").unwrap_err().to_string().contains("antimeridian"));
+        assert!(
+            parse_bbox("170,0,-170,1")
+                .unwrap_err()
+                .to_string()
+                .contains("antimeridian")
+        );
         assert!(parse_bbox("0,95,1,96").is_err());
         assert!(parse_bbox("0,0,0,1,1,0").is_ok());
     }

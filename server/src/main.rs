@@ -12,7 +12,11 @@ use coastwatch_spatial::store::{self, GeoPackageStore, Query, Store};
 use coastwatch_spatial::{Layer, StoreError};
 
 #[derive(Parser)]
-#[command(name = "coastwatch", version, about = "Coastal anti-smuggling monitoring: spatial analytics and vector tile server")]
+#[command(
+    name = "coastwatch",
+    version,
+    about = "Coastal anti-smuggling monitoring: spatial analytics and vector tile server"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -63,6 +67,23 @@ enum Command {
         #[command(flatten)]
         store: StoreArg,
     },
+    /// AIS tools.
+    Ais {
+        #[command(subcommand)]
+        command: AisCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AisCommand {
+    /// Decode NMEA AIVDM/AIVDO to NDJSON with gpsd's JSON field names; bad lines go to stderr.
+    Decode {
+        /// NMEA file, or - for standard input.
+        file: PathBuf,
+        /// Exit 2 when any line is bad.
+        #[arg(long)]
+        strict: bool,
+    },
 }
 
 #[derive(clap::Args)]
@@ -92,9 +113,16 @@ fn bad(message: impl Into<String>) -> anyhow::Error {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let default_level = if matches!(cli.command, Command::Serve { .. }) { "info" } else { "warn" };
+    let default_level = if matches!(cli.command, Command::Serve { .. }) {
+        "info"
+    } else {
+        "warn"
+    };
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default_level.into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| default_level.into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
@@ -102,7 +130,9 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");
-            let input_error = error.chain().any(|e| e.is::<BadInput>() || is_input_store_error(e));
+            let input_error = error
+                .chain()
+                .any(|e| e.is::<BadInput>() || is_input_store_error(e));
             ExitCode::from(if input_error { 2 } else { 1 })
         }
     }
@@ -110,12 +140,23 @@ fn main() -> ExitCode {
 
 /// Store errors that come from what the user gave (a bad path or file, invalid features).
 fn is_input_store_error(error: &(dyn std::error::Error + 'static)) -> bool {
-    matches!(error.downcast_ref::<StoreError>(), Some(StoreError::Invalid { .. } | StoreError::NotAGeoPackage { .. } | StoreError::Conflict { .. }))
+    matches!(
+        error.downcast_ref::<StoreError>(),
+        Some(
+            StoreError::Invalid { .. }
+                | StoreError::NotAGeoPackage { .. }
+                | StoreError::Conflict { .. }
+        )
+    )
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve { config, store, port } => {
+        Command::Serve {
+            config,
+            store,
+            port,
+        } => {
             let mut config = load_config(config.as_deref())?;
             if let Some(store) = store {
                 config.store.location = store;
@@ -125,10 +166,33 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             serve(config).await
         }
-        Command::Import { layer, file, store, field_map, source_layer, skip_invalid } => {
-            import(&parse_layer(&layer)?, &file, &store, &field_map, source_layer, skip_invalid).await
+        Command::Import {
+            layer,
+            file,
+            store,
+            field_map,
+            source_layer,
+            skip_invalid,
+        } => {
+            import(
+                &parse_layer(&layer)?,
+                &file,
+                &store,
+                &field_map,
+                source_layer,
+                skip_invalid,
+            )
+            .await
         }
-        Command::Export { layer, format, out, store } => export(parse_layer(&layer)?, format, out.as_deref(), &store).await,
+        Command::Export {
+            layer,
+            format,
+            out,
+            store,
+        } => export(parse_layer(&layer)?, format, out.as_deref(), &store).await,
+        Command::Ais {
+            command: AisCommand::Decode { file, strict },
+        } => ais_decode(&file, strict),
     }
 }
 
@@ -151,18 +215,26 @@ async fn open_store(arg: &StoreArg) -> anyhow::Result<Box<dyn Store>> {
 
 async fn serve(config: Config) -> anyhow::Result<()> {
     let started = Instant::now();
-    let store = store::open(&config.store.location).await.map_err(|e| match e {
-        e @ (StoreError::Open { .. } | StoreError::NotAGeoPackage { .. }) => bad(e.to_string()),
-        other => anyhow!(other),
-    })?;
+    let store = store::open(&config.store.location)
+        .await
+        .map_err(|e| match e {
+            e @ (StoreError::Open { .. } | StoreError::NotAGeoPackage { .. }) => bad(e.to_string()),
+            other => anyhow!(other),
+        })?;
     let store: Arc<dyn Store> = Arc::from(store);
     let listener = tokio::net::TcpListener::bind(&config.server.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.server.listen))?;
     let address = listener.local_addr()?;
     tracing::info!(store = %store.describe(), %address, startup_ms = started.elapsed().as_millis() as u64, "coastwatch is serving");
-    println!("coastwatch serving {} at http://{address}/", store.describe());
-    axum::serve(listener, app(AppState::new(config, store))).with_graceful_shutdown(shutdown()).await?;
+    println!(
+        "coastwatch serving {} at http://{address}/",
+        store.describe()
+    );
+    axum::serve(listener, app(AppState::new(config, store.clone())))
+        .with_graceful_shutdown(shutdown())
+        .await?;
+    store.close().await;
     Ok(())
 }
 
@@ -170,26 +242,44 @@ async fn shutdown() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM handler");
         tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
     }
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
 }
 
-async fn import(layer: &Layer, file: &Path, store: &StoreArg, field_map: &[String], source_layer: Option<String>, skip_invalid: bool) -> anyhow::Result<()> {
+async fn import(
+    layer: &Layer,
+    file: &Path,
+    store: &StoreArg,
+    field_map: &[String],
+    source_layer: Option<String>,
+    skip_invalid: bool,
+) -> anyhow::Result<()> {
     use coastwatch_datasets::import::{ImportOptions, read_layer};
 
-    let mut options = ImportOptions { source_layer, ..ImportOptions::default() };
+    let mut options = ImportOptions {
+        source_layer,
+        ..ImportOptions::default()
+    };
     for pair in field_map {
-        let (target, source) = pair.split_once('=').ok_or_else(|| bad(format!("--map {pair:?} must be TARGET=SOURCE")))?;
+        let (target, source) = pair
+            .split_once('=')
+            .ok_or_else(|| bad(format!("--map {pair:?} must be TARGET=SOURCE")))?;
         if layer.field(target).is_none() {
-            return Err(bad(format!("--map {pair:?}: {layer} has no field {target:?}")));
+            return Err(bad(format!(
+                "--map {pair:?}: {layer} has no field {target:?}"
+            )));
         }
-        options.field_map.insert(target.to_owned(), source.to_owned());
+        options
+            .field_map
+            .insert(target.to_owned(), source.to_owned());
     }
     let bar = indicatif::ProgressBar::new(0).with_style(
-        indicatif::ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} features ({per_sec})").expect("valid template"),
+        indicatif::ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} features ({per_sec})")
+            .expect("valid template"),
     );
     bar.set_message(format!("reading {}", file.display()));
     let progress_bar = bar.clone();
@@ -203,10 +293,18 @@ async fn import(layer: &Layer, file: &Path, store: &StoreArg, field_map: &[Strin
     let report = read_layer(file, *layer, &options).map_err(|e| bad(e.to_string()))?;
     bar.finish_and_clear();
     for reject in &report.rejects {
-        eprintln!("{}: feature {}: {}", file.display(), reject.feature_number, reject.reason);
+        eprintln!(
+            "{}: feature {}: {}",
+            file.display(),
+            reject.feature_number,
+            reject.reason
+        );
     }
     if !report.ignored_fields.is_empty() {
-        eprintln!("ignored source fields (use --map TARGET=SOURCE to keep one): {}", report.ignored_fields.join(", "));
+        eprintln!(
+            "ignored source fields (use --map TARGET=SOURCE to keep one): {}",
+            report.ignored_fields.join(", ")
+        );
     }
     if !report.rejects.is_empty() && !skip_invalid {
         return Err(bad(format!(
@@ -217,7 +315,11 @@ async fn import(layer: &Layer, file: &Path, store: &StoreArg, field_map: &[Strin
         )));
     }
     let count = report.features.len();
-    store.insert(*layer, report.features).await.map_err(|e| bad(format!("{}: {e}", file.display())))?;
+    store
+        .insert(*layer, report.features)
+        .await
+        .map_err(|e| bad(format!("{}: {e}", file.display())))?;
+    store.close().await;
     let seconds = started.elapsed().as_secs_f64();
     println!(
         "imported {count} features into {layer} ({} rejected) in {seconds:.2} s ({:.0} features/s)",
@@ -227,13 +329,19 @@ async fn import(layer: &Layer, file: &Path, store: &StoreArg, field_map: &[Strin
     Ok(())
 }
 
-async fn export(layer: Layer, format: ExportFormat, out: Option<&Path>, store: &StoreArg) -> anyhow::Result<()> {
+async fn export(
+    layer: Layer,
+    format: ExportFormat,
+    out: Option<&Path>,
+    store: &StoreArg,
+) -> anyhow::Result<()> {
     let store = open_store(store).await?;
     let features = store.query(layer, &Query::default()).await?;
     match format {
         ExportFormat::Geojson => match out {
             Some(path) => {
-                let file = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+                let file = std::fs::File::create(path)
+                    .with_context(|| format!("cannot create {}", path.display()))?;
                 let mut writer = std::io::BufWriter::new(file);
                 coastwatch_datasets::export::write_geojson(&features, &mut writer)?;
                 std::io::Write::flush(&mut writer)?;
@@ -246,13 +354,51 @@ async fn export(layer: Layer, format: ExportFormat, out: Option<&Path>, store: &
         ExportFormat::Gpkg => {
             let path = out.ok_or_else(|| bad("--format gpkg needs --out FILE.gpkg"))?;
             if path.exists() {
-                return Err(bad(format!("{} already exists; choose a new file", path.display())));
+                return Err(bad(format!(
+                    "{} already exists; choose a new file",
+                    path.display()
+                )));
             }
-            GeoPackageStore::open(path).await?.insert(layer, features).await?;
+            let target = GeoPackageStore::open(path).await?;
+            target.insert(layer, features).await?;
+            target.close().await;
         }
     }
     if let Some(path) = out {
         eprintln!("exported {layer} to {}", path.display());
+    }
+    Ok(())
+}
+
+fn ais_decode(file: &Path, strict: bool) -> anyhow::Result<()> {
+    use coastwatch_datasets::ais::ndjson::{NdjsonOptions, decode_to_ndjson};
+
+    let input: Box<dyn std::io::Read> = if file == Path::new("-") {
+        Box::new(std::io::stdin().lock())
+    } else {
+        Box::new(
+            std::fs::File::open(file)
+                .map_err(|e| bad(format!("cannot read {}: {e}", file.display())))?,
+        )
+    };
+    let stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let stderr = std::io::BufWriter::new(std::io::stderr().lock());
+    let stats = match decode_to_ndjson(input, stdout, stderr, NdjsonOptions::default()) {
+        Ok(stats) => stats,
+        // the reader went away (`| head`): not a failure
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
+    eprintln!(
+        "{} lines, {} messages decoded, {} bad lines ({} bad checksums), {} fragments dropped",
+        stats.lines, stats.decoded, stats.errors, stats.bad_checksum, stats.dropped_fragments
+    );
+    if strict && stats.errors > 0 {
+        return Err(bad(format!(
+            "{} bad lines in {} (--strict)",
+            stats.errors,
+            file.display()
+        )));
     }
     Ok(())
 }

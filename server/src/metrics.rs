@@ -36,11 +36,24 @@ impl Metrics {
     pub fn new() -> Self {
         let mut registry = Registry::with_prefix("coastwatch");
         let http_requests = Family::<HttpLabels, Counter>::default();
-        let http_duration =
-            Family::<HttpLabels, Histogram>::new_with_constructor(|| Histogram::new(exponential_buckets(0.0005, 2.0, 14)));
-        registry.register("http_requests", "HTTP requests answered", http_requests.clone());
-        registry.register("http_request_duration_seconds", "Time to answer HTTP requests", http_duration.clone());
-        Self { registry, http_requests, http_duration }
+        let http_duration = Family::<HttpLabels, Histogram>::new_with_constructor(|| {
+            Histogram::new(exponential_buckets(0.0005, 2.0, 14))
+        });
+        registry.register(
+            "http_requests",
+            "HTTP requests answered",
+            http_requests.clone(),
+        );
+        registry.register(
+            "http_request_duration_seconds",
+            "Time to answer HTTP requests",
+            http_duration.clone(),
+        );
+        Self {
+            registry,
+            http_requests,
+            http_duration,
+        }
     }
 
     /// The registry, to register more metrics.
@@ -51,7 +64,8 @@ impl Metrics {
     /// The Prometheus text exposition.
     pub fn render(&self) -> String {
         let mut text = String::new();
-        prometheus_client::encoding::text::encode(&mut text, &self.registry).expect("writing to a String cannot fail");
+        prometheus_client::encoding::text::encode(&mut text, &self.registry)
+            .expect("writing to a String cannot fail");
         text
     }
 }
@@ -66,10 +80,21 @@ impl Default for Metrics {
 pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().to_string();
-    let route = request.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
     let response = next.run(request).await;
-    let labels = HttpLabels { method, route, status: response.status().as_u16() };
+    let labels = HttpLabels {
+        method,
+        route,
+        status: response.status().as_u16(),
+    };
     state.metrics.http_requests.get_or_create(&labels).inc();
-    state.metrics.http_duration.get_or_create(&labels).observe(started.elapsed().as_secs_f64());
+    state
+        .metrics
+        .http_duration
+        .get_or_create(&labels)
+        .observe(started.elapsed().as_secs_f64());
     response
 }

@@ -46,7 +46,8 @@ fn error_responses() -> Value {
 fn op(summary: &str, tag: &str, params: Value, ok: (&str, Value), body: Option<Value>) -> Value {
     let mut responses = error_responses();
     responses[ok.0] = ok.1;
-    let mut operation = json!({ "summary": summary, "tags": [tag], "parameters": params, "responses": responses });
+    let mut operation =
+        json!({ "summary": summary, "tags": [tag], "parameters": params, "responses": responses });
     if let Some(body) = body {
         operation["requestBody"] = json!({ "required": true, "content": { "application/geo+json": { "schema": body }, "application/json": { "schema": body } } });
     }
@@ -65,11 +66,36 @@ fn param(name: &str, location: &str, schema: Value, description: &str) -> Value 
 pub fn document(config: &Config) -> Value {
     let mut paths = Map::new();
     let mut schemas = Map::new();
-    let id_param = param("id", "path", json!({ "type": "integer", "minimum": 1 }), "feature id");
-    let bbox = param("bbox", "query", json!({ "type": "string" }), "min lon,min lat,max lon,max lat (WGS84)");
-    let limit = param("limit", "query", json!({ "type": "integer", "minimum": 1, "maximum": 10000 }), "page size");
-    let offset = param("offset", "query", json!({ "type": "integer", "minimum": 0 }), "features to skip");
-    let datetime = param("datetime", "query", json!({ "type": "string" }), "RFC 3339 instant or interval a/b (.. for open)");
+    let id_param = param(
+        "id",
+        "path",
+        json!({ "type": "integer", "minimum": 1 }),
+        "feature id",
+    );
+    let bbox = param(
+        "bbox",
+        "query",
+        json!({ "type": "string" }),
+        "min lon,min lat,max lon,max lat (WGS84)",
+    );
+    let limit = param(
+        "limit",
+        "query",
+        json!({ "type": "integer", "minimum": 1, "maximum": 10000 }),
+        "page size",
+    );
+    let offset = param(
+        "offset",
+        "query",
+        json!({ "type": "integer", "minimum": 0 }),
+        "features to skip",
+    );
+    let datetime = param(
+        "datetime",
+        "query",
+        json!({ "type": "string" }),
+        "RFC 3339 instant or interval a/b (.. for open)",
+    );
 
     for layer in Layer::ALL {
         schemas.insert(format!("{layer}_properties"), properties_schema(*layer));
@@ -78,7 +104,10 @@ pub fn document(config: &Config) -> Value {
         let collection = json!({ "type": "object", "properties": { "type": { "type": "string" }, "features": { "type": "array", "items": feature } } });
 
         if layer.editable() {
-            let roles: Vec<String> = write_roles(*layer).iter().map(|r| format!("{r:?}").to_lowercase()).collect();
+            let roles: Vec<String> = write_roles(*layer)
+                .iter()
+                .map(|r| format!("{r:?}").to_lowercase())
+                .collect();
             let writes = format!("(roles: {}, admin)", roles.join(", "));
             paths.insert(
                 format!("/api/v1/{layer}"),
@@ -106,12 +135,21 @@ pub fn document(config: &Config) -> Value {
         );
     }
     let plain = |summary: &str, tag: &str| json!({ "get": op(summary, tag, json!([]), ("200", json!({ "description": "ok" })), None) });
-    paths.insert("/healthz".into(), plain("Liveness and store reachability", "system"));
+    paths.insert(
+        "/healthz".into(),
+        plain("Liveness and store reachability", "system"),
+    );
     paths.insert("/metrics".into(), plain("Prometheus metrics", "system"));
     paths.insert("/openapi.json".into(), plain("This document", "system"));
     paths.insert("/ogc".into(), plain("OGC API landing page", "ogc"));
-    paths.insert("/ogc/conformance".into(), plain("OGC API conformance classes", "ogc"));
-    paths.insert("/ogc/collections".into(), plain("OGC API collections (every layer)", "ogc"));
+    paths.insert(
+        "/ogc/conformance".into(),
+        plain("OGC API conformance classes", "ogc"),
+    );
+    paths.insert(
+        "/ogc/collections".into(),
+        plain("OGC API collections (every layer)", "ogc"),
+    );
     paths.insert("/ogc/collections/{layer}".into(), json!({ "get": op("One collection", "ogc", json!([param("layer", "path", json!({ "type": "string", "enum": Layer::names() }), "layer name")]), ("200", json!({ "description": "ok" })), None) }));
 
     schemas.insert("Geometry".into(), json!({ "type": "object", "description": "GeoJSON geometry (RFC 7946), WGS84 lon/lat", "required": ["type"], "properties": { "type": { "type": "string" }, "coordinates": { "type": "array", "items": {} } } }));

@@ -32,7 +32,10 @@ pub enum ModelError {
 impl ModelError {
     /// A shorthand for [`ModelError::Invalid`].
     pub fn invalid(what: &'static str, reason: impl Into<String>) -> Self {
-        Self::Invalid { what, reason: reason.into() }
+        Self::Invalid {
+            what,
+            reason: reason.into(),
+        }
     }
 }
 

@@ -3,9 +3,9 @@
 use geo::{Coord, CoordsIter, Geometry, MultiPolygon, Validation};
 use serde_json::{Map, Value};
 
+use crate::ModelError;
 use crate::layer::{GeometryType, Layer};
 use crate::model::{self, FeatureId, geometry_name};
-use crate::ModelError;
 
 /// A feature of a layer. Coordinates are WGS84 lon/lat.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,7 +25,11 @@ impl Feature {
             Value::Object(map) => map,
             _ => Map::new(),
         };
-        Self { id: None, geometry: Some(geometry.into()), properties }
+        Self {
+            id: None,
+            geometry: Some(geometry.into()),
+            properties,
+        }
     }
 
     /// The same feature with an id.
@@ -37,20 +41,30 @@ impl Feature {
     /// Parses a GeoJSON `Feature` object. Properties are taken as they are; call
     /// [`Layer::validate`] to check them.
     pub fn from_geojson(value: Value) -> Result<Self, ModelError> {
-        let feature: geojson::Feature = serde_json::from_value(value).map_err(|e| ModelError::invalid("GeoJSON feature", e.to_string()))?;
+        let feature: geojson::Feature = serde_json::from_value(value)
+            .map_err(|e| ModelError::invalid("GeoJSON feature", e.to_string()))?;
         let id = match &feature.id {
             None => None,
             Some(geojson::feature::Id::Number(n)) => {
-                let n = n.as_i64().ok_or_else(|| ModelError::invalid("id", format!("{n} is not an integer")))?;
+                let n = n
+                    .as_i64()
+                    .ok_or_else(|| ModelError::invalid("id", format!("{n} is not an integer")))?;
                 Some(FeatureId::try_from(n)?)
             }
             Some(geojson::feature::Id::String(s)) => Some(s.parse()?),
         };
         let geometry = match feature.geometry {
             None => None,
-            Some(g) => Some(Geometry::try_from(g).map_err(|e| ModelError::invalid("geometry", e.to_string()))?),
+            Some(g) => Some(
+                Geometry::try_from(g)
+                    .map_err(|e| ModelError::invalid("geometry", e.to_string()))?,
+            ),
         };
-        Ok(Self { id, geometry, properties: feature.properties.unwrap_or_default() })
+        Ok(Self {
+            id,
+            geometry,
+            properties: feature.properties.unwrap_or_default(),
+        })
     }
 
     /// The GeoJSON `Feature` object.
@@ -77,11 +91,20 @@ impl Layer {
     pub fn validate(self, feature: Feature) -> Result<Feature, ModelError> {
         let geometry = match feature.geometry {
             Some(g) => Some(self.check_geometry(g)?),
-            None if self.geometry_required() => return Err(ModelError::invalid("geometry", format!("{self} features need a geometry"))),
+            None if self.geometry_required() => {
+                return Err(ModelError::invalid(
+                    "geometry",
+                    format!("{self} features need a geometry"),
+                ));
+            }
             None => None,
         };
         let properties = model::normalize(self, feature.properties, geometry.as_ref())?;
-        Ok(Feature { id: feature.id, geometry, properties })
+        Ok(Feature {
+            id: feature.id,
+            geometry,
+            properties,
+        })
     }
 
     fn check_geometry(self, geometry: Geometry) -> Result<Geometry, ModelError> {
@@ -91,17 +114,26 @@ impl Layer {
             | (GeometryType::Polygon, g @ Geometry::Polygon(_))
             | (GeometryType::MultiPolygon, g @ Geometry::MultiPolygon(_))
             | (GeometryType::Geometry, g) => g,
-            (GeometryType::MultiPolygon, Geometry::Polygon(p)) => Geometry::MultiPolygon(MultiPolygon(vec![p])),
+            (GeometryType::MultiPolygon, Geometry::Polygon(p)) => {
+                Geometry::MultiPolygon(MultiPolygon(vec![p]))
+            }
             (expected, g) => {
                 return Err(ModelError::invalid(
                     "geometry",
-                    format!("{self} holds {} geometries, got {}", expected.sql_name(), geometry_name(&g)),
+                    format!(
+                        "{self} holds {} geometries, got {}",
+                        expected.sql_name(),
+                        geometry_name(&g)
+                    ),
                 ));
             }
         };
         check_coordinates(&geometry)?;
         if let Err(problem) = geometry.check_validation() {
-            return Err(ModelError::invalid("geometry", format!("invalid {}: {problem}", geometry_name(&geometry))));
+            return Err(ModelError::invalid(
+                "geometry",
+                format!("invalid {}: {problem}", geometry_name(&geometry)),
+            ));
         }
         Ok(geometry)
     }
@@ -113,10 +145,18 @@ fn check_coordinates(geometry: &Geometry) -> Result<(), ModelError> {
     }
     for Coord { x, y } in geometry.coords_iter() {
         if !(x.is_finite() && (-180.0..=180.0).contains(&x)) {
-            return Err(ModelError::OutOfRange { what: "longitude", value: x, rule: "must be within -180..=180" });
+            return Err(ModelError::OutOfRange {
+                what: "longitude",
+                value: x,
+                rule: "must be within -180..=180",
+            });
         }
         if !(y.is_finite() && (-90.0..=90.0).contains(&y)) {
-            return Err(ModelError::OutOfRange { what: "latitude", value: y, rule: "must be within -90..=90" });
+            return Err(ModelError::OutOfRange {
+                what: "latitude",
+                value: y,
+                rule: "must be within -90..=90",
+            });
         }
     }
     Ok(())
@@ -130,7 +170,10 @@ mod tests {
     use super::*;
 
     fn dock() -> Feature {
-        Feature::new(point!(x: 121.5, y: 29.6), json!({"kind": "dock", "name": "Chunhu pier", "registered": true}))
+        Feature::new(
+            point!(x: 121.5, y: 29.6),
+            json!({"kind": "dock", "name": "Chunhu pier", "registered": true}),
+        )
     }
 
     #[test]
@@ -144,35 +187,83 @@ mod tests {
     fn validation_rejects_what_breaks_the_rules() {
         let mut f = dock();
         f.geometry = Some(point!(x: 200.0, y: 29.6).into());
-        assert!(Layer::RiskPoints.validate(f).unwrap_err().to_string().contains("longitude 200"));
+        assert!(
+            Layer::RiskPoints
+                .validate(f)
+                .unwrap_err()
+                .to_string()
+                .contains("longitude 200")
+        );
 
-        let f = Feature::new(line_string![(x: 121.0, y: 29.0), (x: 121.1, y: 29.1)], json!({"kind": "dock", "name": "x"}));
+        let f = Feature::new(
+            line_string![(x: 121.0, y: 29.0), (x: 121.1, y: 29.1)],
+            json!({"kind": "dock", "name": "x"}),
+        );
         let err = Layer::RiskPoints.validate(f).unwrap_err().to_string();
-        assert!(err.contains("risk_points holds POINT geometries, got LineString"), "{err}");
+        assert!(
+            err.contains("risk_points holds POINT geometries, got LineString"),
+            "{err}"
+        );
 
         let mut f = dock();
         f.properties.insert("colour".into(), "red".into());
-        assert!(Layer::RiskPoints.validate(f).unwrap_err().to_string().contains("unknown field `colour`"));
+        assert!(
+            Layer::RiskPoints
+                .validate(f)
+                .unwrap_err()
+                .to_string()
+                .contains("unknown field `colour`")
+        );
 
         let mut f = dock();
         f.properties.insert("kind".into(), "castle".into());
-        assert!(Layer::RiskPoints.validate(f).unwrap_err().to_string().contains("unknown variant `castle`"));
+        assert!(
+            Layer::RiskPoints
+                .validate(f)
+                .unwrap_err()
+                .to_string()
+                .contains("unknown variant `castle`")
+        );
 
         let bowtie = polygon![(x: 121.0, y: 29.0), (x: 121.1, y: 29.1), (x: 121.1, y: 29.0), (x: 121.0, y: 29.1), (x: 121.0, y: 29.0)];
         let f = Feature::new(bowtie, json!({"name": "bay", "kind": "restricted_sea"}));
-        assert!(Layer::Geofences.validate(f).unwrap_err().to_string().contains("invalid Polygon"));
+        assert!(
+            Layer::Geofences
+                .validate(f)
+                .unwrap_err()
+                .to_string()
+                .contains("invalid Polygon")
+        );
 
-        let f = Feature::new(point!(x: 121.5, y: 29.6), json!({"name": "ring", "kind": "watch_zone"}));
-        assert!(Layer::Geofences.validate(f).unwrap_err().to_string().contains("needs radius_m"));
+        let f = Feature::new(
+            point!(x: 121.5, y: 29.6),
+            json!({"name": "ring", "kind": "watch_zone"}),
+        );
+        assert!(
+            Layer::Geofences
+                .validate(f)
+                .unwrap_err()
+                .to_string()
+                .contains("needs radius_m")
+        );
     }
 
     #[test]
     fn cameras_check_their_optics() {
         let camera = |hfov: f64, range: f64| {
-            Feature::new(point!(x: 121.5, y: 29.6), json!({"name": "c1", "height_m": 12, "heading_deg": 90, "hfov_deg": hfov, "range_m": range}))
+            Feature::new(
+                point!(x: 121.5, y: 29.6),
+                json!({"name": "c1", "height_m": 12, "heading_deg": 90, "hfov_deg": hfov, "range_m": range}),
+            )
         };
         assert!(Layer::Cameras.validate(camera(60.0, 3000.0)).is_ok());
-        assert!(Layer::Cameras.validate(camera(0.0, 3000.0)).unwrap_err().to_string().contains("hfov_deg 0"));
+        assert!(
+            Layer::Cameras
+                .validate(camera(0.0, 3000.0))
+                .unwrap_err()
+                .to_string()
+                .contains("hfov_deg 0")
+        );
         assert!(Layer::Cameras.validate(camera(361.0, 3000.0)).is_err());
         assert!(Layer::Cameras.validate(camera(60.0, -1.0)).is_err());
     }
@@ -180,15 +271,26 @@ mod tests {
     #[test]
     fn polygons_are_promoted_for_multipolygon_layers() {
         let square = polygon![(x: 121.0, y: 29.0), (x: 121.1, y: 29.0), (x: 121.1, y: 29.1), (x: 121.0, y: 29.1), (x: 121.0, y: 29.0)];
-        let f = Layer::Areas.validate(Feature::new(square, json!({"name": "Qiucun", "kind": "town"}))).unwrap();
+        let f = Layer::Areas
+            .validate(Feature::new(
+                square,
+                json!({"name": "Qiucun", "kind": "town"}),
+            ))
+            .unwrap();
         assert!(matches!(f.geometry, Some(Geometry::MultiPolygon(_))));
     }
 
     #[test]
     fn geojson_round_trip() {
-        let f = Layer::RiskPoints.validate(dock()).unwrap().with_id(FeatureId::try_from(7).unwrap());
+        let f = Layer::RiskPoints
+            .validate(dock())
+            .unwrap()
+            .with_id(FeatureId::try_from(7).unwrap());
         let back = Feature::from_geojson(f.to_geojson()).unwrap();
         assert_eq!(back, f);
-        assert!(Feature::from_geojson(json!({"type": "Feature", "geometry": {"type": "Point"}})).is_err());
+        assert!(
+            Feature::from_geojson(json!({"type": "Feature", "geometry": {"type": "Point"}}))
+                .is_err()
+        );
     }
 }

@@ -79,11 +79,19 @@ pub struct Field {
 }
 
 const fn req(name: &'static str, ty: FieldType) -> Field {
-    Field { name, ty, nullable: false }
+    Field {
+        name,
+        ty,
+        nullable: false,
+    }
 }
 
 const fn opt(name: &'static str, ty: FieldType) -> Field {
-    Field { name, ty, nullable: true }
+    Field {
+        name,
+        ty,
+        nullable: true,
+    }
 }
 
 use FieldType::{Bool, Integer, Json, Real, Text};
@@ -208,7 +216,9 @@ impl Layer {
     /// Layers with a single instant use the same field twice.
     pub fn time_fields(self) -> Option<(&'static str, &'static str)> {
         match self {
-            Self::VesselTracks | Self::VehicleRoutes | Self::CameraTracks => Some(("t_start", "t_end")),
+            Self::VesselTracks | Self::VehicleRoutes | Self::CameraTracks => {
+                Some(("t_start", "t_end"))
+            }
             Self::Vessels => Some(("last_seen", "last_seen")),
             Self::Alerts => Some(("opened_at", "updated_at")),
             _ => None,
@@ -217,7 +227,10 @@ impl Layer {
 
     /// Whether users edit this layer through `/api/v1/{layer}` (the others are derived or fed).
     pub fn editable(self) -> bool {
-        matches!(self, Self::RiskPoints | Self::Cameras | Self::Geofences | Self::Vehicles)
+        matches!(
+            self,
+            Self::RiskPoints | Self::Cameras | Self::Geofences | Self::Vehicles
+        )
     }
 }
 
@@ -248,14 +261,20 @@ mod tests {
             assert_eq!(layer.name().parse::<Layer>().unwrap(), *layer);
         }
         let err = "boats".parse::<Layer>().unwrap_err().to_string();
-        assert!(err.contains("unknown layer \"boats\"") && err.contains("risk_points"), "{err}");
+        assert!(
+            err.contains("unknown layer \"boats\"") && err.contains("risk_points"),
+            "{err}"
+        );
     }
 
     #[test]
     fn field_names_are_unique_identifiers() {
         for layer in Layer::ALL {
             let mut names: Vec<_> = layer.fields().iter().map(|f| f.name).collect();
-            assert!(names.iter().all(|n| n.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit())));
+            assert!(names.iter().all(|n| {
+                n.chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit())
+            }));
             names.sort();
             names.dedup();
             assert_eq!(names.len(), layer.fields().len(), "{layer}");

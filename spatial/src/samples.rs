@@ -28,7 +28,7 @@ pub fn sample(layer: Layer, n: u32) -> Feature {
     let (geometry, properties): (Geometry, Value) = match layer {
         Layer::RiskPoints => (
             Point::new(121.52 + dx, 29.58).into(),
-            json!({"kind": "dock", "name": format!("Pier {n}"), "registered": n % 2 == 0, "town": "Chunhu", "card": "none"}),
+            json!({"kind": "dock", "name": format!("Pier {n}"), "registered": n.is_multiple_of(2), "town": "Chunhu", "card": "none"}),
         ),
         Layer::Cameras => (
             Point::new(121.55 + dx, 29.60).into(),
@@ -39,7 +39,10 @@ pub fn sample(layer: Layer, n: u32) -> Feature {
             MultiPolygon(vec![square(121.55 + dx, 29.60, 0.01)]).into(),
             json!({"camera_id": n + 1, "area_m2": 1_000_000.0}),
         ),
-        Layer::CoverageGaps => (square(121.6 + dx, 29.5, 0.002).into(), json!({"h3": "8a309a4b1a0ffff", "reason": "terrain"})),
+        Layer::CoverageGaps => (
+            square(121.6 + dx, 29.5, 0.002).into(),
+            json!({"h3": "8a309a4b1a0ffff", "reason": "terrain"}),
+        ),
         Layer::Geofences => (
             square(121.62 + dx, 29.55, 0.02).into(),
             json!({"name": format!("Restricted {n}"), "kind": "restricted_sea", "town": "Songao",
@@ -54,7 +57,11 @@ pub fn sample(layer: Layer, n: u32) -> Feature {
                    "last_seen": 1_790_000_000 + i64::from(n), "flags": ["no_static"]}),
         ),
         Layer::VesselTracks => (
-            line(&[(121.60 + dx, 29.55), (121.61 + dx, 29.56), (121.63 + dx, 29.56)]),
+            line(&[
+                (121.60 + dx, 29.55),
+                (121.61 + dx, 29.56),
+                (121.63 + dx, 29.56),
+            ]),
             json!({"mmsi": 412_345_678, "t_start": 1_790_000_000 + i64::from(n) * 600, "t_end": 1_790_000_300 + i64::from(n) * 600}),
         ),
         Layer::Vehicles => (
@@ -77,11 +84,26 @@ pub fn sample(layer: Layer, n: u32) -> Feature {
                    "town": "Songao", "fence_id": null, "evidence": {"duration_s": 1800, "min_distance_m": 120.5, "other_mmsi": 412_000_001},
                    "history": [{"at": 1_790_001_000, "by": "dispatcher1", "action": "ack", "note": "watching"}]}),
         ),
-        Layer::Coastline => (line(&[(121.40 + dx, 29.60), (121.42 + dx, 29.61), (121.43 + dx, 29.63)]), json!({"town": "Chunhu", "source": "GSHHG f"})),
-        Layer::Areas => (MultiPolygon(vec![square(121.40 + dx, 29.45, 0.1)]).into(), json!({"name": format!("Town {n}"), "kind": "town"})),
-        Layer::AisDensity => (square(121.6 + dx, 29.6, 0.003).into(), json!({"h3": "8a309a4b1a0ffff", "count": 42 + n})),
+        Layer::Coastline => (
+            line(&[
+                (121.40 + dx, 29.60),
+                (121.42 + dx, 29.61),
+                (121.43 + dx, 29.63),
+            ]),
+            json!({"town": "Chunhu", "source": "GSHHG f"}),
+        ),
+        Layer::Areas => (
+            MultiPolygon(vec![square(121.40 + dx, 29.45, 0.1)]).into(),
+            json!({"name": format!("Town {n}"), "kind": "town"}),
+        ),
+        Layer::AisDensity => (
+            square(121.6 + dx, 29.6, 0.003).into(),
+            json!({"h3": "8a309a4b1a0ffff", "count": 42 + n}),
+        ),
     };
-    layer.validate(Feature::new(geometry, properties)).expect("samples are valid")
+    layer
+        .validate(Feature::new(geometry, properties))
+        .expect("samples are valid")
 }
 
 #[cfg(test)]
@@ -91,9 +113,17 @@ mod tests {
         for layer in crate::Layer::ALL {
             let f = super::sample(*layer, 3);
             for field in layer.fields() {
-                assert!(f.properties.contains_key(field.name), "{layer}.{} missing from the normalized record", field.name);
+                assert!(
+                    f.properties.contains_key(field.name),
+                    "{layer}.{} missing from the normalized record",
+                    field.name
+                );
             }
-            assert_eq!(f.properties.len(), layer.fields().len(), "{layer}: record and schema disagree");
+            assert_eq!(
+                f.properties.len(),
+                layer.fields().len(),
+                "{layer}: record and schema disagree"
+            );
         }
     }
 }

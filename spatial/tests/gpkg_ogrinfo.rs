@@ -8,9 +8,16 @@ use coastwatch_spatial::samples::sample;
 use coastwatch_spatial::store::{GeoPackageStore, Store};
 
 fn ogrinfo_available() -> bool {
-    let found = Command::new("ogrinfo").arg("--version").output().is_ok_and(|o| o.status.success());
+    let found = Command::new("ogrinfo")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !found {
-        assert_ne!(std::env::var("CI").as_deref(), Ok("true"), "CI=true but ogrinfo is missing (scripts/install-deps.sh installs gdal-bin)");
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "CI=true but ogrinfo is missing (scripts/install-deps.sh installs gdal-bin)"
+        );
         eprintln!("skipping: ogrinfo not installed");
     }
     found
@@ -41,25 +48,60 @@ async fn ogrinfo_lists_every_layer_with_type_and_count() {
     drop(store);
 
     for (i, layer) in Layer::ALL.iter().enumerate() {
-        let out = Command::new("ogrinfo").args(["-so", "-ro"]).arg(&path).arg(layer.name()).output().unwrap();
+        let out = Command::new("ogrinfo")
+            .args(["-so", "-ro"])
+            .arg(&path)
+            .arg(layer.name())
+            .output()
+            .unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
         let errors = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "ogrinfo failed on {layer}: {errors}");
-        assert!(!errors.contains("ERROR"), "ogrinfo complained about {layer}: {errors}");
+        assert!(
+            !errors.contains("ERROR"),
+            "ogrinfo complained about {layer}: {errors}"
+        );
         assert!(text.contains(&format!("Layer name: {layer}")), "{text}");
-        assert!(text.contains(&format!("Geometry: {}", ogr_geometry_name(layer.geometry_type()))), "{layer}: {text}");
-        assert!(text.contains(&format!("Feature Count: {}", i + 1)), "{layer}: {text}");
+        assert!(
+            text.contains(&format!(
+                "Geometry: {}",
+                ogr_geometry_name(layer.geometry_type())
+            )),
+            "{layer}: {text}"
+        );
+        assert!(
+            text.contains(&format!("Feature Count: {}", i + 1)),
+            "{layer}: {text}"
+        );
         assert!(text.contains("WGS 84"), "{layer} SRS: {text}");
         for field in layer.fields() {
-            assert!(text.contains(&format!("{}: ", field.name)), "{layer}.{} missing: {text}", field.name);
+            assert!(
+                text.contains(&format!("{}: ", field.name)),
+                "{layer}.{} missing: {text}",
+                field.name
+            );
         }
     }
 
     // GDAL sees and uses the R*Tree index: a spatial filter selects through it.
     let out = Command::new("ogrinfo")
-        .args(["-ro", "-q", "-spat", "121.5", "29.5", "121.5205", "29.7", "-sql", "SELECT HasSpatialIndex('risk_points', 'geom')"])
+        .args([
+            "-ro",
+            "-q",
+            "-spat",
+            "121.5",
+            "29.5",
+            "121.5205",
+            "29.7",
+            "-sql",
+            "SELECT HasSpatialIndex('risk_points', 'geom')",
+        ])
         .arg(&path)
         .output()
         .unwrap();
-    assert!(String::from_utf8_lossy(&out.stdout).contains("= 1"), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("= 1"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }

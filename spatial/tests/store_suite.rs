@@ -6,7 +6,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use coastwatch_spatial::layer::Layer;
 use coastwatch_spatial::model::FeatureId;
 use coastwatch_spatial::samples::sample;
-use coastwatch_spatial::store::{GeoPackageStore, PostgisStore, Position, Query, Store, SubjectKind};
+use coastwatch_spatial::store::{
+    GeoPackageStore, Position, PostgisStore, Query, Store, SubjectKind,
+};
 use coastwatch_spatial::{Feature, StoreError};
 use geo::{Rect, coord};
 use serde_json::json;
@@ -31,7 +33,11 @@ impl Backend for Gpkg {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("store.gpkg");
         let store = GeoPackageStore::open(&path).await.unwrap();
-        Some(Self { _dir: dir, path, store })
+        Some(Self {
+            _dir: dir,
+            path,
+            store,
+        })
     }
     fn store(&self) -> &GeoPackageStore {
         &self.store
@@ -51,9 +57,13 @@ struct Pg {
 pub fn pg_url() -> Option<String> {
     match std::env::var("COASTWATCH_TEST_PG") {
         Ok(url) => Some(url),
-        Err(_) if std::env::var("CI").as_deref() == Ok("true") => panic!("CI=true but COASTWATCH_TEST_PG is not set"),
+        Err(_) if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("CI=true but COASTWATCH_TEST_PG is not set")
+        }
         Err(_) => {
-            eprintln!("skipping PostGIS test: COASTWATCH_TEST_PG is not set (scripts/test.sh sets it)");
+            eprintln!(
+                "skipping PostGIS test: COASTWATCH_TEST_PG is not set (scripts/test.sh sets it)"
+            );
             None
         }
     }
@@ -65,15 +75,23 @@ impl Backend for Pg {
     type S = PostgisStore;
     async fn fresh(name: &str) -> Option<Self> {
         let url = pg_url()?;
-        let schema = format!("t_{name}_{}_{}", std::process::id(), SCHEMA_SEQ.fetch_add(1, Ordering::Relaxed));
-        let store = PostgisStore::connect_in_schema(&url, Some(&schema)).await.expect("PostGIS test database reachable");
+        let schema = format!(
+            "t_{name}_{}_{}",
+            std::process::id(),
+            SCHEMA_SEQ.fetch_add(1, Ordering::Relaxed)
+        );
+        let store = PostgisStore::connect_in_schema(&url, Some(&schema))
+            .await
+            .expect("PostGIS test database reachable");
         Some(Self { url, schema, store })
     }
     fn store(&self) -> &PostgisStore {
         &self.store
     }
     async fn reopen(&self) -> PostgisStore {
-        PostgisStore::connect_in_schema(&self.url, Some(&self.schema)).await.unwrap()
+        PostgisStore::connect_in_schema(&self.url, Some(&self.schema))
+            .await
+            .unwrap()
     }
 }
 
@@ -88,10 +106,18 @@ async fn every_layer_round_trips<B: Backend>(b: B) {
         let ids = store.insert(*layer, features.clone()).await.unwrap();
         assert_eq!(ids.len(), 2);
         for (feature, id) in features.iter().zip(&ids) {
-            let back = store.get(*layer, *id).await.unwrap().expect("stored feature is found");
+            let back = store
+                .get(*layer, *id)
+                .await
+                .unwrap()
+                .expect("stored feature is found");
             assert_eq!(back, feature.clone().with_id(*id), "{layer} round trip");
         }
-        assert_eq!(store.count(*layer, &Query::default()).await.unwrap(), 2, "{layer}");
+        assert_eq!(
+            store.count(*layer, &Query::default()).await.unwrap(),
+            2,
+            "{layer}"
+        );
     }
     let reopened = b.reopen().await;
     for layer in Layer::ALL {
@@ -107,75 +133,255 @@ async fn queries_filter_and_page<B: Backend>(b: B) {
     store.insert(Layer::VesselTracks, features).await.unwrap();
 
     // sample n spans lon 121.60+n/1000 .. 121.63+n/1000
-    let bbox = Rect::new(coord! { x: 121.0, y: 29.0 }, coord! { x: 121.6035, y: 29.9 });
-    let hits = store.query(Layer::VesselTracks, &Query { bbox: Some(bbox), ..Query::default() }).await.unwrap();
+    let bbox = Rect::new(
+        coord! { x: 121.0, y: 29.0 },
+        coord! { x: 121.6035, y: 29.9 },
+    );
+    let hits = store
+        .query(
+            Layer::VesselTracks,
+            &Query {
+                bbox: Some(bbox),
+                ..Query::default()
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!(hits.len(), 4, "tracks 0..=3 start west of 121.6035");
 
     let far = Rect::new(coord! { x: 10.0, y: 10.0 }, coord! { x: 11.0, y: 11.0 });
-    assert_eq!(store.count(Layer::VesselTracks, &Query { bbox: Some(far), ..Query::default() }).await.unwrap(), 0);
+    assert_eq!(
+        store
+            .count(
+                Layer::VesselTracks,
+                &Query {
+                    bbox: Some(far),
+                    ..Query::default()
+                }
+            )
+            .await
+            .unwrap(),
+        0
+    );
 
     // sample n spans t 1_790_000_000 + 600n .. +300
-    let time = Query { time: Some((1_790_000_000 + 600 * 10 + 100, 1_790_000_000 + 600 * 12)), ..Query::default() };
+    let time = Query {
+        time: Some((1_790_000_000 + 600 * 10 + 100, 1_790_000_000 + 600 * 12)),
+        ..Query::default()
+    };
     let in_window = store.query(Layer::VesselTracks, &time).await.unwrap();
-    let starts: Vec<_> = in_window.iter().map(|f| f.properties["t_start"].as_i64().unwrap()).collect();
+    let starts: Vec<_> = in_window
+        .iter()
+        .map(|f| f.properties["t_start"].as_i64().unwrap())
+        .collect();
     assert_eq!(starts, vec![1_790_006_000, 1_790_006_600, 1_790_007_200]);
 
-    let page = Query { limit: Some(10), offset: 20, ..Query::default() };
-    assert_eq!(store.query(Layer::VesselTracks, &page).await.unwrap().len(), 5);
-    assert_eq!(store.count(Layer::VesselTracks, &page).await.unwrap(), 25, "count ignores paging");
+    let page = Query {
+        limit: Some(10),
+        offset: 20,
+        ..Query::default()
+    };
+    assert_eq!(
+        store.query(Layer::VesselTracks, &page).await.unwrap().len(),
+        5
+    );
+    assert_eq!(
+        store.count(Layer::VesselTracks, &page).await.unwrap(),
+        25,
+        "count ignores paging"
+    );
 
-    store.insert(Layer::RiskPoints, (0..6).map(|n| sample(Layer::RiskPoints, n)).collect()).await.unwrap();
-    let registered = Query { equals: vec![("registered".into(), json!(true))], ..Query::default() };
-    assert_eq!(store.count(Layer::RiskPoints, &registered).await.unwrap(), 3);
-    let bad = Query { equals: vec![("colour".into(), json!("red"))], ..Query::default() };
-    assert!(store.query(Layer::RiskPoints, &bad).await.unwrap_err().to_string().contains("no filterable attribute"));
-    let no_time = Query { time: Some((0, 1)), ..Query::default() };
+    store
+        .insert(
+            Layer::RiskPoints,
+            (0..6).map(|n| sample(Layer::RiskPoints, n)).collect(),
+        )
+        .await
+        .unwrap();
+    let registered = Query {
+        equals: vec![("registered".into(), json!(true))],
+        ..Query::default()
+    };
+    assert_eq!(
+        store.count(Layer::RiskPoints, &registered).await.unwrap(),
+        3
+    );
+    let bad = Query {
+        equals: vec![("colour".into(), json!("red"))],
+        ..Query::default()
+    };
+    assert!(
+        store
+            .query(Layer::RiskPoints, &bad)
+            .await
+            .unwrap_err()
+            .to_string()
+            .contains("no filterable attribute")
+    );
+    let no_time = Query {
+        time: Some((0, 1)),
+        ..Query::default()
+    };
     assert!(store.query(Layer::RiskPoints, &no_time).await.is_err());
 }
 
 async fn replace_delete_and_missing<B: Backend>(b: B) {
     let store = b.store();
-    let ids = store.insert(Layer::Cameras, vec![sample(Layer::Cameras, 1)]).await.unwrap();
+    let ids = store
+        .insert(Layer::Cameras, vec![sample(Layer::Cameras, 1)])
+        .await
+        .unwrap();
     let mut changed = sample(Layer::Cameras, 5);
-    changed.properties.insert("heading_deg".into(), json!(200.0));
-    assert!(store.replace(Layer::Cameras, ids[0], changed.clone()).await.unwrap());
-    assert_eq!(store.get(Layer::Cameras, ids[0]).await.unwrap().unwrap().properties["heading_deg"], 200.0);
-    assert!(!store.replace(Layer::Cameras, id(999), changed).await.unwrap());
+    changed
+        .properties
+        .insert("heading_deg".into(), json!(200.0));
+    assert!(
+        store
+            .replace(Layer::Cameras, ids[0], changed.clone())
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store
+            .get(Layer::Cameras, ids[0])
+            .await
+            .unwrap()
+            .unwrap()
+            .properties["heading_deg"],
+        200.0
+    );
+    assert!(
+        !store
+            .replace(Layer::Cameras, id(999), changed)
+            .await
+            .unwrap()
+    );
 
-    let moved = Rect::new(coord! { x: 121.554, y: 29.59 }, coord! { x: 121.556, y: 29.61 });
-    assert_eq!(store.count(Layer::Cameras, &Query { bbox: Some(moved), ..Query::default() }).await.unwrap(), 1, "index follows the new position");
+    let moved = Rect::new(
+        coord! { x: 121.554, y: 29.59 },
+        coord! { x: 121.556, y: 29.61 },
+    );
+    assert_eq!(
+        store
+            .count(
+                Layer::Cameras,
+                &Query {
+                    bbox: Some(moved),
+                    ..Query::default()
+                }
+            )
+            .await
+            .unwrap(),
+        1,
+        "index follows the new position"
+    );
 
     assert!(store.delete(Layer::Cameras, ids[0]).await.unwrap());
     assert!(!store.delete(Layer::Cameras, ids[0]).await.unwrap());
     assert!(store.get(Layer::Cameras, ids[0]).await.unwrap().is_none());
-    assert_eq!(store.count(Layer::Cameras, &Query { bbox: Some(moved), ..Query::default() }).await.unwrap(), 0);
+    assert_eq!(
+        store
+            .count(
+                Layer::Cameras,
+                &Query {
+                    bbox: Some(moved),
+                    ..Query::default()
+                }
+            )
+            .await
+            .unwrap(),
+        0
+    );
 }
 
 async fn batches_are_all_or_nothing<B: Backend>(b: B) {
     let store = b.store();
     let mut broken = sample(Layer::RiskPoints, 2);
     broken.properties.insert("kind".into(), json!("castle"));
-    let err = store.insert(Layer::RiskPoints, vec![sample(Layer::RiskPoints, 1), broken]).await.unwrap_err();
-    assert!(matches!(err, StoreError::Invalid { index: 1, .. }), "{err}");
-    assert_eq!(store.count(Layer::RiskPoints, &Query::default()).await.unwrap(), 0);
-
-    let taken = store.insert(Layer::Vessels, vec![sample(Layer::Vessels, 1).with_id(id(412_345_679))]).await.unwrap();
-    assert_eq!(taken, vec![id(412_345_679)]);
     let err = store
-        .insert(Layer::Vessels, vec![sample(Layer::Vessels, 2).with_id(id(7)), sample(Layer::Vessels, 3).with_id(id(412_345_679))])
+        .insert(
+            Layer::RiskPoints,
+            vec![sample(Layer::RiskPoints, 1), broken],
+        )
         .await
         .unwrap_err();
-    assert!(matches!(err, StoreError::Conflict { id: 412_345_679, .. }), "{err}");
-    assert_eq!(store.count(Layer::Vessels, &Query::default()).await.unwrap(), 1, "the batch left nothing behind");
+    assert!(matches!(err, StoreError::Invalid { index: 1, .. }), "{err}");
+    assert_eq!(
+        store
+            .count(Layer::RiskPoints, &Query::default())
+            .await
+            .unwrap(),
+        0
+    );
+
+    let taken = store
+        .insert(
+            Layer::Vessels,
+            vec![sample(Layer::Vessels, 1).with_id(id(412_345_679))],
+        )
+        .await
+        .unwrap();
+    assert_eq!(taken, vec![id(412_345_679)]);
+    let err = store
+        .insert(
+            Layer::Vessels,
+            vec![
+                sample(Layer::Vessels, 2).with_id(id(7)),
+                sample(Layer::Vessels, 3).with_id(id(412_345_679)),
+            ],
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::Conflict {
+                id: 412_345_679,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        store
+            .count(Layer::Vessels, &Query::default())
+            .await
+            .unwrap(),
+        1,
+        "the batch left nothing behind"
+    );
     // an id chosen by the caller does not make later automatic ids collide
-    let auto = store.insert(Layer::Vessels, vec![sample(Layer::Vessels, 4)]).await.unwrap();
+    let auto = store
+        .insert(Layer::Vessels, vec![sample(Layer::Vessels, 4)])
+        .await
+        .unwrap();
     assert!(auto[0].get() > 412_345_679);
 
     let mut moved = sample(Layer::Vessels, 9).with_id(id(412_345_679));
     moved.properties.insert("sog_kn".into(), json!(0.5));
-    store.upsert(Layer::Vessels, vec![moved, sample(Layer::Vessels, 8).with_id(id(100))]).await.unwrap();
-    assert_eq!(store.get(Layer::Vessels, id(412_345_679)).await.unwrap().unwrap().properties["sog_kn"], 0.5);
-    assert_eq!(store.count(Layer::Vessels, &Query::default()).await.unwrap(), 3);
+    store
+        .upsert(
+            Layer::Vessels,
+            vec![moved, sample(Layer::Vessels, 8).with_id(id(100))],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .get(Layer::Vessels, id(412_345_679))
+            .await
+            .unwrap()
+            .unwrap()
+            .properties["sog_kn"],
+        0.5
+    );
+    assert_eq!(
+        store
+            .count(Layer::Vessels, &Query::default())
+            .await
+            .unwrap(),
+        3
+    );
 }
 
 async fn positions_append_and_replay<B: Backend>(b: B) {
@@ -190,12 +396,25 @@ async fn positions_append_and_replay<B: Backend>(b: B) {
         course_deg: None,
         heading_deg: Some(90.0),
     };
-    store.append_positions(&[fix("1", 100.0), fix("2", 50.5), fix("1", 200.0)]).await.unwrap();
-    store.append_positions(&[fix("1", 100.0), fix("3", 300.0)]).await.unwrap();
+    store
+        .append_positions(&[fix("1", 100.0), fix("2", 50.5), fix("1", 200.0)])
+        .await
+        .unwrap();
+    store
+        .append_positions(&[fix("1", 100.0), fix("3", 300.0)])
+        .await
+        .unwrap();
     let all = store.positions_since(0.0).await.unwrap();
-    assert_eq!(all.iter().map(|p| p.t_epoch_s).collect::<Vec<_>>(), vec![50.5, 100.0, 200.0, 300.0], "duplicate skipped, time order");
+    assert_eq!(
+        all.iter().map(|p| p.t_epoch_s).collect::<Vec<_>>(),
+        vec![50.5, 100.0, 200.0, 300.0],
+        "duplicate skipped, time order"
+    );
     assert_eq!(all[1], fix("1", 100.0));
-    assert_eq!(b.reopen().await.positions_since(150.0).await.unwrap().len(), 2);
+    assert_eq!(
+        b.reopen().await.positions_since(150.0).await.unwrap().len(),
+        2
+    );
 }
 
 macro_rules! suite {
@@ -209,12 +428,24 @@ macro_rules! suite {
     };
 }
 
-suite!(every_layer_round_trips, queries_filter_and_page, replace_delete_and_missing, batches_are_all_or_nothing, positions_append_and_replay);
+suite!(
+    every_layer_round_trips,
+    queries_filter_and_page,
+    replace_delete_and_missing,
+    batches_are_all_or_nothing,
+    positions_append_and_replay
+);
 
 #[tokio::test]
 async fn unreachable_postgis_is_a_clear_error() {
-    let err = PostgisStore::connect("postgres://nobody:secret@127.0.0.1:1/none").await.unwrap_err().to_string();
-    assert!(err.starts_with("cannot open store postgres://nobody:***@127.0.0.1:1/none"), "{err}");
+    let err = PostgisStore::connect("postgres://nobody:secret@127.0.0.1:1/none")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("cannot open store postgres://nobody:***@127.0.0.1:1/none"),
+        "{err}"
+    );
     assert!(!err.contains("secret"));
 }
 
@@ -226,9 +457,16 @@ async fn files_that_are_not_geopackages_are_refused() {
     std::fs::write(&text, content).unwrap();
     let err = GeoPackageStore::open(&text).await.unwrap_err().to_string();
     assert!(err.contains("is not a usable GeoPackage"), "{err}");
-    assert_eq!(std::fs::read_to_string(&text).unwrap(), content, "left untouched");
+    assert_eq!(
+        std::fs::read_to_string(&text).unwrap(),
+        content,
+        "left untouched"
+    );
 
     let missing_dir = dir.path().join("nope").join("x.gpkg");
-    let err = GeoPackageStore::open(&missing_dir).await.unwrap_err().to_string();
+    let err = GeoPackageStore::open(&missing_dir)
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("does not exist"), "{err}");
 }

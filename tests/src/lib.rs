@@ -8,8 +8,8 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use coastwatch_server::config::TokenConfig;
 use coastwatch_server::auth::Role;
+use coastwatch_server::config::TokenConfig;
 use coastwatch_server::{AppState, Config, app};
 use coastwatch_spatial::store::{GeoPackageStore, Store};
 use http_body_util::BodyExt;
@@ -36,8 +36,16 @@ pub struct TestServer {
 /// A config with one token per role used in the tests.
 pub fn test_config() -> Config {
     let mut config = Config::default();
-    for (token, user, role) in [(PLANNER, "pia", Role::Planner), (VIEWER, "vic", Role::Viewer), (DISPATCHER, "dan", Role::Dispatcher)] {
-        config.auth.tokens.push(TokenConfig { token: token.into(), user: user.into(), roles: vec![role] });
+    for (token, user, role) in [
+        (PLANNER, "pia", Role::Planner),
+        (VIEWER, "vic", Role::Viewer),
+        (DISPATCHER, "dan", Role::Dispatcher),
+    ] {
+        config.auth.tokens.push(TokenConfig {
+            token: token.into(),
+            user: user.into(),
+            roles: vec![role],
+        });
     }
     config
 }
@@ -46,19 +54,42 @@ impl TestServer {
     /// A server over a fresh GeoPackage with `config`.
     pub async fn new(config: Config) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let store: Arc<dyn Store> = Arc::new(GeoPackageStore::open(dir.path().join("test.gpkg")).await.unwrap());
+        let store: Arc<dyn Store> = Arc::new(
+            GeoPackageStore::open(dir.path().join("test.gpkg"))
+                .await
+                .unwrap(),
+        );
         let app = app(AppState::new(config, store.clone()));
         Self { app, store, dir }
     }
 
     /// Sends a request; returns the status and the body (JSON when it parses, else a string).
-    pub async fn send(&self, method: &str, uri: &str, token: Option<&str>, body: Option<&str>) -> (StatusCode, Value) {
-        let (status, _, body) = self.send_raw(method, uri, token, body.map(|b| b.as_bytes().to_vec()), &[]).await;
-        (status, serde_json::from_slice(&body).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned())))
+    pub async fn send(
+        &self,
+        method: &str,
+        uri: &str,
+        token: Option<&str>,
+        body: Option<&str>,
+    ) -> (StatusCode, Value) {
+        let (status, _, body) = self
+            .send_raw(method, uri, token, body.map(|b| b.as_bytes().to_vec()), &[])
+            .await;
+        (
+            status,
+            serde_json::from_slice(&body)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned())),
+        )
     }
 
     /// Sends a request with extra headers; returns status, headers and raw body.
-    pub async fn send_raw(&self, method: &str, uri: &str, token: Option<&str>, body: Option<Vec<u8>>, headers: &[(&str, &str)]) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    pub async fn send_raw(
+        &self,
+        method: &str,
+        uri: &str,
+        token: Option<&str>,
+        body: Option<Vec<u8>>,
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
         let mut request = Request::builder().method(method).uri(uri);
         if let Some(token) = token {
             request = request.header("authorization", format!("Bearer {token}"));
@@ -69,10 +100,25 @@ impl TestServer {
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
-        let response = self.app.clone().oneshot(request.body(body.map_or_else(Body::empty, Body::from)).unwrap()).await.unwrap();
+        let response = self
+            .app
+            .clone()
+            .oneshot(
+                request
+                    .body(body.map_or_else(Body::empty, Body::from))
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
         let status = response.status();
         let headers = response.headers().clone();
-        let bytes = response.into_body().collect().await.unwrap().to_bytes().to_vec();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec();
         (status, headers, bytes)
     }
 }
@@ -82,15 +128,26 @@ pub fn coastwatch_bin() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let dir = exe.parent().and_then(|p| p.parent()).unwrap();
     let bin = dir.join(format!("coastwatch{}", std::env::consts::EXE_SUFFIX));
-    assert!(bin.exists(), "{} is missing: build it with `cargo build -p coastwatch-server` (scripts/test.sh does)", bin.display());
+    assert!(
+        bin.exists(),
+        "{} is missing: build it with `cargo build -p coastwatch-server` (scripts/test.sh does)",
+        bin.display()
+    );
     bin
 }
 
 /// Whether an external tool is installed; on CI (CI=true) a missing tool fails the test.
 pub fn tool_available(tool: &str) -> bool {
-    let found = Command::new(tool).arg("--version").output().is_ok_and(|o| o.status.success());
+    let found = Command::new(tool)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !found {
-        assert_ne!(std::env::var("CI").as_deref(), Ok("true"), "CI=true but {tool} is missing (scripts/install-deps.sh installs it)");
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "CI=true but {tool} is missing (scripts/install-deps.sh installs it)"
+        );
         eprintln!("skipping: {tool} is not installed");
     }
     found

@@ -13,11 +13,17 @@ use coastwatch_tests::{coastwatch_bin, tool_available};
 use serde_json::{Value, json};
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../datasets/tests/fixtures/import").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../datasets/tests/fixtures/import")
+        .join(name)
 }
 
 fn coastwatch(args: &[&str]) -> Output {
-    Command::new(coastwatch_bin()).args(args).env("COASTWATCH_AUTH__OPEN_READS", "true").output().unwrap()
+    Command::new(coastwatch_bin())
+        .args(args)
+        .env("COASTWATCH_AUTH__OPEN_READS", "true")
+        .output()
+        .unwrap()
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -25,12 +31,21 @@ fn text(bytes: &[u8]) -> String {
 }
 
 async fn count(store: &str, layer: Layer) -> u64 {
-    coastwatch_spatial::store::open(store).await.unwrap().count(layer, &Query::default()).await.unwrap()
+    coastwatch_spatial::store::open(store)
+        .await
+        .unwrap()
+        .count(layer, &Query::default())
+        .await
+        .unwrap()
 }
 
 fn geojson_file(dir: &Path, name: &str, features: Vec<Value>) -> PathBuf {
     let path = dir.join(name);
-    std::fs::write(&path, json!({"type": "FeatureCollection", "features": features}).to_string()).unwrap();
+    std::fs::write(
+        &path,
+        json!({"type": "FeatureCollection", "features": features}).to_string(),
+    )
+    .unwrap();
     path
 }
 
@@ -43,28 +58,98 @@ async fn import_and_export_round_trip() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("cw.gpkg");
     let store = store.to_str().unwrap();
-    let out = coastwatch(&["import", "risk_points", fixture("risk_points.geojson").to_str().unwrap(), "--store", store]);
+    let out = coastwatch(&[
+        "import",
+        "risk_points",
+        fixture("risk_points.geojson").to_str().unwrap(),
+        "--store",
+        store,
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).starts_with("imported "), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).starts_with("imported "),
+        "{}",
+        text(&out.stdout)
+    );
     let imported = count(store, Layer::RiskPoints).await;
     assert!(imported >= 2);
 
-    let out = coastwatch(&["export", "risk_points", "--format", "geojson", "--store", store]);
+    let out = coastwatch(&[
+        "export",
+        "risk_points",
+        "--format",
+        "geojson",
+        "--store",
+        store,
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let exported: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(exported["features"].as_array().unwrap().len() as u64, imported);
-    assert_eq!(exported["features"][0]["properties"]["name"], "Shipu fishing dock");
+    assert_eq!(
+        exported["features"].as_array().unwrap().len() as u64,
+        imported
+    );
+    assert_eq!(
+        exported["features"][0]["properties"]["name"],
+        "Shipu fishing dock"
+    );
 
     let gpkg = dir.path().join("export.gpkg");
-    let out = coastwatch(&["export", "risk_points", "--format", "gpkg", "--out", gpkg.to_str().unwrap(), "--store", store]);
+    let out = coastwatch(&[
+        "export",
+        "risk_points",
+        "--format",
+        "gpkg",
+        "--out",
+        gpkg.to_str().unwrap(),
+        "--store",
+        store,
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let copy = GeoPackageStore::open(&gpkg).await.unwrap();
-    assert_eq!(copy.count(Layer::RiskPoints, &Query::default()).await.unwrap(), imported);
+    assert_eq!(
+        copy.count(Layer::RiskPoints, &Query::default())
+            .await
+            .unwrap(),
+        imported
+    );
     if tool_available("ogrinfo") {
-        let info = Command::new("ogrinfo").args(["-so", "-ro"]).arg(&gpkg).arg("risk_points").output().unwrap();
-        assert!(text(&info.stdout).contains(&format!("Feature Count: {imported}")), "{}", text(&info.stdout));
+        let info = Command::new("ogrinfo")
+            .args(["-so", "-ro"])
+            .arg(&gpkg)
+            .arg("risk_points")
+            .output()
+            .unwrap();
+        assert!(
+            text(&info.stdout).contains(&format!("Feature Count: {imported}")),
+            "{}",
+            text(&info.stdout)
+        );
     }
-    let again = coastwatch(&["export", "risk_points", "--format", "gpkg", "--out", gpkg.to_str().unwrap(), "--store", store]);
+    // GDAL reads the exported GeoPackage back in (a binary holding both SQLite users)
+    let second = dir.path().join("second.gpkg");
+    let out = coastwatch(&[
+        "import",
+        "risk_points",
+        gpkg.to_str().unwrap(),
+        "--store",
+        second.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        count(second.to_str().unwrap(), Layer::RiskPoints).await,
+        imported
+    );
+
+    let again = coastwatch(&[
+        "export",
+        "risk_points",
+        "--format",
+        "gpkg",
+        "--out",
+        gpkg.to_str().unwrap(),
+        "--store",
+        store,
+    ]);
     assert_eq!(again.status.code(), Some(2), "refuses to overwrite");
 }
 
@@ -74,7 +159,17 @@ async fn bad_input_exits_2_and_leaves_the_store_unchanged() {
     let store = dir.path().join("cw.gpkg");
     let store = store.to_str().unwrap();
     let good = geojson_file(dir.path(), "good.geojson", vec![dock(121.5, "A")]);
-    assert!(coastwatch(&["import", "risk_points", good.to_str().unwrap(), "--store", store]).status.success());
+    assert!(
+        coastwatch(&[
+            "import",
+            "risk_points",
+            good.to_str().unwrap(),
+            "--store",
+            store
+        ])
+        .status
+        .success()
+    );
 
     let mixed = geojson_file(
         dir.path(),
@@ -86,60 +181,178 @@ async fn bad_input_exits_2_and_leaves_the_store_unchanged() {
         ],
     );
     let broken = dir.path().join("broken.geojson");
-    std::fs::write(&broken, r#"{"type": "FeatureCollection", "features": [{"type": "Feature", "#).unwrap();
+    std::fs::write(
+        &broken,
+        r#"{"type": "FeatureCollection", "features": [{"type": "Feature", "#,
+    )
+    .unwrap();
     let missing = dir.path().join("nowhere.geojson");
     let cases: Vec<(Vec<&str>, &str)> = vec![
-        (vec!["import", "risk_points", mixed.to_str().unwrap(), "--store", store], "feature 2"),
-        (vec!["import", "boats", good.to_str().unwrap(), "--store", store], "unknown layer \"boats\""),
-        (vec!["import", "risk_points", missing.to_str().unwrap(), "--store", store], "nowhere.geojson"),
-        (vec!["import", "risk_points", broken.to_str().unwrap(), "--store", store], "broken.geojson"),
-        (vec!["import", "risk_points", good.to_str().unwrap(), "--map", "colour=name", "--store", store], "has no field \"colour\""),
-        (vec!["import", "risk_points", good.to_str().unwrap(), "--store", "postgres://cw:secret@127.0.0.1:1/none"], "cannot open store"),
+        (
+            vec![
+                "import",
+                "risk_points",
+                mixed.to_str().unwrap(),
+                "--store",
+                store,
+            ],
+            "feature 2",
+        ),
+        (
+            vec!["import", "boats", good.to_str().unwrap(), "--store", store],
+            "unknown layer \"boats\"",
+        ),
+        (
+            vec![
+                "import",
+                "risk_points",
+                missing.to_str().unwrap(),
+                "--store",
+                store,
+            ],
+            "nowhere.geojson",
+        ),
+        (
+            vec![
+                "import",
+                "risk_points",
+                broken.to_str().unwrap(),
+                "--store",
+                store,
+            ],
+            "broken.geojson",
+        ),
+        (
+            vec![
+                "import",
+                "risk_points",
+                good.to_str().unwrap(),
+                "--map",
+                "colour=name",
+                "--store",
+                store,
+            ],
+            "has no field \"colour\"",
+        ),
+        (
+            vec![
+                "import",
+                "risk_points",
+                good.to_str().unwrap(),
+                "--store",
+                "postgres://cw:secret@127.0.0.1:1/none",
+            ],
+            "cannot open store",
+        ),
         (vec!["export", "boats", "--store", store], "unknown layer"),
-        (vec!["serve", "--store", "postgres://cw:secret@127.0.0.1:1/none", "--port", "0"], "cannot open store"),
+        (
+            vec![
+                "serve",
+                "--store",
+                "postgres://cw:secret@127.0.0.1:1/none",
+                "--port",
+                "0",
+            ],
+            "cannot open store",
+        ),
         (vec!["frobnicate"], "unrecognized subcommand"),
     ];
     for (args, message) in cases {
         let out = coastwatch(&args);
         let stderr = text(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-        assert!(stderr.contains(message), "{args:?}: {stderr:?} should mention {message:?}");
+        assert!(
+            stderr.contains(message),
+            "{args:?}: {stderr:?} should mention {message:?}"
+        );
         assert!(!stderr.contains("secret"), "password leaked: {stderr}");
     }
-    let out = coastwatch(&["import", "risk_points", mixed.to_str().unwrap(), "--store", store]);
+    let out = coastwatch(&[
+        "import",
+        "risk_points",
+        mixed.to_str().unwrap(),
+        "--store",
+        store,
+    ]);
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("feature 2: longitude 181") && stderr.contains("feature 3:") && stderr.contains("nothing imported"), "{stderr}");
+    assert!(
+        stderr.contains("feature 2: longitude 181")
+            && stderr.contains("feature 3:")
+            && stderr.contains("nothing imported"),
+        "{stderr}"
+    );
     assert_eq!(count(store, Layer::RiskPoints).await, 1, "all or nothing");
 
-    let out = coastwatch(&["import", "risk_points", mixed.to_str().unwrap(), "--skip-invalid", "--store", store]);
+    let out = coastwatch(&[
+        "import",
+        "risk_points",
+        mixed.to_str().unwrap(),
+        "--skip-invalid",
+        "--store",
+        store,
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("imported 1 features into risk_points (2 rejected)"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("imported 1 features into risk_points (2 rejected)"),
+        "{}",
+        text(&out.stdout)
+    );
     assert_eq!(count(store, Layer::RiskPoints).await, 2);
 }
 
 #[tokio::test]
 async fn import_into_postgis() {
     let Some(url) = std::env::var("COASTWATCH_TEST_PG").ok() else {
-        assert_ne!(std::env::var("CI").as_deref(), Ok("true"), "CI=true but COASTWATCH_TEST_PG is not set");
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "CI=true but COASTWATCH_TEST_PG is not set"
+        );
         return;
     };
     let dir = tempfile::tempdir().unwrap();
     let before = count(&url, Layer::Geofences).await;
-    let out = coastwatch(&["import", "geofences", fixture("geofences.geojson").to_str().unwrap(), "--store", &url]);
+    let out = coastwatch(&[
+        "import",
+        "geofences",
+        fixture("geofences.geojson").to_str().unwrap(),
+        "--store",
+        &url,
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(count(&url, Layer::Geofences).await, before + 1);
-    let bad = geojson_file(dir.path(), "bad.geojson", vec![json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [121.5, 29.6]}, "properties": {"name": "ring", "kind": "watch_zone"}})]);
-    let out = coastwatch(&["import", "geofences", bad.to_str().unwrap(), "--store", &url]);
+    let bad = geojson_file(
+        dir.path(),
+        "bad.geojson",
+        vec![
+            json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [121.5, 29.6]}, "properties": {"name": "ring", "kind": "watch_zone"}}),
+        ],
+    );
+    let out = coastwatch(&[
+        "import",
+        "geofences",
+        bad.to_str().unwrap(),
+        "--store",
+        &url,
+    ]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("needs radius_m"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("needs radius_m"),
+        "{}",
+        text(&out.stderr)
+    );
     assert_eq!(count(&url, Layer::Geofences).await, before + 1);
 }
 
 /// Sends one HTTP/1.1 request and returns the status code.
 fn http(addr: &str, method: &str, path: &str, token: Option<&str>, body: &str) -> Option<u16> {
     let mut stream = TcpStream::connect(addr).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
-    let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .ok()?;
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
     let request = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: application/geo+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
@@ -155,10 +368,26 @@ async fn acknowledged_writes_survive_kill_9() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("durable.gpkg");
     let config = dir.path().join("cw.toml");
-    std::fs::write(&config, "[[auth.tokens]]\ntoken = \"planner-secret\"\nuser = \"pia\"\nroles = [\"planner\"]\n").unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    std::fs::write(
+        &config,
+        "[[auth.tokens]]\ntoken = \"planner-secret\"\nuser = \"pia\"\nroles = [\"planner\"]\n",
+    )
+    .unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let mut server = Command::new(coastwatch_bin())
-        .args(["serve", "--config", config.to_str().unwrap(), "--store", store.to_str().unwrap(), "--port", &port.to_string()])
+        .args([
+            "serve",
+            "--config",
+            config.to_str().unwrap(),
+            "--store",
+            store.to_str().unwrap(),
+            "--port",
+            &port.to_string(),
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -166,13 +395,23 @@ async fn acknowledged_writes_survive_kill_9() {
     let addr = format!("127.0.0.1:{port}");
     let started = Instant::now();
     while http(&addr, "GET", "/healthz", None, "") != Some(200) {
-        assert!(started.elapsed() < Duration::from_secs(20), "server did not start");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "server did not start"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     let mut acknowledged = 0;
     for n in 0..40 {
         let body = dock(121.4 + f64::from(n) * 0.001, &format!("dock {n}")).to_string();
-        if http(&addr, "POST", "/api/v1/risk_points", Some("planner-secret"), &body) == Some(201) {
+        if http(
+            &addr,
+            "POST",
+            "/api/v1/risk_points",
+            Some("planner-secret"),
+            &body,
+        ) == Some(201)
+        {
             acknowledged += 1;
         }
     }
@@ -180,5 +419,12 @@ async fn acknowledged_writes_survive_kill_9() {
     server.wait().unwrap();
     assert_eq!(acknowledged, 40);
     let reopened = GeoPackageStore::open(&store).await.unwrap();
-    assert_eq!(reopened.count(Layer::RiskPoints, &Query::default()).await.unwrap(), 40, "every acknowledged write is there");
+    assert_eq!(
+        reopened
+            .count(Layer::RiskPoints, &Query::default())
+            .await
+            .unwrap(),
+        40,
+        "every acknowledged write is there"
+    );
 }

@@ -80,14 +80,21 @@ pub enum ImportError {
 }
 
 fn field_names(layer: Layer) -> String {
-    layer.fields().iter().map(|f| f.name).collect::<Vec<_>>().join(", ")
+    layer
+        .fields()
+        .iter()
+        .map(|f| f.name)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// GDAL's own message, without the Rust binding's wrapping.
 pub(super) fn gdal_reason(error: gdal::errors::GdalError) -> String {
     use gdal::errors::GdalError;
     match error {
-        GdalError::NullPointer { msg, .. } | GdalError::CplError { msg, .. } if !msg.is_empty() => msg,
+        GdalError::NullPointer { msg, .. } | GdalError::CplError { msg, .. } if !msg.is_empty() => {
+            msg
+        }
         GdalError::NullPointer { .. } => "GDAL gave no reason".to_owned(),
         other => other.to_string(),
     }

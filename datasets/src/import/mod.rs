@@ -6,7 +6,7 @@
 //! [`Reject`]s in the [`ImportReport`], and the caller decides whether to store the valid
 //! ones or nothing.
 //!
-//! - [`ImportError`](error::ImportError): the file cannot be imported at all.
+//! - [`ImportError`]: the file cannot be imported at all.
 //! - `value`: conversion of OGR field values to the JSON types the layer wants.
 //! - `geometry`: reprojection and OGR geometry to `geo` conversion.
 
@@ -130,7 +130,7 @@ impl ImportReport {
 /// Reads the file at `path` into features of `layer`.
 ///
 /// Opens whatever OGR opens (GeoJSON, GeoPackage, Shapefile, CSV with lon/lat columns, …),
-/// reads `options.source_layer` or the first layer, reprojects to EPSG:4326 lon/lat when the
+/// reads `options.source_layer` (default: the layer named like `layer`, else the first), reprojects to EPSG:4326 lon/lat when the
 /// source has another CRS (a source without CRS is taken as lon/lat), converts the fields to
 /// the types the layer wants and validates every feature.
 ///
@@ -138,19 +138,34 @@ impl ImportReport {
 /// [`ImportError`] when the file is missing or unreadable, the source layer or a field of
 /// the field map does not exist, or the source CRS cannot be transformed. Invalid features
 /// are not errors: they are [`ImportReport::rejects`].
-pub fn read_layer(path: &Path, layer: Layer, options: &ImportOptions) -> Result<ImportReport, ImportError> {
+pub fn read_layer(
+    path: &Path,
+    layer: Layer,
+    options: &ImportOptions,
+) -> Result<ImportReport, ImportError> {
     let dataset = open(path)?;
-    let mut source = pick_layer(&dataset, path, options.source_layer.as_deref())?;
+    let mut source = pick_layer(&dataset, path, options.source_layer.as_deref(), layer)?;
     let source_name = source.name();
     let transform = geometry::to_wgs84(&source, path)?;
     let source_fields: Vec<String> = source.defn().fields().map(|f| f.name()).collect();
-    let plan = FieldPlan::new(layer, &source_fields, &options.field_map, path, &source_name)?;
+    let plan = FieldPlan::new(
+        layer,
+        &source_fields,
+        &options.field_map,
+        path,
+        &source_name,
+    )?;
 
-    let total = source.try_feature_count().unwrap_or_else(|| source.feature_count());
+    let total = source
+        .try_feature_count()
+        .unwrap_or_else(|| source.feature_count());
     let total = if total == u64::MAX { 0 } else { total };
     tracing::info!(path = %path.display(), source_layer = %source_name, total, %layer, "importing");
 
-    let mut report = ImportReport { ignored_fields: plan.ignored.clone(), ..ImportReport::default() };
+    let mut report = ImportReport {
+        ignored_fields: plan.ignored.clone(),
+        ..ImportReport::default()
+    };
     let progress = |done: usize| {
         if let Some(progress) = &options.progress {
             progress(done as u64, total.max(done as u64));
@@ -162,12 +177,19 @@ pub fn read_layer(path: &Path, layer: Layer, options: &ImportOptions) -> Result<
             .properties(&feature)
             .and_then(|properties| {
                 let geometry = geometry::read(&feature, transform.as_ref(), layer)?;
-                Ok(Feature { id: None, geometry, properties })
+                Ok(Feature {
+                    id: None,
+                    geometry,
+                    properties,
+                })
             })
             .and_then(|feature| layer.validate(feature).map_err(|e| e.to_string()));
         match imported {
             Ok(feature) => report.features.push(feature),
-            Err(reason) => report.rejects.push(Reject { feature_number, reason }),
+            Err(reason) => report.rejects.push(Reject {
+                feature_number,
+                reason,
+            }),
         }
         report.read = feature_number;
         if feature_number % PROGRESS_EVERY == 0 {
@@ -175,34 +197,79 @@ pub fn read_layer(path: &Path, layer: Layer, options: &ImportOptions) -> Result<
         }
     }
     progress(report.read);
-    tracing::info!(read = report.read, rejects = report.rejects.len(), "import read");
+    tracing::info!(
+        read = report.read,
+        rejects = report.rejects.len(),
+        "import read"
+    );
     Ok(report)
 }
 
 fn open(path: &Path) -> Result<Dataset, ImportError> {
     let virtual_path = path.to_str().is_some_and(|p| p.starts_with("/vsi"));
     if !virtual_path && !path.exists() {
-        return Err(ImportError::NotFound { path: path.to_owned() });
+        return Err(ImportError::NotFound {
+            path: path.to_owned(),
+        });
     }
-    let is_csv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    let is_csv = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
     let options = DatasetOptions {
         open_flags: GdalOpenFlags::GDAL_OF_VECTOR | GdalOpenFlags::GDAL_OF_VERBOSE_ERROR,
         open_options: is_csv.then_some(CSV_OPEN_OPTIONS),
         ..DatasetOptions::default()
     };
-    Dataset::open_ex(path, options).map_err(|e| ImportError::Open { path: path.to_owned(), reason: gdal_reason(e) })
+    Dataset::open_ex(path, options).map_err(|e| {
+        let mut reason = gdal_reason(e);
+        if let Some(syntax) = json_syntax_error(path) {
+            reason = format!("{reason} ({syntax})");
+        }
+        ImportError::Open {
+            path: path.to_owned(),
+            reason,
+        }
+    })
 }
 
-fn pick_layer<'a>(dataset: &'a Dataset, path: &Path, name: Option<&str>) -> Result<gdal::vector::Layer<'a>, ImportError> {
+/// Where a `.geojson`/`.json` file stops being JSON: GDAL's last message only says that
+/// it failed.
+fn json_syntax_error(path: &Path) -> Option<String> {
+    let is_json = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("geojson") || e.eq_ignore_ascii_case("json"));
+    let file = std::fs::File::open(path).ok().filter(|_| is_json)?;
+    serde_json::from_reader::<_, serde::de::IgnoredAny>(std::io::BufReader::new(file))
+        .err()
+        .map(|e| e.to_string())
+}
+
+/// The source layer asked for; without a name, the one named like the target layer (an
+/// export of ours holds every layer), else the first.
+fn pick_layer<'a>(
+    dataset: &'a Dataset,
+    path: &Path,
+    name: Option<&str>,
+    target: Layer,
+) -> Result<gdal::vector::Layer<'a>, ImportError> {
     let available = || dataset.layers().map(|l| l.name()).collect::<Vec<_>>();
     match name {
-        Some(name) => dataset.layer_by_name(name).map_err(|_| ImportError::UnknownSourceLayer {
+        Some(name) => dataset
+            .layer_by_name(name)
+            .map_err(|_| ImportError::UnknownSourceLayer {
+                path: path.to_owned(),
+                name: name.to_owned(),
+                available: available(),
+            }),
+        None if dataset.layer_count() == 0 => Err(ImportError::NoLayer {
             path: path.to_owned(),
-            name: name.to_owned(),
-            available: available(),
         }),
-        None if dataset.layer_count() == 0 => Err(ImportError::NoLayer { path: path.to_owned() }),
-        None => dataset.layer(0).map_err(|_| ImportError::NoLayer { path: path.to_owned() }),
+        None => dataset
+            .layer_by_name(target.name())
+            .or_else(|_| dataset.layer(0))
+            .map_err(|_| ImportError::NoLayer {
+                path: path.to_owned(),
+            }),
     }
 }
 
@@ -227,13 +294,20 @@ impl FieldPlan {
             (0..source_fields.len())
                 .filter(free)
                 .find(|&i| source_fields[i] == name)
-                .or_else(|| (0..source_fields.len()).filter(free).find(|&i| source_fields[i].eq_ignore_ascii_case(name)))
+                .or_else(|| {
+                    (0..source_fields.len())
+                        .filter(free)
+                        .find(|&i| source_fields[i].eq_ignore_ascii_case(name))
+                })
         };
         let mut mapped = Vec::new();
         for (target, source) in field_map {
             let field = layer
                 .field(target)
-                .ok_or_else(|| ImportError::UnknownTargetField { layer, field: target.clone() })?;
+                .ok_or_else(|| ImportError::UnknownTargetField {
+                    layer,
+                    field: target.clone(),
+                })?;
             let index = find(source, &[]).ok_or_else(|| ImportError::UnknownSourceField {
                 path: path.to_owned(),
                 source_layer: source_layer.to_owned(),
@@ -261,15 +335,26 @@ impl FieldPlan {
     }
 
     /// The feature's attributes under the layer's field names, typed as the layer wants.
-    fn properties(&self, feature: &gdal::vector::Feature<'_>) -> Result<Map<String, serde_json::Value>, String> {
+    fn properties(
+        &self,
+        feature: &gdal::vector::Feature<'_>,
+    ) -> Result<Map<String, serde_json::Value>, String> {
         let mut properties = Map::new();
         for (index, source, field) in &self.columns {
-            let what = || match source == field.name {
-                true => field.name.to_owned(),
-                false => format!("{} (from {source})", field.name),
+            let what = || {
+                if source == field.name {
+                    field.name.to_owned()
+                } else {
+                    format!("{} (from {source})", field.name)
+                }
             };
-            let value = feature.field(*index).map_err(|e| format!("{}: {}", what(), gdal_reason(e)))?;
-            if let Some(value) = value.map(|v| value::convert(v, field.ty)).transpose().map_err(|e| format!("{}: {e}", what()))?.flatten() {
+            let raw = feature.field(*index);
+            let Some(raw) = raw.map_err(|e| format!("{}: {}", what(), gdal_reason(e)))? else {
+                continue;
+            };
+            if let Some(value) =
+                value::convert(raw, field.ty).map_err(|e| format!("{}: {e}", what()))?
+            {
                 properties.insert(field.name.to_owned(), value);
             }
         }

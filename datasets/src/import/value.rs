@@ -47,10 +47,15 @@ fn to_integer(value: FieldValue) -> Result<i64, String> {
         FieldValue::Integer64Value(n) => return Ok(n),
         // Epoch seconds: the layers keep times as integers.
         FieldValue::DateTimeValue(t) => return Ok(t.timestamp()),
-        FieldValue::DateValue(d) => return Ok(d.and_time(Default::default()).and_utc().timestamp()),
+        FieldValue::DateValue(d) => {
+            return Ok(d.and_time(Default::default()).and_utc().timestamp());
+        }
         FieldValue::StringValue(s) => match s.trim().parse::<i64>() {
             Ok(n) => return Ok(n),
-            Err(_) => s.trim().parse::<f64>().map_err(|_| format!("{s:?} is not an integer"))?,
+            Err(_) => s
+                .trim()
+                .parse::<f64>()
+                .map_err(|_| format!("{s:?} is not an integer"))?,
         },
         FieldValue::RealValue(x) => x,
         list => return Err(format!("{} is a list, not an integer", describe(&list))),
@@ -69,13 +74,18 @@ fn to_real(value: FieldValue) -> Result<f64, String> {
         FieldValue::IntegerValue(n) => Ok(n.into()),
         FieldValue::Integer64Value(n) => Ok(n as f64),
         FieldValue::RealValue(x) => Ok(x),
-        FieldValue::StringValue(s) => s.trim().parse().map_err(|_| format!("{s:?} is not a number")),
+        FieldValue::StringValue(s) => s
+            .trim()
+            .parse()
+            .map_err(|_| format!("{s:?} is not a number")),
         other => Err(format!("{} is not a number", describe(&other))),
     }
 }
 
 fn number(x: f64) -> Result<Value, String> {
-    Number::from_f64(x).map(Value::Number).ok_or_else(|| format!("{x} is not a finite number"))
+    Number::from_f64(x)
+        .map(Value::Number)
+        .ok_or_else(|| format!("{x} is not a finite number"))
 }
 
 fn to_bool(value: FieldValue) -> Result<bool, String> {
@@ -96,14 +106,20 @@ fn to_bool(value: FieldValue) -> Result<bool, String> {
 fn to_json(value: FieldValue) -> Result<Value, String> {
     match value {
         // OGR hands JSON objects and arrays over as text (subtype JSON).
-        FieldValue::StringValue(s) => serde_json::from_str(&s).map_err(|e| format!("not a JSON document: {e}")),
+        FieldValue::StringValue(s) => {
+            serde_json::from_str(&s).map_err(|e| format!("not a JSON document: {e}"))
+        }
         FieldValue::IntegerValue(n) => Ok(n.into()),
         FieldValue::Integer64Value(n) => Ok(n.into()),
         FieldValue::RealValue(x) => number(x),
         FieldValue::StringListValue(v) => Ok(v.into()),
         FieldValue::IntegerListValue(v) => Ok(v.into()),
         FieldValue::Integer64ListValue(v) => Ok(v.into()),
-        FieldValue::RealListValue(v) => v.into_iter().map(number).collect::<Result<Vec<_>, _>>().map(Value::Array),
+        FieldValue::RealListValue(v) => v
+            .into_iter()
+            .map(number)
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::Array),
         FieldValue::DateValue(d) => Ok(d.to_string().into()),
         FieldValue::DateTimeValue(t) => Ok(rfc3339!(t).into()),
     }
@@ -137,38 +153,77 @@ mod tests {
 
     #[test]
     fn integers_from_text_and_integral_reals() {
-        assert_eq!(convert(text(" 12 "), FieldType::Integer), Ok(Some(json!(12))));
-        assert_eq!(convert(text("12.0"), FieldType::Integer), Ok(Some(json!(12))));
-        assert_eq!(convert(FieldValue::RealValue(7.0), FieldType::Integer), Ok(Some(json!(7))));
-        assert_eq!(convert(text("x"), FieldType::Integer), Err("\"x\" is not an integer".to_owned()));
+        assert_eq!(
+            convert(text(" 12 "), FieldType::Integer),
+            Ok(Some(json!(12)))
+        );
+        assert_eq!(
+            convert(text("12.0"), FieldType::Integer),
+            Ok(Some(json!(12)))
+        );
+        assert_eq!(
+            convert(FieldValue::RealValue(7.0), FieldType::Integer),
+            Ok(Some(json!(7)))
+        );
+        assert_eq!(
+            convert(text("x"), FieldType::Integer),
+            Err("\"x\" is not an integer".to_owned())
+        );
         assert!(convert(FieldValue::RealValue(7.5), FieldType::Integer).is_err());
     }
 
     #[test]
     fn booleans_from_words_and_digits() {
-        for (s, b) in [("true", true), ("Yes", true), ("1", true), ("false", false), ("NO", false), ("0", false)] {
+        for (s, b) in [
+            ("true", true),
+            ("Yes", true),
+            ("1", true),
+            ("false", false),
+            ("NO", false),
+            ("0", false),
+        ] {
             assert_eq!(convert(text(s), FieldType::Bool), Ok(Some(json!(b))), "{s}");
         }
-        assert_eq!(convert(FieldValue::IntegerValue(1), FieldType::Bool), Ok(Some(json!(true))));
+        assert_eq!(
+            convert(FieldValue::IntegerValue(1), FieldType::Bool),
+            Ok(Some(json!(true)))
+        );
         assert!(convert(FieldValue::IntegerValue(2), FieldType::Bool).is_err());
-        assert!(convert(text("maybe"), FieldType::Bool).unwrap_err().contains("\"maybe\" is not a boolean"));
+        assert!(
+            convert(text("maybe"), FieldType::Bool)
+                .unwrap_err()
+                .contains("\"maybe\" is not a boolean")
+        );
     }
 
     #[test]
     fn json_from_text_and_lists() {
-        assert_eq!(convert(text(r#"{"detect":"enter"}"#), FieldType::Json), Ok(Some(json!({"detect": "enter"}))));
         assert_eq!(
-            convert(FieldValue::StringListValue(vec!["a".into(), "b".into()]), FieldType::Json),
+            convert(text(r#"{"detect":"enter"}"#), FieldType::Json),
+            Ok(Some(json!({"detect": "enter"})))
+        );
+        assert_eq!(
+            convert(
+                FieldValue::StringListValue(vec!["a".into(), "b".into()]),
+                FieldType::Json
+            ),
             Ok(Some(json!(["a", "b"])))
         );
-        assert!(convert(text("{oops"), FieldType::Json).unwrap_err().starts_with("not a JSON document"));
+        assert!(
+            convert(text("{oops"), FieldType::Json)
+                .unwrap_err()
+                .starts_with("not a JSON document")
+        );
     }
 
     #[test]
     fn empty_text_is_absent_and_numbers_become_text() {
         assert_eq!(convert(text(""), FieldType::Text), Ok(None));
         assert_eq!(convert(text("  "), FieldType::Bool), Ok(None));
-        assert_eq!(convert(FieldValue::IntegerValue(42), FieldType::Text), Ok(Some(json!("42"))));
+        assert_eq!(
+            convert(FieldValue::IntegerValue(42), FieldType::Text),
+            Ok(Some(json!("42")))
+        );
         assert_eq!(convert(text("2.5"), FieldType::Real), Ok(Some(json!(2.5))));
         assert!(convert(text("NaN"), FieldType::Real).is_err());
     }

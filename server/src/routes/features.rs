@@ -22,7 +22,10 @@ use crate::state::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/{layer}", get(list).post(create))
-        .route("/api/v1/{layer}/{id}", get(read).put(replace).delete(remove))
+        .route(
+            "/api/v1/{layer}/{id}",
+            get(read).put(replace).delete(remove),
+        )
 }
 
 /// The roles that may write `layer`.
@@ -36,14 +39,25 @@ pub fn write_roles(layer: Layer) -> &'static [Role] {
 }
 
 fn editable_layer(name: &str) -> Result<Layer, AppError> {
-    name.parse::<Layer>().ok().filter(|l| l.editable()).ok_or_else(|| {
-        let editable: Vec<_> = Layer::ALL.iter().filter(|l| l.editable()).map(|l| l.name()).collect();
-        AppError::NotFound(format!("no editable layer {name:?}; editable layers: {}", editable.join(", ")))
-    })
+    name.parse::<Layer>()
+        .ok()
+        .filter(|l| l.editable())
+        .ok_or_else(|| {
+            let editable: Vec<_> = Layer::ALL
+                .iter()
+                .filter(|l| l.editable())
+                .map(|l| l.name())
+                .collect();
+            AppError::NotFound(format!(
+                "no editable layer {name:?}; editable layers: {}",
+                editable.join(", ")
+            ))
+        })
 }
 
 fn feature_id(text: &str) -> Result<FeatureId, AppError> {
-    text.parse().map_err(|e: coastwatch_spatial::ModelError| AppError::bad_request(e.to_string()))
+    text.parse()
+        .map_err(|e: coastwatch_spatial::ModelError| AppError::bad_request(e.to_string()))
 }
 
 /// Query parameters of a listing.
@@ -55,7 +69,12 @@ pub struct ListParams {
     offset: Option<u64>,
 }
 
-async fn list(State(state): State<AppState>, caller: Caller, Path(layer): Path<String>, params: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>) -> Result<Response, AppError> {
+async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(layer): Path<String>,
+    params: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, AppError> {
     caller.require_read()?;
     let layer = editable_layer(&layer)?;
     let Query(params) = params.map_err(|e| AppError::bad_request(e.body_text()))?;
@@ -69,15 +88,32 @@ async fn list(State(state): State<AppState>, caller: Caller, Path(layer): Path<S
     Ok(geojson_response(StatusCode::OK, collection(&features)))
 }
 
-async fn create(State(state): State<AppState>, caller: Caller, Path(layer): Path<String>, JsonBody(body): JsonBody) -> Result<Response, AppError> {
+async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(layer): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, AppError> {
     let layer = editable_layer(&layer)?;
     caller.require(write_roles(layer))?;
     let (features, single) = parse_features(body)?;
-    let stored: Vec<Feature> = features.iter().map(|f| Feature { id: None, ..f.clone() }).collect();
+    let stored: Vec<Feature> = features
+        .iter()
+        .map(|f| Feature {
+            id: None,
+            ..f.clone()
+        })
+        .collect();
     let ids = state.store.insert(layer, stored).await?;
     let mut created = Vec::with_capacity(ids.len());
     for id in &ids {
-        created.push(state.store.get(layer, *id).await?.ok_or_else(|| AppError::Internal(format!("{layer} {id} vanished after insert")))?);
+        created.push(
+            state
+                .store
+                .get(layer, *id)
+                .await?
+                .ok_or_else(|| AppError::Internal(format!("{layer} {id} vanished after insert")))?,
+        );
     }
     let mut response = if single {
         geojson_response(StatusCode::CREATED, created[0].to_geojson())
@@ -90,34 +126,60 @@ async fn create(State(state): State<AppState>, caller: Caller, Path(layer): Path
     Ok(response)
 }
 
-async fn read(State(state): State<AppState>, caller: Caller, Path((layer, id)): Path<(String, String)>) -> Result<Response, AppError> {
+async fn read(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((layer, id)): Path<(String, String)>,
+) -> Result<Response, AppError> {
     caller.require_read()?;
     let layer = editable_layer(&layer)?;
     let id = feature_id(&id)?;
-    let feature = state.store.get(layer, id).await?.ok_or_else(|| AppError::NotFound(format!("{layer} has no feature {id}")))?;
+    let feature = state
+        .store
+        .get(layer, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("{layer} has no feature {id}")))?;
     Ok(geojson_response(StatusCode::OK, feature.to_geojson()))
 }
 
-async fn replace(State(state): State<AppState>, caller: Caller, Path((layer, id)): Path<(String, String)>, JsonBody(body): JsonBody) -> Result<Response, AppError> {
+async fn replace(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((layer, id)): Path<(String, String)>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, AppError> {
     let layer = editable_layer(&layer)?;
     caller.require(write_roles(layer))?;
     let id = feature_id(&id)?;
     let (mut features, single) = parse_features(body)?;
     if !single {
-        return Err(AppError::bad_request("PUT takes one GeoJSON Feature, not a FeatureCollection"));
+        return Err(AppError::bad_request(
+            "PUT takes one GeoJSON Feature, not a FeatureCollection",
+        ));
     }
     let feature = features.remove(0);
     if feature.id.is_some_and(|given| given != id) {
-        return Err(AppError::bad_request(format!("body id {} differs from the id {id} in the path", feature.id.map_or(0, FeatureId::get))));
+        return Err(AppError::bad_request(format!(
+            "body id {} differs from the id {id} in the path",
+            feature.id.map_or(0, FeatureId::get)
+        )));
     }
     if !state.store.replace(layer, id, feature).await? {
         return Err(AppError::NotFound(format!("{layer} has no feature {id}")));
     }
-    let stored = state.store.get(layer, id).await?.ok_or_else(|| AppError::NotFound(format!("{layer} has no feature {id}")))?;
+    let stored = state
+        .store
+        .get(layer, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("{layer} has no feature {id}")))?;
     Ok(geojson_response(StatusCode::OK, stored.to_geojson()))
 }
 
-async fn remove(State(state): State<AppState>, caller: Caller, Path((layer, id)): Path<(String, String)>) -> Result<StatusCode, AppError> {
+async fn remove(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((layer, id)): Path<(String, String)>,
+) -> Result<StatusCode, AppError> {
     let layer = editable_layer(&layer)?;
     caller.require(write_roles(layer))?;
     let id = feature_id(&id)?;
@@ -131,20 +193,34 @@ async fn remove(State(state): State<AppState>, caller: Caller, Path((layer, id))
 /// Parses a GeoJSON Feature or FeatureCollection body; `true` when it was a single Feature.
 fn parse_features(body: Value) -> Result<(Vec<Feature>, bool), AppError> {
     let parse = |(i, value): (usize, Value)| {
-        Feature::from_geojson(value).map_err(|e| AppError::BadRequest(format!("feature {i}: {e}"), Some(json!({ "feature": i }))))
+        Feature::from_geojson(value).map_err(|e| {
+            AppError::BadRequest(format!("feature {i}: {e}"), Some(json!({ "feature": i })))
+        })
     };
     match body.get("type").and_then(Value::as_str) {
         Some("Feature") => Ok((vec![parse((0, body))?], true)),
         Some("FeatureCollection") => {
             let Some(Value::Array(items)) = body.get("features").cloned() else {
-                return Err(AppError::bad_request("FeatureCollection has no \"features\" array"));
+                return Err(AppError::bad_request(
+                    "FeatureCollection has no \"features\" array",
+                ));
             };
             if items.is_empty() {
                 return Err(AppError::bad_request("FeatureCollection has no features"));
             }
-            Ok((items.into_iter().enumerate().map(parse).collect::<Result<_, _>>()?, false))
+            Ok((
+                items
+                    .into_iter()
+                    .enumerate()
+                    .map(parse)
+                    .collect::<Result<_, _>>()?,
+                false,
+            ))
         }
-        other => Err(AppError::bad_request(format!("expected a GeoJSON Feature or FeatureCollection, got type {}", other.map_or("(none)".into(), |t| format!("{t:?}"))))),
+        other => Err(AppError::bad_request(format!(
+            "expected a GeoJSON Feature or FeatureCollection, got type {}",
+            other.map_or("(none)".into(), |t| format!("{t:?}"))
+        ))),
     }
 }
 
@@ -155,5 +231,10 @@ pub fn collection(features: &[Feature]) -> Value {
 
 /// A JSON response with the GeoJSON media type.
 pub fn geojson_response(status: StatusCode, body: Value) -> Response {
-    (status, [(axum::http::header::CONTENT_TYPE, "application/geo+json")], Json(body)).into_response()
+    (
+        status,
+        [(axum::http::header::CONTENT_TYPE, "application/geo+json")],
+        Json(body),
+    )
+        .into_response()
 }

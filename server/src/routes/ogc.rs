@@ -3,12 +3,12 @@
 
 use std::collections::HashMap;
 
+use axum::Json;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Json;
 use coastwatch_spatial::layer::FieldType;
 use coastwatch_spatial::model::FeatureId;
 use coastwatch_spatial::{Feature, Layer, store};
@@ -49,7 +49,8 @@ fn link(href: String, rel: &str, ty: &str, title: &str) -> Value {
 }
 
 fn layer_named(name: &str) -> Result<Layer, AppError> {
-    name.parse::<Layer>().map_err(|e| AppError::NotFound(e.to_string()))
+    name.parse::<Layer>()
+        .map_err(|e| AppError::NotFound(e.to_string()))
 }
 
 /// Only `f=json` (and the named parameters) are understood; anything else is a 400, as the
@@ -58,16 +59,26 @@ fn check_params(params: &HashMap<String, String>, allowed: &[&str]) -> Result<()
     for (key, value) in params {
         if key == "f" {
             if !matches!(value.as_str(), "json" | "geojson") {
-                return Err(AppError::bad_request(format!("format f={value} is not offered; use f=json")));
+                return Err(AppError::bad_request(format!(
+                    "format f={value} is not offered; use f=json"
+                )));
             }
         } else if !allowed.contains(&key.as_str()) {
-            return Err(AppError::bad_request(format!("unknown query parameter {key:?}; this resource takes {}", allowed.join(", "))));
+            return Err(AppError::bad_request(format!(
+                "unknown query parameter {key:?}; this resource takes {}",
+                allowed.join(", ")
+            )));
         }
     }
     Ok(())
 }
 
-async fn landing(State(state): State<AppState>, caller: Caller, headers: HeaderMap, Query(params): Query<HashMap<String, String>>) -> Result<Json<Value>, AppError> {
+async fn landing(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, AppError> {
     caller.require_read()?;
     check_params(&params, &[])?;
     let base = base_url(state.config.server.public_url.as_deref(), &headers);
@@ -83,7 +94,10 @@ async fn landing(State(state): State<AppState>, caller: Caller, headers: HeaderM
     })))
 }
 
-async fn conformance(caller: Caller, Query(params): Query<HashMap<String, String>>) -> Result<Json<Value>, AppError> {
+async fn conformance(
+    caller: Caller,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, AppError> {
     caller.require_read()?;
     check_params(&params, &[])?;
     Ok(Json(json!({ "conformsTo": CONFORMANCE })))
@@ -91,8 +105,11 @@ async fn conformance(caller: Caller, Query(params): Query<HashMap<String, String
 
 fn describe(state: &AppState, base: &str, layer: Layer) -> Value {
     let [w, s, e, n] = state.config.district.bbox;
-    let queryables: serde_json::Map<String, Value> =
-        layer.fields().iter().map(|f| (f.name.to_owned(), Value::from(f.ty.json_name()))).collect();
+    let queryables: serde_json::Map<String, Value> = layer
+        .fields()
+        .iter()
+        .map(|f| (f.name.to_owned(), Value::from(f.ty.json_name())))
+        .collect();
     let mut extent = json!({ "spatial": { "bbox": [[w, s, e, n]], "crs": CRS84 } });
     if layer.time_fields().is_some() {
         extent["temporal"] = json!({ "interval": [[null, null]], "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian" });
@@ -112,18 +129,32 @@ fn describe(state: &AppState, base: &str, layer: Layer) -> Value {
     })
 }
 
-async fn collections(State(state): State<AppState>, caller: Caller, headers: HeaderMap, Query(params): Query<HashMap<String, String>>) -> Result<Json<Value>, AppError> {
+async fn collections(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, AppError> {
     caller.require_read()?;
     check_params(&params, &[])?;
     let base = base_url(state.config.server.public_url.as_deref(), &headers);
-    let list: Vec<Value> = Layer::ALL.iter().map(|l| describe(&state, &base, *l)).collect();
+    let list: Vec<Value> = Layer::ALL
+        .iter()
+        .map(|l| describe(&state, &base, *l))
+        .collect();
     Ok(Json(json!({
         "links": [link(format!("{base}/ogc/collections"), "self", "application/json", "this document")],
         "collections": list,
     })))
 }
 
-async fn collection(State(state): State<AppState>, caller: Caller, headers: HeaderMap, Path(layer): Path<String>, Query(params): Query<HashMap<String, String>>) -> Result<Json<Value>, AppError> {
+async fn collection(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(layer): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, AppError> {
     caller.require_read()?;
     check_params(&params, &[])?;
     let layer = layer_named(&layer)?;
@@ -131,10 +162,21 @@ async fn collection(State(state): State<AppState>, caller: Caller, headers: Head
     Ok(Json(describe(&state, &base, layer)))
 }
 
-async fn items(State(state): State<AppState>, caller: Caller, headers: HeaderMap, Path(layer): Path<String>, Query(params): Query<HashMap<String, String>>) -> Result<Response, AppError> {
+async fn items(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(layer): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Response, AppError> {
     caller.require_read()?;
     let layer = layer_named(&layer)?;
-    let filterable: Vec<&str> = layer.fields().iter().filter(|f| f.ty != FieldType::Json).map(|f| f.name).collect();
+    let filterable: Vec<&str> = layer
+        .fields()
+        .iter()
+        .filter(|f| f.ty != FieldType::Json)
+        .map(|f| f.name)
+        .collect();
     let mut allowed = vec!["bbox", "limit", "offset", "datetime", "bbox-crs"];
     allowed.extend(&filterable);
     check_params(&params, &allowed)?;
@@ -145,23 +187,40 @@ async fn items(State(state): State<AppState>, caller: Caller, headers: HeaderMap
             .parse::<u64>()
             .ok()
             .filter(|l| (1..=MAX_LIMIT).contains(l))
-            .ok_or_else(|| AppError::bad_request(format!("limit {text:?} must be an integer from 1 to {MAX_LIMIT}")))?,
+            .ok_or_else(|| {
+                AppError::bad_request(format!(
+                    "limit {text:?} must be an integer from 1 to {MAX_LIMIT}"
+                ))
+            })?,
     };
     let offset = match params.get("offset") {
         None => 0,
-        Some(text) => text.parse::<u64>().map_err(|_| AppError::bad_request(format!("offset {text:?} must be a non-negative integer")))?,
+        Some(text) => text.parse::<u64>().map_err(|_| {
+            AppError::bad_request(format!("offset {text:?} must be a non-negative integer"))
+        })?,
     };
     if let Some(crs) = params.get("bbox-crs").filter(|c| c.as_str() != CRS84) {
-        return Err(AppError::bad_request(format!("bbox-crs {crs} is not supported; use {CRS84}")));
+        return Err(AppError::bad_request(format!(
+            "bbox-crs {crs} is not supported; use {CRS84}"
+        )));
     }
     let mut equals = Vec::new();
     for name in filterable {
         if let Some(text) = params.get(name) {
             let field = layer.field(name).expect("listed above");
             let value = match field.ty {
-                FieldType::Integer => text.parse::<i64>().map(Value::from).map_err(|_| AppError::bad_request(format!("{name} must be an integer")))?,
-                FieldType::Real => text.parse::<f64>().map(Value::from).map_err(|_| AppError::bad_request(format!("{name} must be a number")))?,
-                FieldType::Bool => text.parse::<bool>().map(Value::from).map_err(|_| AppError::bad_request(format!("{name} must be true or false")))?,
+                FieldType::Integer => text
+                    .parse::<i64>()
+                    .map(Value::from)
+                    .map_err(|_| AppError::bad_request(format!("{name} must be an integer")))?,
+                FieldType::Real => text
+                    .parse::<f64>()
+                    .map(Value::from)
+                    .map_err(|_| AppError::bad_request(format!("{name} must be a number")))?,
+                FieldType::Bool => text
+                    .parse::<bool>()
+                    .map(Value::from)
+                    .map_err(|_| AppError::bad_request(format!("{name} must be true or false")))?,
                 _ => Value::from(text.as_str()),
             };
             equals.push((name.to_owned(), value));
@@ -169,35 +228,67 @@ async fn items(State(state): State<AppState>, caller: Caller, headers: HeaderMap
     }
     let query = store::Query {
         bbox: params.get("bbox").map(|b| parse_bbox(b)).transpose()?,
-        time: params.get("datetime").map(|d| parse_datetime(d)).transpose()?,
+        time: params
+            .get("datetime")
+            .map(|d| parse_datetime(d))
+            .transpose()?,
         equals,
         limit: Some(limit),
         offset,
     };
     if query.time.is_some() && layer.time_fields().is_none() {
-        return Err(AppError::bad_request(format!("{layer} has no time attribute; datetime cannot filter it")));
+        return Err(AppError::bad_request(format!(
+            "{layer} has no time attribute; datetime cannot filter it"
+        )));
     }
     let matched = state.store.count(layer, &query).await?;
     let features = state.store.query(layer, &query).await?;
 
     let base = base_url(state.config.server.public_url.as_deref(), &headers);
     let page_url = |offset: u64| {
-        let mut pairs: Vec<(String, String)> = params.iter().filter(|(k, _)| *k != "offset" && *k != "limit").map(|(k, v)| (k.clone(), v.clone())).collect();
+        let mut pairs: Vec<(String, String)> = params
+            .iter()
+            .filter(|(k, _)| *k != "offset" && *k != "limit")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         pairs.sort();
         pairs.push(("limit".into(), limit.to_string()));
         pairs.push(("offset".into(), offset.to_string()));
-        let query: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={}", urlencode(v))).collect();
+        let query: Vec<String> = pairs
+            .iter()
+            .map(|(k, v)| format!("{k}={}", urlencode(v)))
+            .collect();
         format!("{base}/ogc/collections/{layer}/items?{}", query.join("&"))
     };
     let mut links = vec![
-        link(page_url(offset), "self", "application/geo+json", "this page"),
-        link(format!("{base}/ogc/collections/{layer}"), "collection", "application/json", "the collection"),
+        link(
+            page_url(offset),
+            "self",
+            "application/geo+json",
+            "this page",
+        ),
+        link(
+            format!("{base}/ogc/collections/{layer}"),
+            "collection",
+            "application/json",
+            "the collection",
+        ),
     ];
     if offset + (features.len() as u64) < matched {
-        links.push(link(page_url(offset + limit), "next", "application/geo+json", "next page"));
+        links.push(link(
+            page_url(offset + limit),
+            "next",
+            "application/geo+json",
+            "next page",
+        ));
     }
     if offset > 0 {
-        links.push(link(page_url(offset.saturating_sub(limit)), "prev", "application/geo+json", "previous page"));
+        links.push(link(
+            page_url(offset.saturating_sub(limit)),
+            "prev",
+            "application/geo+json",
+            "previous page",
+        ));
     }
     let body = json!({
         "type": "FeatureCollection",
@@ -210,17 +301,39 @@ async fn items(State(state): State<AppState>, caller: Caller, headers: HeaderMap
     Ok(geojson_response(StatusCode::OK, body))
 }
 
-async fn item(State(state): State<AppState>, caller: Caller, headers: HeaderMap, Path((layer, id)): Path<(String, String)>, Query(params): Query<HashMap<String, String>>) -> Result<Response, AppError> {
+async fn item(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path((layer, id)): Path<(String, String)>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Response, AppError> {
     caller.require_read()?;
     check_params(&params, &[])?;
     let layer = layer_named(&layer)?;
-    let id: FeatureId = id.parse().map_err(|_| AppError::NotFound(format!("{layer} has no feature {id:?}")))?;
-    let feature = state.store.get(layer, id).await?.ok_or_else(|| AppError::NotFound(format!("{layer} has no feature {id}")))?;
+    let id: FeatureId = id
+        .parse()
+        .map_err(|_| AppError::NotFound(format!("{layer} has no feature {id:?}")))?;
+    let feature = state
+        .store
+        .get(layer, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("{layer} has no feature {id}")))?;
     let base = base_url(state.config.server.public_url.as_deref(), &headers);
     let mut body = feature.to_geojson();
     body["links"] = json!([
-        link(format!("{base}/ogc/collections/{layer}/items/{id}"), "self", "application/geo+json", "this feature"),
-        link(format!("{base}/ogc/collections/{layer}"), "collection", "application/json", "the collection"),
+        link(
+            format!("{base}/ogc/collections/{layer}/items/{id}"),
+            "self",
+            "application/geo+json",
+            "this feature"
+        ),
+        link(
+            format!("{base}/ogc/collections/{layer}"),
+            "collection",
+            "application/json",
+            "the collection"
+        ),
     ]);
     Ok(geojson_response(StatusCode::OK, body).into_response())
 }
@@ -233,13 +346,17 @@ fn parse_datetime(text: &str) -> Result<(i64, i64), AppError> {
         }
         part.parse::<jiff::Timestamp>()
             .map(|t| t.as_second())
-            .map_err(|e| AppError::bad_request(format!("datetime {part:?} is not an RFC 3339 time: {e}")))
+            .map_err(|e| {
+                AppError::bad_request(format!("datetime {part:?} is not an RFC 3339 time: {e}"))
+            })
     };
     match text.split_once('/') {
         Some((from, to)) => {
             let (from, to) = (instant(from, i64::MIN)?, instant(to, i64::MAX)?);
             if from > to {
-                return Err(AppError::bad_request(format!("datetime interval {text:?} ends before it starts")));
+                return Err(AppError::bad_request(format!(
+                    "datetime interval {text:?} ends before it starts"
+                )));
             }
             Ok((from, to))
         }
@@ -251,7 +368,9 @@ fn parse_datetime(text: &str) -> Result<(i64, i64), AppError> {
 }
 
 fn now_rfc3339() -> String {
-    jiff::Timestamp::now().round(jiff::Unit::Second).map_or_else(|_| String::new(), |t| t.to_string())
+    jiff::Timestamp::now()
+        .round(jiff::Unit::Second)
+        .map_or_else(|_| String::new(), |t| t.to_string())
 }
 
 fn urlencode(text: &str) -> String {
@@ -272,8 +391,14 @@ mod tests {
 
     #[test]
     fn datetimes() {
-        assert_eq!(parse_datetime("2026-01-01T00:00:00Z").unwrap(), (1_767_225_600, 1_767_225_600));
-        assert_eq!(parse_datetime("../2026-01-01T00:00:00Z").unwrap().0, i64::MIN);
+        assert_eq!(
+            parse_datetime("2026-01-01T00:00:00Z").unwrap(),
+            (1_767_225_600, 1_767_225_600)
+        );
+        assert_eq!(
+            parse_datetime("../2026-01-01T00:00:00Z").unwrap().0,
+            i64::MIN
+        );
         assert!(parse_datetime("2026-02-01T00:00:00Z/2026-01-01T00:00:00Z").is_err());
         assert!(parse_datetime("yesterday").is_err());
     }

@@ -22,12 +22,23 @@ pub fn router() -> Router<AppState> {
 
 /// Liveness and store reachability.
 async fn healthz(State(state): State<AppState>) -> Result<Json<Value>, AppError> {
-    let risk_points = state.store.count(Layer::RiskPoints, &Query::default()).await?;
-    Ok(Json(json!({ "status": "ok", "store": state.store.describe(), "risk_points": risk_points, "version": env!("CARGO_PKG_VERSION") })))
+    let risk_points = state
+        .store
+        .count(Layer::RiskPoints, &Query::default())
+        .await?;
+    Ok(Json(
+        json!({ "status": "ok", "store": state.store.describe(), "risk_points": risk_points, "version": env!("CARGO_PKG_VERSION") }),
+    ))
 }
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    ([(CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], state.metrics.render())
+    (
+        [(
+            CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.render(),
+    )
 }
 
 async fn openapi(State(state): State<AppState>) -> Json<Value> {

@@ -97,12 +97,18 @@ impl FromStr for ObjectClass {
         Ok(match (kind, class) {
             ("any", None) => Self::Any,
             ("vessel", c) => Self::Vessel(c.map(|c| parse_snake(c, "ship category")).transpose()?),
-            ("vehicle", c) => Self::Vehicle(c.map(|c| parse_snake(c, "vehicle class")).transpose()?),
-            ("camera_track", c) => Self::CameraTrack(c.map(|c| parse_snake(c, "track class")).transpose()?),
+            ("vehicle", c) => {
+                Self::Vehicle(c.map(|c| parse_snake(c, "vehicle class")).transpose()?)
+            }
+            ("camera_track", c) => {
+                Self::CameraTrack(c.map(|c| parse_snake(c, "track class")).transpose()?)
+            }
             _ => {
                 return Err(ModelError::invalid(
                     "object class",
-                    format!("{s:?} is not any, vessel[:category], vehicle[:class] or camera_track[:class]"),
+                    format!(
+                        "{s:?} is not any, vessel[:category], vehicle[:class] or camera_track[:class]"
+                    ),
                 ));
             }
         })
@@ -188,7 +194,9 @@ mod hhmm {
             .filter(|&(h, m)| h < 24 && m < 60 && text.len() == 5);
         match parsed {
             Some((h, m)) => Ok(h * 60 + m),
-            None => Err(D::Error::custom(format!("time {text:?} is not HH:MM (00:00 to 23:59)"))),
+            None => Err(D::Error::custom(format!(
+                "time {text:?} is not HH:MM (00:00 to 23:59)"
+            ))),
         }
     }
 }
@@ -213,7 +221,10 @@ impl Debounce {
 
 impl Default for Debounce {
     fn default() -> Self {
-        Self { fixes: Self::default_fixes(), buffer_m: 0.0 }
+        Self {
+            fixes: Self::default_fixes(),
+            buffer_m: 0.0,
+        }
     }
 }
 
@@ -255,13 +266,23 @@ impl FenceRule {
     /// Checks the numbers that serde cannot.
     pub fn check(&self) -> Result<(), ModelError> {
         if self.classes.is_empty() {
-            return Err(ModelError::invalid("rule.classes", "must name at least one class (or \"any\")"));
+            return Err(ModelError::invalid(
+                "rule.classes",
+                "must name at least one class (or \"any\")",
+            ));
         }
         if self.detect.is_empty() {
-            return Err(ModelError::invalid("rule.detect", "must name at least one of enter, exit, dwell, cross"));
+            return Err(ModelError::invalid(
+                "rule.detect",
+                "must name at least one of enter, exit, dwell, cross",
+            ));
         }
         if !(self.dwell_min.is_finite() && self.dwell_min > 0.0) {
-            return Err(ModelError::OutOfRange { what: "rule.dwell_min", value: self.dwell_min, rule: "must be greater than 0" });
+            return Err(ModelError::OutOfRange {
+                what: "rule.dwell_min",
+                value: self.dwell_min,
+                rule: "must be greater than 0",
+            });
         }
         if !(self.debounce.buffer_m.is_finite() && self.debounce.buffer_m >= 0.0) {
             return Err(ModelError::OutOfRange {
@@ -271,7 +292,11 @@ impl FenceRule {
             });
         }
         if self.debounce.fixes == 0 {
-            return Err(ModelError::OutOfRange { what: "rule.debounce.fixes", value: 0.0, rule: "must be at least 1" });
+            return Err(ModelError::OutOfRange {
+                what: "rule.debounce.fixes",
+                value: 0.0,
+                rule: "must be at least 1",
+            });
         }
         Ok(())
     }
@@ -296,7 +321,13 @@ mod tests {
 
     #[test]
     fn object_classes_parse_and_print() {
-        for text in ["any", "vessel", "vessel:tanker", "vehicle:tank_truck", "camera_track:person"] {
+        for text in [
+            "any",
+            "vessel",
+            "vessel:tanker",
+            "vehicle:tank_truck",
+            "camera_track:person",
+        ] {
             assert_eq!(text.parse::<ObjectClass>().unwrap().to_string(), text);
         }
         assert!("vessel:submarine".parse::<ObjectClass>().is_err());
@@ -305,12 +336,23 @@ mod tests {
 
     #[test]
     fn rule_defaults_and_hours() {
-        let rule: FenceRule = serde_json::from_str(r#"{"active_hours":{"start":"22:00","end":"05:00"}}"#).unwrap();
+        let rule: FenceRule =
+            serde_json::from_str(r#"{"active_hours":{"start":"22:00","end":"05:00"}}"#).unwrap();
         assert_eq!(rule.classes, vec![ObjectClass::Any]);
         assert_eq!(rule.debounce.fixes, 2);
         let hours = rule.active_hours.unwrap();
-        assert!(hours.contains(23 * 60) && hours.contains(60) && !hours.contains(12 * 60) && !hours.contains(5 * 60));
-        assert!(serde_json::from_str::<FenceRule>(r#"{"active_hours":{"start":"25:00","end":"05:00"}}"#).is_err());
+        assert!(
+            hours.contains(23 * 60)
+                && hours.contains(60)
+                && !hours.contains(12 * 60)
+                && !hours.contains(5 * 60)
+        );
+        assert!(
+            serde_json::from_str::<FenceRule>(
+                r#"{"active_hours":{"start":"25:00","end":"05:00"}}"#
+            )
+            .is_err()
+        );
         assert!(serde_json::from_str::<FenceRule>(r#"{"colour":"red"}"#).is_err());
         let rule: FenceRule = serde_json::from_str(r#"{"dwell_min":-1}"#).unwrap();
         assert!(rule.check().is_err());

@@ -29,7 +29,10 @@ pub trait Record: Serialize + DeserializeOwned {
 }
 
 /// Parses, checks and normalizes `properties` as a `R`, returning the canonical map.
-fn normalize_as<R: Record>(properties: Map<String, Value>, geometry: Option<&Geometry>) -> Result<Map<String, Value>, ModelError> {
+fn normalize_as<R: Record>(
+    properties: Map<String, Value>,
+    geometry: Option<&Geometry>,
+) -> Result<Map<String, Value>, ModelError> {
     let record: R = serde_json::from_value(Value::Object(properties))
         .map_err(|e| ModelError::invalid("properties", e.to_string()))?;
     record.check(geometry)?;
@@ -40,7 +43,11 @@ fn normalize_as<R: Record>(properties: Map<String, Value>, geometry: Option<&Geo
 }
 
 /// Parses, checks and normalizes the attributes of a feature of `layer`.
-pub(crate) fn normalize(layer: Layer, properties: Map<String, Value>, geometry: Option<&Geometry>) -> Result<Map<String, Value>, ModelError> {
+pub(crate) fn normalize(
+    layer: Layer,
+    properties: Map<String, Value>,
+    geometry: Option<&Geometry>,
+) -> Result<Map<String, Value>, ModelError> {
     match layer {
         Layer::RiskPoints => normalize_as::<RiskPoint>(properties, geometry),
         Layer::Cameras => normalize_as::<Camera>(properties, geometry),
@@ -69,7 +76,10 @@ fn non_empty(what: &'static str, text: &str) -> Result<(), ModelError> {
 
 fn ordered_span(t_start: i64, t_end: i64) -> Result<(), ModelError> {
     if t_end < t_start {
-        Err(ModelError::invalid("t_end", format!("{t_end} is before t_start {t_start}")))
+        Err(ModelError::invalid(
+            "t_end",
+            format!("{t_end} is before t_start {t_start}"),
+        ))
     } else {
         Ok(())
     }
@@ -198,7 +208,14 @@ impl Record for Camera {
         if let Some(near) = self.near_range_m
             && near.get() >= self.range_m.get()
         {
-            return Err(ModelError::invalid("near_range_m", format!("{} must be less than range_m {}", near.get(), self.range_m.get())));
+            return Err(ModelError::invalid(
+                "near_range_m",
+                format!(
+                    "{} must be less than range_m {}",
+                    near.get(),
+                    self.range_m.get()
+                ),
+            ));
         }
         Ok(())
     }
@@ -234,7 +251,10 @@ impl Record for CoverageGap {
         if self.h3.len() == 15 && self.h3.chars().all(|c| c.is_ascii_hexdigit()) {
             Ok(())
         } else {
-            Err(ModelError::invalid("h3", format!("{:?} is not a 15-digit hex H3 index", self.h3)))
+            Err(ModelError::invalid(
+                "h3",
+                format!("{:?} is not a 15-digit hex H3 index", self.h3),
+            ))
         }
     }
 }
@@ -270,18 +290,36 @@ impl Record for Geofence {
         non_empty("name", &self.name)?;
         self.rule.check()?;
         match geometry {
-            Some(Geometry::Point(_)) if self.radius_m.is_none() => {
-                Err(ModelError::invalid("radius_m", "a point fence is a circle and needs radius_m"))
+            Some(Geometry::Point(_)) if self.radius_m.is_none() => Err(ModelError::invalid(
+                "radius_m",
+                "a point fence is a circle and needs radius_m",
+            )),
+            Some(Geometry::LineString(_) | Geometry::MultiLineString(_))
+                if self.width_m.is_none() =>
+            {
+                Err(ModelError::invalid(
+                    "width_m",
+                    "a line fence is a corridor and needs width_m",
+                ))
             }
-            Some(Geometry::LineString(_) | Geometry::MultiLineString(_)) if self.width_m.is_none() => {
-                Err(ModelError::invalid("width_m", "a line fence is a corridor and needs width_m"))
-            }
-            Some(Geometry::Point(_) | Geometry::LineString(_) | Geometry::MultiLineString(_) | Geometry::Polygon(_) | Geometry::MultiPolygon(_)) => Ok(()),
+            Some(
+                Geometry::Point(_)
+                | Geometry::LineString(_)
+                | Geometry::MultiLineString(_)
+                | Geometry::Polygon(_)
+                | Geometry::MultiPolygon(_),
+            ) => Ok(()),
             Some(other) => Err(ModelError::invalid(
                 "geometry",
-                format!("a geofence is a Polygon, MultiPolygon, Point (circle) or LineString (corridor), not {}", geometry_name(other)),
+                format!(
+                    "a geofence is a Polygon, MultiPolygon, Point (circle) or LineString (corridor), not {}",
+                    geometry_name(other)
+                ),
             )),
-            None => Err(ModelError::invalid("geometry", "a geofence needs a geometry")),
+            None => Err(ModelError::invalid(
+                "geometry",
+                "a geofence needs a geometry",
+            )),
         }
     }
 }

@@ -185,6 +185,10 @@ mod tests {
     #[test]
     fn deserialization_checks_the_rule() {
         let err = serde_json::from_str::<HeadingDeg>("400").unwrap_err();
-        assert!(err.to_string().contains("heading_deg 400 must be within 0..=360"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("heading_deg 400 must be within 0..=360"),
+            "{err}"
+        );
     }
 }

@@ -14,7 +14,10 @@ use async_trait::async_trait;
 use geo::Geometry;
 use geozero::{CoordDimensions, ToGeo, ToWkb};
 use serde_json::Map;
-use sqlx::sqlite::{SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
 use sqlx::{Row, Sqlite, SqlitePool, Transaction};
 
 use super::sql::{self, Dialect, SqlValue, Statement};
@@ -40,12 +43,18 @@ impl GeoPackageStore {
     /// Opens (or creates) the GeoPackage at `path` and makes sure every layer table exists.
     pub async fn open(path: impl AsRef<Path>) -> StoreResult<Self> {
         let path_text = path.as_ref().display().to_string();
-        let not_gpkg = |reason: String| StoreError::NotAGeoPackage { path: path_text.clone(), reason };
+        let not_gpkg = |reason: String| StoreError::NotAGeoPackage {
+            path: path_text.clone(),
+            reason,
+        };
         if let Some(parent) = path.as_ref().parent()
             && !parent.as_os_str().is_empty()
             && !parent.is_dir()
         {
-            return Err(StoreError::Open { location: path_text, reason: format!("folder {} does not exist", parent.display()) });
+            return Err(StoreError::Open {
+                location: path_text,
+                reason: format!("folder {} does not exist", parent.display()),
+            });
         }
         let options = SqliteConnectOptions::from_str("sqlite://")
             .map_err(StoreError::Database)?
@@ -60,7 +69,10 @@ impl GeoPackageStore {
             .connect_with(options)
             .await
             .map_err(|e| not_gpkg(e.to_string()))?;
-        let store = Self { pool, path: path_text.clone() };
+        let store = Self {
+            pool,
+            path: path_text.clone(),
+        };
         store.check_kind().await.map_err(|e| match e {
             StoreError::Database(e) => not_gpkg(e.to_string()),
             other => other,
@@ -71,8 +83,12 @@ impl GeoPackageStore {
 
     /// Refuses SQLite files that hold other tables but are not GeoPackages.
     async fn check_kind(&self) -> StoreResult<()> {
-        let app_id: i64 = sqlx::query_scalar("PRAGMA application_id").fetch_one(&self.pool).await?;
-        let tables: i64 = sqlx::query_scalar("SELECT count(*) FROM sqlite_master").fetch_one(&self.pool).await?;
+        let app_id: i64 = sqlx::query_scalar("PRAGMA application_id")
+            .fetch_one(&self.pool)
+            .await?;
+        let tables: i64 = sqlx::query_scalar("SELECT count(*) FROM sqlite_master")
+            .fetch_one(&self.pool)
+            .await?;
         if tables > 0 && app_id != GPKG_APPLICATION_ID {
             return Err(StoreError::NotAGeoPackage {
                 path: self.path.clone(),
@@ -88,46 +104,87 @@ impl GeoPackageStore {
             sqlx::query(&statement).execute(&mut *tx).await?;
         }
         tx.commit().await?;
+        // Put the GeoPackage header (application_id, user_version) into the main file now:
+        // readers such as GDAL check it before they look at the WAL.
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
-    async fn write_one(tx: &mut Transaction<'_, Sqlite>, layer: Layer, id: Option<i64>, feature: &Feature, replace: bool) -> StoreResult<Option<i64>> {
+    async fn write_one(
+        tx: &mut Transaction<'_, Sqlite>,
+        layer: Layer,
+        id: Option<i64>,
+        feature: &Feature,
+        replace: bool,
+    ) -> StoreResult<Option<i64>> {
         let blob = feature.geometry.as_ref().map(encode_geometry).transpose()?;
         let stmt = if replace {
-            sql::update_statement(Dialect::GeoPackage, layer, id.expect("replace has an id"), blob, &feature.properties)
+            sql::update_statement(
+                Dialect::GeoPackage,
+                layer,
+                id.expect("replace has an id"),
+                blob,
+                &feature.properties,
+            )
         } else {
             sql::insert_statement(Dialect::GeoPackage, layer, id, blob, &feature.properties)
         }
         .map_err(|source| StoreError::Invalid { index: 0, source })?;
         let fid = if replace {
-            let done = bind_all(sqlx::query(&stmt.sql), stmt.params).execute(&mut **tx).await?;
+            let done = bind_all(sqlx::query(&stmt.sql), stmt.params)
+                .execute(&mut **tx)
+                .await?;
             if done.rows_affected() == 0 {
                 return Ok(None);
             }
             id.expect("replace has an id")
         } else {
-            match bind_all(sqlx::query(&stmt.sql), stmt.params).fetch_one(&mut **tx).await {
+            match bind_all(sqlx::query(&stmt.sql), stmt.params)
+                .fetch_one(&mut **tx)
+                .await
+            {
                 Ok(row) => row.try_get(0)?,
-                Err(e) if unique_violation(&e) => return Err(StoreError::Conflict { layer, id: id.unwrap_or_default() }),
+                Err(e) if unique_violation(&e) => {
+                    return Err(StoreError::Conflict {
+                        layer,
+                        id: id.unwrap_or_default(),
+                    });
+                }
                 Err(e) => return Err(e.into()),
             }
         };
-        Self::index(tx, layer, fid, feature.geometry.as_ref()).await?;
+        Self::index(tx, layer, fid, feature.geometry.as_ref(), replace).await?;
         Ok(Some(fid))
     }
 
-    /// Keeps the R*Tree row of feature `fid` in step with its geometry.
-    async fn index(tx: &mut Transaction<'_, Sqlite>, layer: Layer, fid: i64, geometry: Option<&Geometry>) -> StoreResult<()> {
-        sqlx::query(&format!("DELETE FROM rtree_{layer}_geom WHERE id = ?")).bind(fid).execute(&mut **tx).await?;
-        if let Some([minx, maxx, miny, maxy]) = geometry.and_then(sql::envelope) {
-            sqlx::query(&format!("INSERT INTO rtree_{layer}_geom VALUES (?, ?, ?, ?, ?)"))
+    /// Keeps the R*Tree row of feature `fid` in step with its geometry (`existed`: the
+    /// feature may already have a row to remove).
+    async fn index(
+        tx: &mut Transaction<'_, Sqlite>,
+        layer: Layer,
+        fid: i64,
+        geometry: Option<&Geometry>,
+        existed: bool,
+    ) -> StoreResult<()> {
+        if existed {
+            sqlx::query(&format!("DELETE FROM rtree_{layer}_geom WHERE id = ?"))
                 .bind(fid)
-                .bind(minx)
-                .bind(maxx)
-                .bind(miny)
-                .bind(maxy)
                 .execute(&mut **tx)
                 .await?;
+        }
+        if let Some([minx, maxx, miny, maxy]) = geometry.and_then(sql::envelope) {
+            sqlx::query(&format!(
+                "INSERT INTO rtree_{layer}_geom VALUES (?, ?, ?, ?, ?)"
+            ))
+            .bind(fid)
+            .bind(minx)
+            .bind(maxx)
+            .bind(miny)
+            .bind(maxy)
+            .execute(&mut **tx)
+            .await?;
         }
         Ok(())
     }
@@ -148,11 +205,19 @@ impl Store for GeoPackageStore {
         let mut tx = self.pool.begin().await?;
         let mut ids = Vec::with_capacity(features.len());
         for (index, feature) in features.iter().enumerate() {
-            let fid = Self::write_one(&mut tx, layer, feature.id.map(FeatureId::get), feature, false)
-                .await
-                .map_err(|e| reindex(e, index))?
-                .expect("insert returns an id");
-            ids.push(FeatureId::try_from(fid).map_err(|source| StoreError::Invalid { index, source })?);
+            let fid = Self::write_one(
+                &mut tx,
+                layer,
+                feature.id.map(FeatureId::get),
+                feature,
+                false,
+            )
+            .await
+            .map_err(|e| reindex(e, index))?
+            .expect("insert returns an id");
+            ids.push(
+                FeatureId::try_from(fid).map_err(|source| StoreError::Invalid { index, source })?,
+            );
         }
         Self::touch(&mut tx, layer).await?;
         tx.commit().await?;
@@ -163,12 +228,21 @@ impl Store for GeoPackageStore {
         let features = validate_all(layer, features)?;
         let mut tx = self.pool.begin().await?;
         for (index, feature) in features.iter().enumerate() {
-            let id = feature.id.map(FeatureId::get).ok_or_else(|| StoreError::Invalid {
-                index,
-                source: crate::ModelError::invalid("id", "upsert needs an id on every feature"),
-            })?;
-            if Self::write_one(&mut tx, layer, Some(id), feature, true).await.map_err(|e| reindex(e, index))?.is_none() {
-                Self::write_one(&mut tx, layer, Some(id), feature, false).await.map_err(|e| reindex(e, index))?;
+            let id = feature
+                .id
+                .map(FeatureId::get)
+                .ok_or_else(|| StoreError::Invalid {
+                    index,
+                    source: crate::ModelError::invalid("id", "upsert needs an id on every feature"),
+                })?;
+            if Self::write_one(&mut tx, layer, Some(id), feature, true)
+                .await
+                .map_err(|e| reindex(e, index))?
+                .is_none()
+            {
+                Self::write_one(&mut tx, layer, Some(id), feature, false)
+                    .await
+                    .map_err(|e| reindex(e, index))?;
             }
         }
         Self::touch(&mut tx, layer).await?;
@@ -179,7 +253,9 @@ impl Store for GeoPackageStore {
     async fn replace(&self, layer: Layer, id: FeatureId, feature: Feature) -> StoreResult<bool> {
         let feature = validate_all(layer, vec![feature])?.remove(0);
         let mut tx = self.pool.begin().await?;
-        let done = Self::write_one(&mut tx, layer, Some(id.get()), &feature, true).await?.is_some();
+        let done = Self::write_one(&mut tx, layer, Some(id.get()), &feature, true)
+            .await?
+            .is_some();
         Self::touch(&mut tx, layer).await?;
         tx.commit().await?;
         Ok(done)
@@ -187,31 +263,52 @@ impl Store for GeoPackageStore {
 
     async fn delete(&self, layer: Layer, id: FeatureId) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await?;
-        let done = sqlx::query(&format!("DELETE FROM {layer} WHERE fid = ?")).bind(id.get()).execute(&mut *tx).await?;
-        Self::index(&mut tx, layer, id.get(), None).await?;
+        let done = sqlx::query(&format!("DELETE FROM {layer} WHERE fid = ?"))
+            .bind(id.get())
+            .execute(&mut *tx)
+            .await?;
+        Self::index(&mut tx, layer, id.get(), None, true).await?;
         Self::touch(&mut tx, layer).await?;
         tx.commit().await?;
         Ok(done.rows_affected() > 0)
     }
 
     async fn get(&self, layer: Layer, id: FeatureId) -> StoreResult<Option<Feature>> {
-        let sql = format!("SELECT {} FROM {layer} WHERE fid = ?", sql::select_list(Dialect::GeoPackage, layer));
-        let row = sqlx::query(&sql).bind(id.get()).fetch_optional(&self.pool).await?;
+        let sql = format!(
+            "SELECT {} FROM {layer} WHERE fid = ?",
+            sql::select_list(Dialect::GeoPackage, layer)
+        );
+        let row = sqlx::query(&sql)
+            .bind(id.get())
+            .fetch_optional(&self.pool)
+            .await?;
         row.map(|row| decode_row(layer, &row)).transpose()
     }
 
     async fn query(&self, layer: Layer, query: &Query) -> StoreResult<Vec<Feature>> {
-        let mut stmt = Statement::new(Dialect::GeoPackage, format!("SELECT {} FROM {layer}", sql::select_list(Dialect::GeoPackage, layer)));
-        sql::push_filters(&mut stmt, layer, query).map_err(|source| StoreError::Invalid { index: 0, source })?;
+        let mut stmt = Statement::new(
+            Dialect::GeoPackage,
+            format!(
+                "SELECT {} FROM {layer}",
+                sql::select_list(Dialect::GeoPackage, layer)
+            ),
+        );
+        sql::push_filters(&mut stmt, layer, query)
+            .map_err(|source| StoreError::Invalid { index: 0, source })?;
         sql::push_paging(&mut stmt, query);
-        let rows = bind_all(sqlx::query(&stmt.sql), stmt.params).fetch_all(&self.pool).await?;
+        let rows = bind_all(sqlx::query(&stmt.sql), stmt.params)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(|row| decode_row(layer, row)).collect()
     }
 
     async fn count(&self, layer: Layer, query: &Query) -> StoreResult<u64> {
         let mut stmt = Statement::new(Dialect::GeoPackage, format!("SELECT count(*) FROM {layer}"));
-        sql::push_filters(&mut stmt, layer, query).map_err(|source| StoreError::Invalid { index: 0, source })?;
-        let row = bind_all(sqlx::query(&stmt.sql), stmt.params).fetch_one(&self.pool).await?;
+        sql::push_filters(&mut stmt, layer, query)
+            .map_err(|source| StoreError::Invalid { index: 0, source })?;
+        let row = bind_all(sqlx::query(&stmt.sql), stmt.params)
+            .fetch_one(&self.pool)
+            .await?;
         Ok(row.try_get::<i64, _>(0)? as u64)
     }
 
@@ -261,6 +358,16 @@ impl Store for GeoPackageStore {
             .collect()
     }
 
+    async fn close(&self) {
+        if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.pool)
+            .await
+        {
+            tracing::warn!(%error, path = %self.path, "checkpoint before close failed");
+        }
+        self.pool.close().await;
+    }
+
     fn describe(&self) -> String {
         format!("GeoPackage {}", self.path)
     }
@@ -296,7 +403,11 @@ fn decode_row(layer: Layer, row: &SqliteRow) -> StoreResult<Feature> {
     let geometry = blob
         .map(|b| decode_geometry(&b))
         .transpose()
-        .map_err(|reason| StoreError::CorruptGeometry { layer, id: fid, reason })?;
+        .map_err(|reason| StoreError::CorruptGeometry {
+            layer,
+            id: fid,
+            reason,
+        })?;
     let mut properties = Map::new();
     for (i, field) in layer.fields().iter().enumerate() {
         let column = i + 2;
@@ -307,13 +418,24 @@ fn decode_row(layer: Layer, row: &SqliteRow) -> StoreResult<Feature> {
             FieldType::Bool => SqlValue::Bool(row.try_get(column)?),
             FieldType::Json => {
                 let text: Option<String> = row.try_get(column)?;
-                SqlValue::Json(text.and_then(|t| serde_json::from_str(&t).ok()).map(sqlx::types::Json))
+                SqlValue::Json(
+                    text.and_then(|t| serde_json::from_str(&t).ok())
+                        .map(sqlx::types::Json),
+                )
             }
         };
         properties.insert(field.name.to_owned(), sql::from_sql(field, value));
     }
-    let id = FeatureId::try_from(fid).map_err(|e| StoreError::CorruptGeometry { layer, id: fid, reason: e.to_string() })?;
-    Ok(Feature { id: Some(id), geometry, properties })
+    let id = FeatureId::try_from(fid).map_err(|e| StoreError::CorruptGeometry {
+        layer,
+        id: fid,
+        reason: e.to_string(),
+    })?;
+    Ok(Feature {
+        id: Some(id),
+        geometry,
+        properties,
+    })
 }
 
 /// The DDL of the GeoPackage core tables and of every layer (idempotent).
@@ -347,7 +469,10 @@ fn schema_statements() -> Vec<String> {
             .into(),
     ];
     for layer in Layer::ALL {
-        let mut columns = vec!["fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL".to_owned(), format!("geom {}", layer.geometry_type().sql_name())];
+        let mut columns = vec![
+            "fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL".to_owned(),
+            format!("geom {}", layer.geometry_type().sql_name()),
+        ];
         for field in layer.fields() {
             let ty = match field.ty {
                 FieldType::Text | FieldType::Json => "TEXT",
@@ -358,7 +483,10 @@ fn schema_statements() -> Vec<String> {
             let null = if field.nullable { "" } else { " NOT NULL" };
             columns.push(format!("{} {ty}{null}", field.name));
         }
-        statements.push(format!("CREATE TABLE IF NOT EXISTS {layer} ({})", columns.join(", ")));
+        statements.push(format!(
+            "CREATE TABLE IF NOT EXISTS {layer} ({})",
+            columns.join(", ")
+        ));
         statements.push(format!(
             "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, srs_id) VALUES ('{layer}', 'features', '{layer}', 4326)"
         ));
@@ -371,7 +499,9 @@ fn schema_statements() -> Vec<String> {
             "INSERT OR IGNORE INTO gpkg_extensions VALUES ('{layer}', 'geom', 'gpkg_rtree_index', 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')"
         ));
         if let Some((start, end)) = layer.time_fields() {
-            statements.push(format!("CREATE INDEX IF NOT EXISTS {layer}_time ON {layer} ({start}, {end})"));
+            statements.push(format!(
+                "CREATE INDEX IF NOT EXISTS {layer}_time ON {layer} ({start}, {end})"
+            ));
         }
     }
     statements.extend([
@@ -390,7 +520,10 @@ fn schema_statements() -> Vec<String> {
 pub fn encode_geometry(geometry: &Geometry) -> StoreResult<Vec<u8>> {
     let wkb = geometry
         .to_wkb(CoordDimensions::xy())
-        .map_err(|e| StoreError::Invalid { index: 0, source: crate::ModelError::invalid("geometry", e.to_string()) })?;
+        .map_err(|e| StoreError::Invalid {
+            index: 0,
+            source: crate::ModelError::invalid("geometry", e.to_string()),
+        })?;
     let envelope = match geometry {
         Geometry::Point(_) => None,
         other => sql::envelope(other),
@@ -424,8 +557,12 @@ pub fn decode_geometry(blob: &[u8]) -> Result<Geometry, String> {
         4 => 64,
         code => return Err(format!("envelope code {code} is invalid")),
     };
-    let wkb = blob.get(8 + envelope_len..).ok_or("blob shorter than its header")?;
-    geozero::wkb::Wkb(wkb.to_vec()).to_geo().map_err(|e| e.to_string())
+    let wkb = blob
+        .get(8 + envelope_len..)
+        .ok_or("blob shorter than its header")?;
+    geozero::wkb::Wkb(wkb.to_vec())
+        .to_geo()
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
@@ -442,10 +579,15 @@ mod tests {
         assert_eq!(i32::from_le_bytes(blob[4..8].try_into().unwrap()), 4326);
         assert_eq!(decode_geometry(&blob).unwrap(), p);
 
-        let poly: Geometry = polygon![(x: 1.0, y: 2.0), (x: 3.0, y: 2.0), (x: 3.0, y: 5.0), (x: 1.0, y: 2.0)].into();
+        let poly: Geometry =
+            polygon![(x: 1.0, y: 2.0), (x: 3.0, y: 2.0), (x: 3.0, y: 5.0), (x: 1.0, y: 2.0)].into();
         let blob = encode_geometry(&poly).unwrap();
         assert_eq!(blob[3], 0b11, "xy envelope, little endian");
-        assert_eq!(f64::from_le_bytes(blob[16..24].try_into().unwrap()), 3.0, "maxx");
+        assert_eq!(
+            f64::from_le_bytes(blob[16..24].try_into().unwrap()),
+            3.0,
+            "maxx"
+        );
         assert_eq!(decode_geometry(&blob).unwrap(), poly);
     }
 

@@ -57,7 +57,9 @@ impl SubjectKind {
     }
 
     fn parse(text: &str) -> Option<Self> {
-        [Self::Vessel, Self::Vehicle, Self::CameraTrack].into_iter().find(|k| k.as_str() == text)
+        [Self::Vessel, Self::Vehicle, Self::CameraTrack]
+            .into_iter()
+            .find(|k| k.as_str() == text)
     }
 }
 
@@ -113,6 +115,10 @@ pub trait Store: Send + Sync {
     /// Fixes at or after `t_epoch_s`, in time order (to rebuild in-memory state at start).
     async fn positions_since(&self, t_epoch_s: f64) -> StoreResult<Vec<Position>>;
 
+    /// Flushes and closes every connection (a GeoPackage's WAL is checkpointed into the file
+    /// so that other readers see it whole). Later calls fail.
+    async fn close(&self);
+
     /// A short human description (path or URL without password).
     fn describe(&self) -> String;
 }
@@ -131,10 +137,16 @@ fn validate_all(layer: Layer, features: Vec<Feature>) -> StoreResult<Vec<Feature
     features
         .into_iter()
         .enumerate()
-        .map(|(index, f)| layer.validate(f).map_err(|source| StoreError::Invalid { index, source }))
+        .map(|(index, f)| {
+            layer
+                .validate(f)
+                .map_err(|source| StoreError::Invalid { index, source })
+        })
         .collect()
 }
 
 fn unique_violation(error: &sqlx::Error) -> bool {
-    error.as_database_error().is_some_and(|e| e.is_unique_violation())
+    error
+        .as_database_error()
+        .is_some_and(|e| e.is_unique_violation())
 }

@@ -35,15 +35,29 @@ impl PostgisStore {
     /// PostGIS itself stays in `public`. Tests use one schema each.
     pub async fn connect_in_schema(url: &str, schema: Option<&str>) -> StoreResult<Self> {
         let location = redact(url);
-        let open_error = |reason: String| StoreError::Open { location: location.clone(), reason };
-        let options: PgConnectOptions = url.parse().map_err(|e: sqlx::Error| open_error(e.to_string()))?;
+        let open_error = |reason: String| StoreError::Open {
+            location: location.clone(),
+            reason,
+        };
+        let options: PgConnectOptions = url
+            .parse()
+            .map_err(|e: sqlx::Error| open_error(e.to_string()))?;
         let options = options.log_statements(tracing::log::LevelFilter::Trace);
         if let Some(schema) = schema {
-            if !schema.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
-                return Err(open_error(format!("schema name {schema:?} must be lower-case letters, digits and _")));
+            if !schema
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            {
+                return Err(open_error(format!(
+                    "schema name {schema:?} must be lower-case letters, digits and _"
+                )));
             }
-            let mut conn = options.connect().await.map_err(|e| open_error(e.to_string()))?;
-            conn.execute(format!("CREATE SCHEMA IF NOT EXISTS {schema}").as_str()).await?;
+            let mut conn = options
+                .connect()
+                .await
+                .map_err(|e| open_error(e.to_string()))?;
+            conn.execute(format!("CREATE SCHEMA IF NOT EXISTS {schema}").as_str())
+                .await?;
         }
         let search_path = schema.map(|s| format!("SET search_path TO {s}, public"));
         let pool = PgPoolOptions::new()
@@ -65,21 +79,41 @@ impl PostgisStore {
         Ok(Self { pool, location })
     }
 
-    async fn write_one(tx: &mut Transaction<'_, Postgres>, layer: Layer, id: Option<i64>, feature: &Feature, replace: bool) -> StoreResult<Option<i64>> {
+    async fn write_one(
+        tx: &mut Transaction<'_, Postgres>,
+        layer: Layer,
+        id: Option<i64>,
+        feature: &Feature,
+        replace: bool,
+    ) -> StoreResult<Option<i64>> {
         let wkb = feature.geometry.as_ref().map(encode_wkb).transpose()?;
         let stmt = if replace {
-            sql::update_statement(Dialect::Postgis, layer, id.expect("replace has an id"), wkb, &feature.properties)
+            sql::update_statement(
+                Dialect::Postgis,
+                layer,
+                id.expect("replace has an id"),
+                wkb,
+                &feature.properties,
+            )
         } else {
             sql::insert_statement(Dialect::Postgis, layer, id, wkb, &feature.properties)
         }
         .map_err(|source| StoreError::Invalid { index: 0, source })?;
         if replace {
-            let done = bind_all(sqlx::query(&stmt.sql), stmt.params).execute(&mut **tx).await?;
+            let done = bind_all(sqlx::query(&stmt.sql), stmt.params)
+                .execute(&mut **tx)
+                .await?;
             return Ok((done.rows_affected() > 0).then_some(id.expect("replace has an id")));
         }
-        match bind_all(sqlx::query(&stmt.sql), stmt.params).fetch_one(&mut **tx).await {
+        match bind_all(sqlx::query(&stmt.sql), stmt.params)
+            .fetch_one(&mut **tx)
+            .await
+        {
             Ok(row) => Ok(Some(row.try_get(0)?)),
-            Err(e) if unique_violation(&e) => Err(StoreError::Conflict { layer, id: id.unwrap_or_default() }),
+            Err(e) if unique_violation(&e) => Err(StoreError::Conflict {
+                layer,
+                id: id.unwrap_or_default(),
+            }),
             Err(e) => Err(e.into()),
         }
     }
@@ -103,11 +137,19 @@ impl Store for PostgisStore {
         let mut tx = self.pool.begin().await?;
         let mut ids = Vec::with_capacity(features.len());
         for (index, feature) in features.iter().enumerate() {
-            let fid = Self::write_one(&mut tx, layer, feature.id.map(FeatureId::get), feature, false)
-                .await
-                .map_err(|e| reindex(e, index))?
-                .expect("insert returns an id");
-            ids.push(FeatureId::try_from(fid).map_err(|source| StoreError::Invalid { index, source })?);
+            let fid = Self::write_one(
+                &mut tx,
+                layer,
+                feature.id.map(FeatureId::get),
+                feature,
+                false,
+            )
+            .await
+            .map_err(|e| reindex(e, index))?
+            .expect("insert returns an id");
+            ids.push(
+                FeatureId::try_from(fid).map_err(|source| StoreError::Invalid { index, source })?,
+            );
         }
         if explicit_ids {
             Self::bump_sequence(&mut tx, layer).await?;
@@ -120,12 +162,21 @@ impl Store for PostgisStore {
         let features = validate_all(layer, features)?;
         let mut tx = self.pool.begin().await?;
         for (index, feature) in features.iter().enumerate() {
-            let id = feature.id.map(FeatureId::get).ok_or_else(|| StoreError::Invalid {
-                index,
-                source: ModelError::invalid("id", "upsert needs an id on every feature"),
-            })?;
-            if Self::write_one(&mut tx, layer, Some(id), feature, true).await.map_err(|e| reindex(e, index))?.is_none() {
-                Self::write_one(&mut tx, layer, Some(id), feature, false).await.map_err(|e| reindex(e, index))?;
+            let id = feature
+                .id
+                .map(FeatureId::get)
+                .ok_or_else(|| StoreError::Invalid {
+                    index,
+                    source: ModelError::invalid("id", "upsert needs an id on every feature"),
+                })?;
+            if Self::write_one(&mut tx, layer, Some(id), feature, true)
+                .await
+                .map_err(|e| reindex(e, index))?
+                .is_none()
+            {
+                Self::write_one(&mut tx, layer, Some(id), feature, false)
+                    .await
+                    .map_err(|e| reindex(e, index))?;
             }
         }
         Self::bump_sequence(&mut tx, layer).await?;
@@ -136,34 +187,57 @@ impl Store for PostgisStore {
     async fn replace(&self, layer: Layer, id: FeatureId, feature: Feature) -> StoreResult<bool> {
         let feature = validate_all(layer, vec![feature])?.remove(0);
         let mut tx = self.pool.begin().await?;
-        let done = Self::write_one(&mut tx, layer, Some(id.get()), &feature, true).await?.is_some();
+        let done = Self::write_one(&mut tx, layer, Some(id.get()), &feature, true)
+            .await?
+            .is_some();
         tx.commit().await?;
         Ok(done)
     }
 
     async fn delete(&self, layer: Layer, id: FeatureId) -> StoreResult<bool> {
-        let done = sqlx::query(&format!("DELETE FROM {layer} WHERE fid = $1")).bind(id.get()).execute(&self.pool).await?;
+        let done = sqlx::query(&format!("DELETE FROM {layer} WHERE fid = $1"))
+            .bind(id.get())
+            .execute(&self.pool)
+            .await?;
         Ok(done.rows_affected() > 0)
     }
 
     async fn get(&self, layer: Layer, id: FeatureId) -> StoreResult<Option<Feature>> {
-        let sql = format!("SELECT {} FROM {layer} WHERE fid = $1", sql::select_list(Dialect::Postgis, layer));
-        let row = sqlx::query(&sql).bind(id.get()).fetch_optional(&self.pool).await?;
+        let sql = format!(
+            "SELECT {} FROM {layer} WHERE fid = $1",
+            sql::select_list(Dialect::Postgis, layer)
+        );
+        let row = sqlx::query(&sql)
+            .bind(id.get())
+            .fetch_optional(&self.pool)
+            .await?;
         row.map(|row| decode_row(layer, &row)).transpose()
     }
 
     async fn query(&self, layer: Layer, query: &Query) -> StoreResult<Vec<Feature>> {
-        let mut stmt = Statement::new(Dialect::Postgis, format!("SELECT {} FROM {layer}", sql::select_list(Dialect::Postgis, layer)));
-        sql::push_filters(&mut stmt, layer, query).map_err(|source| StoreError::Invalid { index: 0, source })?;
+        let mut stmt = Statement::new(
+            Dialect::Postgis,
+            format!(
+                "SELECT {} FROM {layer}",
+                sql::select_list(Dialect::Postgis, layer)
+            ),
+        );
+        sql::push_filters(&mut stmt, layer, query)
+            .map_err(|source| StoreError::Invalid { index: 0, source })?;
         sql::push_paging(&mut stmt, query);
-        let rows = bind_all(sqlx::query(&stmt.sql), stmt.params).fetch_all(&self.pool).await?;
+        let rows = bind_all(sqlx::query(&stmt.sql), stmt.params)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(|row| decode_row(layer, row)).collect()
     }
 
     async fn count(&self, layer: Layer, query: &Query) -> StoreResult<u64> {
         let mut stmt = Statement::new(Dialect::Postgis, format!("SELECT count(*) FROM {layer}"));
-        sql::push_filters(&mut stmt, layer, query).map_err(|source| StoreError::Invalid { index: 0, source })?;
-        let row = bind_all(sqlx::query(&stmt.sql), stmt.params).fetch_one(&self.pool).await?;
+        sql::push_filters(&mut stmt, layer, query)
+            .map_err(|source| StoreError::Invalid { index: 0, source })?;
+        let row = bind_all(sqlx::query(&stmt.sql), stmt.params)
+            .fetch_one(&self.pool)
+            .await?;
         Ok(row.try_get::<i64, _>(0)? as u64)
     }
 
@@ -214,6 +288,10 @@ impl Store for PostgisStore {
             .collect()
     }
 
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+
     fn describe(&self) -> String {
         format!("PostGIS {}", self.location)
     }
@@ -245,7 +323,10 @@ fn bind_all(mut query: PgQuery<'_>, params: Vec<SqlValue>) -> PgQuery<'_> {
 fn encode_wkb(geometry: &geo::Geometry) -> StoreResult<Vec<u8>> {
     geometry
         .to_wkb(CoordDimensions::xy())
-        .map_err(|e| StoreError::Invalid { index: 0, source: ModelError::invalid("geometry", e.to_string()) })
+        .map_err(|e| StoreError::Invalid {
+            index: 0,
+            source: ModelError::invalid("geometry", e.to_string()),
+        })
 }
 
 fn decode_row(layer: Layer, row: &PgRow) -> StoreResult<Feature> {
@@ -254,7 +335,11 @@ fn decode_row(layer: Layer, row: &PgRow) -> StoreResult<Feature> {
     let geometry = wkb
         .map(|b| geozero::wkb::Wkb(b).to_geo())
         .transpose()
-        .map_err(|e| StoreError::CorruptGeometry { layer, id: fid, reason: e.to_string() })?;
+        .map_err(|e| StoreError::CorruptGeometry {
+            layer,
+            id: fid,
+            reason: e.to_string(),
+        })?;
     let mut properties = Map::new();
     for (i, field) in layer.fields().iter().enumerate() {
         let column = i + 2;
@@ -267,8 +352,16 @@ fn decode_row(layer: Layer, row: &PgRow) -> StoreResult<Feature> {
         };
         properties.insert(field.name.to_owned(), sql::from_sql(field, value));
     }
-    let id = FeatureId::try_from(fid).map_err(|e| StoreError::CorruptGeometry { layer, id: fid, reason: e.to_string() })?;
-    Ok(Feature { id: Some(id), geometry, properties })
+    let id = FeatureId::try_from(fid).map_err(|e| StoreError::CorruptGeometry {
+        layer,
+        id: fid,
+        reason: e.to_string(),
+    })?;
+    Ok(Feature {
+        id: Some(id),
+        geometry,
+        properties,
+    })
 }
 
 /// The URL with its password replaced by `***`.
@@ -289,7 +382,10 @@ fn redact(url: &str) -> String {
 mod tests {
     #[test]
     fn passwords_are_redacted() {
-        assert_eq!(super::redact("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(
+            super::redact("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
         assert_eq!(super::redact("postgres://h/db"), "postgres://h/db");
     }
 }

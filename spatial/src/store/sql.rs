@@ -8,8 +8,8 @@ use serde_json::{Map, Value};
 use sqlx::types::Json;
 
 use super::Query;
-use crate::layer::{Field, FieldType, Layer};
 use crate::ModelError;
+use crate::layer::{Field, FieldType, Layer};
 
 /// The SQL flavour of a backend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,7 +40,11 @@ pub(crate) struct Statement {
 
 impl Statement {
     pub fn new(dialect: Dialect, sql: impl Into<String>) -> Self {
-        Self { dialect, sql: sql.into(), params: Vec::new() }
+        Self {
+            dialect,
+            sql: sql.into(),
+            params: Vec::new(),
+        }
     }
 
     /// Adds a parameter and returns its placeholder.
@@ -81,7 +85,11 @@ pub(crate) fn select_list(dialect: Dialect, layer: Layer) -> String {
 }
 
 /// Appends ` WHERE …` for `query` to `stmt` (nothing when the query has no filter).
-pub(crate) fn push_filters(stmt: &mut Statement, layer: Layer, query: &Query) -> Result<(), ModelError> {
+pub(crate) fn push_filters(
+    stmt: &mut Statement,
+    layer: Layer,
+    query: &Query,
+) -> Result<(), ModelError> {
     let mut conditions = Vec::new();
     if let Some(rect) = query.bbox {
         let (min, max) = (rect.min(), rect.max());
@@ -93,7 +101,9 @@ pub(crate) fn push_filters(stmt: &mut Statement, layer: Layer, query: &Query) ->
                     stmt.param(SqlValue::Real(Some(max.y))),
                     stmt.param(SqlValue::Real(Some(min.y))),
                 );
-                format!("fid IN (SELECT id FROM rtree_{layer}_geom WHERE minx <= {a} AND maxx >= {b} AND miny <= {c} AND maxy >= {d})")
+                format!(
+                    "fid IN (SELECT id FROM rtree_{layer}_geom WHERE minx <= {a} AND maxx >= {b} AND miny <= {c} AND maxy >= {d})"
+                )
             }
             Dialect::Postgis => {
                 let (a, b, c, d) = (
@@ -108,17 +118,28 @@ pub(crate) fn push_filters(stmt: &mut Statement, layer: Layer, query: &Query) ->
         conditions.push(condition);
     }
     if let Some((from, to)) = query.time {
-        let (start, end) = layer
-            .time_fields()
-            .ok_or_else(|| ModelError::invalid("datetime", format!("{layer} has no time attribute to filter on")))?;
-        let (from, to) = (stmt.param(SqlValue::Int(Some(from))), stmt.param(SqlValue::Int(Some(to))));
+        let (start, end) = layer.time_fields().ok_or_else(|| {
+            ModelError::invalid(
+                "datetime",
+                format!("{layer} has no time attribute to filter on"),
+            )
+        })?;
+        let (from, to) = (
+            stmt.param(SqlValue::Int(Some(from))),
+            stmt.param(SqlValue::Int(Some(to))),
+        );
         conditions.push(format!("{end} >= {from} AND {start} <= {to}"));
     }
     for (name, value) in &query.equals {
         let field = layer
             .field(name)
             .filter(|f| f.ty != FieldType::Json)
-            .ok_or_else(|| ModelError::invalid("filter", format!("{layer} has no filterable attribute {name:?}")))?;
+            .ok_or_else(|| {
+                ModelError::invalid(
+                    "filter",
+                    format!("{layer} has no filterable attribute {name:?}"),
+                )
+            })?;
         let p = stmt.param(to_sql(field, value)?);
         conditions.push(format!("{} = {p}", field.name));
     }
@@ -132,16 +153,26 @@ pub(crate) fn push_filters(stmt: &mut Statement, layer: Layer, query: &Query) ->
 /// Appends ORDER BY, LIMIT and OFFSET.
 pub(crate) fn push_paging(stmt: &mut Statement, query: &Query) {
     stmt.push(" ORDER BY fid");
-    let limit = query.limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
+    let limit = query
+        .limit
+        .map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
     match stmt.dialect {
         Dialect::GeoPackage => stmt.push(&format!(" LIMIT {limit} OFFSET {}", query.offset)),
-        Dialect::Postgis if limit >= 0 => stmt.push(&format!(" LIMIT {limit} OFFSET {}", query.offset)),
+        Dialect::Postgis if limit >= 0 => {
+            stmt.push(&format!(" LIMIT {limit} OFFSET {}", query.offset))
+        }
         Dialect::Postgis => stmt.push(&format!(" OFFSET {}", query.offset)),
     }
 }
 
 /// `INSERT INTO layer (...) VALUES (...)` for one feature; the id column only when given.
-pub(crate) fn insert_statement(dialect: Dialect, layer: Layer, id: Option<i64>, geometry: Option<Vec<u8>>, properties: &Map<String, Value>) -> Result<Statement, ModelError> {
+pub(crate) fn insert_statement(
+    dialect: Dialect,
+    layer: Layer,
+    id: Option<i64>,
+    geometry: Option<Vec<u8>>,
+    properties: &Map<String, Value>,
+) -> Result<Statement, ModelError> {
     let mut stmt = Statement::new(dialect, "");
     let mut columns = Vec::new();
     let mut values = Vec::new();
@@ -153,31 +184,62 @@ pub(crate) fn insert_statement(dialect: Dialect, layer: Layer, id: Option<i64>, 
     values.push(stmt.geometry_param(geometry));
     for field in layer.fields() {
         columns.push(field.name);
-        values.push(stmt.param(to_sql(field, properties.get(field.name).unwrap_or(&Value::Null))?));
+        values.push(stmt.param(to_sql(
+            field,
+            properties.get(field.name).unwrap_or(&Value::Null),
+        )?));
     }
-    stmt.push(&format!("INSERT INTO {layer} ({}) VALUES ({}) RETURNING fid", columns.join(", "), values.join(", ")));
+    stmt.push(&format!(
+        "INSERT INTO {layer} ({}) VALUES ({}) RETURNING fid",
+        columns.join(", "),
+        values.join(", ")
+    ));
     Ok(stmt)
 }
 
 /// `UPDATE layer SET ... WHERE fid = id`.
-pub(crate) fn update_statement(dialect: Dialect, layer: Layer, id: i64, geometry: Option<Vec<u8>>, properties: &Map<String, Value>) -> Result<Statement, ModelError> {
+pub(crate) fn update_statement(
+    dialect: Dialect,
+    layer: Layer,
+    id: i64,
+    geometry: Option<Vec<u8>>,
+    properties: &Map<String, Value>,
+) -> Result<Statement, ModelError> {
     let mut stmt = Statement::new(dialect, "");
     let mut sets = vec![format!("geom = {}", stmt.geometry_param(geometry))];
     for field in layer.fields() {
-        let p = stmt.param(to_sql(field, properties.get(field.name).unwrap_or(&Value::Null))?);
+        let p = stmt.param(to_sql(
+            field,
+            properties.get(field.name).unwrap_or(&Value::Null),
+        )?);
         sets.push(format!("{} = {p}", field.name));
     }
     let p = stmt.param(SqlValue::Int(Some(id)));
-    stmt.push(&format!("UPDATE {layer} SET {} WHERE fid = {p}", sets.join(", ")));
+    stmt.push(&format!(
+        "UPDATE {layer} SET {} WHERE fid = {p}",
+        sets.join(", ")
+    ));
     Ok(stmt)
 }
 
 /// Converts an attribute value for binding, checking its type.
 pub(crate) fn to_sql(field: &Field, value: &Value) -> Result<SqlValue, ModelError> {
-    let wrong = || ModelError::invalid("properties", format!("{} must be {}, got {value}", field.name, field.ty.json_name()));
+    let wrong = || {
+        ModelError::invalid(
+            "properties",
+            format!(
+                "{} must be {}, got {value}",
+                field.name,
+                field.ty.json_name()
+            ),
+        )
+    };
     if value.is_null() {
         if !field.nullable {
-            return Err(ModelError::invalid("properties", format!("{} is required", field.name)));
+            return Err(ModelError::invalid(
+                "properties",
+                format!("{} is required", field.name),
+            ));
         }
         return Ok(match field.ty {
             FieldType::Text => SqlValue::Text(None),
@@ -203,12 +265,23 @@ pub(crate) fn from_sql(field: &Field, value: SqlValue) -> Value {
         SqlValue::Int(v) => v.map_or(Value::Null, Value::from),
         SqlValue::Real(v) => v.map_or(Value::Null, Value::from),
         SqlValue::Bool(v) => v.map_or(Value::Null, Value::from),
-        SqlValue::Json(v) => v.map_or_else(|| if field.nullable { Value::Null } else { Value::Object(Map::new()) }, |j| j.0),
+        SqlValue::Json(v) => v.map_or_else(
+            || {
+                if field.nullable {
+                    Value::Null
+                } else {
+                    Value::Object(Map::new())
+                }
+            },
+            |j| j.0,
+        ),
         SqlValue::Blob(_) => Value::Null,
     }
 }
 
 /// The lon/lat bounding box of a geometry, as (minx, maxx, miny, maxy).
 pub(crate) fn envelope(geometry: &Geometry) -> Option<[f64; 4]> {
-    geometry.bounding_rect().map(|r| [r.min().x, r.max().x, r.min().y, r.max().y])
+    geometry
+        .bounding_rect()
+        .map(|r| [r.min().x, r.max().x, r.min().y, r.max().y])
 }

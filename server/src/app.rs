@@ -17,6 +17,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::system::router())
         .merge(routes::features::router())
         .merge(routes::ogc::router())
+        .merge(routes::ingest::router())
         .fallback(|| async { AppError::NotFound("no such route; see /openapi.json".into()) })
         .layer(middleware::from_fn_with_state(
             state.clone(),

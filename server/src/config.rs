@@ -35,6 +35,36 @@ pub struct Config {
     pub auth: AuthConfig,
     /// The monitored district.
     pub district: DistrictConfig,
+    /// AIS feeds and the vessel picture.
+    pub ais: AisConfig,
+}
+
+/// AIS feeds and the vessel picture.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AisConfig {
+    /// Accept NMEA over TCP on this address (e.g. `0.0.0.0:10110`).
+    pub tcp_listen: Option<String>,
+    /// Receive NMEA datagrams on this address.
+    pub udp_listen: Option<String>,
+    /// Connect to a remote NMEA feed (`host:port`), reconnecting with backoff.
+    pub connect: Option<String>,
+    /// Minutes of track kept in memory per vessel.
+    pub track_window_min: f64,
+    /// H3 resolution of the in-memory cell index.
+    pub h3_res: u8,
+}
+
+impl Default for AisConfig {
+    fn default() -> Self {
+        Self {
+            tcp_listen: None,
+            udp_listen: None,
+            connect: None,
+            track_window_min: 360.0,
+            h3_res: 9,
+        }
+    }
 }
 
 /// HTTP server settings.
@@ -167,6 +197,16 @@ impl Config {
                     t.user
                 )));
             }
+        }
+        if !(self.ais.track_window_min.is_finite() && self.ais.track_window_min > 0.0) {
+            return Err(format!(
+                "ais.track_window_min {} must be greater than 0",
+                self.ais.track_window_min
+            )
+            .into());
+        }
+        if self.ais.h3_res > 15 {
+            return Err(format!("ais.h3_res {} must be within 0..=15", self.ais.h3_res).into());
         }
         let [w, s, e, n] = self.district.bbox;
         if !(w < e

@@ -8,6 +8,8 @@ pub mod auth;
 pub mod config;
 pub mod error;
 mod extract;
+pub mod feeds;
+pub mod ingest;
 pub mod metrics;
 mod openapi;
 pub mod routes;

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use anyhow::{Context, anyhow};
 use clap::{Parser, Subcommand, ValueEnum};
-use coastwatch_server::{AppState, Config, app};
+use coastwatch_server::{AppState, Config, app, feeds, ingest};
 use coastwatch_spatial::store::{self, GeoPackageStore, Query, Store};
 use coastwatch_spatial::{Layer, StoreError};
 
@@ -76,6 +76,16 @@ enum Command {
 
 #[derive(Subcommand)]
 enum AisCommand {
+    /// Feed a recorded NMEA log through the engine on the file's own clock.
+    Replay {
+        /// NMEA file (tag-block `c:` or other timestamps).
+        file: PathBuf,
+        /// Play at N times real time (default: as fast as possible).
+        #[arg(long)]
+        speed: Option<f64>,
+        #[command(flatten)]
+        store: StoreArg,
+    },
     /// Decode NMEA AIVDM/AIVDO to NDJSON with gpsd's JSON field names; bad lines go to stderr.
     Decode {
         /// NMEA file, or - for standard input.
@@ -193,6 +203,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Ais {
             command: AisCommand::Decode { file, strict },
         } => ais_decode(&file, strict),
+        Command::Ais {
+            command: AisCommand::Replay { file, speed, store },
+        } => ais_replay(&file, speed, &store).await,
     }
 }
 
@@ -226,15 +239,47 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", config.server.listen))?;
     let address = listener.local_addr()?;
-    tracing::info!(store = %store.describe(), %address, startup_ms = started.elapsed().as_millis() as u64, "coastwatch is serving");
+    let state = AppState::new(config.clone(), store.clone());
+    let window_s = config.ais.track_window_min * 60.0;
+    let vessels = ingest::rebuild(store.as_ref(), &state.ingest.engine, window_s).await?;
+    start_feeds(&config, &state).await?;
+    tracing::info!(
+        store = %store.describe(),
+        %address,
+        vessels,
+        startup_ms = started.elapsed().as_millis() as u64,
+        "coastwatch is serving"
+    );
     println!(
         "coastwatch serving {} at http://{address}/",
         store.describe()
     );
-    axum::serve(listener, app(AppState::new(config, store.clone())))
+    axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown())
         .await?;
     store.close().await;
+    Ok(())
+}
+
+/// Starts the AIS feeds named in the config.
+async fn start_feeds(config: &Config, state: &AppState) -> anyhow::Result<()> {
+    if let Some(address) = &config.ais.tcp_listen {
+        let listener = tokio::net::TcpListener::bind(address)
+            .await
+            .with_context(|| format!("cannot listen for AIS on tcp {address}"))?;
+        tracing::info!(address = %listener.local_addr()?, "AIS TCP listener");
+        tokio::spawn(feeds::tcp_listener(listener, state.ingest.clone()));
+    }
+    if let Some(address) = &config.ais.udp_listen {
+        let socket = tokio::net::UdpSocket::bind(address)
+            .await
+            .with_context(|| format!("cannot listen for AIS on udp {address}"))?;
+        tracing::info!(address = %socket.local_addr()?, "AIS UDP listener");
+        tokio::spawn(feeds::udp_listener(socket, state.ingest.clone()));
+    }
+    if let Some(address) = &config.ais.connect {
+        tokio::spawn(feeds::tcp_client(address.clone(), state.ingest.clone()));
+    }
     Ok(())
 }
 
@@ -400,5 +445,81 @@ fn ais_decode(file: &Path, strict: bool) -> anyhow::Result<()> {
             file.display()
         )));
     }
+    Ok(())
+}
+
+async fn ais_replay(file: &Path, speed: Option<f64>, store: &StoreArg) -> anyhow::Result<()> {
+    use coastwatch_datasets::ais::decoder::{Decoder, DecoderOptions};
+    use coastwatch_datasets::ais::engine::vessel_updates;
+
+    if let Some(speed) = speed.filter(|s| !(s.is_finite() && *s > 0.0)) {
+        return Err(bad(format!("--speed {speed} must be a positive number")));
+    }
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| bad(format!("cannot read {}: {e}", file.display())))?;
+    let config = load_config(store.config.as_deref())?;
+    let store: Arc<dyn Store> = Arc::from(open_store(store).await?);
+    let state = AppState::new(config, store.clone());
+    let mut decoder = Decoder::new(DecoderOptions::default());
+    let started = Instant::now();
+    let mut clock: Option<(f64, Instant)> = None;
+    let mut batch = Vec::new();
+    let mut last_t = 0.0;
+    for (number, line) in text.lines().enumerate() {
+        let decoded = match decoder.feed_line(line.as_bytes()) {
+            Ok(Some(decoded)) => decoded,
+            Ok(None) => continue,
+            Err(error) => {
+                if !line.trim().is_empty() {
+                    eprintln!("{}:{}: {error}", file.display(), number + 1);
+                }
+                continue;
+            }
+        };
+        // messages without a time of their own take the last one seen
+        let t = decoded.timestamp_s.unwrap_or(last_t);
+        last_t = t;
+        if let Some(speed) = speed {
+            let (t0, wall0) = *clock.get_or_insert((t, Instant::now()));
+            let due = wall0 + std::time::Duration::from_secs_f64(((t - t0) / speed).max(0.0));
+            if due > Instant::now() {
+                state
+                    .ingest
+                    .submit(std::mem::take(&mut batch))
+                    .await
+                    .map_err(|e| anyhow!(e))?;
+                tokio::time::sleep_until(due.into()).await;
+            }
+        }
+        batch.extend(vessel_updates(&decoded.message, t));
+        if batch.len() >= 1000 {
+            state
+                .ingest
+                .submit(std::mem::take(&mut batch))
+                .await
+                .map_err(|e| anyhow!(e))?;
+        }
+    }
+    state.ingest.submit(batch).await.map_err(|e| anyhow!(e))?;
+    let stats = decoder.stats();
+    let (vessels, named) = {
+        let engine = state
+            .ingest
+            .engine
+            .read()
+            .unwrap_or_else(|e| e.into_inner());
+        (
+            engine.len(),
+            engine.iter().filter(|v| v.info.name.is_some()).count(),
+        )
+    };
+    eprintln!(
+        "replayed {} lines in {:.2} s: {} messages, {} bad lines, {vessels} vessels ({named} named)",
+        stats.lines,
+        started.elapsed().as_secs_f64(),
+        stats.decoded,
+        stats.errors
+    );
+    store.close().await;
     Ok(())
 }

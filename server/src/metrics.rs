@@ -24,9 +24,85 @@ pub struct HttpLabels {
     pub status: u16,
 }
 
+/// Per-feed counters, exported to `/metrics`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+pub struct FeedLabels {
+    /// Feed name: `tcp`, `udp`, `client`, `http`, `replay`.
+    pub feed: String,
+}
+
+/// AIS counters per feed.
+#[derive(Debug, Default, Clone)]
+pub struct AisCounters {
+    /// Lines read.
+    pub lines: Family<FeedLabels, Counter>,
+    /// Messages decoded.
+    pub decoded: Family<FeedLabels, Counter>,
+    /// Lines with a bad checksum.
+    pub bad_checksum: Family<FeedLabels, Counter>,
+    /// Fragments dropped (orphans, timeouts).
+    pub dropped_fragments: Family<FeedLabels, Counter>,
+    /// Lines refused for any reason.
+    pub errors: Family<FeedLabels, Counter>,
+}
+
+impl AisCounters {
+    fn register(&self, registry: &mut Registry) {
+        registry.register("ais_lines", "NMEA lines read, per feed", self.lines.clone());
+        registry.register(
+            "ais_decoded",
+            "AIS messages decoded, per feed",
+            self.decoded.clone(),
+        );
+        registry.register(
+            "ais_bad_checksum",
+            "NMEA lines with a bad checksum, per feed",
+            self.bad_checksum.clone(),
+        );
+        registry.register(
+            "ais_dropped_fragments",
+            "AIS fragments dropped (orphans, timeouts), per feed",
+            self.dropped_fragments.clone(),
+        );
+        registry.register(
+            "ais_errors",
+            "NMEA lines refused, per feed",
+            self.errors.clone(),
+        );
+    }
+
+    pub(crate) fn add(
+        &self,
+        feed: &str,
+        before: coastwatch_datasets::ais::decoder::DecoderStats,
+        after: coastwatch_datasets::ais::decoder::DecoderStats,
+    ) {
+        let labels = FeedLabels {
+            feed: feed.to_owned(),
+        };
+        self.lines
+            .get_or_create(&labels)
+            .inc_by(after.lines - before.lines);
+        self.decoded
+            .get_or_create(&labels)
+            .inc_by(after.decoded - before.decoded);
+        self.bad_checksum
+            .get_or_create(&labels)
+            .inc_by(after.bad_checksum - before.bad_checksum);
+        self.dropped_fragments
+            .get_or_create(&labels)
+            .inc_by(after.dropped_fragments - before.dropped_fragments);
+        self.errors
+            .get_or_create(&labels)
+            .inc_by(after.errors - before.errors);
+    }
+}
+
 /// Every metric of the server, in one registry.
 pub struct Metrics {
     registry: Registry,
+    /// AIS feed counters.
+    pub ais: AisCounters,
     http_requests: Family<HttpLabels, Counter>,
     http_duration: Family<HttpLabels, Histogram>,
 }
@@ -49,8 +125,11 @@ impl Metrics {
             "Time to answer HTTP requests",
             http_duration.clone(),
         );
+        let ais = AisCounters::default();
+        ais.register(&mut registry);
         Self {
             registry,
+            ais,
             http_requests,
             http_duration,
         }

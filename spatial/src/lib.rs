@@ -3,8 +3,10 @@
 //! - [`layer`]: the layers, their geometry types and attribute schemas.
 //! - [`model`]: typed records with validated values; geofence rules as data.
 //! - [`Feature`]: a feature of any layer, validated by [`Layer::validate`].
+//! - [`engine`]: the in-memory picture of vessels (and later vehicles and camera tracks).
 //! - [`store`]: the [`Store`](store::Store) trait with GeoPackage and PostGIS backends.
 
+pub mod engine;
 mod error;
 mod feature;
 pub mod layer;

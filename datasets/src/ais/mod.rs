@@ -26,12 +26,18 @@ pub mod armor;
 pub mod bits;
 /// The streaming decoder.
 pub mod decoder;
+/// Decoded messages as vessel-engine updates.
+pub mod engine;
 /// The error type.
 pub mod error;
 /// gpsd-compatible JSON output.
 pub mod gpsd_json;
+/// Identity checks for the `identity_anomaly` alert.
+pub mod identity;
 /// Typed messages and their decoding.
 pub mod messages;
+/// Maritime Identification Digits and ITU-R M.585 MMSI formats.
+pub mod mid;
 /// Whole-stream decoding to NDJSON.
 pub mod ndjson;
 /// NMEA sentence and tag-block parsing.

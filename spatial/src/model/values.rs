@@ -69,7 +69,7 @@ bounded_f64!(
     Lat, "latitude", |v| (-90.0..=90.0).contains(&v), "must be within -90..=90"
 );
 
-/// A Maritime Mobile Service Identity as broadcast: any value below 10⁹.
+/// A Maritime Mobile Service Identity as broadcast: any 30-bit value.
 ///
 /// Whether it is a well-formed ship MMSI (nine digits, a known MID) is a behaviour check
 /// (`identity_anomaly`), not a parse rule: receivers do see malformed ones.
@@ -87,13 +87,13 @@ impl Mmsi {
 impl TryFrom<i64> for Mmsi {
     type Error = ModelError;
     fn try_from(value: i64) -> Result<Self, ModelError> {
-        if (0..1_000_000_000).contains(&value) {
+        if (0..1 << 30).contains(&value) {
             Ok(Self(value as u32))
         } else {
             Err(ModelError::OutOfRange {
                 what: "mmsi",
                 value: value as f64,
-                rule: "must be within 0..=999999999",
+                rule: "must fit in 30 bits (0..=1073741823)",
             })
         }
     }
@@ -176,7 +176,7 @@ mod tests {
         assert!(PositiveM::try_from(-5.0).is_err());
         assert!(Lon::try_from(-180.0).is_ok());
         assert!(Lat::try_from(90.5).is_err());
-        assert!(Mmsi::try_from(1_000_000_000).is_err());
+        assert!(Mmsi::try_from(1 << 30).is_err());
         assert_eq!(Mmsi::try_from(2_573_456).unwrap().to_string(), "002573456");
         assert!(FeatureId::try_from(0).is_err());
         assert!("abc".parse::<FeatureId>().is_err());

@@ -1,0 +1,250 @@
+//! AIS into the engine and the store through every feed: HTTP, TCP, UDP and replay.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use axum::http::StatusCode;
+use coastwatch_server::ingest::rebuild;
+use coastwatch_server::{AppState, feeds};
+use coastwatch_spatial::Layer;
+use coastwatch_spatial::model::{FeatureId, Mmsi};
+use coastwatch_spatial::store::Query;
+use coastwatch_tests::{PLANNER, TestServer, coastwatch_bin, test_config};
+use tokio::io::AsyncWriteExt;
+
+const INGEST: &str = "ingest-token-1";
+/// Type 1 from MMSI 371798000 and a two-part type 5 from 351759000 (gpsd's sample).
+const LINES: &str = "!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A\n\
+!AIVDM,2,1,1,A,55?MbV02;H;s<HtKR20EHE:0@T4@Dn2222222216L961O5Gf0NSQEp6ClRp8,0*1C\n\
+!AIVDM,2,2,1,A,88888888880,2*25\n";
+
+fn config() -> coastwatch_server::Config {
+    let mut config = test_config();
+    config
+        .auth
+        .tokens
+        .push(coastwatch_server::config::TokenConfig {
+            token: INGEST.into(),
+            user: "feeder".into(),
+            roles: vec![coastwatch_server::auth::Role::Ingest],
+        });
+    config
+}
+
+fn mmsi(n: i64) -> Mmsi {
+    Mmsi::try_from(n).unwrap()
+}
+
+async fn wait_for(state: &AppState, vessel: Mmsi) {
+    let started = Instant::now();
+    while state.ingest.engine.read().unwrap().get(vessel).is_none() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "vessel {vessel} never arrived"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn http_ingest_stores_and_acknowledges() {
+    let server = TestServer::new(config()).await;
+    let (status, _, report) = server
+        .send_raw(
+            "POST",
+            "/api/v1/ingest/ais",
+            Some(INGEST),
+            Some(LINES.into()),
+            &[("content-type", "text/plain")],
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&report)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&report).unwrap();
+    assert_eq!(
+        (
+            report["lines"].as_u64(),
+            report["decoded"].as_u64(),
+            report["errors"].as_u64()
+        ),
+        (Some(3), Some(2), Some(0))
+    );
+
+    // acknowledged means stored: the vessel is in the store right away
+    let vessel = server
+        .store
+        .get(Layer::Vessels, FeatureId::try_from(371_798_000).unwrap())
+        .await
+        .unwrap()
+        .expect("vessel stored");
+    assert_eq!(vessel.properties["sog_kn"], 12.3);
+    assert_eq!(server.store.positions_since(0.0).await.unwrap().len(), 1);
+
+    for (token, expected) in [
+        (None, StatusCode::UNAUTHORIZED),
+        (Some(PLANNER), StatusCode::FORBIDDEN),
+    ] {
+        let (status, _, _) = server
+            .send_raw(
+                "POST",
+                "/api/v1/ingest/ais",
+                token,
+                Some(LINES.into()),
+                &[("content-type", "text/plain")],
+            )
+            .await;
+        assert_eq!(status, expected);
+    }
+    let garbage = "!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4B\n\u{1}\u{2}binary\n$GPGGA,foo\n";
+    let (status, _, body) = server
+        .send_raw(
+            "POST",
+            "/api/v1/ingest/ais",
+            Some(INGEST),
+            Some(garbage.into()),
+            &[("content-type", "text/plain")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert!(
+        body["detail"]["problems"][0]
+            .as_str()
+            .unwrap()
+            .contains("checksum"),
+        "{body}"
+    );
+    assert_eq!(
+        server.store.positions_since(0.0).await.unwrap().len(),
+        1,
+        "nothing more stored"
+    );
+
+    let (_, _, metrics) = server.send_raw("GET", "/metrics", None, None, &[]).await;
+    let metrics = String::from_utf8(metrics).unwrap();
+    assert!(
+        metrics.contains(r#"coastwatch_ais_decoded_total{feed="http"} 2"#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(r#"coastwatch_ais_bad_checksum_total{feed="http"} 1"#),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn tcp_and_udp_feeds_reach_the_engine_and_survive_bad_lines() {
+    let server = TestServer::new(config()).await;
+    let state = AppState::new(config(), server.store.clone());
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let tcp = listener.local_addr().unwrap();
+    tokio::spawn(feeds::tcp_listener(listener, state.ingest.clone()));
+    let mut stream = tokio::net::TcpStream::connect(tcp).await.unwrap();
+    stream
+        .write_all(b"\xff\xfe garbage\r\n!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A\r\n")
+        .await
+        .unwrap();
+    stream.flush().await.unwrap();
+    wait_for(&state, mmsi(371_798_000)).await;
+    stream.write_all(LINES.as_bytes()).await.unwrap();
+    wait_for(&state, mmsi(351_759_000)).await;
+    drop(stream);
+
+    let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let udp = socket.local_addr().unwrap();
+    tokio::spawn(feeds::udp_listener(socket, state.ingest.clone()));
+    let sender = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    sender
+        .send_to(b"!AIVDM,1,1,,B,177KQJ5000G?tO`K>RA1wUbN0TKH,0*5C\n", udp)
+        .await
+        .unwrap();
+    wait_for(&state, mmsi(477_553_000)).await;
+
+    // a restarted server rebuilds the picture from the store (vessels with a position;
+    // 351759000 only sent static data so far)
+    let restarted = AppState::new(config(), server.store.clone());
+    let vessels = rebuild(server.store.as_ref(), &restarted.ingest.engine, 1e12)
+        .await
+        .unwrap();
+    assert_eq!(vessels, 2);
+    let engine = restarted.ingest.engine.read().unwrap();
+    assert_eq!(
+        engine
+            .get(mmsi(371_798_000))
+            .unwrap()
+            .latest()
+            .unwrap()
+            .sog_kn,
+        Some(12.3)
+    );
+    assert!(engine.get(mmsi(477_553_000)).unwrap().latest().is_some());
+}
+
+#[tokio::test]
+async fn replay_of_a_real_log_names_its_vessels() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("replay.gpkg");
+    let log = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/data/ais/kystverket/Ais1000Lines.nm4"
+    );
+    let out = Command::new(coastwatch_bin())
+        .args(["ais", "replay", log, "--store", store.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("vessels") && stderr.contains("named"),
+        "{stderr}"
+    );
+
+    let store: std::sync::Arc<dyn coastwatch_spatial::store::Store> =
+        coastwatch_spatial::store::open(store.to_str().unwrap())
+            .await
+            .unwrap()
+            .into();
+    let vessels = store
+        .query(Layer::Vessels, &Query::default())
+        .await
+        .unwrap();
+    assert!(vessels.len() > 500, "{} vessels", vessels.len());
+    let named = vessels
+        .iter()
+        .filter(|v| v.properties["name"].is_string())
+        .count();
+    assert!(named > 20, "{named} vessels with names");
+    // fixes carry the file's own clock (tag block c: of 2019-08-07/08)
+    let fixes = store.positions_since(0.0).await.unwrap();
+    assert!(
+        fixes
+            .iter()
+            .all(|p| (1_565_100_000.0..1_565_300_000.0).contains(&p.t_epoch_s))
+    );
+
+    // names come back after a restart
+    let restarted = AppState::new(config(), store.clone());
+    rebuild(store.as_ref(), &restarted.ingest.engine, 1e12)
+        .await
+        .unwrap();
+    let engine_named = restarted
+        .ingest
+        .engine
+        .read()
+        .unwrap()
+        .iter()
+        .filter(|v| v.info.name.is_some())
+        .count();
+    assert_eq!(engine_named, named);
+
+    let missing = Command::new(coastwatch_bin())
+        .args(["ais", "replay", "/nonexistent.nmea"])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+}

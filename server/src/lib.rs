@@ -10,6 +10,7 @@ pub mod error;
 mod extract;
 pub mod feeds;
 pub mod ingest;
+pub mod live;
 pub mod metrics;
 mod openapi;
 pub mod routes;

@@ -248,3 +248,27 @@ async fn replay_of_a_real_log_names_its_vessels() {
         .unwrap();
     assert_eq!(missing.status.code(), Some(2));
 }
+
+#[tokio::test]
+async fn remote_feed_client_reconnects() {
+    let server = TestServer::new(config()).await;
+    let state = AppState::new(config(), server.store.clone());
+    // nothing listens yet: the client must keep retrying
+    let address = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    tokio::spawn(feeds::tcp_client(address.to_string(), state.ingest.clone()));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let listener = tokio::net::TcpListener::bind(address).await.unwrap();
+    let (mut socket, _) = tokio::time::timeout(Duration::from_secs(10), listener.accept())
+        .await
+        .expect("client reconnected")
+        .unwrap();
+    socket
+        .write_all(b"!AIVDM,1,1,,B,177KQJ5000G?tO`K>RA1wUbN0TKH,0*5C\r\n")
+        .await
+        .unwrap();
+    wait_for(&state, mmsi(477_553_000)).await;
+}

@@ -301,10 +301,21 @@ async fn bad_input_is_refused_and_changes_nothing() {
 #[tokio::test]
 async fn ogc_api_features_core() {
     let server = TestServer::new(Config { ..test_config() }).await;
-    let tracks = (0..25).map(|n| sample(Layer::VesselTracks, n)).collect();
+    // camera tracks shaped like the vessel-track samples: lon and time step with n
+    let tracks = (0..25)
+        .map(|n| {
+            let mut f = sample(Layer::CameraTracks, n);
+            f.geometry = sample(Layer::VesselTracks, n).geometry;
+            f.properties
+                .insert("t_start".into(), json!(1_790_000_000 + 600 * i64::from(n)));
+            f.properties
+                .insert("t_end".into(), json!(1_790_000_300 + 600 * i64::from(n)));
+            f
+        })
+        .collect();
     server
         .store
-        .insert(Layer::VesselTracks, tracks)
+        .insert(Layer::CameraTracks, tracks)
         .await
         .unwrap();
 
@@ -337,7 +348,7 @@ async fn ogc_api_features_core() {
     let (status, headers, body) = server
         .send_raw(
             "GET",
-            "/ogc/collections/vessel_tracks/items?limit=10&offset=10",
+            "/ogc/collections/camera_tracks/items?limit=10&offset=10",
             None,
             None,
             &[("host", "gis.example:8080")],
@@ -361,13 +372,13 @@ async fn ogc_api_features_core() {
         .expect("next link");
     assert_eq!(
         next["href"],
-        "http://gis.example:8080/ogc/collections/vessel_tracks/items?limit=10&offset=20"
+        "http://gis.example:8080/ogc/collections/camera_tracks/items?limit=10&offset=20"
     );
 
     let (_, last) = server
         .send(
             "GET",
-            "/ogc/collections/vessel_tracks/items?limit=10&offset=20",
+            "/ogc/collections/camera_tracks/items?limit=10&offset=20",
             None,
             None,
         )
@@ -381,12 +392,12 @@ async fn ogc_api_features_core() {
             .all(|l| l["rel"] != "next")
     );
 
-    let (_, filtered) = server.send("GET", "/ogc/collections/vessel_tracks/items?bbox=121.0,29.0,121.6035,29.9&datetime=2026-09-21T00:00:00Z/..", None, None).await;
+    let (_, filtered) = server.send("GET", "/ogc/collections/camera_tracks/items?bbox=121.0,29.0,121.6035,29.9&datetime=2026-09-21T00:00:00Z/..", None, None).await;
     assert_eq!(filtered["numberMatched"], 4, "{filtered}");
     let (_, by_value) = server
         .send(
             "GET",
-            "/ogc/collections/vessel_tracks/items?t_start=1790000600",
+            "/ogc/collections/camera_tracks/items?t_start=1790000600",
             None,
             None,
         )
@@ -397,30 +408,30 @@ async fn ogc_api_features_core() {
     let (status, item) = server
         .send(
             "GET",
-            &format!("/ogc/collections/vessel_tracks/items/{id}"),
+            &format!("/ogc/collections/camera_tracks/items/{id}"),
             None,
             None,
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(item["properties"]["mmsi"], 412_345_678);
+    assert_eq!(item["properties"]["camera_id"], 1);
 
     for (uri, expected) in [
         ("/ogc/collections/boats/items", StatusCode::NOT_FOUND),
         (
-            "/ogc/collections/vessel_tracks/items/999",
+            "/ogc/collections/camera_tracks/items/999",
             StatusCode::NOT_FOUND,
         ),
         (
-            "/ogc/collections/vessel_tracks/items?limit=0",
+            "/ogc/collections/camera_tracks/items?limit=0",
             StatusCode::BAD_REQUEST,
         ),
         (
-            "/ogc/collections/vessel_tracks/items?bbox=a,b,c,d",
+            "/ogc/collections/camera_tracks/items?bbox=a,b,c,d",
             StatusCode::BAD_REQUEST,
         ),
         (
-            "/ogc/collections/vessel_tracks/items?colour=red",
+            "/ogc/collections/camera_tracks/items?colour=red",
             StatusCode::BAD_REQUEST,
         ),
         (
@@ -428,7 +439,7 @@ async fn ogc_api_features_core() {
             StatusCode::BAD_REQUEST,
         ),
         (
-            "/ogc/collections/vessel_tracks/items?datetime=soon",
+            "/ogc/collections/camera_tracks/items?datetime=soon",
             StatusCode::BAD_REQUEST,
         ),
     ] {

@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 use crate::auth::Caller;
 use crate::error::AppError;
 use crate::extract::{base_url, parse_bbox};
+use crate::live;
 use crate::routes::features::geojson_response;
 use crate::state::AppState;
 
@@ -241,8 +242,14 @@ async fn items(
             "{layer} has no time attribute; datetime cannot filter it"
         )));
     }
-    let matched = state.store.count(layer, &query).await?;
-    let features = state.store.query(layer, &query).await?;
+    let (matched, features) = if live::is_live(layer) {
+        live::page(&state, layer, &query)
+    } else {
+        (
+            state.store.count(layer, &query).await?,
+            state.store.query(layer, &query).await?,
+        )
+    };
 
     let base = base_url(state.config.server.public_url.as_deref(), &headers);
     let page_url = |offset: u64| {
@@ -314,11 +321,13 @@ async fn item(
     let id: FeatureId = id
         .parse()
         .map_err(|_| AppError::NotFound(format!("{layer} has no feature {id:?}")))?;
-    let feature = state
-        .store
-        .get(layer, id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("{layer} has no feature {id}")))?;
+    let feature = if live::is_live(layer) {
+        live::get(&state, layer, id)
+    } else {
+        state.store.get(layer, id).await?
+    };
+    let feature =
+        feature.ok_or_else(|| AppError::NotFound(format!("{layer} has no feature {id}")))?;
     let base = base_url(state.config.server.public_url.as_deref(), &headers);
     let mut body = feature.to_geojson();
     body["links"] = json!([

@@ -1,0 +1,98 @@
+//! Layers answered from the in-memory engine instead of the store: `vessels` (latest
+//! positions) and `vessel_tracks` (the track window of each vessel).
+
+use coastwatch_spatial::model::FeatureId;
+use coastwatch_spatial::store::Query;
+use coastwatch_spatial::{Feature, Layer};
+use geo::{BoundingRect, Intersects};
+
+use crate::state::AppState;
+
+/// Whether `layer` is served from the engine.
+pub fn is_live(layer: Layer) -> bool {
+    matches!(layer, Layer::Vessels | Layer::VesselTracks)
+}
+
+/// The page of `query` over a live layer, with the number of features that match in all.
+pub fn page(state: &AppState, layer: Layer, query: &Query) -> (u64, Vec<Feature>) {
+    let all = matching(state, layer, query);
+    let matched = all.len() as u64;
+    let limit = query
+        .limit
+        .map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
+    let page = all
+        .into_iter()
+        .skip(usize::try_from(query.offset).unwrap_or(usize::MAX))
+        .take(limit)
+        .collect();
+    (matched, page)
+}
+
+/// One feature of a live layer (the id is the MMSI).
+pub fn get(state: &AppState, layer: Layer, id: FeatureId) -> Option<Feature> {
+    let engine = state
+        .ingest
+        .engine
+        .read()
+        .unwrap_or_else(|e| e.into_inner());
+    let mmsi = coastwatch_spatial::model::Mmsi::try_from(id.get()).ok()?;
+    let vessel = engine.get(mmsi)?;
+    match layer {
+        Layer::Vessels => vessel.to_feature(),
+        Layer::VesselTracks => vessel.track_feature(f64::MIN, f64::MAX),
+        _ => None,
+    }
+}
+
+fn matching(state: &AppState, layer: Layer, query: &Query) -> Vec<Feature> {
+    let engine = state
+        .ingest
+        .engine
+        .read()
+        .unwrap_or_else(|e| e.into_inner());
+    let (from, to) = query
+        .time
+        .map_or((f64::MIN, f64::MAX), |(a, b)| (a as f64, b as f64));
+    let mut features: Vec<Feature> = match layer {
+        Layer::Vessels => match query.bbox {
+            Some(bbox) => engine
+                .in_bbox(bbox)
+                .filter_map(|v| v.to_feature())
+                .collect(),
+            None => engine.iter().filter_map(|v| v.to_feature()).collect(),
+        },
+        Layer::VesselTracks => engine
+            .iter()
+            .filter_map(|v| v.track_feature(from, to.max(from)))
+            .filter(|f| {
+                match (
+                    query.bbox,
+                    f.geometry.as_ref().and_then(|g| g.bounding_rect()),
+                ) {
+                    (Some(bbox), Some(extent)) => {
+                        bbox.intersects(&extent)
+                            && f.geometry.as_ref().is_some_and(|g| g.intersects(&bbox))
+                    }
+                    _ => true,
+                }
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    features.retain(|f| {
+        let within_time = match (layer.time_fields(), query.time) {
+            (Some((start, end)), Some((from, to))) => {
+                f.properties[end].as_i64().is_some_and(|e| e >= from)
+                    && f.properties[start].as_i64().is_some_and(|s| s <= to)
+            }
+            _ => true,
+        };
+        within_time
+            && query
+                .equals
+                .iter()
+                .all(|(name, value)| f.properties.get(name) == Some(value))
+    });
+    features.sort_by_key(|f| f.id);
+    features
+}

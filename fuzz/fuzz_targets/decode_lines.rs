@@ -91,10 +91,7 @@ fn run(data: &[u8], options: DecoderOptions, repaired: bool, json: &mut Vec<u8>)
             write_gpsd_json(json, &d.message, device);
             match serde_json::from_slice::<serde_json::Value>(json) {
                 Ok(v) => assert!(v.is_object(), "not an object: {v}"),
-                Err(e) => panic!(
-                    "invalid gpsd JSON ({e}): {}",
-                    String::from_utf8_lossy(json)
-                ),
+                Err(e) => panic!("invalid gpsd JSON ({e}): {}", String::from_utf8_lossy(json)),
             }
         }
         // The lent payload must be readable over its whole length.

@@ -417,6 +417,41 @@ async fn positions_append_and_replay<B: Backend>(b: B) {
     );
 }
 
+async fn large_batches_keep_their_order<B: Backend>(b: B) {
+    let store = b.store();
+    let features: Vec<Feature> = (0..1234).map(|n| sample(Layer::RiskPoints, n)).collect();
+    let ids = store.insert(Layer::RiskPoints, features).await.unwrap();
+    assert_eq!(ids.len(), 1234);
+    assert!(ids.windows(2).all(|w| w[0] < w[1]));
+    for n in [0usize, 499, 500, 1001, 1233] {
+        let f = store.get(Layer::RiskPoints, ids[n]).await.unwrap().unwrap();
+        assert_eq!(
+            f.properties["name"],
+            format!("Pier {n}"),
+            "id {} belongs to feature {n}",
+            ids[n]
+        );
+    }
+    let corner = Rect::new(
+        coord! { x: 121.5205, y: 29.5 },
+        coord! { x: 121.5215, y: 29.7 },
+    );
+    assert_eq!(
+        store
+            .count(
+                Layer::RiskPoints,
+                &Query {
+                    bbox: Some(corner),
+                    ..Query::default()
+                }
+            )
+            .await
+            .unwrap(),
+        1,
+        "indexed"
+    );
+}
+
 macro_rules! suite {
     ($($test:ident),* $(,)?) => {
         mod geopackage {
@@ -433,7 +468,8 @@ suite!(
     queries_filter_and_page,
     replace_delete_and_missing,
     batches_are_all_or_nothing,
-    positions_append_and_replay
+    positions_append_and_replay,
+    large_batches_keep_their_order
 );
 
 #[tokio::test]

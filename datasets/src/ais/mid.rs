@@ -4,21 +4,22 @@
 //! A MID is the three-digit code (201..=775) that the ITU allocates to a
 //! country or territory; it sits at a fixed place in most MMSI formats:
 //!
-//! | Form        | Station                                   | [`MmsiKind`] |
-//! |-------------|-------------------------------------------|--------------|
-//! | `MIDxxxxxx` | ship station                              | [`MmsiKind::Ship`] |
-//! | `0MIDxxxxx` | group of ship stations                    | [`MmsiKind::Group`] |
-//! | `00MIDxxxx` | coast station                             | [`MmsiKind::Coast`] |
-//! | `111MIDxxx` | SAR aircraft                              | [`MmsiKind::SarAircraft`] |
-//! | `8MIDxxxxx` | handheld VHF (also diver's radio)         | [`MmsiKind::Handheld`] |
-//! | `98MIDxxxx` | craft associated with a parent ship       | [`MmsiKind::Auxiliary`] |
-//! | `99MIDxxxx` | aid to navigation                         | [`MmsiKind::AidToNavigation`] |
-//! | `970xxyyyy` | AIS-SART                                  | [`MmsiKind::AisSart`] |
-//! | `972xxyyyy` | man-overboard device                      | [`MmsiKind::ManOverboard`] |
-//! | `974xxyyyy` | EPIRB with AIS                            | [`MmsiKind::EpirbAis`] |
-//! | `979xxyyyy` | autonomous maritime radio device, group B | [`MmsiKind::AmrdGroupB`] |
+//! | Form        | Station                                   | Variant           |
+//! |-------------|-------------------------------------------|-------------------|
+//! | `MIDxxxxxx` | ship station                              | `Ship`            |
+//! | `0MIDxxxxx` | group of ship stations                    | `Group`           |
+//! | `00MIDxxxx` | coast station                             | `Coast`           |
+//! | `111MIDxxx` | SAR aircraft                              | `SarAircraft`     |
+//! | `8MIDxxxxx` | handheld VHF (also diver's radio)         | `Handheld`        |
+//! | `98MIDxxxx` | craft associated with a parent ship       | `Auxiliary`       |
+//! | `99MIDxxxx` | aid to navigation                         | `AidToNavigation` |
+//! | `970xxyyyy` | AIS-SART                                  | `AisSart`         |
+//! | `972xxyyyy` | man-overboard device                      | `ManOverboard`    |
+//! | `974xxyyyy` | EPIRB with AIS                            | `EpirbAis`        |
+//! | `979xxyyyy` | autonomous maritime radio device, group B | `AmrdGroupB`      |
 //!
-//! An MMSI is always nine digits, leading zeros included: the number
+//! The last column names the [`MmsiKind`](crate::ais::mid::MmsiKind)
+//! variant. An MMSI is always nine digits, leading zeros included: the number
 //! 2 655 651 is `002655651`, a Swedish coast station.
 
 /// Allocated MIDs and their country or territory, sorted by MID.

@@ -112,6 +112,45 @@ impl GeoPackageStore {
         Ok(())
     }
 
+    /// Inserts features without ids with multi-row statements; returns their ids in order.
+    async fn insert_chunked(
+        tx: &mut Transaction<'_, Sqlite>,
+        layer: Layer,
+        features: &[Feature],
+    ) -> StoreResult<Vec<i64>> {
+        let mut ids = Vec::with_capacity(features.len());
+        for chunk in features.chunks(sql::INSERT_CHUNK) {
+            let mut rows = Vec::with_capacity(chunk.len());
+            for feature in chunk {
+                rows.push((
+                    None,
+                    feature.geometry.as_ref().map(encode_geometry).transpose()?,
+                    &feature.properties,
+                ));
+            }
+            let stmt =
+                sql::insert_statement(Dialect::GeoPackage, layer, rows).map_err(|source| {
+                    StoreError::Invalid {
+                        index: ids.len(),
+                        source,
+                    }
+                })?;
+            let mut fids: Vec<i64> = bind_all(sqlx::query(&stmt.sql), stmt.params)
+                .fetch_all(&mut **tx)
+                .await?
+                .iter()
+                .map(|row| row.try_get(0))
+                .collect::<Result<_, _>>()?;
+            // ids assigned within one statement increase in row order
+            fids.sort_unstable();
+            for (fid, feature) in fids.iter().zip(chunk) {
+                Self::index(tx, layer, *fid, feature.geometry.as_ref(), false).await?;
+            }
+            ids.extend(fids);
+        }
+        Ok(ids)
+    }
+
     async fn write_one(
         tx: &mut Transaction<'_, Sqlite>,
         layer: Layer,
@@ -129,7 +168,11 @@ impl GeoPackageStore {
                 &feature.properties,
             )
         } else {
-            sql::insert_statement(Dialect::GeoPackage, layer, id, blob, &feature.properties)
+            sql::insert_statement(
+                Dialect::GeoPackage,
+                layer,
+                vec![(id, blob, &feature.properties)],
+            )
         }
         .map_err(|source| StoreError::Invalid { index: 0, source })?;
         let fid = if replace {
@@ -204,20 +247,32 @@ impl Store for GeoPackageStore {
         let features = validate_all(layer, features)?;
         let mut tx = self.pool.begin().await?;
         let mut ids = Vec::with_capacity(features.len());
-        for (index, feature) in features.iter().enumerate() {
-            let fid = Self::write_one(
-                &mut tx,
-                layer,
-                feature.id.map(FeatureId::get),
-                feature,
-                false,
-            )
-            .await
-            .map_err(|e| reindex(e, index))?
-            .expect("insert returns an id");
-            ids.push(
-                FeatureId::try_from(fid).map_err(|source| StoreError::Invalid { index, source })?,
-            );
+        if features.iter().all(|f| f.id.is_none()) {
+            for fid in Self::insert_chunked(&mut tx, layer, &features).await? {
+                ids.push(
+                    FeatureId::try_from(fid).map_err(|source| StoreError::Invalid {
+                        index: ids.len(),
+                        source,
+                    })?,
+                );
+            }
+        } else {
+            for (index, feature) in features.iter().enumerate() {
+                let fid = Self::write_one(
+                    &mut tx,
+                    layer,
+                    feature.id.map(FeatureId::get),
+                    feature,
+                    false,
+                )
+                .await
+                .map_err(|e| reindex(e, index))?
+                .expect("insert returns an id");
+                ids.push(
+                    FeatureId::try_from(fid)
+                        .map_err(|source| StoreError::Invalid { index, source })?,
+                );
+            }
         }
         Self::touch(&mut tx, layer).await?;
         tx.commit().await?;

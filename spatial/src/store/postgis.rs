@@ -79,6 +79,41 @@ impl PostgisStore {
         Ok(Self { pool, location })
     }
 
+    /// Inserts features without ids with multi-row statements; returns their ids in order.
+    async fn insert_chunked(
+        tx: &mut Transaction<'_, Postgres>,
+        layer: Layer,
+        features: &[Feature],
+    ) -> StoreResult<Vec<i64>> {
+        let mut ids = Vec::with_capacity(features.len());
+        for chunk in features.chunks(sql::INSERT_CHUNK) {
+            let mut rows = Vec::with_capacity(chunk.len());
+            for feature in chunk {
+                rows.push((
+                    None,
+                    feature.geometry.as_ref().map(encode_wkb).transpose()?,
+                    &feature.properties,
+                ));
+            }
+            let stmt = sql::insert_statement(Dialect::Postgis, layer, rows).map_err(|source| {
+                StoreError::Invalid {
+                    index: ids.len(),
+                    source,
+                }
+            })?;
+            let mut fids: Vec<i64> = bind_all(sqlx::query(&stmt.sql), stmt.params)
+                .fetch_all(&mut **tx)
+                .await?
+                .iter()
+                .map(|row| row.try_get(0))
+                .collect::<Result<_, _>>()?;
+            // ids assigned within one statement increase in row order
+            fids.sort_unstable();
+            ids.extend(fids);
+        }
+        Ok(ids)
+    }
+
     async fn write_one(
         tx: &mut Transaction<'_, Postgres>,
         layer: Layer,
@@ -96,7 +131,11 @@ impl PostgisStore {
                 &feature.properties,
             )
         } else {
-            sql::insert_statement(Dialect::Postgis, layer, id, wkb, &feature.properties)
+            sql::insert_statement(
+                Dialect::Postgis,
+                layer,
+                vec![(id, wkb, &feature.properties)],
+            )
         }
         .map_err(|source| StoreError::Invalid { index: 0, source })?;
         if replace {
@@ -136,20 +175,32 @@ impl Store for PostgisStore {
         let explicit_ids = features.iter().any(|f| f.id.is_some());
         let mut tx = self.pool.begin().await?;
         let mut ids = Vec::with_capacity(features.len());
-        for (index, feature) in features.iter().enumerate() {
-            let fid = Self::write_one(
-                &mut tx,
-                layer,
-                feature.id.map(FeatureId::get),
-                feature,
-                false,
-            )
-            .await
-            .map_err(|e| reindex(e, index))?
-            .expect("insert returns an id");
-            ids.push(
-                FeatureId::try_from(fid).map_err(|source| StoreError::Invalid { index, source })?,
-            );
+        if features.iter().all(|f| f.id.is_none()) {
+            for fid in Self::insert_chunked(&mut tx, layer, &features).await? {
+                ids.push(
+                    FeatureId::try_from(fid).map_err(|source| StoreError::Invalid {
+                        index: ids.len(),
+                        source,
+                    })?,
+                );
+            }
+        } else {
+            for (index, feature) in features.iter().enumerate() {
+                let fid = Self::write_one(
+                    &mut tx,
+                    layer,
+                    feature.id.map(FeatureId::get),
+                    feature,
+                    false,
+                )
+                .await
+                .map_err(|e| reindex(e, index))?
+                .expect("insert returns an id");
+                ids.push(
+                    FeatureId::try_from(fid)
+                        .map_err(|source| StoreError::Invalid { index, source })?,
+                );
+            }
         }
         if explicit_ids {
             Self::bump_sequence(&mut tx, layer).await?;

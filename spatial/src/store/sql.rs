@@ -165,34 +165,46 @@ pub(crate) fn push_paging(stmt: &mut Statement, query: &Query) {
     }
 }
 
-/// `INSERT INTO layer (...) VALUES (...)` for one feature; the id column only when given.
+/// Rows in one multi-row INSERT at most (bound parameters stay under every backend's limit).
+pub(crate) const INSERT_CHUNK: usize = 500;
+
+/// One row to insert: id (when the caller chose it), encoded geometry, attributes.
+pub(crate) type Row<'a> = (Option<i64>, Option<Vec<u8>>, &'a Map<String, Value>);
+
+/// `INSERT INTO layer (...) VALUES (...), (...) RETURNING fid` for rows that all carry an
+/// id or all lack one. Ids the store assigns within one statement increase in row order.
 pub(crate) fn insert_statement(
     dialect: Dialect,
     layer: Layer,
-    id: Option<i64>,
-    geometry: Option<Vec<u8>>,
-    properties: &Map<String, Value>,
+    rows: Vec<Row<'_>>,
 ) -> Result<Statement, ModelError> {
+    let with_ids = rows.first().is_some_and(|r| r.0.is_some());
     let mut stmt = Statement::new(dialect, "");
     let mut columns = Vec::new();
-    let mut values = Vec::new();
-    if let Some(id) = id {
+    if with_ids {
         columns.push("fid");
-        values.push(stmt.param(SqlValue::Int(Some(id))));
     }
     columns.push("geom");
-    values.push(stmt.geometry_param(geometry));
-    for field in layer.fields() {
-        columns.push(field.name);
-        values.push(stmt.param(to_sql(
-            field,
-            properties.get(field.name).unwrap_or(&Value::Null),
-        )?));
+    columns.extend(layer.fields().iter().map(|f| f.name));
+    let mut tuples = Vec::with_capacity(rows.len());
+    for (id, geometry, properties) in rows {
+        let mut values = Vec::with_capacity(columns.len());
+        if with_ids {
+            values.push(stmt.param(SqlValue::Int(id)));
+        }
+        values.push(stmt.geometry_param(geometry));
+        for field in layer.fields() {
+            values.push(stmt.param(to_sql(
+                field,
+                properties.get(field.name).unwrap_or(&Value::Null),
+            )?));
+        }
+        tuples.push(format!("({})", values.join(", ")));
     }
     stmt.push(&format!(
-        "INSERT INTO {layer} ({}) VALUES ({}) RETURNING fid",
+        "INSERT INTO {layer} ({}) VALUES {} RETURNING fid",
         columns.join(", "),
-        values.join(", ")
+        tuples.join(", ")
     ));
     Ok(stmt)
 }

@@ -61,10 +61,9 @@ fn repair(line: &[u8], out: &mut Vec<u8>) {
         }
         pos = end + 1;
     }
-    if !matches!(out.get(pos), Some(b'!' | b'$')) {
-        return;
-    }
-    if let Some(s) = out[pos + 1..].iter().position(|&b| b == b'*') {
+    if matches!(out.get(pos), Some(b'!' | b'$'))
+        && let Some(s) = out[pos + 1..].iter().position(|&b| b == b'*')
+    {
         let star = pos + 1 + s;
         let sum = xor(&out[pos + 1..star]);
         put_hex(out, star + 1, sum);

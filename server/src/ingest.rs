@@ -11,7 +11,7 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use coastwatch_datasets::ais::decoder::{Decoder, DecoderOptions};
-use coastwatch_datasets::ais::engine::vessel_updates;
+use coastwatch_datasets::ais::engine::{identity_flags, vessel_updates};
 use coastwatch_spatial::engine::{VesselEngine, VesselUpdate};
 use coastwatch_spatial::model::Mmsi;
 use coastwatch_spatial::store::{Position, Store, SubjectKind};
@@ -252,6 +252,10 @@ async fn write(
         for update in updates {
             engine.apply((*update).clone());
         }
+        for mmsi in &touched {
+            let flags = engine.get(*mmsi).map(identity_flags).unwrap_or_default();
+            engine.flag(*mmsi, flags.into_iter().map(|p| p.as_str().to_owned()));
+        }
         touched
             .iter()
             .filter_map(|m| engine.get(*m)?.to_feature())
@@ -287,16 +291,21 @@ pub async fn rebuild(
             ship_type: p["ship_type"].as_u64().and_then(|v| u8::try_from(v).ok()),
             destination: None,
         };
-        let flagged_no_static = p["flags"]
-            .as_array()
-            .is_some_and(|f| f.iter().any(|v| v == "no_static"));
-        if !flagged_no_static {
+        // static data came before anything we still hold: stamp it at the epoch so that it
+        // counts as in time for the no-static-report rule
+        if info != VesselInfo::default() {
             engine.apply(VesselUpdate::Static {
                 mmsi,
-                t_epoch_s: p["last_seen"].as_f64().unwrap_or(0.0),
+                t_epoch_s: 0.0,
                 info,
             });
         }
+        let flags = p["flags"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|f| f.as_str().map(str::to_owned));
+        engine.flag(mmsi, flags.collect::<Vec<_>>());
     }
     for p in positions.iter().filter(|p| p.kind == SubjectKind::Vessel) {
         let Some(mmsi) = p

@@ -1,9 +1,10 @@
 //! Turning decoded AIS messages into updates of the vessel engine.
 
-use coastwatch_spatial::engine::{Fix, VesselInfo, VesselUpdate};
+use coastwatch_spatial::engine::{Fix, VesselInfo, VesselState, VesselUpdate};
 use coastwatch_spatial::model::Mmsi;
 
 use super::bits::AisText;
+use super::identity::{self, IdentityProblem};
 use super::messages::AisMessage;
 
 /// An `f32` value sent in tenths (speed, course) as the nearest `f64` tenth, so that 12.3
@@ -12,9 +13,18 @@ fn tenths(value: f32) -> f64 {
     (f64::from(value) * 10.0).round() / 10.0
 }
 
+fn trimmed<const N: usize>(t: &AisText<N>) -> String {
+    t.as_str().trim_end_matches(['@', ' ']).trim().to_owned()
+}
+
+/// Optional text: `None` when empty.
 fn text<const N: usize>(t: &AisText<N>) -> Option<String> {
-    let s = t.as_str().trim_end_matches(['@', ' ']).trim();
-    (!s.is_empty()).then(|| s.to_owned())
+    Some(trimmed(t)).filter(|s| !s.is_empty())
+}
+
+/// A ship name as sent: an empty name stays `Some("")` so the identity check can see it.
+fn name<const N: usize>(t: &AisText<N>) -> Option<String> {
+    Some(trimmed(t))
 }
 
 /// The engine update a message carries, stamped `t_epoch_s` (the reception time): positions
@@ -74,7 +84,7 @@ pub fn vessel_update(message: &AisMessage, t_epoch_s: f64) -> Option<VesselUpdat
             Some(m.nav_status),
         ),
         AisMessage::StaticVoyage(m) => info(VesselInfo {
-            name: text(&m.shipname),
+            name: name(&m.shipname),
             callsign: text(&m.callsign),
             imo: m.imo.filter(|&imo| imo > 0),
             ship_type: Some(m.ship_type),
@@ -91,7 +101,7 @@ pub fn vessel_update(message: &AisMessage, t_epoch_s: f64) -> Option<VesselUpdat
             None,
         ),
         AisMessage::StaticData(m) => info(VesselInfo {
-            name: m.shipname.as_ref().and_then(text),
+            name: m.shipname.as_ref().map(trimmed),
             callsign: m.part_b.as_ref().and_then(|b| text(&b.callsign)),
             ship_type: m.part_b.as_ref().map(|b| b.ship_type),
             ..VesselInfo::default()
@@ -118,6 +128,34 @@ pub fn vessel_updates(message: &AisMessage, t_epoch_s: f64) -> impl Iterator<Ite
             _ => None,
         };
     vessel_update(message, t_epoch_s).into_iter().chain(extra)
+}
+
+/// The identity problems a vessel shows (PRODUCT.md `identity_anomaly`), judged at its latest
+/// report: MMSI format and MID, IMO check digit, empty name, no static report within 30 min
+/// of the first position, and a jump between its two latest fixes faster than 50 kn.
+pub fn identity_flags(vessel: &VesselState) -> Vec<IdentityProblem> {
+    let mut problems = Vec::new();
+    problems.extend(identity::mmsi_problem(vessel.mmsi.get()));
+    if vessel.info.imo.is_some_and(|imo| !identity::imo_valid(imo)) {
+        problems.push(IdentityProblem::BadImo);
+    }
+    problems.extend(vessel.info.name.as_deref().and_then(identity::name_problem));
+    if let (Some(first), Some(latest)) = (vessel.first_fix, vessel.latest()) {
+        problems.extend(identity::static_report_problem(
+            first,
+            vessel.first_static,
+            latest.t_epoch_s,
+        ));
+    }
+    let n = vessel.track.len();
+    if n >= 2 {
+        let (a, b) = (vessel.track[n - 2], vessel.track[n - 1]);
+        problems.extend(identity::speed_problem(
+            (a.lon, a.lat, a.t_epoch_s),
+            (b.lon, b.lat, b.t_epoch_s),
+        ));
+    }
+    problems
 }
 
 #[cfg(test)]
@@ -159,5 +197,102 @@ mod tests {
             }
             other => panic!("expected static data, got {other:?}"),
         }
+    }
+
+    fn vessel(
+        mmsi: i64,
+        imo: Option<u32>,
+        name: &str,
+        static_at: Option<f64>,
+        fixes: &[(f64, f64, f64)],
+    ) -> VesselState {
+        use coastwatch_spatial::engine::VesselEngine;
+        let mut engine = VesselEngine::new(7200.0, h3o::Resolution::Nine);
+        let mmsi = Mmsi::try_from(mmsi).unwrap();
+        for &(t, lon, lat) in fixes {
+            let fix = Fix {
+                t_epoch_s: t,
+                lon,
+                lat,
+                sog_kn: None,
+                cog_deg: None,
+                heading_deg: None,
+                nav_status: None,
+            };
+            engine.apply(VesselUpdate::Position { mmsi, fix });
+        }
+        if let Some(t) = static_at {
+            let info = VesselInfo {
+                name: Some(name.into()),
+                imo,
+                ..VesselInfo::default()
+            };
+            engine.apply(VesselUpdate::Static {
+                mmsi,
+                t_epoch_s: t,
+                info,
+            });
+        }
+        engine.get(mmsi).unwrap().clone()
+    }
+
+    #[test]
+    fn identity_flags_follow_the_rules() {
+        // 10 kn for 10 minutes is 1.667 nmi, about 0.0278 deg of latitude
+        let calm = [(0.0, 121.6, 29.5), (600.0, 121.6, 29.5278)];
+        assert_eq!(
+            identity_flags(&vessel(
+                412_345_678,
+                Some(9_134_270),
+                "ZHE YU 1",
+                Some(300.0),
+                &calm
+            )),
+            vec![]
+        );
+
+        let flags = identity_flags(&vessel(
+            12_345,
+            Some(9_134_271),
+            "",
+            None,
+            &[(0.0, 121.6, 29.5), (1900.0, 121.6, 29.5)],
+        ));
+        assert!(flags.contains(&IdentityProblem::MmsiFormat), "{flags:?}");
+        assert!(
+            flags.contains(&IdentityProblem::NoStaticReport),
+            "{flags:?}"
+        );
+
+        let flags = identity_flags(&vessel(
+            412_345_678,
+            Some(9_134_271),
+            "@@@@",
+            Some(10.0),
+            &calm,
+        ));
+        assert_eq!(
+            flags,
+            vec![IdentityProblem::BadImo, IdentityProblem::EmptyName]
+        );
+
+        // 5 km in one minute is about 162 kn
+        let jump = [(0.0, 121.6, 29.5), (60.0, 121.6, 29.545)];
+        assert_eq!(
+            identity_flags(&vessel(412_345_678, None, "X", Some(0.0), &jump)),
+            vec![IdentityProblem::ImpossibleSpeed]
+        );
+        // a static report 29 minutes after the first position is in time; 31 is not
+        let late = |t| {
+            identity_flags(&vessel(
+                412_345_678,
+                None,
+                "X",
+                Some(t),
+                &[(0.0, 121.6, 29.5), (3600.0, 121.6, 29.52)],
+            ))
+        };
+        assert_eq!(late(29.0 * 60.0), vec![]);
+        assert_eq!(late(31.0 * 60.0), vec![IdentityProblem::NoStaticReport]);
     }
 }

@@ -1,7 +1,7 @@
 //! The in-memory vessel picture: identity and recent track of every vessel, indexed by
 //! position (R*-tree) and by H3 cell, fed by position and static reports.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
 use geo::{Coord, LineString, Point, Rect};
 use h3o::{CellIndex, LatLng, Resolution};
@@ -91,10 +91,14 @@ pub struct VesselState {
     pub info: VesselInfo,
     /// First report of any kind (epoch s).
     pub first_seen: f64,
-    /// Latest static report (epoch s), if any.
-    pub static_seen: Option<f64>,
+    /// First static report (epoch s), if any.
+    pub first_static: Option<f64>,
+    /// Time of the first position report (epoch s), if any.
+    pub first_fix: Option<f64>,
     /// Fixes within the track window, oldest first.
     pub track: VecDeque<Fix>,
+    /// Identity and behaviour flags raised so far (`no_static_report`, `bad_imo`, …).
+    pub flags: BTreeSet<String>,
 }
 
 impl VesselState {
@@ -106,10 +110,7 @@ impl VesselState {
     /// The `vessels` layer feature (id = MMSI), when the vessel has a position.
     pub fn to_feature(&self) -> Option<Feature> {
         let fix = self.latest()?;
-        let mut flags = Vec::new();
-        if self.static_seen.is_none() {
-            flags.push("no_static");
-        }
+        let flags: Vec<&str> = self.flags.iter().map(String::as_str).collect();
         let properties = json!({
             "mmsi": self.mmsi.get(), "name": self.info.name, "callsign": self.info.callsign, "imo": self.info.imo,
             "ship_type": self.info.ship_type, "sog_kn": fix.sog_kn, "cog_deg": fix.cog_deg,
@@ -189,7 +190,8 @@ impl VesselEngine {
             } => {
                 let state = self.state_mut(mmsi, t_epoch_s);
                 state.info.merge(info);
-                state.static_seen = Some(state.static_seen.map_or(t_epoch_s, |t| t.max(t_epoch_s)));
+                state.first_static =
+                    Some(state.first_static.map_or(t_epoch_s, |t| t.min(t_epoch_s)));
                 Applied::Latest
             }
         }
@@ -200,8 +202,10 @@ impl VesselEngine {
             mmsi,
             info: VesselInfo::default(),
             first_seen: t,
-            static_seen: None,
+            first_static: None,
+            first_fix: None,
             track: VecDeque::new(),
+            flags: BTreeSet::new(),
         });
         state.first_seen = state.first_seen.min(t);
         state
@@ -210,6 +214,11 @@ impl VesselEngine {
     fn apply_fix(&mut self, mmsi: Mmsi, fix: Fix) -> Applied {
         let window_s = self.window_s;
         let state = self.state_mut(mmsi, fix.t_epoch_s);
+        state.first_fix = Some(
+            state
+                .first_fix
+                .map_or(fix.t_epoch_s, |t| t.min(fix.t_epoch_s)),
+        );
         let previous = state.latest().copied();
         let applied = match previous {
             None => {
@@ -271,6 +280,13 @@ impl VesselEngine {
             }
         }
         self.cells.entry(cell).or_default().insert(mmsi);
+    }
+
+    /// Adds flags to a vessel (flags stay once raised).
+    pub fn flag(&mut self, mmsi: Mmsi, flags: impl IntoIterator<Item = String>) {
+        if let Some(state) = self.vessels.get_mut(&mmsi) {
+            state.flags.extend(flags);
+        }
     }
 
     /// One vessel.

@@ -21,7 +21,7 @@ use sqlx::sqlite::{
 use sqlx::{Row, Sqlite, SqlitePool, Transaction};
 
 use super::sql::{self, Dialect, SqlValue, Statement};
-use super::{Position, Query, Store, SubjectKind, unique_violation, validate_all};
+use super::{Position, Query, Store, SubjectKind, reindex, unique_violation, validate_all};
 use crate::layer::{FieldType, Layer};
 use crate::model::FeatureId;
 use crate::{Feature, StoreError, StoreResult};
@@ -425,14 +425,6 @@ impl Store for GeoPackageStore {
 
     fn describe(&self) -> String {
         format!("GeoPackage {}", self.path)
-    }
-}
-
-/// Puts the batch position into a per-feature error raised while writing.
-fn reindex(error: StoreError, index: usize) -> StoreError {
-    match error {
-        StoreError::Invalid { source, .. } => StoreError::Invalid { index, source },
-        other => other,
     }
 }
 

@@ -145,6 +145,14 @@ fn validate_all(layer: Layer, features: Vec<Feature>) -> StoreResult<Vec<Feature
         .collect()
 }
 
+/// Puts the batch position into a per-feature error raised while writing.
+fn reindex(error: StoreError, index: usize) -> StoreError {
+    match error {
+        StoreError::Invalid { source, .. } => StoreError::Invalid { index, source },
+        other => other,
+    }
+}
+
 fn unique_violation(error: &sqlx::Error) -> bool {
     error
         .as_database_error()

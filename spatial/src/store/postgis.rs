@@ -13,7 +13,7 @@ use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{ConnectOptions, Executor, PgPool, Postgres, Row, Transaction};
 
 use super::sql::{self, Dialect, SqlValue, Statement};
-use super::{Position, Query, Store, SubjectKind, unique_violation, validate_all};
+use super::{Position, Query, Store, SubjectKind, reindex, unique_violation, validate_all};
 use crate::layer::{FieldType, Layer};
 use crate::model::FeatureId;
 use crate::{Feature, ModelError, StoreError, StoreResult};
@@ -345,13 +345,6 @@ impl Store for PostgisStore {
 
     fn describe(&self) -> String {
         format!("PostGIS {}", self.location)
-    }
-}
-
-fn reindex(error: StoreError, index: usize) -> StoreError {
-    match error {
-        StoreError::Invalid { source, .. } => StoreError::Invalid { index, source },
-        other => other,
     }
 }
 

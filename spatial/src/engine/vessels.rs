@@ -467,7 +467,13 @@ mod tests {
         });
         assert_eq!(
             e.get(v).unwrap().to_feature().unwrap().properties["flags"],
-            json!(["no_static"])
+            json!([])
+        );
+        e.flag(v, ["no_static_report".to_owned()]);
+        assert_eq!(
+            e.get(v).unwrap().to_feature().unwrap().properties["flags"],
+            json!(["no_static_report"]),
+            "flags raised by the caller show in the feature"
         );
         let info = VesselInfo {
             name: Some("ZHE XIANG YU 8".into()),

@@ -9,4 +9,6 @@ scripts/install-deps.sh --test
 export COASTWATCH_TEST_PG=${COASTWATCH_TEST_PG:-$(scripts/start-postgis.sh)}
 python3 -c "import mapbox_vector_tile" 2>/dev/null || pip install -q --disable-pip-version-check mapbox-vector-tile
 
+# the end-to-end tests run the `coastwatch` binary, which `cargo test` does not build for them
+cargo build --locked -p coastwatch-server
 cargo test --workspace --locked "$@"

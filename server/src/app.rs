@@ -3,6 +3,7 @@
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
+use tower_http::compression::CompressionLayer;
 use tower_http::cors::CorsLayer;
 use tower_http::trace::TraceLayer;
 
@@ -18,6 +19,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::features::router())
         .merge(routes::ogc::router())
         .merge(routes::ingest::router())
+        .merge(routes::tiles::router())
         .fallback(|| async { AppError::NotFound("no such route; see /openapi.json".into()) })
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -28,6 +30,7 @@ pub fn app(state: AppState) -> Router {
             crate::metrics::track,
         ))
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(CompressionLayer::new())
         .layer(CorsLayer::permissive())
         .layer(TraceLayer::new_for_http())
         .with_state(state)

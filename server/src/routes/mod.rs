@@ -4,3 +4,4 @@ pub mod features;
 pub mod ingest;
 pub mod ogc;
 pub mod system;
+pub mod tiles;

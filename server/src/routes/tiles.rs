@@ -85,22 +85,47 @@ async fn tilejson(
     Ok(Json(doc))
 }
 
+/// `?from=&to=` (epoch s) limit track layers to a time window.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TileParams {
+    from: Option<i64>,
+    to: Option<i64>,
+}
+
 async fn tile(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
     Path((source, z, x, y)): Path<(String, String, String, String)>,
+    params: Result<axum::extract::Query<TileParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, AppError> {
     caller.require_read()?;
     let layers = sources(&source)?;
+    let axum::extract::Query(params) = params.map_err(|e| AppError::bad_request(e.body_text()))?;
+    let window = match (params.from, params.to) {
+        (None, None) => None,
+        (from, to) => {
+            let (from, to) = (from.unwrap_or(i64::MIN), to.unwrap_or(i64::MAX));
+            if from > to {
+                return Err(AppError::bad_request(format!(
+                    "from {from} is after to {to}"
+                )));
+            }
+            Some((from, to))
+        }
+    };
     let coord =
         TileCoord::from_path_parts(&z, &x, &y).map_err(|e| AppError::bad_request(e.to_string()))?;
-    let query = Query {
-        bbox: Some(buffered_bounds(coord)),
-        ..Query::default()
-    };
     let mut encoder = TileEncoder::new(coord);
     for layer in &layers {
+        // the time window applies to the layers that have time
+        let time = window.filter(|_| layer.time_fields().is_some());
+        let query = Query {
+            bbox: Some(buffered_bounds(coord)),
+            time,
+            ..Query::default()
+        };
         let features = if live::is_live(*layer) {
             live::page(&state, *layer, &query).1
         } else {

@@ -31,6 +31,8 @@ impl Default for NdjsonOptions<'_> {
 }
 
 const CHUNK: usize = 256 * 1024;
+/// Longest line passed to the decoder; the rest of a longer line is skipped.
+const MAX_LINE_BYTES: usize = 64 * 1024;
 
 /// Reads NMEA lines from `input` and writes one gpsd JSON object per
 /// decoded message (one per line) to `out`, and one line per bad input
@@ -58,10 +60,21 @@ pub fn decode_to_ndjson<R: Read, W: Write, E: Write>(
     let mut json = Vec::with_capacity(CHUNK + 4096);
     let mut filled = 0usize;
     let mut eof = false;
+    // inside a line longer than MAX_LINE_BYTES: drop bytes up to its newline
+    let mut skipping = false;
     while !eof {
         if filled == buf.len() {
-            // A line longer than the buffer: grow (rare; garbage input).
-            buf.resize(buf.len() * 2, 0);
+            // No newline in a whole buffer: report the line once (as an over-long
+            // sentence) and skip the rest of it, so memory stays bounded.
+            handle(
+                &mut decoder,
+                &buf[..MAX_LINE_BYTES],
+                &mut json,
+                &mut errors,
+                &options,
+            )?;
+            filled = 0;
+            skipping = true;
         }
         let n = match input.read(&mut buf[filled..]) {
             Ok(n) => n,
@@ -73,6 +86,18 @@ pub fn decode_to_ndjson<R: Read, W: Write, E: Write>(
         }
         filled += n;
         let mut start = 0;
+        if skipping {
+            match memchr::memchr(b'\n', &buf[..filled]) {
+                Some(pos) => {
+                    start = pos + 1;
+                    skipping = false;
+                }
+                None => {
+                    filled = 0;
+                    continue;
+                }
+            }
+        }
         while let Some(pos) = memchr::memchr(b'\n', &buf[start..filled]) {
             let line = &buf[start..start + pos];
             handle(&mut decoder, line, &mut json, &mut errors, &options)?;
@@ -114,4 +139,48 @@ fn handle<E: Write>(
         Err(e) => writeln!(errors, "{e}")?,
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reads one byte slice in small pieces, like a slow pipe.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            let n = self.0.len().min(out.len()).min(4096);
+            out[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn an_endless_line_is_reported_once_and_skipped() {
+        let good = b"!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A\n";
+        let mut input = good.to_vec();
+        input.extend_from_slice(b"!AIVDM,1,1,,A,");
+        input.extend(std::iter::repeat_n(b'0', 3 * CHUNK + 17));
+        input.push(b'\n');
+        input.extend_from_slice(good);
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let stats = decode_to_ndjson(
+            Trickle(&input),
+            &mut out,
+            &mut err,
+            NdjsonOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            stats.decoded, 2,
+            "the lines around the long one are decoded"
+        );
+        assert_eq!(
+            String::from_utf8(err).unwrap().lines().count(),
+            1,
+            "one report for the long line"
+        );
+    }
 }

@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh --test
 export COASTWATCH_TEST_PG=${COASTWATCH_TEST_PG:-$(scripts/start-postgis.sh)}
+[[ -x web/node_modules/.bin/gl-style-validate ]] || (cd web && npm ci --no-audit --no-fund --loglevel=error)
 python3 -c "import mapbox_vector_tile" 2>/dev/null || pip install -q --disable-pip-version-check mapbox-vector-tile
 
 # the end-to-end tests run the `coastwatch` binary, which `cargo test` does not build for them

@@ -141,6 +141,10 @@ pub fn document(config: &Config) -> Value {
     );
     paths.insert("/metrics".into(), plain("Prometheus metrics", "system"));
     paths.insert("/openapi.json".into(), plain("This document", "system"));
+    paths.insert(
+        "/style.json".into(),
+        plain("MapLibre style of every layer", "system"),
+    );
     paths.insert("/ogc".into(), plain("OGC API landing page", "ogc"));
     paths.insert(
         "/ogc/conformance".into(),

@@ -18,6 +18,7 @@ pub fn router() -> Router<AppState> {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/openapi.json", get(openapi))
+        .route("/style.json", get(style))
 }
 
 /// Liveness and store reachability.
@@ -39,6 +40,14 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         )],
         state.metrics.render(),
     )
+}
+
+/// The MapLibre style, with tile URLs on the host the client used.
+async fn style(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Json<Value> {
+    Json(coastwatch_style::style(&crate::extract::base_url(
+        state.config.server.public_url.as_deref(),
+        &headers,
+    )))
 }
 
 async fn openapi(State(state): State<AppState>) -> Json<Value> {

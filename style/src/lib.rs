@@ -1,0 +1,254 @@
+//! The MapLibre GL style (spec v8) for every coastwatch layer: colours by kind and severity.
+//!
+//! Two vector sources: `static` (store layers, long cache) and `live` (engine layers, short
+//! cache), both served by coastwatch's `/tiles` routes. No glyphs or sprites are needed, so
+//! the style works offline.
+
+use coastwatch_spatial::Layer;
+use serde_json::{Value, json};
+
+/// Layers of the `static` source, drawn bottom to top.
+pub const STATIC_LAYERS: [Layer; 8] = [
+    Layer::Areas,
+    Layer::Coastline,
+    Layer::AisDensity,
+    Layer::CoverageGaps,
+    Layer::CameraCoverage,
+    Layer::Geofences,
+    Layer::RiskPoints,
+    Layer::Cameras,
+];
+
+/// Layers of the `live` source, drawn bottom to top.
+pub const LIVE_LAYERS: [Layer; 6] = [
+    Layer::VehicleRoutes,
+    Layer::VesselTracks,
+    Layer::CameraTracks,
+    Layer::Vehicles,
+    Layer::Vessels,
+    Layer::Alerts,
+];
+
+fn source(base_url: &str, layers: &[Layer]) -> Value {
+    let names: Vec<&str> = layers.iter().map(|l| l.name()).collect();
+    json!({
+        "type": "vector",
+        "tiles": [format!("{base_url}/tiles/{}/{{z}}/{{x}}/{{y}}", names.join(","))],
+        "minzoom": 0,
+        "maxzoom": 22,
+    })
+}
+
+fn layer(id: &str, kind: &str, source: &str, source_layer: Layer, paint: Value) -> Value {
+    json!({ "id": id, "type": kind, "source": source, "source-layer": source_layer.name(), "paint": paint })
+}
+
+/// A `match` expression on a property, with a fallback colour.
+fn by(property: &str, pairs: &[(&str, &str)], fallback: &str) -> Value {
+    let mut expression = vec![json!("match"), json!(["get", property])];
+    for (value, colour) in pairs {
+        expression.push(json!(value));
+        expression.push(json!(colour));
+    }
+    expression.push(json!(fallback));
+    Value::Array(expression)
+}
+
+/// The style, with tile URLs under `base_url` (e.g. `http://localhost:8080`).
+pub fn style(base_url: &str) -> Value {
+    let severity = by(
+        "severity",
+        &[
+            ("critical", "#d7191c"),
+            ("warning", "#fdae61"),
+            ("info", "#2b83ba"),
+        ],
+        "#fdae61",
+    );
+    let risk_kind = by(
+        "kind",
+        &[
+            ("dock", "#1f78b4"),
+            ("oil_depot", "#e31a1c"),
+            ("cold_store", "#a6cee3"),
+            ("shipyard", "#6a3d9a"),
+            ("warehouse", "#b15928"),
+            ("truck_firm", "#ff7f00"),
+            ("crane_firm", "#fdbf6f"),
+            ("fuel_point", "#fb9a99"),
+            ("anchorage", "#33a02c"),
+        ],
+        "#777777",
+    );
+    let fence_kind = by(
+        "kind",
+        &[
+            ("restricted_sea", "#d7191c"),
+            ("no_landing_shore", "#f46d43"),
+            ("route_corridor", "#4575b4"),
+            ("watch_zone", "#fee090"),
+        ],
+        "#999999",
+    );
+    let layers = vec![
+        json!({ "id": "background", "type": "background", "paint": { "background-color": "#dfe9f2" } }),
+        layer(
+            "areas-fill",
+            "fill",
+            "static",
+            Layer::Areas,
+            json!({ "fill-color": "#f4f1e8", "fill-opacity": 0.6 }),
+        ),
+        layer(
+            "areas-outline",
+            "line",
+            "static",
+            Layer::Areas,
+            json!({ "line-color": "#8c8c8c", "line-dasharray": [2, 2] }),
+        ),
+        layer(
+            "coastline",
+            "line",
+            "static",
+            Layer::Coastline,
+            json!({ "line-color": "#4a6b82", "line-width": 1.2 }),
+        ),
+        layer(
+            "ais-density",
+            "fill",
+            "static",
+            Layer::AisDensity,
+            json!({ "fill-color": ["interpolate", ["linear"], ["get", "count"], 1, "#ffffcc", 50, "#fd8d3c", 500, "#800026"], "fill-opacity": 0.5 }),
+        ),
+        layer(
+            "coverage-gaps",
+            "fill",
+            "static",
+            Layer::CoverageGaps,
+            json!({ "fill-color": by("reason", &[("range", "#fdae61"), ("fov", "#fee08b"), ("terrain", "#d73027")], "#cccccc"), "fill-opacity": 0.35 }),
+        ),
+        layer(
+            "camera-coverage",
+            "fill",
+            "static",
+            Layer::CameraCoverage,
+            json!({ "fill-color": "#1a9850", "fill-opacity": 0.2 }),
+        ),
+        layer(
+            "geofences-fill",
+            "fill",
+            "static",
+            Layer::Geofences,
+            json!({ "fill-color": fence_kind.clone(), "fill-opacity": 0.2 }),
+        ),
+        layer(
+            "geofences-line",
+            "line",
+            "static",
+            Layer::Geofences,
+            json!({ "line-color": fence_kind, "line-width": 2 }),
+        ),
+        layer(
+            "vehicle-routes",
+            "line",
+            "live",
+            Layer::VehicleRoutes,
+            json!({ "line-color": "#ff7f00", "line-width": 2 }),
+        ),
+        layer(
+            "vessel-tracks",
+            "line",
+            "live",
+            Layer::VesselTracks,
+            json!({ "line-color": "#225ea8", "line-width": 1.5, "line-opacity": 0.7 }),
+        ),
+        layer(
+            "camera-tracks",
+            "line",
+            "live",
+            Layer::CameraTracks,
+            json!({ "line-color": by("class", &[("vessel", "#225ea8"), ("person", "#e7298a"), ("vehicle", "#ff7f00")], "#666666"), "line-width": 2, "line-dasharray": [1, 1] }),
+        ),
+        layer(
+            "risk-points",
+            "circle",
+            "static",
+            Layer::RiskPoints,
+            json!({ "circle-color": risk_kind, "circle-radius": 5, "circle-stroke-width": 2,
+                    "circle-stroke-color": ["case", ["get", "registered"], "#ffffff", "#d7191c"] }),
+        ),
+        layer(
+            "cameras",
+            "circle",
+            "static",
+            Layer::Cameras,
+            json!({ "circle-color": "#1a9850", "circle-radius": 4, "circle-stroke-color": "#ffffff", "circle-stroke-width": 1 }),
+        ),
+        layer(
+            "vehicles",
+            "circle",
+            "live",
+            Layer::Vehicles,
+            json!({ "circle-color": by("class", &[("tank_truck", "#e31a1c"), ("container_truck", "#ff7f00")], "#999999"), "circle-radius": 5 }),
+        ),
+        layer(
+            "vessels",
+            "circle",
+            "live",
+            Layer::Vessels,
+            json!({ "circle-color": "#225ea8", "circle-radius": 4, "circle-stroke-color": "#ffffff", "circle-stroke-width": 1 }),
+        ),
+        layer(
+            "alerts",
+            "circle",
+            "live",
+            Layer::Alerts,
+            json!({ "circle-color": severity, "circle-radius": 9, "circle-opacity": 0.8, "circle-stroke-color": "#000000", "circle-stroke-width": 1 }),
+        ),
+    ];
+    json!({
+        "version": 8,
+        "name": "coastwatch",
+        "center": [121.6, 29.575],
+        "zoom": 11,
+        "sources": { "static": source(base_url, &STATIC_LAYERS), "live": source(base_url, &LIVE_LAYERS) },
+        "layers": layers,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    #[test]
+    fn every_layer_is_drawn_from_its_source() {
+        let style = style("http://localhost:8080");
+        let layers = style["layers"].as_array().unwrap();
+        let ids: HashSet<&str> = layers.iter().map(|l| l["id"].as_str().unwrap()).collect();
+        assert_eq!(ids.len(), layers.len(), "layer ids are unique");
+        for data_layer in Layer::ALL {
+            let drawn: Vec<&Value> = layers
+                .iter()
+                .filter(|l| l["source-layer"] == data_layer.name())
+                .collect();
+            assert!(!drawn.is_empty(), "{data_layer} is not drawn");
+            let expected = if STATIC_LAYERS.contains(data_layer) {
+                "static"
+            } else {
+                "live"
+            };
+            assert!(
+                drawn.iter().all(|l| l["source"] == expected),
+                "{data_layer} drawn from the wrong source"
+            );
+        }
+        assert!(
+            style["sources"]["live"]["tiles"][0]
+                .as_str()
+                .unwrap()
+                .starts_with("http://localhost:8080/tiles/vehicle_routes,")
+        );
+    }
+}

@@ -1,16 +1,22 @@
 //! Layers answered from the in-memory engine instead of the store: `vessels` (latest
-//! positions) and `vessel_tracks` (the track window of each vessel).
+//! positions), `vessel_tracks` (the track window of each vessel) and `ais_density` (fixes
+//! held per H3 cell).
 
 use coastwatch_spatial::model::FeatureId;
 use coastwatch_spatial::store::Query;
 use coastwatch_spatial::{Feature, Layer};
-use geo::{BoundingRect, Intersects};
+use geo::{BoundingRect, Coord, Intersects, LineString, Polygon, Rect};
+use h3o::Resolution;
+use serde_json::json;
 
 use crate::state::AppState;
 
 /// Whether `layer` is served from the engine.
 pub fn is_live(layer: Layer) -> bool {
-    matches!(layer, Layer::Vessels | Layer::VesselTracks)
+    matches!(
+        layer,
+        Layer::Vessels | Layer::VesselTracks | Layer::AisDensity
+    )
 }
 
 /// The page of `query` over a live layer, with the number of features that match in all.
@@ -41,6 +47,53 @@ pub fn get(state: &AppState, layer: Layer, id: FeatureId) -> Option<Feature> {
         Layer::Vessels => vessel.to_feature(),
         Layer::VesselTracks => vessel.track_feature(f64::MIN, f64::MAX),
         _ => None,
+    }
+}
+
+/// The `ais_density` features at `resolution` (default: the engine's), within `bbox`.
+pub fn density(
+    state: &AppState,
+    resolution: Option<Resolution>,
+    bbox: Option<Rect>,
+) -> Vec<Feature> {
+    let engine = state
+        .ingest
+        .engine
+        .read()
+        .unwrap_or_else(|e| e.into_inner());
+    let resolution = resolution.map_or(engine.resolution(), |r| r.min(engine.resolution()));
+    engine
+        .density(resolution)
+        .into_iter()
+        .filter_map(|(cell, count)| {
+            let ring: LineString = cell
+                .boundary()
+                .iter()
+                .map(|ll| Coord {
+                    x: ll.lng(),
+                    y: ll.lat(),
+                })
+                .collect();
+            let hexagon = Polygon::new(ring, vec![]);
+            if bbox.is_some_and(|b| !b.intersects(&hexagon)) {
+                return None;
+            }
+            let id = FeatureId::try_from(u64::from(cell) as i64).ok()?;
+            let feature = Feature::new(hexagon, json!({ "h3": cell.to_string(), "count": count }))
+                .with_id(id);
+            Layer::AisDensity.validate(feature).ok()
+        })
+        .collect()
+}
+
+/// The H3 resolution whose hexagons are a few tens of pixels wide at zoom `z`.
+pub fn resolution_for_zoom(z: u8) -> Resolution {
+    match z {
+        0..=8 => Resolution::Five,
+        9..=10 => Resolution::Six,
+        11..=12 => Resolution::Seven,
+        13 => Resolution::Eight,
+        _ => Resolution::Nine,
     }
 }
 
@@ -77,6 +130,10 @@ fn matching(state: &AppState, layer: Layer, query: &Query) -> Vec<Feature> {
                 }
             })
             .collect(),
+        Layer::AisDensity => {
+            drop(engine);
+            density(state, None, query.bbox)
+        }
         _ => Vec::new(),
     };
     features.retain(|f| {

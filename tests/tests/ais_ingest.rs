@@ -84,6 +84,64 @@ async fn http_ingest_stores_and_acknowledges() {
     assert_eq!(vessel.properties["sog_kn"], 12.3);
     assert_eq!(server.store.positions_since(0.0).await.unwrap().len(), 1);
 
+    // the live layers answer from the engine
+    let (_, vessels) = server
+        .send(
+            "GET",
+            "/ogc/collections/vessels/items?bbox=-124,48,-123,49",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(vessels["numberMatched"], 1, "{vessels}");
+    assert_eq!(vessels["features"][0]["properties"]["mmsi"], 371_798_000);
+    let (_, none) = server
+        .send(
+            "GET",
+            "/ogc/collections/vessels/items?bbox=121,29,122,30",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(none["numberMatched"], 0);
+    let (status, one) = server
+        .send(
+            "GET",
+            "/ogc/collections/vessels/items/371798000",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{one}");
+    let (_, density) = server
+        .send("GET", "/ogc/collections/ais_density/items", None, None)
+        .await;
+    assert_eq!(density["numberMatched"], 1, "{density}");
+    assert_eq!(density["features"][0]["properties"]["count"], 1);
+    assert_eq!(density["features"][0]["geometry"]["type"], "Polygon");
+    let tile = coastwatch_tiles::TileCoord::containing_lon_lat(
+        -123.3953833,
+        48.3816333,
+        coastwatch_tiles::Zoom::new(10).unwrap(),
+    )
+    .unwrap();
+    let (status, _, body) = server
+        .send_raw(
+            "GET",
+            &format!("/tiles/ais_density,vessels/10/{}/{}", tile.x(), tile.y()),
+            None,
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let decoded = coastwatch_tiles::mvt::decode(&body).unwrap();
+    assert_eq!(
+        decoded.layer("ais_density").unwrap().features[0].properties["count"].to_json(),
+        1
+    );
+    assert_eq!(decoded.layer("vessels").unwrap().features.len(), 1);
+
     for (token, expected) in [
         (None, StatusCode::UNAUTHORIZED),
         (Some(PLANNER), StatusCode::FORBIDDEN),

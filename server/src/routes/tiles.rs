@@ -126,7 +126,13 @@ async fn tile(
             time,
             ..Query::default()
         };
-        let features = if live::is_live(*layer) {
+        let features = if *layer == Layer::AisDensity {
+            live::density(
+                &state,
+                Some(live::resolution_for_zoom(coord.z().get())),
+                query.bbox,
+            )
+        } else if live::is_live(*layer) {
             live::page(&state, *layer, &query).1
         } else {
             state.store.query(*layer, &query).await?

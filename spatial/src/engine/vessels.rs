@@ -161,6 +161,7 @@ pub struct VesselEngine {
     index: RTree<GeomWithData<[f64; 2], Mmsi>>,
     cells: HashMap<CellIndex, HashSet<Mmsi>>,
     cell_of: HashMap<Mmsi, CellIndex>,
+    fix_cells: HashMap<CellIndex, u64>,
     window_s: f64,
     resolution: Resolution,
 }
@@ -174,6 +175,7 @@ impl VesselEngine {
             index: RTree::new(),
             cells: HashMap::new(),
             cell_of: HashMap::new(),
+            fix_cells: HashMap::new(),
             window_s,
             resolution,
         }
@@ -220,6 +222,7 @@ impl VesselEngine {
                 .map_or(fix.t_epoch_s, |t| t.min(fix.t_epoch_s)),
         );
         let previous = state.latest().copied();
+        let mut dropped = Vec::new();
         let applied = match previous {
             None => {
                 state.track.push_back(fix);
@@ -232,7 +235,7 @@ impl VesselEngine {
                     .front()
                     .is_some_and(|f| f.t_epoch_s < fix.t_epoch_s - window_s)
                 {
-                    state.track.pop_front();
+                    dropped.extend(state.track.pop_front());
                 }
                 Applied::Latest
             }
@@ -251,6 +254,12 @@ impl VesselEngine {
                 }
             }
         };
+        if applied != Applied::Ignored {
+            self.count_fix(&fix, 1);
+        }
+        for old in &dropped {
+            self.count_fix(old, -1);
+        }
         if applied == Applied::Latest {
             if let Some(old) = previous {
                 self.index
@@ -261,6 +270,35 @@ impl VesselEngine {
             self.move_cell(mmsi, fix);
         }
         applied
+    }
+
+    /// Keeps the per-cell count of fixes held in tracks (the AIS density) in step.
+    fn count_fix(&mut self, fix: &Fix, delta: i64) {
+        let Ok(latlng) = LatLng::new(fix.lat, fix.lon) else {
+            return;
+        };
+        let cell = latlng.to_cell(self.resolution);
+        let count = self.fix_cells.entry(cell).or_default();
+        *count = count.saturating_add_signed(delta);
+        if *count == 0 {
+            self.fix_cells.remove(&cell);
+        }
+    }
+
+    /// Fixes held in tracks per H3 cell at `resolution` (coarser than or equal to the
+    /// engine's; a finer one is taken as the engine's).
+    pub fn density(&self, resolution: Resolution) -> HashMap<CellIndex, u64> {
+        let mut out: HashMap<CellIndex, u64> = HashMap::new();
+        for (cell, count) in &self.fix_cells {
+            let parent = cell.parent(resolution).unwrap_or(*cell);
+            *out.entry(parent).or_default() += count;
+        }
+        out
+    }
+
+    /// The resolution of the engine's cell indexes.
+    pub fn resolution(&self) -> Resolution {
+        self.resolution
     }
 
     fn move_cell(&mut self, mmsi: Mmsi, fix: Fix) {
@@ -429,6 +467,32 @@ mod tests {
             }),
             Applied::Ignored
         );
+    }
+
+    #[test]
+    fn density_counts_the_fixes_held() {
+        let mut e = engine();
+        let v = mmsi(412_000_006);
+        for t in 0..5 {
+            e.apply(VesselUpdate::Position {
+                mmsi: v,
+                fix: fix(f64::from(t) * 1000.0, 121.5, 29.5),
+            });
+        }
+        let total = |e: &VesselEngine, r| e.density(r).values().sum::<u64>();
+        assert_eq!(
+            total(&e, Resolution::Nine),
+            4,
+            "the fix at t=0 left the one-hour window"
+        );
+        assert_eq!(total(&e, Resolution::Five), 4, "parents add up");
+        assert_eq!(e.density(Resolution::Five).len(), 1);
+        e.apply(VesselUpdate::Position {
+            mmsi: v,
+            fix: fix(3500.0, 121.6, 29.6),
+        });
+        assert_eq!(total(&e, Resolution::Nine), 5, "a late fix counts");
+        assert_eq!(e.density(Resolution::Nine).len(), 2);
     }
 
     #[test]

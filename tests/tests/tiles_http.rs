@@ -116,3 +116,70 @@ async fn tiles_are_served_to_spec() {
         Layer::ALL.len()
     );
 }
+
+/// On PostGIS the static layers come from `ST_AsMVT`; the tile must decode the same way.
+#[tokio::test]
+async fn postgis_tiles_come_from_st_asmvt() {
+    let Ok(url) = std::env::var("COASTWATCH_TEST_PG") else {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "CI=true but COASTWATCH_TEST_PG is not set"
+        );
+        return;
+    };
+    let schema = format!("t_tiles_{}", std::process::id());
+    let store = coastwatch_spatial::store::PostgisStore::connect_in_schema(&url, Some(&schema))
+        .await
+        .unwrap();
+    let store: std::sync::Arc<dyn coastwatch_spatial::store::Store> = std::sync::Arc::new(store);
+    store
+        .insert(Layer::RiskPoints, vec![sample(Layer::RiskPoints, 0)])
+        .await
+        .unwrap();
+    store
+        .insert(Layer::Geofences, vec![sample(Layer::Geofences, 0)])
+        .await
+        .unwrap();
+    let app = coastwatch_server::app(coastwatch_server::AppState::new(
+        test_config(),
+        store.clone(),
+    ));
+
+    let dock = TileCoord::containing_lon_lat(121.52, 29.58, Zoom::new(14).unwrap()).unwrap();
+    let request = axum::http::Request::get(format!(
+        "/tiles/risk_points,geofences/14/{}/{}",
+        dock.x(),
+        dock.y()
+    ))
+    .body(axum::body::Body::empty())
+    .unwrap();
+    let response = tower::ServiceExt::oneshot(app.clone(), request)
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = http_body_util::BodyExt::collect(response.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    let tile = decode(&body).unwrap();
+    let points = tile
+        .layer("risk_points")
+        .expect("risk_points from ST_AsMVT");
+    assert_eq!(points.features.len(), 1);
+    assert_eq!(points.features[0].properties["name"].to_json(), "Pier 0");
+    assert_eq!(points.extent, 4096);
+
+    let empty = TileCoord::containing_lon_lat(10.0, 10.0, Zoom::new(14).unwrap()).unwrap();
+    let request =
+        axum::http::Request::get(format!("/tiles/risk_points/14/{}/{}", empty.x(), empty.y()))
+            .body(axum::body::Body::empty())
+            .unwrap();
+    assert_eq!(
+        tower::ServiceExt::oneshot(app, request)
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+}

@@ -118,6 +118,8 @@ async fn tile(
     let coord =
         TileCoord::from_path_parts(&z, &x, &y).map_err(|e| AppError::bad_request(e.to_string()))?;
     let mut encoder = TileEncoder::new(coord);
+    // layers the store encodes itself (PostGIS), appended after ours: MVT layers concatenate
+    let mut from_store = Vec::new();
     for layer in &layers {
         // the time window applies to the layers that have time
         let time = window.filter(|_| layer.time_fields().is_some());
@@ -127,13 +129,17 @@ async fn tile(
             ..Query::default()
         };
         let features = if *layer == Layer::AisDensity {
-            live::density(
-                &state,
-                Some(live::resolution_for_zoom(coord.z().get())),
-                query.bbox,
-            )
+            let resolution = live::resolution_for_zoom(coord.z().get());
+            live::density(&state, Some(resolution), query.bbox)
         } else if live::is_live(*layer) {
             live::page(&state, *layer, &query).1
+        } else if let Some(bytes) = state
+            .store
+            .mvt_layer(*layer, coord.z().get(), coord.x(), coord.y(), time)
+            .await?
+        {
+            from_store.extend(bytes);
+            continue;
         } else {
             state.store.query(*layer, &query).await?
         };
@@ -146,7 +152,8 @@ async fn tile(
     } else {
         "public, max-age=300"
     };
-    let bytes = encoder.encode();
+    let mut bytes = encoder.encode();
+    bytes.extend(from_store);
     if bytes.is_empty() {
         return Ok((StatusCode::NO_CONTENT, [(CACHE_CONTROL, cache)]).into_response());
     }

@@ -115,6 +115,20 @@ pub trait Store: Send + Sync {
     /// Fixes at or after `t_epoch_s`, in time order (to rebuild in-memory state at start).
     async fn positions_since(&self, t_epoch_s: f64) -> StoreResult<Vec<Position>>;
 
+    /// The layer's features in tile `z/x/y` as one encoded MVT layer, when the backend can
+    /// build it itself (PostGIS: `ST_AsMVT`); `None` to let the caller encode `query` results.
+    /// Extent 4096, buffer 64, clipped; an empty tile is an empty vector.
+    async fn mvt_layer(
+        &self,
+        _layer: Layer,
+        _z: u8,
+        _x: u32,
+        _y: u32,
+        _time: Option<(i64, i64)>,
+    ) -> StoreResult<Option<Vec<u8>>> {
+        Ok(None)
+    }
+
     /// Flushes and closes every connection (a GeoPackage's WAL is checkpointed into the file
     /// so that other readers see it whole). Later calls fail.
     async fn close(&self);

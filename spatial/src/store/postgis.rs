@@ -339,6 +339,46 @@ impl Store for PostgisStore {
             .collect()
     }
 
+    async fn mvt_layer(
+        &self,
+        layer: Layer,
+        z: u8,
+        x: u32,
+        y: u32,
+        time: Option<(i64, i64)>,
+    ) -> StoreResult<Option<Vec<u8>>> {
+        // the layer's attributes; JSON ones as text (MVT values are scalars)
+        let columns: Vec<String> = layer
+            .fields()
+            .iter()
+            .map(|f| match f.ty {
+                FieldType::Json => format!("{0}::text AS {0}", f.name),
+                _ => f.name.to_owned(),
+            })
+            .collect();
+        let mut time_filter = String::new();
+        if let (Some((start, end)), Some(_)) = (layer.time_fields(), time) {
+            time_filter = format!(" AND {end} >= $4 AND {start} <= $5");
+        }
+        let (from, to) = time.unwrap_or((i64::MIN, i64::MAX));
+        let sql = format!(
+            "SELECT ST_AsMVT(tile, '{layer}', 4096, 'geom', 'fid') FROM ( \
+               SELECT fid, {columns}, ST_AsMVTGeom(ST_Transform(geom, 3857), ST_TileEnvelope($1, $2, $3), 4096, 64, true) AS geom \
+               FROM {layer} \
+               WHERE geom && ST_Transform(ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096), 4326){time_filter} \
+             ) AS tile WHERE geom IS NOT NULL",
+            columns = columns.join(", ")
+        );
+        let mut query = sqlx::query_scalar::<_, Option<Vec<u8>>>(&sql)
+            .bind(i32::from(z))
+            .bind(x as i32)
+            .bind(y as i32);
+        if !time_filter.is_empty() {
+            query = query.bind(from).bind(to);
+        }
+        Ok(Some(query.fetch_one(&self.pool).await?.unwrap_or_default()))
+    }
+
     async fn close(&self) {
         self.pool.close().await;
     }

@@ -74,15 +74,25 @@ fn check_params(params: &HashMap<String, String>, allowed: &[&str]) -> Result<()
     Ok(())
 }
 
+/// The checks of a read without query parameters; returns the base URL for links.
+fn plain_read(
+    state: &AppState,
+    caller: &Caller,
+    headers: &HeaderMap,
+    params: &HashMap<String, String>,
+) -> Result<String, AppError> {
+    caller.require_read()?;
+    check_params(params, &[])?;
+    Ok(base_url(state.config.server.public_url.as_deref(), headers))
+}
+
 async fn landing(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, AppError> {
-    caller.require_read()?;
-    check_params(&params, &[])?;
-    let base = base_url(state.config.server.public_url.as_deref(), &headers);
+    let base = plain_read(&state, &caller, &headers, &params)?;
     Ok(Json(json!({
         "title": format!("coastwatch — {}", state.config.district.name),
         "description": "Coastal anti-smuggling monitoring layers: risk points, cameras, coverage, geofences, vessels, vehicles, alerts.",
@@ -136,9 +146,7 @@ async fn collections(
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, AppError> {
-    caller.require_read()?;
-    check_params(&params, &[])?;
-    let base = base_url(state.config.server.public_url.as_deref(), &headers);
+    let base = plain_read(&state, &caller, &headers, &params)?;
     let list: Vec<Value> = Layer::ALL
         .iter()
         .map(|l| describe(&state, &base, *l))
@@ -156,10 +164,8 @@ async fn collection(
     Path(layer): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, AppError> {
-    caller.require_read()?;
-    check_params(&params, &[])?;
+    let base = plain_read(&state, &caller, &headers, &params)?;
     let layer = layer_named(&layer)?;
-    let base = base_url(state.config.server.public_url.as_deref(), &headers);
     Ok(Json(describe(&state, &base, layer)))
 }
 
@@ -315,8 +321,7 @@ async fn item(
     Path((layer, id)): Path<(String, String)>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    caller.require_read()?;
-    check_params(&params, &[])?;
+    let base = plain_read(&state, &caller, &headers, &params)?;
     let layer = layer_named(&layer)?;
     let id: FeatureId = id
         .parse()
@@ -328,7 +333,6 @@ async fn item(
     };
     let feature =
         feature.ok_or_else(|| AppError::NotFound(format!("{layer} has no feature {id}")))?;
-    let base = base_url(state.config.server.public_url.as_deref(), &headers);
     let mut body = feature.to_geojson();
     body["links"] = json!([
         link(

@@ -21,7 +21,9 @@ use sqlx::sqlite::{
 use sqlx::{Row, Sqlite, SqlitePool, Transaction};
 
 use super::sql::{self, Dialect, SqlValue, Statement};
-use super::{Position, Query, Store, SubjectKind, reindex, unique_violation, validate_all};
+use super::{
+    POSITION_COLUMNS, Position, PositionRow, Query, Store, reindex, unique_violation, validate_all,
+};
 use crate::layer::{FieldType, Layer};
 use crate::model::FeatureId;
 use crate::{Feature, StoreError, StoreResult};
@@ -390,27 +392,13 @@ impl Store for GeoPackageStore {
     }
 
     async fn positions_since(&self, t_epoch_s: f64) -> StoreResult<Vec<Position>> {
-        let rows = sqlx::query(
-            "SELECT subject_kind, subject_id, t, lon, lat, speed_mps, course_deg, heading_deg FROM positions WHERE t >= ? ORDER BY t, fid",
-        )
+        let rows: Vec<PositionRow> = sqlx::query_as(&format!(
+            "{POSITION_COLUMNS} FROM positions WHERE t >= ? ORDER BY t, fid"
+        ))
         .bind(t_epoch_s)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|row| {
-                let kind: String = row.try_get(0)?;
-                Ok(Position {
-                    kind: SubjectKind::parse(&kind).unwrap_or(SubjectKind::Vessel),
-                    subject_id: row.try_get(1)?,
-                    t_epoch_s: row.try_get(2)?,
-                    lon: row.try_get(3)?,
-                    lat: row.try_get(4)?,
-                    speed_mps: row.try_get(5)?,
-                    course_deg: row.try_get(6)?,
-                    heading_deg: row.try_get(7)?,
-                })
-            })
-            .collect()
+        Ok(rows.into_iter().map(Position::from).collect())
     }
 
     async fn close(&self) {

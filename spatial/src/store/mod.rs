@@ -84,6 +84,39 @@ pub struct Position {
     pub heading_deg: Option<f64>,
 }
 
+/// The SELECT list both backends read fixes with, in [`PositionRow`] order.
+const POSITION_COLUMNS: &str =
+    "SELECT subject_kind, subject_id, t, lon, lat, speed_mps, course_deg, heading_deg";
+
+/// A `positions` row as read back.
+type PositionRow = (
+    String,
+    String,
+    f64,
+    f64,
+    f64,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+);
+
+impl From<PositionRow> for Position {
+    fn from(
+        (kind, subject_id, t_epoch_s, lon, lat, speed_mps, course_deg, heading_deg): PositionRow,
+    ) -> Self {
+        Self {
+            kind: SubjectKind::parse(&kind).unwrap_or(SubjectKind::Vessel),
+            subject_id,
+            t_epoch_s,
+            lon,
+            lat,
+            speed_mps,
+            course_deg,
+            heading_deg,
+        }
+    }
+}
+
 /// Persistent storage of layers and fixes. Implementations are cheap to share (`Arc`).
 #[async_trait]
 pub trait Store: Send + Sync {

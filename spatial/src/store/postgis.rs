@@ -13,7 +13,9 @@ use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{ConnectOptions, Executor, PgPool, Postgres, Row, Transaction};
 
 use super::sql::{self, Dialect, SqlValue, Statement};
-use super::{Position, Query, Store, SubjectKind, reindex, unique_violation, validate_all};
+use super::{
+    POSITION_COLUMNS, Position, PositionRow, Query, Store, reindex, unique_violation, validate_all,
+};
 use crate::layer::{FieldType, Layer};
 use crate::model::FeatureId;
 use crate::{Feature, ModelError, StoreError, StoreResult};
@@ -316,27 +318,13 @@ impl Store for PostgisStore {
     }
 
     async fn positions_since(&self, t_epoch_s: f64) -> StoreResult<Vec<Position>> {
-        let rows = sqlx::query(
-            "SELECT subject_kind, subject_id, t, lon, lat, speed_mps, course_deg, heading_deg FROM positions WHERE t >= $1 ORDER BY t",
-        )
+        let rows: Vec<PositionRow> = sqlx::query_as(&format!(
+            "{POSITION_COLUMNS} FROM positions WHERE t >= $1 ORDER BY t"
+        ))
         .bind(t_epoch_s)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|row| {
-                let kind: String = row.try_get(0)?;
-                Ok(Position {
-                    kind: SubjectKind::parse(&kind).unwrap_or(SubjectKind::Vessel),
-                    subject_id: row.try_get(1)?,
-                    t_epoch_s: row.try_get(2)?,
-                    lon: row.try_get(3)?,
-                    lat: row.try_get(4)?,
-                    speed_mps: row.try_get(5)?,
-                    course_deg: row.try_get(6)?,
-                    heading_deg: row.try_get(7)?,
-                })
-            })
-            .collect()
+        Ok(rows.into_iter().map(Position::from).collect())
     }
 
     async fn mvt_layer(

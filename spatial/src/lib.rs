@@ -4,11 +4,15 @@
 //! - [`model`]: typed records with validated values; geofence rules as data.
 //! - [`Feature`]: a feature of any layer, validated by [`Layer::validate`].
 //! - [`engine`]: the in-memory picture of vessels (and later vehicles and camera tracks).
+//! - [`alerting`]: fences, behaviour detectors and the alert events they emit.
+//! - [`geodesy`]: distances in metres and a local metric frame.
 //! - [`store`]: the [`Store`](store::Store) trait with GeoPackage and PostGIS backends.
 
+pub mod alerting;
 pub mod engine;
 mod error;
 mod feature;
+pub mod geodesy;
 pub mod layer;
 pub mod model;
 pub mod samples;

@@ -143,6 +143,32 @@ impl From<ObjectClass> for String {
     }
 }
 
+/// What a moving object is, as far as fence rules care.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ObjectKind {
+    /// An AIS vessel of a ship category (`Other` when its type is unknown).
+    Vessel(ShipCategory),
+    /// A road vehicle of a class.
+    Vehicle(VehicleClass),
+    /// A camera track of a class.
+    CameraTrack(TrackClass),
+}
+
+impl ObjectClass {
+    /// Whether an object of `kind` belongs to this class.
+    pub fn matches(&self, kind: ObjectKind) -> bool {
+        match (self, kind) {
+            (Self::Any, _) => true,
+            (Self::Vessel(want), ObjectKind::Vessel(have)) => want.is_none_or(|w| w == have),
+            (Self::Vehicle(want), ObjectKind::Vehicle(have)) => want.is_none_or(|w| w == have),
+            (Self::CameraTrack(want), ObjectKind::CameraTrack(have)) => {
+                want.is_none_or(|w| w == have)
+            }
+            _ => false,
+        }
+    }
+}
+
 /// An event a fence detects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -332,6 +358,22 @@ mod tests {
         }
         assert!("vessel:submarine".parse::<ObjectClass>().is_err());
         assert!("boat".parse::<ObjectClass>().is_err());
+        let tanker = ObjectKind::Vessel(ShipCategory::Tanker);
+        assert!(ObjectClass::Any.matches(tanker));
+        assert!("vessel".parse::<ObjectClass>().unwrap().matches(tanker));
+        assert!(
+            "vessel:tanker"
+                .parse::<ObjectClass>()
+                .unwrap()
+                .matches(tanker)
+        );
+        assert!(
+            !"vessel:cargo"
+                .parse::<ObjectClass>()
+                .unwrap()
+                .matches(tanker)
+        );
+        assert!(!"vehicle".parse::<ObjectClass>().unwrap().matches(tanker));
     }
 
     #[test]

@@ -7,7 +7,9 @@
 mod fence;
 mod values;
 
-pub use fence::{ActiveHours, Debounce, Detect, FenceRule, ObjectClass, ShipCategory, TrackClass};
+pub use fence::{
+    ActiveHours, Debounce, Detect, FenceRule, ObjectClass, ObjectKind, ShipCategory, TrackClass,
+};
 pub use values::{FeatureId, FovDeg, HeadingDeg, Lat, Lon, Mmsi, NonNegative, PositiveM};
 
 use geo::Geometry;
@@ -89,7 +91,7 @@ fn ordered_span(t_start: i64, t_end: i64) -> Result<(), ModelError> {
 macro_rules! text_enum {
     ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident),* $(,)? } $(default $default:ident)?) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($(#[$vdoc])* $variant),* }
         $(impl Default for $name { fn default() -> Self { Self::$default } })?
@@ -130,7 +132,8 @@ text_enum!(
 );
 text_enum!(
     /// Where an alert is in its lifecycle.
-    AlertStatus { /** Raised, nobody has looked yet. */ Open, /** Someone is on it. */ Acknowledged, /** Closed with an outcome. */ Resolved }
+    AlertStatus { /** Raised, nobody has looked yet. */ Open, /** Someone is on it. */ Acknowledged,
+    /** Handed to a named person. */ Assigned, /** Closed with an outcome. */ Resolved }
 );
 text_enum!(
     /// The kind of an alert (PRODUCT.md, "Alerts").

@@ -26,6 +26,8 @@ pub mod armor;
 pub mod bits;
 /// The streaming decoder.
 pub mod decoder;
+/// Writing AIVDM sentences (simulator, tests).
+pub mod encode;
 /// Decoded messages as vessel-engine updates.
 pub mod engine;
 /// The error type.

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs the native packages coastwatch builds and tests against (idempotent, Debian 12, as root).
-# Usage: scripts/install-deps.sh [--test]   (--test adds what only the test suite needs)
+# Usage: scripts/install-deps.sh [--test] [--data]   (--test adds what only the test suite needs;
+# --data adds GMT and GSHHG, only to regenerate datasets/data/demo: datasets/scripts/extract-coastline.sh)
 set -euo pipefail
 
 want=(pkg-config libgdal-dev gdal-bin libsqlite3-dev)
-if [[ "${1:-}" == "--test" ]]; then
-  want+=(postgresql-15 postgresql-15-postgis-3 postgresql-client-15)
+command -v npm >/dev/null || want+=(nodejs npm)   # bundles the web map (scripts/build-web.sh)
+if [[ " $* " == *" --test "* ]]; then
+  want+=(postgresql-15 postgresql-15-postgis-3 postgresql-client-15 chromium)
 fi
+if [[ " $* " == *" --data "* ]]; then want+=(gmt gmt-gshhg-full); fi
 
 missing=()
 for pkg in "${want[@]}"; do

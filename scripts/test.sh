@@ -9,6 +9,9 @@ scripts/install-deps.sh --test
 export COASTWATCH_TEST_PG=${COASTWATCH_TEST_PG:-$(scripts/start-postgis.sh)}
 [[ -x web/node_modules/.bin/gl-style-validate ]] || (cd web && npm ci --no-audit --no-fund --loglevel=error)
 python3 -c "import mapbox_vector_tile" 2>/dev/null || pip install -q --disable-pip-version-check mapbox-vector-tile
+python3 -c "import pmtiles.reader" 2>/dev/null || pip install -q --disable-pip-version-check pmtiles   # tiles_export reads PMTiles back
+
+scripts/build-web.sh   # the web map bundle, embedded into the binary by style/build.rs
 
 # the end-to-end tests run the `coastwatch` binary, which `cargo test` does not build for them
 cargo build --locked -p coastwatch-server

@@ -16,10 +16,13 @@ pub fn app(state: AppState) -> Router {
     let body_limit = state.config.server.body_limit_bytes;
     Router::new()
         .merge(routes::system::router())
+        .merge(routes::web::router())
         .merge(routes::features::router())
         .merge(routes::ogc::router())
         .merge(routes::ingest::router())
         .merge(routes::tiles::router())
+        .merge(routes::alerts::router())
+        .merge(routes::coverage::router())
         .fallback(|| async { AppError::NotFound("no such route; see /openapi.json".into()) })
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -29,9 +32,20 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             crate::metrics::track,
         ))
+        .layer(middleware::map_response(stamp_time))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(CompressionLayer::new())
         .layer(CorsLayer::permissive())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Tells clients the server's clock (`X-Coastwatch-Time`, epoch s): it runs fast in the demo,
+/// and the web map asks for tracks relative to it.
+async fn stamp_time(mut response: axum::response::Response) -> axum::response::Response {
+    let now = format!("{:.3}", crate::clock::now_epoch_s());
+    if let Ok(value) = now.parse() {
+        response.headers_mut().insert("x-coastwatch-time", value);
+    }
+    response
 }

@@ -73,6 +73,21 @@ impl Tokens {
     }
 }
 
+impl Tokens {
+    /// The caller a token stands for (for clients that pass it as a query parameter).
+    pub fn caller(&self, token: &str) -> Result<Caller, AppError> {
+        let user = self
+            .by_token
+            .get(token.trim())
+            .cloned()
+            .ok_or_else(|| AppError::Unauthorized("unknown token".into()))?;
+        Ok(Caller {
+            user: Some(user),
+            open_reads: self.open_reads,
+        })
+    }
+}
+
 /// Who is calling: a known user, or nobody (no token sent).
 #[derive(Debug, Clone)]
 pub struct Caller {

@@ -10,6 +10,8 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
+use coastwatch_spatial::alerting::detect::DetectorConfig;
+
 use crate::auth::Role;
 
 /// A configuration that cannot be used, with the reason.
@@ -37,6 +39,41 @@ pub struct Config {
     pub district: DistrictConfig,
     /// AIS feeds and the vessel picture.
     pub ais: AisConfig,
+    /// Alert delivery.
+    pub alerts: AlertsConfig,
+    /// Thresholds of the behaviour detectors.
+    pub detectors: DetectorConfig,
+}
+
+/// Alert delivery beyond the HTTP API.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AlertsConfig {
+    /// Endpoints that receive every alert change as a JSON POST.
+    pub webhooks: Vec<WebhookConfig>,
+}
+
+/// One webhook: an endpoint and the alerts it wants.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookConfig {
+    /// The URL to POST to (http or https).
+    pub url: String,
+    /// Only alerts of these towns (all when empty).
+    #[serde(default)]
+    pub towns: Vec<String>,
+    /// Only alerts of these kinds (all when empty).
+    #[serde(default)]
+    pub kinds: Vec<String>,
+    /// Attempts per delivery before it is given up (with exponential backoff between).
+    #[serde(default = "WebhookConfig::default_attempts")]
+    pub max_attempts: u32,
+}
+
+impl WebhookConfig {
+    fn default_attempts() -> u32 {
+        10
+    }
 }
 
 /// AIS feeds and the vessel picture.
@@ -118,6 +155,8 @@ pub struct DistrictConfig {
     pub name: String,
     /// Bounding box `[min_lon, min_lat, max_lon, max_lat]`, used as the extent of collections.
     pub bbox: [f64; 4],
+    /// IANA time zone of the district, for fence active hours and night hours.
+    pub timezone: String,
 }
 
 impl Default for ServerConfig {
@@ -152,6 +191,7 @@ impl Default for DistrictConfig {
         Self {
             name: "Xiangshan Bay".into(),
             bbox: [121.40, 29.45, 121.80, 29.70],
+            timezone: "Asia/Shanghai".into(),
         }
     }
 }
@@ -222,6 +262,16 @@ impl Config {
             )
             .into());
         }
+        coastwatch_spatial::alerting::LocalClock::new(&self.district.timezone)
+            .map_err(|e| ConfigError(format!("district.timezone: {e}")))?;
+        self.detectors
+            .check()
+            .map_err(|e| ConfigError(format!("detectors: {e}")))?;
+        for hook in &self.alerts.webhooks {
+            if !(hook.url.starts_with("http://") || hook.url.starts_with("https://")) {
+                return Err(format!("alerts.webhooks url {:?} is not http(s)", hook.url).into());
+            }
+        }
         Ok(())
     }
 }
@@ -267,6 +317,20 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_example_loads() {
+        let readme = include_str!("../../README.md");
+        let start = readme.find("```toml\n").expect("README has a TOML example") + 8;
+        let example = &readme[start..start + readme[start..].find("```").unwrap()];
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("example.toml", example)?;
+            let config = Config::load(Some(Path::new("example.toml"))).unwrap();
+            assert_eq!(config.district.timezone, "Asia/Shanghai");
+            assert_eq!(config.alerts.webhooks.len(), 1);
+            Ok(())
+        });
+    }
+
+    #[test]
     fn bad_config_is_refused_with_a_reason() {
         figment::Jail::expect_with(|jail| {
             jail.create_file("a.toml", "[server]\nlisten_on = 1")?;
@@ -296,6 +360,25 @@ mod tests {
                     .to_string()
                     .contains("captain")
             );
+            for (text, expected) in [
+                ("[district]\ntimezone = \"Mars/Base\"", "district.timezone"),
+                ("[detectors]\nencounter_min = -1", "detectors"),
+                ("[detectors]\nencounter_minutes = 30", "encounter_minutes"),
+                ("[[alerts.webhooks]]\nurl = \"ftp://x\"", "not http"),
+            ] {
+                jail.create_file("d.toml", text)?;
+                let error = Config::load(Some(Path::new("d.toml")))
+                    .unwrap_err()
+                    .to_string();
+                assert!(error.contains(expected), "{text}: {error}");
+            }
+            jail.create_file(
+                "e.toml",
+                "[detectors]\nencounter_min = 45\n[[alerts.webhooks]]\nurl = \"http://127.0.0.1:9/hook\"\nkinds = [\"encounter\"]",
+            )?;
+            let config = Config::load(Some(Path::new("e.toml"))).unwrap();
+            assert_eq!(config.detectors.encounter_min, 45.0);
+            assert_eq!(config.alerts.webhooks[0].max_attempts, 10);
             assert!(
                 Config::load(Some(Path::new("missing.toml")))
                     .unwrap_err()

@@ -100,3 +100,12 @@ impl From<StoreError> for AppError {
         }
     }
 }
+
+impl From<crate::state::StartError> for AppError {
+    fn from(error: crate::state::StartError) -> Self {
+        match error {
+            crate::state::StartError::Store(e) => e.into(),
+            crate::state::StartError::Model(e) => e.into(),
+        }
+    }
+}

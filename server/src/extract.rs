@@ -35,6 +35,11 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
     }
 }
 
+/// A JSON value as a typed body; the error names what does not fit.
+pub fn typed<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, AppError> {
+    serde_json::from_value(value).map_err(|e| AppError::bad_request(format!("body: {e}")))
+}
+
 /// Reads a whole body, turning the size limit into a 413.
 pub async fn read_body<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, AppError> {
     Bytes::from_request(request, state)

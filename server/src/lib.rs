@@ -3,9 +3,13 @@
 //! Only this crate knows HTTP and reads configuration; the libraries below it
 //! (`coastwatch-spatial`, `coastwatch-tiles`, `coastwatch-datasets`) do not.
 
+pub mod alerts;
 mod app;
 pub mod auth;
+pub mod clock;
 pub mod config;
+pub mod coverage;
+pub mod demo;
 pub mod error;
 mod extract;
 pub mod feeds;
@@ -14,7 +18,11 @@ pub mod live;
 pub mod metrics;
 mod openapi;
 pub mod routes;
+mod scorecard;
 pub mod state;
+pub mod tile_cache;
+pub mod tiles_export;
+mod webhooks;
 
 pub use app::app;
 pub use config::Config;

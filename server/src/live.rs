@@ -1,6 +1,6 @@
 //! Layers answered from the in-memory engine instead of the store: `vessels` (latest
-//! positions), `vessel_tracks` (the track window of each vessel) and `ais_density` (fixes
-//! held per H3 cell).
+//! positions), `vessel_tracks` (the track window of each vessel), `vehicle_routes` (the
+//! route window of each vehicle) and `ais_density` (fixes held per H3 cell).
 
 use coastwatch_spatial::model::FeatureId;
 use coastwatch_spatial::store::Query;
@@ -15,7 +15,7 @@ use crate::state::AppState;
 pub fn is_live(layer: Layer) -> bool {
     matches!(
         layer,
-        Layer::Vessels | Layer::VesselTracks | Layer::AisDensity
+        Layer::Vessels | Layer::VesselTracks | Layer::VehicleRoutes | Layer::AisDensity
     )
 }
 
@@ -34,11 +34,16 @@ pub fn page(state: &AppState, layer: Layer, query: &Query) -> (u64, Vec<Feature>
     (matched, page)
 }
 
-/// One feature of a live layer (the id is the MMSI).
+/// One feature of a live layer (the id is the MMSI, or the vehicle's feature id).
 pub fn get(state: &AppState, layer: Layer, id: FeatureId) -> Option<Feature> {
+    if layer == Layer::VehicleRoutes {
+        return vehicle_routes(state, f64::MIN, f64::MAX)
+            .into_iter()
+            .find(|f| f.id == Some(id));
+    }
     let engine = state
         .ingest
-        .engine
+        .vessels()
         .read()
         .unwrap_or_else(|e| e.into_inner());
     let mmsi = coastwatch_spatial::model::Mmsi::try_from(id.get()).ok()?;
@@ -58,7 +63,7 @@ pub fn density(
 ) -> Vec<Feature> {
     let engine = state
         .ingest
-        .engine
+        .vessels()
         .read()
         .unwrap_or_else(|e| e.into_inner());
     let resolution = resolution.map_or(engine.resolution(), |r| r.min(engine.resolution()));
@@ -97,10 +102,23 @@ pub fn resolution_for_zoom(z: u8) -> Resolution {
     }
 }
 
+fn vehicle_routes(state: &AppState, from: f64, to: f64) -> Vec<Feature> {
+    let vehicles = state
+        .ingest
+        .pipeline
+        .vehicles
+        .read()
+        .unwrap_or_else(|e| e.into_inner());
+    vehicles
+        .iter()
+        .filter_map(|v| v.route_feature(from, to))
+        .collect()
+}
+
 fn matching(state: &AppState, layer: Layer, query: &Query) -> Vec<Feature> {
     let engine = state
         .ingest
-        .engine
+        .vessels()
         .read()
         .unwrap_or_else(|e| e.into_inner());
     let (from, to) = query
@@ -117,26 +135,24 @@ fn matching(state: &AppState, layer: Layer, query: &Query) -> Vec<Feature> {
         Layer::VesselTracks => engine
             .iter()
             .filter_map(|v| v.track_feature(from, to.max(from)))
-            .filter(|f| {
-                match (
-                    query.bbox,
-                    f.geometry.as_ref().and_then(|g| g.bounding_rect()),
-                ) {
-                    (Some(bbox), Some(extent)) => {
-                        bbox.intersects(&extent)
-                            && f.geometry.as_ref().is_some_and(|g| g.intersects(&bbox))
-                    }
-                    _ => true,
-                }
-            })
             .collect(),
         Layer::AisDensity => {
             drop(engine);
             density(state, None, query.bbox)
         }
+        Layer::VehicleRoutes => vehicle_routes(state, from, to.max(from)),
         _ => Vec::new(),
     };
     features.retain(|f| {
+        let within_bbox = match (
+            query.bbox,
+            f.geometry.as_ref().and_then(|g| g.bounding_rect()),
+        ) {
+            (Some(bbox), Some(extent)) => {
+                bbox.intersects(&extent) && f.geometry.as_ref().is_some_and(|g| g.intersects(&bbox))
+            }
+            _ => true,
+        };
         let within_time = match (layer.time_fields(), query.time) {
             (Some((start, end)), Some((from, to))) => {
                 f.properties[end].as_i64().is_some_and(|e| e >= from)
@@ -144,7 +160,8 @@ fn matching(state: &AppState, layer: Layer, query: &Query) -> Vec<Feature> {
             }
             _ => true,
         };
-        within_time
+        within_bbox
+            && within_time
             && query
                 .equals
                 .iter()

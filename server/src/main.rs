@@ -67,6 +67,34 @@ enum Command {
         #[command(flatten)]
         store: StoreArg,
     },
+    /// Camera coverage report: coverage.json, GeoJSON layers, map and report.html.
+    Coverage {
+        #[command(flatten)]
+        args: coastwatch_server::coverage::CoverageArgs,
+        #[command(flatten)]
+        store: StoreArg,
+    },
+    /// The demo: the Xiangshan Bay district with its live scenario, served on the embedded
+    /// GeoPackage store (a temporary one unless --store).
+    Demo {
+        /// Port to listen on, on all interfaces.
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Run the clock this many times faster than real time.
+        #[arg(long, default_value_t = 10.0)]
+        speed: f64,
+        /// Scenario seed (the same seed plays the same scenario).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Store to build the district in (default: a temporary GeoPackage).
+        #[arg(long)]
+        store: Option<String>,
+    },
+    /// The demo scenario as files, and the evaluation of the alerts against it.
+    Scenario {
+        #[command(subcommand)]
+        command: ScenarioCommand,
+    },
     /// AIS tools.
     Ais {
         #[command(subcommand)]
@@ -93,6 +121,32 @@ enum AisCommand {
         /// Exit 2 when any line is bad.
         #[arg(long)]
         strict: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ScenarioCommand {
+    /// Write the scenario: NMEA log, vehicle fixes, tips, fences and the district layers,
+    /// and truth.json (the planted incidents).
+    Export {
+        /// Output folder (created when missing).
+        #[arg(long)]
+        out: PathBuf,
+        /// Scenario seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Length in hours.
+        #[arg(long, default_value_t = 10.0)]
+        hours: f64,
+    },
+    /// Replay an exported scenario through the engine and print precision and recall per
+    /// alert kind.
+    Eval {
+        /// A folder written by `scenario export`.
+        dir: PathBuf,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -123,7 +177,7 @@ fn bad(message: impl Into<String>) -> anyhow::Error {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let default_level = if matches!(cli.command, Command::Serve { .. }) {
+    let default_level = if matches!(cli.command, Command::Serve { .. } | Command::Demo { .. }) {
         "info"
     } else {
         "warn"
@@ -140,9 +194,11 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");
-            let input_error = error
-                .chain()
-                .any(|e| e.is::<BadInput>() || is_input_store_error(e));
+            let input_error = error.chain().any(|e| {
+                e.is::<BadInput>()
+                    || e.is::<coastwatch_datasets::scenario::ScenarioError>()
+                    || is_input_store_error(e)
+            });
             ExitCode::from(if input_error { 2 } else { 1 })
         }
     }
@@ -200,6 +256,33 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             out,
             store,
         } => export(parse_layer(&layer)?, format, out.as_deref(), &store).await,
+        Command::Coverage { args, store } => {
+            args.check().map_err(|e| bad(e.to_string()))?;
+            let write_layers = store.location.is_some();
+            let target = open_store(&store).await?;
+            let result =
+                coastwatch_server::coverage::run(&args, target.as_ref(), write_layers).await;
+            target.close().await;
+            result.map(|_| ()).map_err(|e| {
+                if e.is_bad_input() {
+                    bad(e.to_string())
+                } else {
+                    anyhow!(e)
+                }
+            })
+        }
+        Command::Demo {
+            port,
+            speed,
+            seed,
+            store,
+        } => demo(port, speed, seed, store).await,
+        Command::Scenario {
+            command: ScenarioCommand::Export { out, seed, hours },
+        } => scenario_export(&out, seed, hours),
+        Command::Scenario {
+            command: ScenarioCommand::Eval { dir, json },
+        } => scenario_eval(&dir, json).await,
         Command::Ais {
             command: AisCommand::Decode { file, strict },
         } => ais_decode(&file, strict),
@@ -239,9 +322,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", config.server.listen))?;
     let address = listener.local_addr()?;
-    let state = AppState::new(config.clone(), store.clone());
-    let window_s = config.ais.track_window_min * 60.0;
-    let vessels = ingest::rebuild(store.as_ref(), &state.ingest.engine, window_s).await?;
+    let state = AppState::start(config.clone(), store.clone()).await?;
+    let vessels = state.ingest.vessels().read().map_or(0, |v| v.len());
     start_feeds(&config, &state).await?;
     tracing::info!(
         store = %store.describe(),
@@ -459,7 +541,8 @@ async fn ais_replay(file: &Path, speed: Option<f64>, store: &StoreArg) -> anyhow
         .map_err(|e| bad(format!("cannot read {}: {e}", file.display())))?;
     let config = load_config(store.config.as_deref())?;
     let store: Arc<dyn Store> = Arc::from(open_store(store).await?);
-    let state = AppState::new(config, store.clone());
+    let state = AppState::start(config, store.clone()).await?;
+    let first_event = state.alerts.feed.next_seq();
     let mut decoder = Decoder::new(DecoderOptions::default());
     let started = Instant::now();
     let mut clock: Option<(f64, Instant)> = None;
@@ -491,7 +574,7 @@ async fn ais_replay(file: &Path, speed: Option<f64>, store: &StoreArg) -> anyhow
                 tokio::time::sleep_until(due.into()).await;
             }
         }
-        batch.extend(vessel_updates(&decoded.message, t));
+        batch.extend(vessel_updates(&decoded.message, t).map(ingest::Update::Vessel));
         if batch.len() >= 1000 {
             state
                 .ingest
@@ -502,10 +585,11 @@ async fn ais_replay(file: &Path, speed: Option<f64>, store: &StoreArg) -> anyhow
     }
     state.ingest.submit(batch).await.map_err(|e| anyhow!(e))?;
     let stats = decoder.stats();
+    print_final_alerts(&state, first_event);
     let (vessels, named) = {
         let engine = state
             .ingest
-            .engine
+            .vessels()
             .read()
             .unwrap_or_else(|e| e.into_inner());
         (
@@ -521,5 +605,180 @@ async fn ais_replay(file: &Path, speed: Option<f64>, store: &StoreArg) -> anyhow
         stats.errors
     );
     store.close().await;
+    Ok(())
+}
+
+/// Prints every alert changed since event `first` once, in its final state, as NDJSON.
+fn print_final_alerts(state: &AppState, first: u64) {
+    let events = state.alerts.feed.subscribe(first.checked_sub(1)).backlog;
+    let mut last_of: std::collections::BTreeMap<i64, String> = Default::default();
+    for message in &events {
+        let id = serde_json::from_str::<serde_json::Value>(&message.json)
+            .ok()
+            .and_then(|v| v["id"].as_i64())
+            .unwrap_or_default();
+        last_of.insert(id, message.json.clone());
+    }
+    for json in last_of.values() {
+        println!("{json}");
+    }
+}
+
+/// The token the demo prints for dispatchers (reads are open in the demo).
+const DEMO_TOKEN: &str = "demo-dispatcher";
+
+async fn demo(port: u16, speed: f64, seed: u64, store: Option<String>) -> anyhow::Result<()> {
+    use coastwatch_datasets::scenario::{District, ScenarioConfig, generate};
+    if !(speed.is_finite() && speed > 0.0) {
+        return Err(bad(format!("--speed {speed} must be a positive number")));
+    }
+    let started = Instant::now();
+    coastwatch_server::clock::speed_up(speed);
+    let district = District::demo()?;
+    let temp = tempfile::tempdir()?;
+    let location = store.unwrap_or_else(|| temp.path().join("demo.gpkg").display().to_string());
+    let store: Arc<dyn Store> = Arc::from(store::open(&location).await?);
+    coastwatch_server::demo::load_district(store.as_ref(), &district, &[]).await?;
+    let mut config = Config::default();
+    config.store.location = location;
+    config.server.listen = format!("0.0.0.0:{port}");
+    config.auth.open_reads = true;
+    config
+        .auth
+        .tokens
+        .push(coastwatch_server::config::TokenConfig {
+            token: DEMO_TOKEN.into(),
+            user: "demo".into(),
+            roles: vec![
+                coastwatch_server::auth::Role::Dispatcher,
+                coastwatch_server::auth::Role::Planner,
+            ],
+        });
+    let listener = tokio::net::TcpListener::bind(&config.server.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.server.listen))?;
+    let state = AppState::start(config, store.clone()).await?;
+    // coverage layers and the scenario are made while the map is already served
+    let coverage = coastwatch_server::coverage::CoverageArgs {
+        dem: None,
+        h3_res: 10,
+        suggest: 0,
+        out: temp.path().join("coverage"),
+        candidates: None,
+        spacing: 500.0,
+        camera_height: 20.0,
+        camera_hfov: 90.0,
+        camera_range: 3000.0,
+        target_height: 2.0,
+    };
+    let mapper = state.clone();
+    tokio::spawn(async move {
+        match coastwatch_server::coverage::run(&coverage, mapper.store.as_ref(), true).await {
+            Ok(_) => {
+                for layer in [Layer::CameraCoverage, Layer::CoverageGaps] {
+                    let _ = mapper.layer_changed(layer).await;
+                }
+            }
+            Err(error) => tracing::error!(%error, "demo coverage layers failed"),
+        }
+    });
+    let player = state.clone();
+    let start_epoch_s = coastwatch_server::clock::now_epoch_s().ceil() as i64;
+    tokio::spawn(async move {
+        let generated = tokio::task::spawn_blocking(move || {
+            let config = ScenarioConfig {
+                seed,
+                start_epoch_s,
+                hours: 24.0,
+                ..ScenarioConfig::default()
+            };
+            generate(&district, &config)
+        })
+        .await;
+        let scenario = match generated {
+            Ok(Ok(scenario)) => scenario,
+            Ok(Err(error)) => return tracing::error!(%error, "the demo scenario failed"),
+            Err(error) => return tracing::error!(%error, "the demo scenario failed"),
+        };
+        let (lines, fixes, tips) = scenario.counts();
+        tracing::info!(lines, fixes, tips, "demo scenario: 24 simulated hours");
+        if let Err(error) = coastwatch_server::demo::play(player, scenario, true).await {
+            tracing::error!(%error, "the demo scenario stopped");
+        }
+    });
+    println!(
+        "coastwatch demo: Xiangshan Bay at http://localhost:{port}/ (clock x{speed}, seed {seed}; \
+         dispatcher token: {DEMO_TOKEN}; ready in {} ms)",
+        started.elapsed().as_millis()
+    );
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown())
+        .await?;
+    store.close().await;
+    Ok(())
+}
+
+fn scenario_export(out: &Path, seed: u64, hours: f64) -> anyhow::Result<()> {
+    use coastwatch_datasets::scenario::{District, ScenarioConfig, generate};
+    if !(hours.is_finite() && hours > 0.0 && hours <= 240.0) {
+        return Err(bad(format!("--hours {hours} must be between 0 and 240")));
+    }
+    let scenario = generate(
+        &District::demo()?,
+        &ScenarioConfig {
+            seed,
+            hours,
+            ..ScenarioConfig::default()
+        },
+    )?;
+    scenario.write(out)?;
+    let (lines, fixes, tips) = scenario.counts();
+    eprintln!(
+        "wrote {}: {lines} AIS lines, {fixes} vehicle fixes, {tips} tips, {} planted alerts",
+        out.display(),
+        scenario.truth.len()
+    );
+    for note in &scenario.notes {
+        eprintln!("note: {note}");
+    }
+    Ok(())
+}
+
+async fn scenario_eval(dir: &Path, json: bool) -> anyhow::Result<()> {
+    if !dir.join("truth.json").is_file() {
+        return Err(bad(format!(
+            "{} is not a scenario folder (no truth.json; write one with `coastwatch scenario export`)",
+            dir.display()
+        )));
+    }
+    let report = coastwatch_server::demo::evaluate(dir, Config::default()).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!(
+            "{:<22} {:>6} {:>6} {:>4} {:>4} {:>4} {:>9} {:>7}",
+            "kind", "truth", "alerts", "tp", "fp", "fn", "precision", "recall"
+        );
+        for k in report.kinds.iter().filter(|k| k.truths + k.alerts > 0) {
+            let kind = serde_json::to_value(k.kind)?;
+            println!(
+                "{:<22} {:>6} {:>6} {:>4} {:>4} {:>4} {:>9.3} {:>7.3}",
+                kind.as_str().unwrap_or_default(),
+                k.truths,
+                k.alerts,
+                k.tp,
+                k.fp,
+                k.fn_,
+                k.precision,
+                k.recall
+            );
+        }
+        for miss in &report.misses {
+            println!("missed: {}", serde_json::to_string(miss)?);
+        }
+        for alarm in &report.false_alarms {
+            println!("false alarm: {}", serde_json::to_string(alarm)?);
+        }
+    }
     Ok(())
 }

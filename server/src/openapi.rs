@@ -154,6 +154,97 @@ pub fn document(config: &Config) -> Value {
         "/ogc/collections".into(),
         plain("OGC API collections (every layer)", "ogc"),
     );
+    let json_op = |summary: &str, tag: &str, params: Value, body: Option<Value>| {
+        let mut operation = op(
+            summary,
+            tag,
+            params,
+            (
+                "200",
+                json!({ "description": "ok", "content": { "application/json": {} } }),
+            ),
+            None,
+        );
+        if let Some(body) = body {
+            operation["requestBody"] =
+                json!({ "required": true, "content": { "application/json": { "schema": body } } });
+        }
+        operation
+    };
+    let string = json!({ "type": "string" });
+    let epoch = json!({ "type": "integer" });
+    let alert_filters = json!([
+        param(
+            "status",
+            "query",
+            json!({ "type": "string", "enum": ["open", "acknowledged", "assigned", "resolved"] }),
+            "lifecycle state"
+        ),
+        param("kind", "query", string.clone(), "alert kind"),
+        param("town", "query", string.clone(), "town"),
+        param(
+            "since",
+            "query",
+            epoch.clone(),
+            "changed at or after (epoch s)"
+        ),
+        param(
+            "bbox",
+            "query",
+            string.clone(),
+            "min_lon,min_lat,max_lon,max_lat"
+        ),
+    ]);
+    let stream_params = json!([
+        param("town", "query", string.clone(), "only this town"),
+        param(
+            "last_event_id",
+            "query",
+            epoch.clone(),
+            "resume after this event (SSE: Last-Event-ID header)"
+        ),
+        param(
+            "access_token",
+            "query",
+            string.clone(),
+            "token for clients that cannot send headers"
+        ),
+    ]);
+    paths.insert(
+        "/api/v1/alerts".into(),
+        json!({ "get": json_op("Alerts, newest changes filtered", "alerts", alert_filters, None) }),
+    );
+    paths.insert("/api/v1/alerts/stream".into(), json!({ "get": op("Live alert changes as Server-Sent Events (event `alert`, id = event number)", "alerts", stream_params.clone(), ("200", json!({ "description": "text/event-stream" })), None) }));
+    paths.insert("/api/v1/alerts/ws".into(), json!({ "get": op("Live alert changes over WebSocket: frames {id, alert}", "alerts", stream_params, ("101", json!({ "description": "switching protocols" })), None) }));
+    paths.insert(
+        "/api/v1/alerts/{id}".into(),
+        json!({ "get": json_op("One alert", "alerts", json!([id_param.clone()]), None) }),
+    );
+    paths.insert("/api/v1/alerts/{id}/{action}".into(), json!({ "post": json_op("Acknowledge, assign or resolve an alert (role dispatcher)", "alerts",
+        json!([id_param.clone(), param("action", "path", json!({ "type": "string", "enum": ["ack", "assign", "resolve"] }), "the action")]),
+        Some(json!({ "type": "object", "properties": { "note": string, "assignee": string, "outcome": { "type": "string", "enum": ["confirmed", "false_alarm", "other"] } } }))) }));
+    paths.insert("/api/v1/tips".into(), json!({ "post": json_op("A public report: raises a `tip` alert (role dispatcher or ingest)", "alerts", json!([]),
+        Some(json!({ "type": "object", "required": ["lon", "lat", "text"], "properties": { "lon": { "type": "number" }, "lat": { "type": "number" }, "text": string, "reporter": string, "t": epoch } }))) }));
+    paths.insert("/api/v1/scorecards".into(), json!({ "get": json_op("Scorecards per town", "alerts", json!([param("since", "query", epoch.clone(), "start of the period (epoch s)")]), None) }));
+    paths.insert("/api/v1/ingest/positions".into(), json!({ "post": json_op("Vehicle GPS fixes, all or nothing (role ingest)", "ingest", json!([]),
+        Some(json!({ "type": "array", "items": { "type": "object", "required": ["vehicle_id", "t", "lon", "lat"], "properties": { "vehicle_id": string, "t": {}, "lon": { "type": "number" }, "lat": { "type": "number" }, "speed_kmh": { "type": "number" }, "heading_deg": { "type": "number" } } } }))) }));
+    paths.insert("/api/v1/coverage".into(), json!({ "get": json_op("Coverage report of the stored cameras (coverage.json without suggestions, flat terrain)", "coverage", json!([param("h3_res", "query", json!({ "type": "integer", "minimum": 0, "maximum": 15 }), "H3 resolution (default 10)")]), None) }));
+    paths.insert("/api/v1/coverage/suggest".into(), json!({ "post": json_op("New camera sites by greedy maximal coverage (role planner)", "coverage", json!([]), Some(json!({ "type": "object", "properties": { "n": { "type": "integer", "maximum": 100 }, "candidates": { "type": "array", "items": { "type": "array", "items": { "type": "number" } } }, "spacing_m": { "type": "number" }, "heading_step_deg": { "type": "number" }, "h3_res": { "type": "integer" }, "camera": { "type": "object", "properties": { "height_m": { "type": "number" }, "hfov_deg": { "type": "number" }, "range_m": { "type": "number" }, "near_range_m": { "type": "number" } } } } }))) }));
+    paths.insert("/api/v1/ingest/ais".into(), json!({ "post": { "summary": "NMEA 0183 AIVDM/AIVDO lines as text/plain (role ingest)", "tags": ["ingest"],
+        "requestBody": { "required": true, "content": { "text/plain": { "schema": string } } }, "responses": error_responses() } }));
+    let source = param(
+        "source",
+        "path",
+        string.clone(),
+        "a layer name, or several joined by commas",
+    );
+    let zxy = [("z", "zoom 0–24"), ("x", "column"), ("y", "row")]
+        .map(|(n, d)| param(n, "path", json!({ "type": "integer", "minimum": 0 }), d));
+    paths.insert("/tiles/catalog".into(), plain("Tile sources", "tiles"));
+    paths.insert("/tiles/{source}".into(), json!({ "get": json_op("TileJSON 3.0.0 of a source", "tiles", json!([source.clone()]), None) }));
+    paths.insert("/tiles/{source}/{z}/{x}/{y}".into(), json!({ "get": op("Mapbox Vector Tile (204 when empty)", "tiles",
+        json!([source, zxy[0], zxy[1], zxy[2], param("from", "query", epoch.clone(), "track layers: from (epoch s)"), param("to", "query", epoch.clone(), "track layers: to (epoch s)")]),
+        ("200", json!({ "description": "application/vnd.mapbox-vector-tile" })), None) }));
     paths.insert("/ogc/collections/{layer}".into(), json!({ "get": op("One collection", "ogc", json!([param("layer", "path", json!({ "type": "string", "enum": Layer::names() }), "layer name")]), ("200", json!({ "description": "ok" })), None) }));
 
     schemas.insert("Geometry".into(), json!({ "type": "object", "description": "GeoJSON geometry (RFC 7946), WGS84 lon/lat", "required": ["type"], "properties": { "type": { "type": "string" }, "coordinates": { "type": "array", "items": {} } } }));

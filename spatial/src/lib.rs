@@ -5,10 +5,12 @@
 //! - [`Feature`]: a feature of any layer, validated by [`Layer::validate`].
 //! - [`engine`]: the in-memory picture of vessels (and later vehicles and camera tracks).
 //! - [`alerting`]: fences, behaviour detectors and the alert events they emit.
+//! - [`coverage`]: camera models, line of sight, coverage products and new-site suggestions.
 //! - [`geodesy`]: distances in metres and a local metric frame.
 //! - [`store`]: the [`Store`](store::Store) trait with GeoPackage and PostGIS backends.
 
 pub mod alerting;
+pub mod coverage;
 pub mod engine;
 mod error;
 mod feature;

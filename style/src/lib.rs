@@ -3,9 +3,15 @@
 //! Two vector sources: `static` (store layers, long cache) and `live` (engine layers, short
 //! cache), both served by coastwatch's `/tiles` routes. No glyphs or sprites are needed, so
 //! the style works offline.
+//!
+//! The crate also carries the web map that uses the style ([`web`]): the MapLibre GL JS
+//! bundle built by `scripts/build-web.sh`, embedded at build time.
 
 use coastwatch_spatial::Layer;
 use serde_json::{Value, json};
+
+pub mod web;
+pub use web::{asset, index_html};
 
 /// Layers of the `static` source, drawn bottom to top.
 pub const STATIC_LAYERS: [Layer; 8] = [

@@ -59,7 +59,7 @@ impl TestServer {
                 .await
                 .unwrap(),
         );
-        let app = app(AppState::new(config, store.clone()));
+        let app = app(AppState::start(config, store.clone()).await.unwrap());
         Self { app, store, dir }
     }
 

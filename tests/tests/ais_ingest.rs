@@ -4,7 +4,6 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
-use coastwatch_server::ingest::rebuild;
 use coastwatch_server::{AppState, feeds};
 use coastwatch_spatial::Layer;
 use coastwatch_spatial::model::{FeatureId, Mmsi};
@@ -31,13 +30,20 @@ fn config() -> coastwatch_server::Config {
     config
 }
 
+/// The config with a track window reaching back to the recorded logs' dates.
+fn long_memory() -> coastwatch_server::Config {
+    let mut config = config();
+    config.ais.track_window_min = 1e10;
+    config
+}
+
 fn mmsi(n: i64) -> Mmsi {
     Mmsi::try_from(n).unwrap()
 }
 
 async fn wait_for(state: &AppState, vessel: Mmsi) {
     let started = Instant::now();
-    while state.ingest.engine.read().unwrap().get(vessel).is_none() {
+    while state.ingest.vessels().read().unwrap().get(vessel).is_none() {
         assert!(
             started.elapsed() < Duration::from_secs(10),
             "vessel {vessel} never arrived"
@@ -197,7 +203,9 @@ async fn http_ingest_stores_and_acknowledges() {
 #[tokio::test]
 async fn tcp_and_udp_feeds_reach_the_engine_and_survive_bad_lines() {
     let server = TestServer::new(config()).await;
-    let state = AppState::new(config(), server.store.clone());
+    let state = AppState::start(config(), server.store.clone())
+        .await
+        .unwrap();
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let tcp = listener.local_addr().unwrap();
@@ -225,12 +233,11 @@ async fn tcp_and_udp_feeds_reach_the_engine_and_survive_bad_lines() {
 
     // a restarted server rebuilds the picture from the store (vessels with a position;
     // 351759000 only sent static data so far)
-    let restarted = AppState::new(config(), server.store.clone());
-    let vessels = rebuild(server.store.as_ref(), &restarted.ingest.engine, 1e12)
+    let restarted = AppState::start(long_memory(), server.store.clone())
         .await
         .unwrap();
-    assert_eq!(vessels, 2);
-    let engine = restarted.ingest.engine.read().unwrap();
+    let engine = restarted.ingest.vessels().read().unwrap();
+    assert_eq!(engine.len(), 2);
     assert_eq!(
         engine
             .get(mmsi(371_798_000))
@@ -286,13 +293,10 @@ async fn replay_of_a_real_log_names_its_vessels() {
     );
 
     // names come back after a restart
-    let restarted = AppState::new(config(), store.clone());
-    rebuild(store.as_ref(), &restarted.ingest.engine, 1e12)
-        .await
-        .unwrap();
+    let restarted = AppState::start(long_memory(), store.clone()).await.unwrap();
     let engine_named = restarted
         .ingest
-        .engine
+        .vessels()
         .read()
         .unwrap()
         .iter()
@@ -310,7 +314,9 @@ async fn replay_of_a_real_log_names_its_vessels() {
 #[tokio::test]
 async fn remote_feed_client_reconnects() {
     let server = TestServer::new(config()).await;
-    let state = AppState::new(config(), server.store.clone());
+    let state = AppState::start(config(), server.store.clone())
+        .await
+        .unwrap();
     // nothing listens yet: the client must keep retrying
     let address = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

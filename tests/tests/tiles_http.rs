@@ -141,10 +141,11 @@ async fn postgis_tiles_come_from_st_asmvt() {
         .insert(Layer::Geofences, vec![sample(Layer::Geofences, 0)])
         .await
         .unwrap();
-    let app = coastwatch_server::app(coastwatch_server::AppState::new(
-        test_config(),
-        store.clone(),
-    ));
+    let app = coastwatch_server::app(
+        coastwatch_server::AppState::start(test_config(), store.clone())
+            .await
+            .unwrap(),
+    );
 
     let dock = TileCoord::containing_lon_lat(121.52, 29.58, Zoom::new(14).unwrap()).unwrap();
     let request = axum::http::Request::get(format!(
@@ -182,4 +183,159 @@ async fn postgis_tiles_come_from_st_asmvt() {
             .status(),
         StatusCode::NO_CONTENT
     );
+}
+
+/// Static tiles are cached (bytes and ETag); a write to one of the tile's layers through the
+/// API rebuilds it, a write to another layer does not, and live sources are never cached.
+#[tokio::test]
+async fn static_tiles_are_cached_until_their_layer_changes() {
+    use coastwatch_tests::PLANNER;
+
+    let server = TestServer::new(test_config()).await;
+    let area = TileCoord::containing_lon_lat(121.6, 29.56, Zoom::new(10).unwrap()).unwrap();
+    let uri = |source: &str| {
+        format!(
+            "/tiles/{source}/{}/{}/{}",
+            area.z().get(),
+            area.x(),
+            area.y()
+        )
+    };
+    let get = |source: &'static str, headers: &'static [(&'static str, &'static str)]| {
+        let server = &server;
+        let uri = uri(source);
+        async move { server.send_raw("GET", &uri, None, None, headers).await }
+    };
+    let cache_of = |headers: &axum::http::HeaderMap| {
+        headers
+            .get("x-tile-cache")
+            .map(|v| v.to_str().unwrap().to_owned())
+    };
+    let names = |body: &[u8], layer: &str| -> Vec<String> {
+        let tile = decode(body).unwrap();
+        let mut names: Vec<String> = tile
+            .layer(layer)
+            .map(|l| {
+                l.features
+                    .iter()
+                    .map(|f| f.properties["name"].to_json().as_str().unwrap().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    };
+
+    // an empty tile is cached too
+    let (status, headers, _) = get("risk_points", &[]).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(cache_of(&headers).as_deref(), Some("miss"));
+    assert_eq!(
+        cache_of(&get("risk_points", &[]).await.1).as_deref(),
+        Some("hit")
+    );
+
+    // a point created through the API shows at once
+    let point = sample(Layer::RiskPoints, 0).to_geojson().to_string();
+    let (status, created) = server
+        .send("POST", "/api/v1/risk_points", Some(PLANNER), Some(&point))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_i64().unwrap();
+    let (status, headers, first) = get("risk_points", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(cache_of(&headers).as_deref(), Some("miss"));
+    assert_eq!(names(&first, "risk_points"), ["Pier 0"]);
+    let etag = headers["etag"].to_str().unwrap().to_owned();
+
+    // the second request is served from the cache: same bytes, same ETag, and 304 still works
+    let (status, headers, second) = get("risk_points", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(cache_of(&headers).as_deref(), Some("hit"));
+    assert_eq!(second, first);
+    assert_eq!(headers["etag"].to_str().unwrap(), etag);
+    let (status, headers, body) = server
+        .send_raw(
+            "GET",
+            &uri("risk_points"),
+            None,
+            None,
+            &[("if-none-match", &etag)],
+        )
+        .await;
+    assert_eq!((status, body.len()), (StatusCode::NOT_MODIFIED, 0));
+    assert_eq!(cache_of(&headers).as_deref(), Some("hit"));
+    // the cached gzip form holds the same tile, under its own strong ETag
+    let (status, headers, gz) = get("risk_points", &[("accept-encoding", "gzip")]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-encoding"], "gzip");
+    assert_eq!(headers["vary"], "accept-encoding");
+    assert_ne!(headers["etag"].to_str().unwrap(), etag);
+    let mut raw = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut raw).unwrap();
+    assert_eq!(raw, first);
+
+    // the composite source is cached under its own key
+    let (_, headers, composite) = get("risk_points,geofences", &[]).await;
+    assert_eq!(cache_of(&headers).as_deref(), Some("miss"));
+    assert_eq!(names(&composite, "geofences"), Vec::<String>::new());
+    assert_eq!(
+        cache_of(&get("risk_points,geofences", &[]).await.1).as_deref(),
+        Some("hit")
+    );
+
+    // PUT renames the point: the next request rebuilds the tile
+    let mut renamed = sample(Layer::RiskPoints, 0).to_geojson();
+    renamed["properties"]["name"] = "Pier renamed".into();
+    let (status, body) = server
+        .send(
+            "PUT",
+            &format!("/api/v1/risk_points/{id}"),
+            Some(PLANNER),
+            Some(&renamed.to_string()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, headers, third) = get("risk_points", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(cache_of(&headers).as_deref(), Some("miss"));
+    assert_eq!(names(&third, "risk_points"), ["Pier renamed"]);
+    assert_ne!(headers["etag"].to_str().unwrap(), etag);
+    assert_eq!(
+        cache_of(&get("risk_points", &[]).await.1).as_deref(),
+        Some("hit")
+    );
+
+    // a geofence written through the API: the composite changes, risk_points alone does not
+    let fence = sample(Layer::Geofences, 0).to_geojson().to_string();
+    let (status, body) = server
+        .send("POST", "/api/v1/geofences", Some(PLANNER), Some(&fence))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(
+        cache_of(&get("risk_points", &[]).await.1).as_deref(),
+        Some("hit")
+    );
+    let (_, headers, composite) = get("risk_points,geofences", &[]).await;
+    assert_eq!(cache_of(&headers).as_deref(), Some("miss"));
+    assert_eq!(names(&composite, "geofences"), ["Restricted 0"]);
+    assert_eq!(names(&composite, "risk_points"), ["Pier renamed"]);
+
+    // DELETE empties the tile again
+    let (status, _) = server
+        .send(
+            "DELETE",
+            &format!("/api/v1/risk_points/{id}"),
+            Some(PLANNER),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(get("risk_points", &[]).await.0, StatusCode::NO_CONTENT);
+
+    // live sources (and composites with one) are never cached
+    for source in ["vessels", "risk_points,vessels", "alerts", "vehicles"] {
+        let (_, headers, _) = get(source, &[]).await;
+        assert_eq!(cache_of(&headers), None, "{source}");
+    }
 }

@@ -265,7 +265,7 @@ mod tests {
         let mut out = Vec::new();
         for line in lines {
             if let Some(decoded) = decoder.feed_line(line.as_bytes()).unwrap() {
-                out.push(decoded.message.clone());
+                out.push(decoded.message);
             }
         }
         out

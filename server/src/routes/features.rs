@@ -105,6 +105,7 @@ async fn create(
         })
         .collect();
     let ids = state.store.insert(layer, stored).await?;
+    state.layer_changed(layer).await?;
     let mut created = Vec::with_capacity(ids.len());
     for id in &ids {
         created.push(
@@ -167,6 +168,7 @@ async fn replace(
     if !state.store.replace(layer, id, feature).await? {
         return Err(AppError::NotFound(format!("{layer} has no feature {id}")));
     }
+    state.layer_changed(layer).await?;
     let stored = state
         .store
         .get(layer, id)
@@ -184,6 +186,7 @@ async fn remove(
     caller.require(write_roles(layer))?;
     let id = feature_id(&id)?;
     if state.store.delete(layer, id).await? {
+        state.layer_changed(layer).await?;
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(AppError::NotFound(format!("{layer} has no feature {id}")))

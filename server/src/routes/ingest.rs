@@ -1,4 +1,5 @@
-//! `POST /api/v1/ingest/ais`: NMEA lines as text/plain, role `ingest`.
+//! Ingest over HTTP, role `ingest`: `POST /api/v1/ingest/ais` (NMEA lines as text/plain)
+//! and `POST /api/v1/ingest/positions` (vehicle GPS fixes as a JSON array).
 
 use axum::Json;
 use axum::Router;
@@ -8,14 +9,17 @@ use axum::routing::post;
 use coastwatch_datasets::ais::decoder::{Decoder, DecoderOptions};
 
 use crate::auth::{Caller, Role};
+use crate::clock::now_epoch_s;
 use crate::error::AppError;
-use crate::extract::read_body;
-use crate::ingest::LineReport;
+use crate::extract::{JsonBody, read_body};
+use crate::ingest::{LineReport, Update};
 use crate::state::AppState;
 
 /// The routes of this module.
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/ingest/ais", post(ais))
+    Router::new()
+        .route("/api/v1/ingest/ais", post(ais))
+        .route("/api/v1/ingest/positions", post(positions))
 }
 
 /// Decodes and stores the lines; answers once they are durable. Multi-sentence messages must
@@ -53,4 +57,141 @@ async fn ais(
         ));
     }
     Ok(Json(report))
+}
+
+/// How far ahead of the server's clock a fix may be (tracker clocks drift a little).
+const MAX_FUTURE_S: f64 = 300.0;
+
+/// One vehicle GPS fix as trackers send it.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VehicleFix {
+    vehicle_id: String,
+    /// Epoch seconds, or an RFC 3339 time.
+    t: serde_json::Value,
+    lon: f64,
+    lat: f64,
+    #[serde(default)]
+    speed_kmh: Option<f64>,
+    #[serde(default)]
+    heading_deg: Option<f64>,
+}
+
+/// Checks one fix; the engine check (known vehicle, newer than its latest fix) comes after.
+fn checked(fix: VehicleFix, now: f64) -> Result<Update, String> {
+    let t = match &fix.t {
+        serde_json::Value::Number(n) => n.as_f64().ok_or("t is not a number")?,
+        serde_json::Value::String(s) => {
+            s.parse::<jiff::Timestamp>()
+                .map_err(|e| format!("t {s:?} is not an RFC 3339 time: {e}"))?
+                .as_millisecond() as f64
+                / 1000.0
+        }
+        other => {
+            return Err(format!(
+                "t must be epoch seconds or an RFC 3339 time, not {other}"
+            ));
+        }
+    };
+    if t > now + MAX_FUTURE_S {
+        return Err(format!("t {t} is {:.0} s in the future", t - now));
+    }
+    if !(t.is_finite() && t > 0.0) {
+        return Err(format!("t {t} is not a time after 1970"));
+    }
+    if !(fix.lon.is_finite() && (-180.0..=180.0).contains(&fix.lon)) {
+        return Err(format!("lon {} is outside -180..180", fix.lon));
+    }
+    if !(fix.lat.is_finite() && (-90.0..=90.0).contains(&fix.lat)) {
+        return Err(format!("lat {} is outside -90..90", fix.lat));
+    }
+    if let Some(speed) = fix
+        .speed_kmh
+        .filter(|s| !(s.is_finite() && (0.0..400.0).contains(s)))
+    {
+        return Err(format!("speed_kmh {speed} is outside 0..400"));
+    }
+    if let Some(heading) = fix
+        .heading_deg
+        .filter(|h| !(h.is_finite() && (0.0..=360.0).contains(h)))
+    {
+        return Err(format!("heading_deg {heading} is outside 0..360"));
+    }
+    Ok(Update::Vehicle {
+        vehicle_id: fix.vehicle_id,
+        sample: coastwatch_spatial::alerting::Sample {
+            t,
+            lon: fix.lon,
+            lat: fix.lat,
+            speed_mps: fix.speed_kmh.map(|v| v / 3.6),
+        },
+        heading_deg: fix.heading_deg,
+    })
+}
+
+/// Stores a batch of vehicle fixes, all or nothing: every fix must name a registered
+/// vehicle, lie in range, not be in the future, and be newer than the vehicle's previous
+/// fix (in the store or earlier in the batch). Answers once the fixes are durable.
+async fn positions(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody,
+) -> Result<Json<serde_json::Value>, AppError> {
+    caller.require(&[Role::Ingest])?;
+    let serde_json::Value::Array(items) = body else {
+        return Err(AppError::bad_request(
+            "expected a JSON array of {vehicle_id, t, lon, lat, speed_kmh?, heading_deg?}",
+        ));
+    };
+    let now = now_epoch_s();
+    let mut updates = Vec::with_capacity(items.len());
+    let mut problems = Vec::new();
+    {
+        let vehicles = state
+            .ingest
+            .pipeline
+            .vehicles
+            .read()
+            .unwrap_or_else(|e| e.into_inner());
+        let mut latest: std::collections::HashMap<String, f64> = std::collections::HashMap::new();
+        for (index, item) in items.into_iter().enumerate() {
+            let update = serde_json::from_value::<VehicleFix>(item)
+                .map_err(|e| e.to_string())
+                .and_then(|fix| checked(fix, now))
+                .and_then(|update| {
+                    let Update::Vehicle { vehicle_id, sample, .. } = &update else {
+                        unreachable!("checked() makes vehicle updates")
+                    };
+                    match latest.get(vehicle_id) {
+                        Some(&previous) if sample.t <= previous => Err(format!(
+                            "fix at {} is not newer than the vehicle's fix at {previous} earlier in the batch",
+                            sample.t
+                        )),
+                        _ => vehicles.check(vehicle_id, sample.t).map_err(|e| e.to_string()),
+                    }?;
+                    latest.insert(vehicle_id.clone(), sample.t);
+                    Ok(update)
+                });
+            match update {
+                Ok(update) => updates.push(update),
+                Err(error) => problems.push(serde_json::json!({ "index": index, "error": error })),
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(AppError::BadRequest(
+            format!(
+                "{} of the fixes are refused; nothing was stored",
+                problems.len()
+            ),
+            Some(serde_json::json!({ "problems": problems })),
+        ));
+    }
+    let accepted = updates.len();
+    state
+        .ingest
+        .submit(updates)
+        .await
+        .map_err(AppError::Internal)?;
+    Ok(Json(serde_json::json!({ "accepted": accepted })))
 }

@@ -1,7 +1,10 @@
 //! HTTP resources, one module each with its own `router()`.
 
+pub mod alerts;
+pub mod coverage;
 pub mod features;
 pub mod ingest;
 pub mod ogc;
 pub mod system;
 pub mod tiles;
+pub mod web;

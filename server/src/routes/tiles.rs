@@ -1,17 +1,26 @@
 //! Vector tiles in martin's URL shape: `/tiles/catalog`, `/tiles/{source}` (TileJSON 3.0.0)
 //! and `/tiles/{source}/{z}/{x}/{y}` (MVT). A source is a layer name or a comma-separated
-//! list of them (a composite tile). Empty tiles answer 204; tiles carry a strong ETag.
+//! list of them (a composite tile). Empty tiles answer 204; tiles carry a strong ETag per
+//! encoding and come gzip-compressed when the client accepts it.
+//!
+//! Tiles of sources made only of static layers ([`crate::tile_cache::STATIC_LAYERS`]) are kept
+//! in the [`crate::tile_cache::TileCache`] and rebuilt after a write to one of their layers;
+//! [`build_tile`] is the one tile builder, shared with `coastwatch tiles export`.
+
+use std::sync::Arc;
 
 use axum::Json;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::header::{
+    ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, ETAG, IF_NONE_MATCH, VARY,
+};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use coastwatch_spatial::store::Query;
-use coastwatch_spatial::{Feature, Layer};
+use coastwatch_spatial::store::{Query, Store};
+use coastwatch_spatial::{Feature, Layer, StoreError};
 use coastwatch_tiles::mvt::{TileEncoder, Value};
 use coastwatch_tiles::tilejson::{TileJson, VectorLayer};
 use coastwatch_tiles::{TileCoord, mercator_m_to_lon_lat};
@@ -23,11 +32,15 @@ use crate::error::AppError;
 use crate::extract::base_url;
 use crate::live;
 use crate::state::AppState;
+use crate::tile_cache::EncodedTile;
 
+/// Response header telling whether a static tile came from the tile cache (`hit`) or was
+/// built (`miss`); absent for sources that are not cached.
+pub const X_TILE_CACHE: HeaderName = HeaderName::from_static("x-tile-cache");
 /// Highest zoom offered in TileJSON.
 const MAX_ZOOM: u8 = 22;
 /// Tile buffer (of 4096 units) fetched around a tile so clipped shapes join up.
-const BUFFER_FRACTION: f64 = 64.0 / 4096.0;
+pub(crate) const BUFFER_FRACTION: f64 = 64.0 / 4096.0;
 
 /// The routes of this module.
 pub fn router() -> Router<AppState> {
@@ -117,10 +130,56 @@ async fn tile(
     };
     let coord =
         TileCoord::from_path_parts(&z, &x, &y).map_err(|e| AppError::bad_request(e.to_string()))?;
+    let cache_control = if layers.iter().any(|l| live::is_live(*l)) {
+        "public, max-age=5"
+    } else {
+        "public, max-age=300"
+    };
+    let cache = &state.tile_cache;
+    let (tile, cached) = match cache.key(&layers, coord, window) {
+        Some(key) => match cache.get(&key) {
+            Some(tile) => (tile, Some("hit")),
+            None => {
+                // the generation before reading: a write meanwhile leaves the entry stale
+                let generation = cache.generation(&key);
+                let tile = Arc::new(EncodedTile::new(
+                    build_tile(state.store.as_ref(), Some(&state), &layers, coord, window).await?,
+                ));
+                if !tile.is_empty() {
+                    tile.gzip();
+                }
+                cache.insert(key, generation, tile.clone());
+                (tile, Some("miss"))
+            }
+        },
+        None => (
+            Arc::new(EncodedTile::new(
+                build_tile(state.store.as_ref(), Some(&state), &layers, coord, window).await?,
+            )),
+            None,
+        ),
+    };
+    Ok(respond(&tile, &headers, cache_control, cached))
+}
+
+/// Encodes tile `coord` of `layers` (in that order: MVT layers concatenate) as MVT bytes;
+/// an empty tile is an empty vector. The one tile builder of the HTTP route and of
+/// `coastwatch tiles export`.
+///
+/// Store layers come from `store` (PostGIS encodes them itself with `ST_AsMVT`); the live
+/// layers come from the engine of `live` when given, else from their stored copy (`ais_density`
+/// has none). `window` (epoch s) limits the layers that have time.
+pub async fn build_tile(
+    store: &dyn Store,
+    live: Option<&AppState>,
+    layers: &[Layer],
+    coord: TileCoord,
+    window: Option<(i64, i64)>,
+) -> Result<Vec<u8>, StoreError> {
     let mut encoder = TileEncoder::new(coord);
     // layers the store encodes itself (PostGIS), appended after ours: MVT layers concatenate
     let mut from_store = Vec::new();
-    for layer in &layers {
+    for layer in layers {
         // the time window applies to the layers that have time
         let time = window.filter(|_| layer.time_fields().is_some());
         let query = Query {
@@ -128,56 +187,109 @@ async fn tile(
             time,
             ..Query::default()
         };
-        let features = if *layer == Layer::AisDensity {
-            let resolution = live::resolution_for_zoom(coord.z().get());
-            live::density(&state, Some(resolution), query.bbox)
-        } else if live::is_live(*layer) {
-            live::page(&state, *layer, &query).1
-        } else if let Some(bytes) = state
-            .store
-            .mvt_layer(*layer, coord.z().get(), coord.x(), coord.y(), time)
-            .await?
-        {
-            from_store.extend(bytes);
-            continue;
-        } else {
-            state.store.query(*layer, &query).await?
+        let features = match live.filter(|_| live::is_live(*layer)) {
+            Some(state) if *layer == Layer::AisDensity => {
+                let resolution = live::resolution_for_zoom(coord.z().get());
+                live::density(state, Some(resolution), query.bbox)
+            }
+            Some(state) => live::page(state, *layer, &query).1,
+            None if *layer == Layer::AisDensity => Vec::new(),
+            None => {
+                if let Some(bytes) = store
+                    .mvt_layer(*layer, coord.z().get(), coord.x(), coord.y(), time)
+                    .await?
+                {
+                    from_store.extend(bytes);
+                    continue;
+                }
+                store.query(*layer, &query).await?
+            }
         };
         for feature in &features {
             add(&mut encoder, *layer, feature);
         }
     }
-    let cache = if layers.iter().any(|l| live::is_live(*l)) {
-        "public, max-age=5"
-    } else {
-        "public, max-age=300"
-    };
     let mut bytes = encoder.encode();
     bytes.extend(from_store);
-    if bytes.is_empty() {
-        return Ok((StatusCode::NO_CONTENT, [(CACHE_CONTROL, cache)]).into_response());
+    Ok(bytes)
+}
+
+/// The response for `tile`: 204 when empty, 304 when the client's ETag matches, else the MVT
+/// bytes, gzip-compressed when the client accepts it (each encoding has its own strong ETag).
+fn respond(
+    tile: &EncodedTile,
+    headers: &HeaderMap,
+    cache_control: &'static str,
+    cached: Option<&'static str>,
+) -> Response {
+    let mut response = if tile.is_empty() {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        let gzip = accepts_gzip(headers);
+        let mut response = if etag_matches(headers, tile) {
+            StatusCode::NOT_MODIFIED.into_response()
+        } else {
+            let body = if gzip { tile.gzip() } else { tile.raw() };
+            let mut response = Body::from(body.clone()).into_response();
+            let out = response.headers_mut();
+            out.insert(
+                CONTENT_TYPE,
+                HeaderValue::from_static("application/x-protobuf"),
+            );
+            if gzip {
+                out.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            }
+            response
+        };
+        let out = response.headers_mut();
+        out.insert(ETAG, tile.etag(gzip).clone());
+        out.insert(VARY, HeaderValue::from_static("accept-encoding"));
+        response
+    };
+    let out = response.headers_mut();
+    out.insert(CACHE_CONTROL, HeaderValue::from_static(cache_control));
+    if let Some(cached) = cached {
+        out.insert(X_TILE_CACHE, HeaderValue::from_static(cached));
     }
-    let etag = format!("\"{:016x}\"", fnv1a(&bytes));
-    if headers
-        .get(IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag))
-    {
-        return Ok((
-            StatusCode::NOT_MODIFIED,
-            [(ETAG, etag.as_str()), (CACHE_CONTROL, cache)],
-        )
-            .into_response());
-    }
-    Ok((
-        [
-            (CONTENT_TYPE, "application/x-protobuf"),
-            (ETAG, etag.as_str()),
-            (CACHE_CONTROL, cache),
-        ],
-        Body::from(bytes),
-    )
-        .into_response())
+    response
+}
+
+/// Whether `Accept-Encoding` lets us send gzip (`gzip`, `x-gzip` or `*`, without `q=0`).
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|item| {
+            let mut parts = item.split(';').map(str::trim);
+            let coding = parts.next().unwrap_or_default();
+            let refused = parts.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            ["gzip", "x-gzip", "*"]
+                .iter()
+                .any(|c| coding.eq_ignore_ascii_case(c))
+                && !refused
+        })
+}
+
+/// Whether `If-None-Match` names either encoding of the tile (weak comparison, as RFC 9110
+/// asks for this header) or is `*`.
+fn etag_matches(headers: &HeaderMap, tile: &EncodedTile) -> bool {
+    let (raw, gzip) = (tile.etag(false).as_bytes(), tile.etag(true).as_bytes());
+    headers
+        .get_all(IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| {
+            let t = t.trim();
+            t.strip_prefix("W/").unwrap_or(t).as_bytes()
+        })
+        .any(|t| t == b"*" || t == raw || t == gzip)
 }
 
 /// The tile's lon/lat bounds grown by the encoder's buffer.
@@ -225,11 +337,4 @@ fn add(encoder: &mut TileEncoder, layer: Layer, feature: &Feature) {
     {
         tracing::warn!(%layer, ?id, %error, "feature left out of tile");
     }
-}
-
-/// FNV-1a over the tile bytes: a stable strong ETag.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-    })
 }

@@ -5,6 +5,16 @@
 //! episode opens it, later ones update it, the last one closes it. The alert book turns
 //! episodes into persisted alerts, one alert per episode.
 
+pub mod book;
+pub mod context;
+pub mod detect;
+pub mod fences;
+pub mod monitor;
+
+pub use context::{DetectionContext, PointIndex};
+pub use detect::{DetectorConfig, Detectors, Severities};
+pub use fences::{FenceSet, FenceTracker};
+
 use jiff::tz::TimeZone;
 use serde_json::{Map, Value};
 

@@ -1,6 +1,8 @@
 //! The in-memory spatial engine: the hot path (latest positions, recent tracks) that
 //! detectors and live layers read. It is rebuilt from the store at start.
 
+mod vehicles;
 mod vessels;
 
+pub use vehicles::{FixRefused, VehicleEngine, VehicleState};
 pub use vessels::{Applied, Fix, VesselEngine, VesselInfo, VesselState, VesselUpdate};

@@ -1,0 +1,282 @@
+//! Alerts: the book of ongoing episodes, their persistence, and live delivery.
+//!
+//! Every change of an alert (raised, updated, acknowledged, …) is stored first and then
+//! published on the [`AlertFeed`] as one numbered event. Subscribers (SSE, WebSocket,
+//! webhooks) resume after the last event they saw: the feed keeps the recent events, so a
+//! reconnecting client misses nothing and sees nothing twice. Event numbers start from the
+//! boot time in microseconds, so they keep growing across restarts.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+
+use coastwatch_spatial::alerting::book::{self, Action, ActionBody, ActionError, AlertBook};
+use coastwatch_spatial::alerting::{AlertEvent, EpisodeKey, Phase, SubjectKey};
+use coastwatch_spatial::model::{AlertKind, FeatureId, Severity, SubjectType};
+use coastwatch_spatial::store::{Query, Store};
+use coastwatch_spatial::{Feature, Layer, StoreError};
+use serde_json::{Map, json};
+use tokio::sync::broadcast;
+
+use crate::clock::now_epoch_s;
+use crate::error::AppError;
+
+/// Events kept for clients that resume.
+const KEEP_EVENTS: usize = 100_000;
+
+/// One alert change as delivered: its event number and the alert's JSON.
+#[derive(Debug)]
+pub struct AlertMessage {
+    /// Event number (SSE `id`), increasing.
+    pub seq: u64,
+    /// The alert's town, for town subscriptions.
+    pub town: Option<String>,
+    /// The alert's kind.
+    pub kind: String,
+    /// The alert as JSON (the API shape).
+    pub json: String,
+}
+
+impl AlertMessage {
+    /// Whether a subscriber of `town` (all towns when `None`) wants this event.
+    pub fn for_town(&self, town: Option<&str>) -> bool {
+        town.is_none_or(|t| self.town.as_deref() == Some(t))
+    }
+}
+
+/// What a new subscriber gets: the events it missed, then the live ones.
+pub struct Subscription {
+    /// Events after the one the subscriber last saw, oldest first.
+    pub backlog: Vec<Arc<AlertMessage>>,
+    /// `false` when the subscriber's last event is older than what is kept (it should
+    /// reload the alert list).
+    pub complete: bool,
+    /// Events from now on.
+    pub live: broadcast::Receiver<Arc<AlertMessage>>,
+}
+
+/// The numbered stream of alert changes.
+pub struct AlertFeed {
+    recent: Mutex<(u64, VecDeque<Arc<AlertMessage>>)>,
+    sender: broadcast::Sender<Arc<AlertMessage>>,
+}
+
+impl Default for AlertFeed {
+    fn default() -> Self {
+        let first = (crate::clock::wall_epoch_s() * 1e6) as u64;
+        Self {
+            recent: Mutex::new((first, VecDeque::new())),
+            sender: broadcast::channel(4096).0,
+        }
+    }
+}
+
+impl AlertFeed {
+    /// Numbers and publishes the changed alerts.
+    pub fn publish(&self, alerts: &[Feature]) {
+        let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+        for alert in alerts {
+            let seq = recent.0;
+            recent.0 += 1;
+            let message = Arc::new(AlertMessage {
+                seq,
+                town: alert.properties["town"].as_str().map(str::to_owned),
+                kind: alert.properties["kind"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+                json: book::alert_json(alert).to_string(),
+            });
+            if recent.1.len() == KEEP_EVENTS {
+                recent.1.pop_front();
+            }
+            recent.1.push_back(message.clone());
+            // no receivers is fine: nobody is listening
+            let _ = self.sender.send(message);
+        }
+    }
+
+    /// Subscribes to the events after event `after`; `None` means only new events.
+    pub fn subscribe(&self, after: Option<u64>) -> Subscription {
+        let recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+        let live = self.sender.subscribe();
+        let Some(after) = after else {
+            return Subscription {
+                backlog: Vec::new(),
+                complete: true,
+                live,
+            };
+        };
+        let oldest = recent.1.front().map_or(recent.0, |m| m.seq);
+        let start = recent.1.partition_point(|m| m.seq <= after);
+        Subscription {
+            backlog: recent.1.range(start..).cloned().collect(),
+            complete: after + 1 >= oldest,
+            live,
+        }
+    }
+
+    /// The number the next event will get.
+    pub fn next_seq(&self) -> u64 {
+        self.recent.lock().unwrap_or_else(|e| e.into_inner()).0
+    }
+}
+
+/// The alert service: one writer at a time over the book and the store.
+#[derive(Clone)]
+pub struct Alerts {
+    book: Arc<tokio::sync::Mutex<AlertBook>>,
+    store: Arc<dyn Store>,
+    /// The live stream of changes.
+    pub feed: Arc<AlertFeed>,
+}
+
+impl Alerts {
+    /// Picks up the stored alerts (ids and ongoing episodes).
+    pub async fn restore(store: Arc<dyn Store>) -> Result<Self, StoreError> {
+        let stored = store.query(Layer::Alerts, &Query::default()).await?;
+        Ok(Self {
+            book: Arc::new(tokio::sync::Mutex::new(AlertBook::restore(stored))),
+            store,
+            feed: Arc::new(AlertFeed::default()),
+        })
+    }
+
+    /// Folds detector events into alerts, stores the changed ones and publishes them.
+    pub async fn record(&self, events: Vec<AlertEvent>) -> Result<Vec<Feature>, StoreError> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut book = self.book.lock().await;
+        let mut order: Vec<FeatureId> = Vec::new();
+        let mut changed: HashMap<FeatureId, Feature> = HashMap::new();
+        for event in events {
+            if let Some(feature) = book.apply(event)
+                && let Some(id) = feature.id
+                && changed.insert(id, feature).is_none()
+            {
+                order.push(id);
+            }
+        }
+        let changed: Vec<Feature> = order.iter().filter_map(|id| changed.remove(id)).collect();
+        self.store.upsert(Layer::Alerts, changed.clone()).await?;
+        self.feed.publish(&changed);
+        Ok(changed)
+    }
+
+    /// Raises a `tip` alert: a public report of what was seen at `location` at time `t`.
+    pub async fn tip(
+        &self,
+        location: [f64; 2],
+        text: &str,
+        reporter: Option<String>,
+        t: f64,
+        town: Option<String>,
+    ) -> Result<Feature, AppError> {
+        let mut evidence = Map::new();
+        evidence.insert("text".into(), json!(text));
+        if let Some(reporter) = reporter {
+            evidence.insert("reporter".into(), json!(reporter));
+        }
+        let open = AlertEvent {
+            key: EpisodeKey {
+                kind: AlertKind::Tip,
+                subject: SubjectKey {
+                    kind: SubjectType::Area,
+                    id: format!("tip-{}", (crate::clock::wall_epoch_s() * 1e6) as u64),
+                },
+                scope: String::new(),
+            },
+            phase: Phase::Open,
+            t,
+            location,
+            severity: Severity::Warning,
+            fence_id: None,
+            town,
+            name: Some("public tip".into()),
+            evidence,
+        };
+        // a tip is a single report: its episode opens and ends at once
+        let close = AlertEvent {
+            phase: Phase::Close,
+            evidence: Map::new(),
+            ..open.clone()
+        };
+        self.record(vec![open, close])
+            .await?
+            .pop()
+            .ok_or_else(|| AppError::Internal("the tip alert was not raised".into()))
+    }
+
+    /// A dispatcher's action on alert `id` by `user`; returns the changed alert.
+    pub async fn act(
+        &self,
+        id: FeatureId,
+        action: Action,
+        body: ActionBody,
+        user: &str,
+    ) -> Result<Feature, AppError> {
+        let mut book = self.book.lock().await;
+        let mut feature = match book.get(id) {
+            Some(feature) => feature.clone(),
+            None => self
+                .store
+                .get(Layer::Alerts, id)
+                .await?
+                .ok_or_else(|| AppError::NotFound(format!("no alert {id}")))?,
+        };
+        book::act(
+            &mut feature,
+            action,
+            body,
+            user,
+            now_epoch_s().floor() as i64,
+        )
+        .map_err(|e| match e {
+            ActionError::Invalid(e) => AppError::bad_request(e.to_string()),
+            ActionError::Resolved(_) => AppError::Conflict(e.to_string()),
+        })?;
+        self.store
+            .upsert(Layer::Alerts, vec![feature.clone()])
+            .await?;
+        book.replace(feature.clone());
+        self.feed.publish(std::slice::from_ref(&feature));
+        Ok(feature)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::Point;
+    use serde_json::json;
+
+    fn alert(id: i64, town: &str) -> Feature {
+        Feature::new(
+            Point::new(121.6, 29.6),
+            json!({"kind": "tip", "town": town}),
+        )
+        .with_id(FeatureId::try_from(id).unwrap())
+    }
+
+    #[test]
+    fn resume_gets_exactly_the_missed_events() {
+        let feed = AlertFeed::default();
+        let first = feed.next_seq();
+        feed.publish(&[alert(1, "Chunhu"), alert(2, "Qiucun"), alert(3, "Chunhu")]);
+        let all = feed.subscribe(Some(first - 1));
+        assert!(all.complete);
+        assert_eq!(all.backlog.len(), 3);
+        let after_one = feed.subscribe(Some(first));
+        let seqs: Vec<u64> = after_one.backlog.iter().map(|m| m.seq).collect();
+        assert_eq!(seqs, vec![first + 1, first + 2]);
+        assert!(after_one.backlog[0].for_town(Some("Qiucun")));
+        assert!(!after_one.backlog[0].for_town(Some("Chunhu")));
+        assert!(after_one.backlog[0].for_town(None));
+        let too_old = feed.subscribe(Some(first - 100));
+        assert!(!too_old.complete, "events before the kept ones are lost");
+        let mut live = feed.subscribe(None);
+        assert!(live.backlog.is_empty());
+        feed.publish(&[alert(4, "Songao")]);
+        assert_eq!(live.live.try_recv().unwrap().seq, first + 3);
+    }
+}

@@ -1,0 +1,209 @@
+//! `coastwatch demo` and `coastwatch scenario`: the demo district, played live or exported
+//! as files, and the evaluation of the alerts against the planted incidents.
+//!
+//! Both play a scenario through the same path a live deployment uses: NMEA lines into an
+//! AIS feed's decoder, vehicle fixes into the ingest writer, tips into the alert service.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use coastwatch_datasets::ais::decoder::{Decoder, DecoderOptions};
+use coastwatch_datasets::scenario::eval::score;
+use coastwatch_datasets::scenario::{AlertRecord, District, Report, Scenario, SimEvent};
+use coastwatch_spatial::model::SubjectType;
+use coastwatch_spatial::store::{Query, Store};
+use coastwatch_spatial::{Feature, Layer, StoreError};
+
+use crate::clock::now_epoch_s;
+use crate::ingest::Update;
+use crate::state::{AppState, StartError};
+
+/// Updates gathered before they go to the writer.
+const BATCH: usize = 2000;
+
+/// Writes the district's layers into a store, leaving layers that already hold features as
+/// they are (a `--store` reused across runs keeps its edits).
+pub async fn load_district(
+    store: &dyn Store,
+    district: &District,
+    vehicles: &[Feature],
+) -> Result<(), StoreError> {
+    let layers: [(Layer, &[Feature]); 6] = [
+        (Layer::RiskPoints, &district.risk_points),
+        (Layer::Cameras, &district.cameras),
+        (Layer::Geofences, &district.geofences),
+        (Layer::Coastline, &district.coastline),
+        (Layer::Areas, &district.areas),
+        (Layer::Vehicles, vehicles),
+    ];
+    for (layer, features) in layers {
+        if !features.is_empty() && store.count(layer, &Query::default()).await? == 0 {
+            store.insert(layer, features.to_vec()).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Registers the scenario's vehicles (those not registered yet) in a running server.
+async fn register_vehicles(state: &AppState, vehicles: &[Feature]) -> Result<(), String> {
+    let known = state
+        .store
+        .query(Layer::Vehicles, &Query::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    let ids: std::collections::HashSet<&str> = known
+        .iter()
+        .filter_map(|v| v.properties["vehicle_id"].as_str())
+        .collect();
+    let missing: Vec<Feature> = vehicles
+        .iter()
+        .filter(|v| {
+            v.properties["vehicle_id"]
+                .as_str()
+                .is_some_and(|id| !ids.contains(id))
+        })
+        .map(|v| Feature {
+            id: None,
+            ..v.clone()
+        })
+        .collect();
+    if !missing.is_empty() {
+        state
+            .store
+            .insert(Layer::Vehicles, missing)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    state
+        .layer_changed(Layer::Vehicles)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// Plays `scenario` into the server, in its exact order. With `live`, each event waits for
+/// its time on the server's clock (which `--speed` makes run fast); otherwise everything goes
+/// in as fast as the writer takes it, on the scenario's own clock.
+pub async fn play(state: AppState, scenario: Scenario, live: bool) -> Result<(), String> {
+    register_vehicles(&state, &scenario.vehicles).await?;
+    let mut decoder = Decoder::new(DecoderOptions::default());
+    let mut batch: Vec<Update> = Vec::new();
+    for event in scenario.events {
+        if live {
+            let wait = event.t() - now_epoch_s();
+            if wait > 0.0 {
+                state.ingest.submit(std::mem::take(&mut batch)).await?;
+                tokio::time::sleep(Duration::from_secs_f64(wait / crate::clock::speed())).await;
+            }
+        }
+        match event {
+            SimEvent::Nmea { line, .. } => {
+                state
+                    .ingest
+                    .decode("scenario", &mut decoder, line.as_bytes(), &mut batch);
+            }
+            SimEvent::VehicleFix {
+                t,
+                vehicle_id,
+                lon,
+                lat,
+                speed_kmh,
+                heading_deg,
+            } => batch.push(Update::Vehicle {
+                vehicle_id,
+                sample: coastwatch_spatial::alerting::Sample {
+                    t,
+                    lon,
+                    lat,
+                    speed_mps: Some(speed_kmh / 3.6),
+                },
+                heading_deg: Some(heading_deg),
+            }),
+            SimEvent::Tip { t, lon, lat, text } => {
+                state.ingest.submit(std::mem::take(&mut batch)).await?;
+                let town = state
+                    .ingest
+                    .pipeline
+                    .monitor
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .town_at(lon, lat);
+                state
+                    .alerts
+                    .tip([lon, lat], &text, Some("scenario".into()), t, town)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+        if batch.len() >= BATCH {
+            state.ingest.submit(std::mem::take(&mut batch)).await?;
+        }
+    }
+    state.ingest.submit(batch).await
+}
+
+/// Replays an exported scenario through a fresh server over a temporary GeoPackage and
+/// scores the alerts it raised against the truth.
+pub async fn evaluate(dir: &Path, config: crate::Config) -> anyhow::Result<Report> {
+    let scenario = Scenario::read(dir)?;
+    let temp = tempfile::tempdir()?;
+    let store: Arc<dyn Store> = Arc::new(
+        coastwatch_spatial::store::GeoPackageStore::open(temp.path().join("eval.gpkg")).await?,
+    );
+    let district = District {
+        risk_points: scenario.geography.risk_points.clone(),
+        geofences: scenario.geography.geofences.clone(),
+        coastline: scenario.geography.coastline.clone(),
+        areas: scenario.geography.areas.clone(),
+        ..District::default()
+    };
+    load_district(store.as_ref(), &district, &[]).await?;
+    let state = AppState::start(config, store.clone())
+        .await
+        .map_err(|e: StartError| anyhow::anyhow!(e))?;
+    let (seed, truth, end) = (scenario.seed, scenario.truth.clone(), scenario.end);
+    play(state.clone(), scenario, false)
+        .await
+        .map_err(|e| anyhow::anyhow!(e))?;
+    // the silence detectors need the clock to run to the end of the scenario
+    let mut events = Vec::new();
+    state
+        .ingest
+        .pipeline
+        .monitor
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .tick(end, &mut events);
+    state.alerts.record(events).await?;
+    let alerts = store.query(Layer::Alerts, &Query::default()).await?;
+    let records: Vec<AlertRecord> = alerts.iter().filter_map(record).collect();
+    store.close().await;
+    Ok(score(seed, &truth, &records))
+}
+
+/// An `alerts` feature as the scorer sees it.
+fn record(alert: &Feature) -> Option<AlertRecord> {
+    let p = &alert.properties;
+    let location = match &alert.geometry {
+        Some(geo::Geometry::Point(point)) => [point.x(), point.y()],
+        _ => return None,
+    };
+    let subject_type: SubjectType = serde_json::from_value(p["subject"]["type"].clone()).ok()?;
+    let subject_id = match subject_type {
+        SubjectType::Area => "tip".to_owned(),
+        _ => p["subject"]["id"].as_str()?.to_owned(),
+    };
+    let evidence = &p["evidence"];
+    Some(AlertRecord {
+        kind: serde_json::from_value(p["kind"].clone()).ok()?,
+        subject_type,
+        subject_id,
+        scope: evidence["scope"].as_str().unwrap_or_default().to_owned(),
+        start: p["opened_at"].as_f64()?,
+        end: evidence["ended_at"]
+            .as_f64()
+            .or_else(|| p["updated_at"].as_f64())?,
+        location,
+        closed: evidence["ongoing"] == false,
+    })
+}

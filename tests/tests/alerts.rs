@@ -1,0 +1,712 @@
+//! Alerts end to end: NMEA into the TCP listener → fence alert on SSE and WebSocket, with
+//! resume after a disconnect; the dispatcher lifecycle, tips and scorecards; vehicle fixes
+//! and their bad input; webhooks with retries.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use coastwatch_datasets::ais::encode::{PositionReport, sentences};
+use coastwatch_server::auth::Role;
+use coastwatch_server::config::{TokenConfig, WebhookConfig};
+use coastwatch_server::{AppState, Config, app, feeds};
+use coastwatch_spatial::store::{GeoPackageStore, Query, Store};
+use coastwatch_spatial::{Feature, Layer};
+use coastwatch_tests::{DISPATCHER, test_config};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio::io::AsyncWriteExt;
+use tokio::sync::mpsc;
+
+const INGEST: &str = "ingest-token-1";
+
+fn config() -> Config {
+    let mut config = test_config();
+    config.auth.tokens.push(TokenConfig {
+        token: INGEST.into(),
+        user: "feeder".into(),
+        roles: vec![Role::Ingest],
+    });
+    config
+}
+
+/// A running server on a local port with a temporary GeoPackage.
+struct Running {
+    base: String,
+    state: AppState,
+    store: Arc<dyn Store>,
+    _dir: tempfile::TempDir,
+}
+
+async fn running(config: Config) -> Running {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(
+        GeoPackageStore::open(dir.path().join("a.gpkg"))
+            .await
+            .unwrap(),
+    );
+    let state = AppState::start(config, store.clone()).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(axum::serve(listener, app(state.clone())).into_future());
+    Running {
+        base,
+        state,
+        store,
+        _dir: dir,
+    }
+}
+
+async fn call(
+    method: reqwest::Method,
+    url: &str,
+    token: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let client = reqwest::Client::new();
+    let mut request = client.request(method, url).bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+/// A square restricted area around (121.61, 29.61) raising enter alerts on the first fix.
+fn fence() -> Value {
+    json!({
+        "type": "Feature",
+        "geometry": {"type": "Polygon", "coordinates": [[[121.60, 29.60], [121.62, 29.60], [121.62, 29.62], [121.60, 29.62], [121.60, 29.60]]]},
+        "properties": {"name": "Closed area", "kind": "restricted_sea", "town": "Chunhu",
+            "rule": {"detect": ["enter"], "debounce": {"fixes": 1}, "severity": "critical"}}
+    })
+}
+
+fn nmea(mmsi: u32, lon: f64, lat: f64) -> String {
+    let report = PositionReport {
+        mmsi,
+        nav_status: 0,
+        lon,
+        lat,
+        sog_kn: 8.0,
+        cog_deg: 90.0,
+        heading_deg: None,
+        second: 0,
+    };
+    sentences(&report.bits(), 'A', 0).join("\r\n") + "\r\n"
+}
+
+/// SSE events `(id, data)` read in the background from `/api/v1/alerts/stream`.
+fn sse(base: &str, last_event_id: Option<u64>) -> mpsc::UnboundedReceiver<(u64, Value)> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let url = format!("{base}/api/v1/alerts/stream");
+    tokio::spawn(async move {
+        let mut request = reqwest::Client::new().get(url).bearer_auth(DISPATCHER);
+        if let Some(id) = last_event_id {
+            request = request.header("last-event-id", id.to_string());
+        }
+        let mut response = request.send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        let mut text = String::new();
+        while let Ok(Some(chunk)) = response.chunk().await {
+            text.push_str(&String::from_utf8_lossy(&chunk));
+            while let Some(end) = text.find("\n\n") {
+                let block: String = text.drain(..end + 2).collect();
+                let mut id = None;
+                let mut data = None;
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("id: ").or(line.strip_prefix("id:")) {
+                        id = v.trim().parse().ok();
+                    } else if let Some(v) =
+                        line.strip_prefix("data: ").or(line.strip_prefix("data:"))
+                    {
+                        data = serde_json::from_str(v).ok();
+                    }
+                }
+                if let (Some(id), Some(data)) = (id, data)
+                    && tx.send((id, data)).is_err()
+                {
+                    return;
+                }
+            }
+        }
+    });
+    rx
+}
+
+async fn next(rx: &mut mpsc::UnboundedReceiver<(u64, Value)>) -> (u64, Value) {
+    tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .expect("no alert event within 10 s")
+        .expect("stream ended")
+}
+
+/// The events a client resuming after `after` must get: what the feed published since.
+fn published_after(state: &AppState, after: u64) -> Vec<u64> {
+    state
+        .alerts
+        .feed
+        .subscribe(Some(after))
+        .backlog
+        .iter()
+        .map(|m| m.seq)
+        .collect()
+}
+
+#[tokio::test]
+async fn nmea_over_tcp_reaches_sse_and_websocket_and_resume_misses_nothing() {
+    let server = running(config()).await;
+    let (status, _) = call(
+        reqwest::Method::POST,
+        &format!("{}/api/v1/geofences", server.base),
+        DISPATCHER,
+        Some(fence()),
+    )
+    .await;
+    assert_eq!(status, 201);
+
+    let nmea_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let nmea_address = nmea_listener.local_addr().unwrap();
+    tokio::spawn(feeds::tcp_listener(
+        nmea_listener,
+        server.state.ingest.clone(),
+    ));
+
+    let mut first = sse(&server.base, None);
+    let ws_url = format!(
+        "{}/api/v1/alerts/ws?access_token={DISPATCHER}",
+        server.base.replace("http://", "ws://")
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(&ws_url).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let mut feed = tokio::net::TcpStream::connect(nmea_address).await.unwrap();
+    feed.write_all(
+        (nmea(412_000_001, 121.58, 29.61) + &nmea(412_000_001, 121.61, 29.61)).as_bytes(),
+    )
+    .await
+    .unwrap();
+    let (seen, alert) = next(&mut first).await;
+    assert_eq!(alert["kind"], "geofence_enter");
+    assert_eq!(alert["subject"]["id"], "412000001");
+    assert_eq!(alert["town"], "Chunhu");
+    assert_eq!(alert["severity"], "critical");
+    let frame = tokio::time::timeout(Duration::from_secs(10), ws.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let frame: Value = serde_json::from_str(frame.to_text().unwrap()).unwrap();
+    assert_eq!(frame["id"], seen, "WebSocket and SSE number events alike");
+    assert_eq!(frame["alert"]["id"], alert["id"]);
+    ws.close(None).await.unwrap();
+    drop(first);
+
+    // while both clients are away: another vessel enters, and the first alert is acknowledged
+    feed.write_all(
+        (nmea(412_000_002, 121.58, 29.615) + &nmea(412_000_002, 121.61, 29.615)).as_bytes(),
+    )
+    .await
+    .unwrap();
+    let alert_id = alert["id"].as_i64().unwrap();
+    let ack = format!("{}/api/v1/alerts/{alert_id}/ack", server.base);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let entered = |state: &AppState| {
+        state
+            .alerts
+            .feed
+            .subscribe(Some(seen))
+            .backlog
+            .iter()
+            .any(|m| m.kind == "geofence_enter" && m.json.contains(r#""id":"412000002""#))
+    };
+    while !entered(&server.state) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "second vessel's alert never came"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (status, acked) = call(
+        reqwest::Method::POST,
+        &ack,
+        DISPATCHER,
+        Some(json!({"note": "watching"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{acked}");
+    assert_eq!(acked["status"], "acknowledged");
+    let missed = published_after(&server.state, seen);
+    assert!(missed.len() >= 2, "{missed:?}");
+
+    let mut resumed = sse(&server.base, Some(seen));
+    let mut got = Vec::new();
+    for _ in 0..missed.len() {
+        got.push(next(&mut resumed).await);
+    }
+    let ids: Vec<u64> = got.iter().map(|(id, _)| *id).collect();
+    assert_eq!(ids, missed, "exactly the missed events, in order");
+    assert!(got.iter().any(|(_, a)| a["subject"]["id"] == "412000002"));
+    assert!(
+        got.iter()
+            .any(|(_, a)| a["id"] == alert_id && a["status"] == "acknowledged")
+    );
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), resumed.recv())
+            .await
+            .is_err(),
+        "nothing more, nothing twice"
+    );
+
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("{ws_url}&last_event_id={seen}"))
+        .await
+        .unwrap();
+    let mut ws_ids = Vec::new();
+    for _ in 0..missed.len() {
+        let frame = tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        let frame: Value = serde_json::from_str(frame.to_text().unwrap()).unwrap();
+        ws_ids.push(frame["id"].as_u64().unwrap());
+    }
+    assert_eq!(ws_ids, missed);
+    ws.send(tokio_tungstenite::tungstenite::Message::Close(None))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn dispatchers_drive_the_lifecycle_and_towns_get_scorecards() {
+    let server = running(config()).await;
+    let base = &server.base;
+    let square = geo::Rect::new(
+        geo::coord! { x: 121.5, y: 29.5 },
+        geo::coord! { x: 121.7, y: 29.7 },
+    );
+    let town = Feature::new(
+        square.to_polygon(),
+        json!({"name": "Qiucun", "kind": "town"}),
+    );
+    server.store.insert(Layer::Areas, vec![town]).await.unwrap();
+    // the monitor learns the towns at start; a restart-free reload comes with area edits
+    server.state.layer_changed(Layer::Areas).await.unwrap();
+
+    let (status, tip) = call(
+        reqwest::Method::POST,
+        &format!("{base}/api/v1/tips"),
+        DISPATCHER,
+        Some(json!({"lon": 121.6, "lat": 29.6, "text": "night unloading at the old quay"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{tip}");
+    assert_eq!(tip["kind"], "tip");
+    assert_eq!(tip["town"], "Qiucun");
+    assert_eq!(tip["status"], "open");
+    assert_eq!(tip["location"]["coordinates"], json!([121.6, 29.6]));
+    let id = tip["id"].as_i64().unwrap();
+
+    let (status, list) = call(
+        reqwest::Method::GET,
+        &format!("{base}/api/v1/alerts?kind=tip&town=Qiucun"),
+        DISPATCHER,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    let (status, none) = call(
+        reqwest::Method::GET,
+        &format!("{base}/api/v1/alerts?town=Songao"),
+        DISPATCHER,
+        None,
+    )
+    .await;
+    assert_eq!((status, none), (200, json!([])));
+    let (status, _) = call(
+        reqwest::Method::GET,
+        &format!("{base}/api/v1/alerts?status=lost"),
+        DISPATCHER,
+        None,
+    )
+    .await;
+    assert_eq!(status, 400, "an unknown status is refused");
+
+    let action = |name: &str| format!("{base}/api/v1/alerts/{id}/{name}");
+    let (status, _) = call(
+        reqwest::Method::POST,
+        &action("ack"),
+        coastwatch_tests::VIEWER,
+        None,
+    )
+    .await;
+    assert_eq!(status, 403, "viewers cannot acknowledge");
+    let (status, acked) = call(reqwest::Method::POST, &action("ack"), DISPATCHER, None).await;
+    assert_eq!(
+        (status, acked["status"].clone()),
+        (200, json!("acknowledged"))
+    );
+    let (status, _) = call(
+        reqwest::Method::POST,
+        &action("assign"),
+        DISPATCHER,
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(status, 400, "assign needs an assignee");
+    let (status, assigned) = call(
+        reqwest::Method::POST,
+        &action("assign"),
+        DISPATCHER,
+        Some(json!({"assignee": "li"})),
+    )
+    .await;
+    assert_eq!(
+        (status, assigned["status"].clone()),
+        (200, json!("assigned"))
+    );
+    let (status, error) = call(
+        reqwest::Method::POST,
+        &action("resolve"),
+        DISPATCHER,
+        Some(json!({"outcome": "confirmed"})),
+    )
+    .await;
+    assert_eq!(status, 400, "resolve needs a note: {error}");
+    let (status, resolved) = call(
+        reqwest::Method::POST,
+        &action("resolve"),
+        DISPATCHER,
+        Some(json!({"outcome": "confirmed", "note": "boat seized"})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(resolved["status"], "resolved");
+    let history = resolved["history"].as_array().unwrap();
+    assert_eq!(history.len(), 3);
+    assert!(
+        history.iter().all(|h| h["by"] == "dan"),
+        "the token's user is recorded"
+    );
+    let (status, _) = call(reqwest::Method::POST, &action("ack"), DISPATCHER, None).await;
+    assert_eq!(status, 409, "a resolved alert takes no more actions");
+    let (status, _) = call(
+        reqwest::Method::POST,
+        &format!("{base}/api/v1/alerts/999/ack"),
+        DISPATCHER,
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+
+    let (status, cards) = call(
+        reqwest::Method::GET,
+        &format!("{base}/api/v1/scorecards"),
+        DISPATCHER,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let qiucun = &cards["towns"][0];
+    assert_eq!(qiucun["town"], "Qiucun");
+    assert_eq!(
+        qiucun["card"], "red",
+        "a confirmed case turns the card red: {cards}"
+    );
+    assert_eq!(qiucun["confirmed_cases"], 1);
+}
+
+/// A registered tank truck on a corridor along the parallel 29.60.
+async fn truck_on_corridor(server: &Running) {
+    let corridor = json!({"type": "Feature",
+        "geometry": {"type": "LineString", "coordinates": [[121.50, 29.60], [121.70, 29.60]]},
+        "properties": {"name": "Depot road", "kind": "route_corridor", "width_m": 100, "rule": {"classes": ["vehicle:tank_truck"], "detect": ["exit"]}}});
+    let (status, created) = call(
+        reqwest::Method::POST,
+        &format!("{}/api/v1/geofences", server.base),
+        DISPATCHER,
+        Some(corridor),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let truck = json!({"type": "Feature", "geometry": null,
+        "properties": {"vehicle_id": "ZJB-001", "plate": "浙B 12345", "class": "tank_truck", "corridor_id": created["id"]}});
+    let (status, created) = call(
+        reqwest::Method::POST,
+        &format!("{}/api/v1/vehicles", server.base),
+        DISPATCHER,
+        Some(truck),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+}
+
+#[tokio::test]
+async fn vehicle_fixes_raise_route_deviation_and_bad_fixes_change_nothing() {
+    let server = running(config()).await;
+    truck_on_corridor(&server).await;
+    let url = format!("{}/api/v1/ingest/positions", server.base);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+        - 600;
+    let fix = |t: i64, lat: f64| json!({"vehicle_id": "ZJB-001", "t": t, "lon": 121.6, "lat": lat, "speed_kmh": 40});
+
+    let (status, body) = call(
+        reqwest::Method::POST,
+        &url,
+        INGEST,
+        Some(json!([fix(now, 29.6), fix(now + 30, 29.6)])),
+    )
+    .await;
+    assert_eq!(
+        (status, body["accepted"].clone()),
+        (200, json!(2)),
+        "{body}"
+    );
+    let stored_before = server.store.positions_since(0.0).await.unwrap().len();
+
+    for (bad, why) in [
+        (
+            json!([{"vehicle_id": "NOPE", "t": now + 60, "lon": 121.6, "lat": 29.6}]),
+            "unknown vehicle",
+        ),
+        (json!([fix(now + 10, 29.6)]), "older than the latest fix"),
+        (json!([fix(now + 30, 29.6)]), "duplicate"),
+        (
+            json!([fix(now + 90, 29.6), fix(now + 80, 29.6)]),
+            "out of order in the batch",
+        ),
+        (json!([fix(now + 100_000, 29.6)]), "in the future"),
+        (json!([fix(now + 60, 95.0)]), "latitude"),
+        (json!({"vehicle_id": "ZJB-001"}), "not an array"),
+        (
+            json!([{"vehicle_id": "ZJB-001", "t": "yesterday", "lon": 121.6, "lat": 29.6}]),
+            "time",
+        ),
+    ] {
+        let (status, body) = call(reqwest::Method::POST, &url, INGEST, Some(bad)).await;
+        assert_eq!(status, 400, "{why}: {body}");
+        assert!(body["error"].is_string(), "{why}: {body}");
+    }
+    assert_eq!(
+        server.store.positions_since(0.0).await.unwrap().len(),
+        stored_before,
+        "nothing stored"
+    );
+    let (status, _) = call(
+        reqwest::Method::POST,
+        &url,
+        DISPATCHER,
+        Some(json!([fix(now + 60, 29.6)])),
+    )
+    .await;
+    assert_eq!(status, 403, "feeding needs the ingest role");
+
+    // two fixes 500 m off the corridor: route deviation
+    let off = json!([fix(now + 60, 29.6045), fix(now + 90, 29.6046)]);
+    let (status, _) = call(reqwest::Method::POST, &url, INGEST, Some(off)).await;
+    assert_eq!(status, 200);
+    let alerts = server
+        .store
+        .query(Layer::Alerts, &Query::default())
+        .await
+        .unwrap();
+    let deviation = alerts
+        .iter()
+        .find(|a| a.properties["kind"] == "route_deviation")
+        .unwrap_or_else(|| panic!("no route_deviation among {alerts:?}"));
+    assert_eq!(deviation.properties["subject"]["id"], "ZJB-001");
+    assert_eq!(deviation.properties["subject"]["type"], "vehicle");
+    let vehicles = server
+        .store
+        .query(Layer::Vehicles, &Query::default())
+        .await
+        .unwrap();
+    assert_eq!(vehicles[0].properties["last_seen"], now + 90);
+
+    // a restart rebuilds the picture from the stored fixes without raising stored episodes
+    // again, and the ongoing deviation goes on in the same alert
+    let restarted = AppState::start(config(), server.store.clone())
+        .await
+        .unwrap();
+    let after_restart = server
+        .store
+        .query(Layer::Alerts, &Query::default())
+        .await
+        .unwrap();
+    assert_eq!(after_restart.len(), alerts.len(), "{after_restart:?}");
+    let route = restarted
+        .ingest
+        .pipeline
+        .vehicles
+        .read()
+        .unwrap()
+        .get("ZJB-001")
+        .unwrap()
+        .route
+        .len();
+    assert_eq!(route, 4);
+    restarted
+        .ingest
+        .submit(vec![coastwatch_server::ingest::Update::Vehicle {
+            vehicle_id: "ZJB-001".into(),
+            sample: coastwatch_spatial::alerting::Sample {
+                t: (now + 120) as f64,
+                lon: 121.6,
+                lat: 29.6047,
+                speed_mps: Some(10.0),
+            },
+            heading_deg: None,
+        }])
+        .await
+        .unwrap();
+    let later = server
+        .store
+        .query(Layer::Alerts, &Query::default())
+        .await
+        .unwrap();
+    let deviations: Vec<_> = later
+        .iter()
+        .filter(|a| a.properties["kind"] == "route_deviation")
+        .collect();
+    assert_eq!(
+        deviations.len(),
+        1,
+        "one alert per episode across a restart"
+    );
+    assert_eq!(deviations[0].id, deviation.id);
+}
+
+#[tokio::test]
+async fn broken_fences_are_refused_and_change_nothing() {
+    let server = running(config()).await;
+    let url = format!("{}/api/v1/geofences", server.base);
+    let mut bow_tie = fence();
+    bow_tie["geometry"]["coordinates"] = json!([[
+        [121.60, 29.60],
+        [121.62, 29.62],
+        [121.62, 29.60],
+        [121.60, 29.62],
+        [121.60, 29.60]
+    ]]);
+    let mut bad_rule = fence();
+    bad_rule["properties"]["rule"]["dwell_min"] = json!(-5);
+    let mut bad_hours = fence();
+    bad_hours["properties"]["rule"]["active_hours"] = json!({"start": "25:00", "end": "05:00"});
+    let mut no_radius = fence();
+    no_radius["geometry"] = json!({"type": "Point", "coordinates": [121.6, 29.6]});
+    for (body, why) in [
+        (bow_tie, "self-intersecting"),
+        (bad_rule, "negative dwell"),
+        (bad_hours, "hour 25"),
+        (no_radius, "circle without radius"),
+    ] {
+        let (status, body) = call(reqwest::Method::POST, &url, DISPATCHER, Some(body)).await;
+        assert_eq!(status, 400, "{why}: {body}");
+    }
+    assert_eq!(
+        server
+            .store
+            .count(Layer::Geofences, &Query::default())
+            .await
+            .unwrap(),
+        0
+    );
+    assert!(
+        server
+            .state
+            .ingest
+            .pipeline
+            .monitor
+            .lock()
+            .unwrap()
+            .fences()
+            .is_empty()
+    );
+    let (status, _) = call(reqwest::Method::POST, &url, DISPATCHER, Some(fence())).await;
+    assert_eq!(status, 201);
+    assert_eq!(
+        server
+            .state
+            .ingest
+            .pipeline
+            .monitor
+            .lock()
+            .unwrap()
+            .fences()
+            .len(),
+        1,
+        "a new fence takes effect at once"
+    );
+}
+
+#[tokio::test]
+async fn webhooks_are_retried_with_one_idempotency_key() {
+    let received: Arc<Mutex<Vec<(String, Value)>>> = Arc::default();
+    let calls = Arc::new(Mutex::new(0u32));
+    let hook = {
+        let (received, calls) = (received.clone(), calls.clone());
+        axum::Router::new().route(
+            "/hook",
+            axum::routing::post(
+                move |headers: axum::http::HeaderMap, body: String| async move {
+                    let mut n = calls.lock().unwrap();
+                    *n += 1;
+                    let key = headers["idempotency-key"].to_str().unwrap().to_owned();
+                    received
+                        .lock()
+                        .unwrap()
+                        .push((key, serde_json::from_str(&body).unwrap()));
+                    if *n <= 2 {
+                        axum::http::StatusCode::SERVICE_UNAVAILABLE
+                    } else {
+                        axum::http::StatusCode::OK
+                    }
+                },
+            ),
+        )
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook_url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(axum::serve(listener, hook).into_future());
+
+    let mut config = config();
+    config.alerts.webhooks.push(WebhookConfig {
+        url: hook_url,
+        towns: vec![],
+        kinds: vec!["tip".into()],
+        max_attempts: 5,
+    });
+    let server = running(config).await;
+    let (status, _) = call(
+        reqwest::Method::POST,
+        &format!("{}/api/v1/tips", server.base),
+        DISPATCHER,
+        Some(json!({"lon": 121.6, "lat": 29.6, "text": "boat without lights"})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while *calls.lock().unwrap() < 3 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "webhook was not retried to success"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let received = received.lock().unwrap();
+    assert_eq!(received.len(), 3, "two refusals, one success, no more");
+    assert!(
+        received.iter().all(|(key, _)| *key == received[0].0),
+        "one key for one event"
+    );
+    assert_eq!(received[2].1["alert"]["kind"], "tip");
+    assert_eq!(received[2].1["event_id"].to_string(), received[0].0);
+}

@@ -1,0 +1,193 @@
+// The alert panel: the list from the API, kept current by the SSE stream, with acknowledge,
+// assign and resolve; the same alerts are drawn on the map.
+
+import { ApiError, api, getToken, say } from './api.js';
+
+const SEVERITY_RANK = { critical: 0, warning: 1, info: 2 };
+const OUTCOMES = ['confirmed', 'false_alarm', 'other'];
+const DONE = { ack: 'acknowledged', assign: 'assigned', resolve: 'resolved' };
+
+const el = (tag, props = {}, ...children) => {
+  const element = Object.assign(document.createElement(tag), props);
+  element.append(...children);
+  return element;
+};
+const clock = (s) => new Date(s * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+
+/** The alert panel over `map`; `town` ('' for all) restricts what it shows. */
+export class AlertPanel {
+  constructor(map) {
+    this.map = map;
+    this.alerts = new Map(); // id → alert JSON
+    this.cards = new Map(); // id → <li>
+    this.town = '';
+    this.stream = null;
+    this.list = document.getElementById('alert-list');
+    this.showResolved = document.getElementById('show-resolved');
+    this.showResolved.addEventListener('change', () => this.render());
+  }
+
+  /** Shows the alerts of `town` ('' for all) from now on. */
+  setTown(town) {
+    this.town = town;
+    this.alerts.clear();
+    this.render();
+    this.connect();
+  }
+
+  /** (Re)opens the stream, then loads the list, so nothing falls between the two. */
+  connect() {
+    this.stream?.close();
+    const query = new URLSearchParams();
+    if (this.town) query.set('town', this.town);
+    if (getToken()) query.set('access_token', getToken()); // EventSource cannot send headers
+    const status = document.getElementById('stream-status');
+    status.textContent = 'connecting…';
+    this.stream = new EventSource(`/api/v1/alerts/stream?${query}`);
+    this.stream.addEventListener('open', () => {
+      status.textContent = 'live';
+      status.className = 'pill live';
+    });
+    this.stream.addEventListener('error', () => {
+      status.textContent = this.stream.readyState === EventSource.CLOSED ? 'offline' : 'reconnecting…';
+      status.className = 'pill down';
+    });
+    this.stream.addEventListener('alert', (event) => this.upsert(JSON.parse(event.data), true));
+    this.load();
+  }
+
+  async load() {
+    const query = new URLSearchParams();
+    if (this.town) query.set('town', this.town);
+    try {
+      for (const alert of await api(`/api/v1/alerts?${query}`)) this.upsert(alert, false);
+    } catch (error) {
+      say(`alerts: ${error.message}`, { error: true });
+    }
+  }
+
+  /** Takes in the current state of an alert (the newer one wins). */
+  upsert(alert, fresh) {
+    if (this.town && alert.town !== this.town) return;
+    const known = this.alerts.get(alert.id);
+    if (known && known.updated_at > alert.updated_at) return;
+    this.alerts.set(alert.id, alert);
+    this.render();
+    if (fresh && !known) this.cards.get(alert.id)?.classList.add('new');
+  }
+
+  /** Redraws the list (cards are reused, so an open form survives) and the map layer. */
+  render() {
+    const shown = [...this.alerts.values()]
+      .filter((a) => this.showResolved.checked || a.status !== 'resolved')
+      .sort((a, b) =>
+        (a.status === 'resolved') - (b.status === 'resolved') ||
+        (SEVERITY_RANK[a.severity] ?? 3) - (SEVERITY_RANK[b.severity] ?? 3) ||
+        b.updated_at - a.updated_at);
+    for (const [id, card] of this.cards) {
+      if (!shown.some((a) => a.id === id)) {
+        card.remove();
+        this.cards.delete(id);
+      }
+    }
+    for (const alert of shown) {
+      const card = this.cards.get(alert.id) ?? this.newCard(alert.id);
+      fillCard(card, alert);
+      this.list.append(card); // moves it into sorted order
+    }
+    const open = shown.filter((a) => a.status !== 'resolved').length;
+    document.getElementById('alert-count').textContent = open ? `(${open} open)` : '';
+    this.map.getSource('alerts')?.setData({
+      type: 'FeatureCollection',
+      features: shown
+        .filter((a) => a.location && a.status !== 'resolved')
+        .map((a) => ({ type: 'Feature', id: a.id, geometry: a.location, properties: { id: a.id, kind: a.kind, severity: a.severity, status: a.status } })),
+    });
+  }
+
+  newCard(id) {
+    const card = el('li', { className: 'alert' });
+    card.dataset.alertId = id;
+    card.append(
+      el('div', { className: 'alert-head' }),
+      el('div', { className: 'alert-subject' }),
+      el('div', { className: 'alert-text' }),
+      el('div', { className: 'alert-actions' },
+        button('Acknowledge', 'ack', () => this.act(id, 'ack', {})),
+        button('Assign…', 'assign', () => openForm(card, 'assign', (body) => this.act(id, 'assign', body))),
+        button('Resolve…', 'resolve', () => openForm(card, 'resolve', (body) => this.act(id, 'resolve', body)))),
+      el('form', { className: 'alert-form', hidden: true }),
+    );
+    card.addEventListener('click', (event) => {
+      const location = this.alerts.get(id)?.location;
+      if (location && !event.target.closest('button, form')) {
+        this.map.flyTo({ center: location.coordinates, zoom: Math.max(this.map.getZoom(), 13) });
+      }
+    });
+    this.cards.set(id, card);
+    return card;
+  }
+
+  /** Sends ack, assign or resolve; the answer is the alert's new state. */
+  async act(id, action, body) {
+    try {
+      this.upsert(await api(`/api/v1/alerts/${id}/${action}`, { method: 'POST', body }), false);
+      say(`alert ${id} ${DONE[action]}`);
+    } catch (error) {
+      const hint = error instanceof ApiError && (error.status === 401 || error.status === 403)
+        ? ' (enter a dispatcher token at the top right)' : '';
+      say(`alert ${id}: ${error.message}${hint}`, { error: true });
+    }
+  }
+}
+
+function button(text, action, onClick) {
+  const b = el('button', { type: 'button', textContent: text });
+  b.dataset.action = action;
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+function fillCard(card, alert) {
+  card.className = `alert severity-${alert.severity} status-${alert.status}${card.classList.contains('new') ? ' new' : ''}`;
+  const head = card.querySelector('.alert-head');
+  head.replaceChildren(
+    el('span', { className: 'severity', textContent: alert.severity }),
+    el('b', { textContent: alert.kind.replaceAll('_', ' ') }),
+    el('span', { className: 'status', textContent: alert.status }),
+  );
+  const subject = alert.subject ? alert.subject.name || `${alert.subject.type} ${alert.subject.id}` : '';
+  const last = alert.history?.at(-1);
+  const outcome = last?.outcome ? ` (${last.outcome.replace('_', ' ')})` : '';
+  const who = last?.assignee ? ` · assigned to ${last.assignee}`
+    : last?.by ? ` · ${DONE[last.action] ?? last.action} by ${last.by}${outcome}` : '';
+  card.querySelector('.alert-subject').textContent =
+    [subject, alert.town, `opened ${clock(alert.opened_at)}`].filter(Boolean).join(' · ') + who;
+  card.querySelector('.alert-text').textContent = alert.evidence?.text ?? '';
+  const resolved = alert.status === 'resolved';
+  for (const b of card.querySelectorAll('.alert-actions button')) {
+    b.disabled = resolved || (b.dataset.action === 'ack' && alert.status !== 'open');
+  }
+}
+
+/** Shows the card's small form for `mode` (assign or resolve); submit calls `send(body)`. */
+function openForm(card, mode, send) {
+  const form = card.querySelector('.alert-form');
+  // a resolution is recorded with its reason
+  const note = el('input', { name: 'note', placeholder: mode === 'resolve' ? 'note (required)' : 'note', required: mode === 'resolve' });
+  const field = mode === 'assign'
+    ? el('input', { name: 'assignee', placeholder: 'assignee', required: true })
+    : el('select', { name: 'outcome' }, ...OUTCOMES.map((o) => el('option', { value: o, textContent: o.replace('_', ' ') })));
+  const cancel = el('button', { type: 'button', textContent: 'Cancel' });
+  cancel.addEventListener('click', () => { form.hidden = true; });
+  form.replaceChildren(field, note, el('button', { type: 'submit', textContent: mode === 'assign' ? 'Assign' : 'Resolve' }), cancel);
+  form.onsubmit = (event) => {
+    event.preventDefault();
+    form.hidden = true;
+    const body = { [field.name]: field.value };
+    if (note.value) body.note = note.value;
+    send(body);
+  };
+  form.hidden = false;
+  field.focus();
+}

@@ -1,0 +1,206 @@
+// Drives the web map in real headless Chromium (Debian's /usr/bin/chromium, via playwright-core)
+// against a running coastwatch server, and checks what a dispatcher would see.
+//
+//   node web/test/browser.mjs BASE_URL DISPATCHER_TOKEN [--screenshot FILE]
+//
+// The server should hold a few features inside the style's initial view (risk points, cameras,
+// a vessel, a vehicle) and town areas. Prints one JSON object:
+//   {"ok": bool, "checks": [{"name", "ok", "detail"}], "console_errors": [...]}
+// Exit status: 0 when every check passed, 1 when one failed, 2 when the browser could not run.
+import { chromium } from 'playwright-core';
+
+const [base, dispatcherToken, ...rest] = process.argv.slice(2);
+if (!base || !dispatcherToken) {
+  console.error('usage: node web/test/browser.mjs BASE_URL DISPATCHER_TOKEN [--screenshot FILE]');
+  process.exit(2);
+}
+const screenshot = rest[0] === '--screenshot' ? rest[1] : null;
+
+const checks = [];
+const consoleErrors = [];
+function check(name, ok, detail = null) {
+  checks.push({ name, ok: Boolean(ok), detail });
+  return ok;
+}
+/** Runs one named step; an exception fails the check instead of the whole run. */
+async function step(name, body) {
+  try {
+    await body();
+  } catch (error) {
+    check(name, false, String(error?.message ?? error).split('\n')[0]);
+  }
+}
+
+async function call(method, path, body) {
+  const response = await fetch(new URL(path, base), {
+    method,
+    headers: { Authorization: `Bearer ${dispatcherToken}`, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+/** Map layer id (style) → layer name (API) of the point layers the checks look for. */
+const POINT_LAYERS = { 'risk-points': 'risk_points', cameras: 'cameras', vessels: 'vessels', vehicles: 'vehicles' };
+/** Background colour of the style: a pixel of a drawn feature differs from it. */
+const BACKGROUND = [0xdf, 0xe9, 0xf2];
+
+let browser;
+try {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: [
+      '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--no-first-run', '--use-angle=swiftshader', '--enable-unsafe-swiftshader',
+    ],
+  });
+} catch (error) {
+  console.log(JSON.stringify({ ok: false, checks: [{ name: 'launch chromium', ok: false, detail: String(error.message) }], console_errors: [] }));
+  process.exit(2);
+}
+
+const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+page.on('console', (message) => {
+  if (message.type() === 'error') consoleErrors.push(`${message.text()} ${message.location()?.url ?? ''}`.trim());
+});
+page.on('pageerror', (error) => consoleErrors.push(`page error: ${error.message}`));
+const map = (body, arg) => page.evaluate(body, arg);
+const idle = () => map(() => new Promise((resolve) => {
+  const { map: m } = window.coastwatch;
+  if (m.loaded() && m.areTilesLoaded()) resolve();
+  else m.once('idle', () => resolve());
+}));
+
+await step('page loads', async () => {
+  const response = await page.goto(base, { waitUntil: 'load' });
+  check('page loads', response.ok(), `${response.status()}`);
+  await page.waitForFunction(() => window.coastwatch?.map?.loaded(), null, { timeout: 15000 });
+  await idle();
+  await page.evaluate(() => { window.notReloaded = true; });
+});
+
+await step('map renders the seeded features', async () => {
+  const bounds = await map(() => window.coastwatch.map.getBounds().toArray().flat().join(','));
+  const rendered = await map((ids) => Object.fromEntries(ids.map((id) =>
+    [id, window.coastwatch.map.queryRenderedFeatures({ layers: [id] }).map((f) => f.geometry.coordinates)])), Object.keys(POINT_LAYERS));
+  const png = (await page.locator('#map').screenshot()).toString('base64');
+  const counts = {};
+  for (const [id, layer] of Object.entries(POINT_LAYERS)) {
+    const stored = await call('GET', `/ogc/collections/${layer}/items?bbox=${bounds}&limit=1`);
+    counts[layer] = { stored: stored.numberMatched, rendered: rendered[id].length };
+    if (stored.numberMatched > 0) {
+      check(`rendered ${layer}`, rendered[id].length > 0, counts[layer]);
+    }
+  }
+  check('some features seeded in view', Object.values(counts).some((c) => c.stored > 0), counts);
+  // the canvas itself: a drawn point's centre is not background
+  const points = Object.values(rendered).flat();
+  const pixels = await map(async ([data, coordinates]) => {
+    const image = new Image();
+    image.src = `data:image/png;base64,${data}`;
+    await image.decode();
+    const canvas = new OffscreenCanvas(image.width, image.height);
+    const context = canvas.getContext('2d');
+    context.drawImage(image, 0, 0);
+    return coordinates.map((c) => {
+      const p = window.coastwatch.map.project(c);
+      return [...context.getImageData(Math.round(p.x), Math.round(p.y), 1, 1).data].slice(0, 3);
+    });
+  }, [png, points]);
+  const drawn = pixels.filter((rgb) => rgb.some((v, i) => Math.abs(v - BACKGROUND[i]) > 40));
+  check('canvas shows features', points.length > 0 && drawn.length === points.length, { points: points.length, drawn: drawn.length });
+});
+
+await step('vessel popup', async () => {
+  const [vessel] = await map(() => window.coastwatch.map.queryRenderedFeatures({ layers: ['vessels'] }).map((f) => f.properties));
+  if (!vessel) return check('vessel popup', false, 'no vessel rendered');
+  const full = await call('GET', `/ogc/collections/vessels/items/${vessel.mmsi}`);
+  const point = await map((c) => window.coastwatch.map.project(c), full.geometry.coordinates);
+  const box = await page.locator('#map').boundingBox();
+  await page.mouse.click(box.x + point.x, box.y + point.y);
+  const popup = page.locator('.maplibregl-popup .popup-vessels');
+  await popup.waitFor({ timeout: 2000 });
+  const text = await popup.innerText();
+  const name = full.properties.name;
+  check('vessel popup', text.includes(String(vessel.mmsi)) && (!name || text.includes(name)), text.replaceAll('\n', ' '));
+});
+
+await step('layer toggles', async () => {
+  const keys = await page.$$eval('#layers input[data-layer]', (boxes) => boxes.map((b) => b.dataset.layer));
+  await page.uncheck('#layers input[data-layer="vessels"]');
+  const hidden = await map(() => window.coastwatch.map.getLayoutProperty('vessels', 'visibility'));
+  await page.check('#layers input[data-layer="vessels"]');
+  check('layer toggles', keys.includes('camera_coverage') && keys.includes('vessels') && hidden === 'none', { keys, hidden });
+});
+
+await step('time slider', async () => {
+  const url = () => map(() => window.coastwatch.map.getSource('tracks').tiles[0]);
+  const before = await url();
+  await page.locator('#window').fill('0');
+  const after = await url();
+  const span = (u) => { const q = new URL(u.replace(/\{[xyz]\}/g, '0')).searchParams; return q.get('to') - q.get('from'); };
+  check('time slider', span(before) > span(after) && span(after) <= 16 * 60, { before, after });
+});
+
+await step('live vehicle appears without reload', async () => {
+  const center = await map(() => window.coastwatch.map.getCenter().toArray());
+  const id = `browser-test-${Date.now()}`;
+  await call('POST', '/api/v1/vehicles', {
+    type: 'Feature',
+    geometry: { type: 'Point', coordinates: [center[0] + 0.01, center[1] - 0.01] },
+    properties: { vehicle_id: id, plate: 'TEST 1', class: 'container_truck', last_seen: Math.floor(Date.now() / 1000) },
+  });
+  const seen = await page.waitForFunction((vehicle) => window.coastwatch.map
+    .queryRenderedFeatures({ layers: ['vehicles'] }).some((f) => f.properties.vehicle_id === vehicle), id, { timeout: 10000 })
+    .then(() => true, () => false);
+  check('live vehicle appears without reload', seen && await map(() => window.notReloaded === true), id);
+});
+
+await step('town filter', async () => {
+  const areas = await call('GET', '/ogc/collections/areas/items?limit=1000');
+  const towns = areas.features.filter((f) => f.properties.kind === 'town').map((f) => f.properties.name).sort();
+  const options = await page.$$eval('#town option', (list) => list.map((o) => o.value).filter(Boolean));
+  check('town filter lists the towns', towns.length > 0 && JSON.stringify(options) === JSON.stringify(towns), { towns, options });
+});
+
+let alertId = null;
+await step('token entry and alert stream', async () => {
+  await page.fill('#token', dispatcherToken);
+  await page.click('#token-form button');
+  const stored = await map(() => localStorage.getItem('coastwatch.token'));
+  await page.waitForFunction(() => document.getElementById('stream-status').textContent === 'live', null, { timeout: 5000 })
+    .catch(() => null);
+  const status = await page.textContent('#stream-status');
+  check('token entry and alert stream', stored === dispatcherToken && status === 'live', { status });
+});
+
+await step('injected alert appears within 2 s', async () => {
+  const center = await map(() => window.coastwatch.map.getCenter().toArray());
+  const started = Date.now();
+  const alert = await call('POST', '/api/v1/tips', { lon: center[0], lat: center[1], text: 'browser test: boat unloading at night' });
+  alertId = alert.id;
+  await page.locator(`#alert-list [data-alert-id="${alertId}"]`).waitFor({ timeout: 2000 });
+  check('injected alert appears within 2 s', true, { id: alertId, ms: Date.now() - started });
+});
+
+await step('acknowledge changes the status', async () => {
+  if (alertId === null) return check('acknowledge changes the status', false, 'no alert');
+  const card = page.locator(`#alert-list [data-alert-id="${alertId}"]`);
+  await card.locator('button[data-action="ack"]').click();
+  await page.waitForFunction((id) => document.querySelector(`#alert-list [data-alert-id="${id}"] .status`)?.textContent === 'acknowledged', alertId, { timeout: 2000 });
+  const stored = await call('GET', '/api/v1/alerts?status=acknowledged');
+  check('acknowledge changes the status', stored.some((a) => a.id === alertId), { id: alertId });
+});
+
+await step('no console errors', async () => {
+  check('no console errors', consoleErrors.length === 0, consoleErrors.slice(0, 10));
+});
+
+if (screenshot) await page.screenshot({ path: screenshot });
+await browser.close();
+const ok = checks.every((c) => c.ok);
+console.log(JSON.stringify({ ok, checks, console_errors: consoleErrors }, null, 1));
+process.exit(ok ? 0 : 1);

@@ -193,8 +193,8 @@ impl Ingest {
     }
 
     /// Reads NMEA lines from a stream until it ends, in batches of at most
-    /// [`LINES_PER_BATCH`] lines, sending a batch once it is full or once its first line has
-    /// waited [`MAX_BATCH_WAIT`]. A line longer than [`MAX_LINE_BYTES`] is dropped, so a
+    /// `LINES_PER_BATCH` lines, sending a batch once it is full or once its first line has
+    /// waited `MAX_BATCH_WAIT`. A line longer than `MAX_LINE_BYTES` is dropped, so a
     /// feed without newlines cannot exhaust memory.
     pub async fn stream(&self, feed: &str, reader: impl AsyncRead + Unpin) -> std::io::Result<()> {
         let mut decoder = Decoder::new(DecoderOptions::default());
@@ -354,13 +354,15 @@ async fn write(
                 .collect::<Vec<_>>(),
         )
     };
+    // alerts first: they are what dispatchers wait for (the batch is acknowledged only
+    // after everything below is stored)
+    pipeline.alerts.record(events).await?;
     if !vessel_features.is_empty() {
         store.upsert(Layer::Vessels, vessel_features).await?;
     }
     if !vehicle_features.is_empty() {
         store.upsert(Layer::Vehicles, vehicle_features).await?;
     }
-    pipeline.alerts.record(events).await?;
     Ok(())
 }
 

@@ -74,6 +74,11 @@ enum Command {
         #[command(flatten)]
         store: StoreArg,
     },
+    /// Vector tile archives (MBTiles, PMTiles).
+    Tiles {
+        #[command(subcommand)]
+        command: coastwatch_server::tiles_export::TilesCommand,
+    },
     /// The demo: the Xiangshan Bay district with its live scenario, served on the embedded
     /// GeoPackage store (a temporary one unless --store).
     Demo {
@@ -271,6 +276,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             })
         }
+        Command::Tiles { command } => coastwatch_server::tiles_export::run(command)
+            .await
+            .map(drop)
+            .map_err(|e| {
+                if e.is_bad_input() {
+                    bad(e.to_string())
+                } else {
+                    anyhow!(e)
+                }
+            }),
         Command::Demo {
             port,
             speed,

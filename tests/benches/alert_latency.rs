@@ -6,9 +6,10 @@
 //! `/api/v1/alerts/stream` over real HTTP, then one TCP feed sends type 1 position reports
 //! (no tag block: the server stamps them on arrival) at a steady rate from 5,000 moving
 //! vessels. 3,000 of them sail straight into a fence, so that one known fix of each is its
-//! first fix inside (2 m past the border, the fix before 2 m short of it); the others move
+//! first fix inside (1 m past the border, the fix before 1 m short of it); the others move
 //! between the fences. For each entering vessel the latency is the time from writing its
-//! entering line to the socket to receiving its `geofence_enter` event on the stream.
+//! entering line to the socket to receiving its `geofence_enter` event on the stream (and,
+//! should the sender fall behind, from the time the line was due). Every alert must arrive.
 //!
 //!   cargo bench -p coastwatch-tests --bench alert_latency
 //!

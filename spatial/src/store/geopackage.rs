@@ -283,23 +283,57 @@ impl Store for GeoPackageStore {
 
     async fn upsert(&self, layer: Layer, features: Vec<Feature>) -> StoreResult<()> {
         let features = validate_all(layer, features)?;
+        if let Some(index) = features.iter().position(|f| f.id.is_none()) {
+            return Err(StoreError::Invalid {
+                index,
+                source: crate::ModelError::invalid("id", "upsert needs an id on every feature"),
+            });
+        }
         let mut tx = self.pool.begin().await?;
-        for (index, feature) in features.iter().enumerate() {
-            let id = feature
-                .id
-                .map(FeatureId::get)
-                .ok_or_else(|| StoreError::Invalid {
-                    index,
-                    source: crate::ModelError::invalid("id", "upsert needs an id on every feature"),
+        // a few multi-row statements per chunk: the rows, then their index entries
+        for (n, chunk) in features.chunks(sql::INSERT_CHUNK).enumerate() {
+            let offset = n * sql::INSERT_CHUNK;
+            let mut rows = Vec::with_capacity(chunk.len());
+            for feature in chunk {
+                rows.push((
+                    feature.id.map(FeatureId::get),
+                    feature.geometry.as_ref().map(encode_geometry).transpose()?,
+                    &feature.properties,
+                ));
+            }
+            let stmt =
+                sql::upsert_statement(Dialect::GeoPackage, layer, rows).map_err(|source| {
+                    StoreError::Invalid {
+                        index: offset,
+                        source,
+                    }
                 })?;
-            if Self::write_one(&mut tx, layer, Some(id), feature, true)
-                .await
-                .map_err(|e| reindex(e, index))?
-                .is_none()
-            {
-                Self::write_one(&mut tx, layer, Some(id), feature, false)
-                    .await
-                    .map_err(|e| reindex(e, index))?;
+            bind_all(sqlx::query(&stmt.sql), stmt.params)
+                .execute(&mut *tx)
+                .await?;
+            let ids: Vec<i64> = chunk
+                .iter()
+                .filter_map(|f| f.id.map(FeatureId::get))
+                .collect();
+            let marks = vec!["?"; ids.len()].join(", ");
+            let delete_sql = format!("DELETE FROM rtree_{layer}_geom WHERE id IN ({marks})");
+            let mut delete = sqlx::query(&delete_sql);
+            for id in &ids {
+                delete = delete.bind(id);
+            }
+            delete.execute(&mut *tx).await?;
+            let boxes: Vec<(i64, [f64; 4])> = chunk
+                .iter()
+                .filter_map(|f| Some((f.id?.get(), f.geometry.as_ref().and_then(sql::envelope)?)))
+                .collect();
+            if !boxes.is_empty() {
+                let marks = vec!["(?, ?, ?, ?, ?)"; boxes.len()].join(", ");
+                let insert_sql = format!("INSERT INTO rtree_{layer}_geom VALUES {marks}");
+                let mut insert = sqlx::query(&insert_sql);
+                for (id, [minx, maxx, miny, maxy]) in boxes {
+                    insert = insert.bind(id).bind(minx).bind(maxx).bind(miny).bind(maxy);
+                }
+                insert.execute(&mut *tx).await?;
             }
         }
         Self::touch(&mut tx, layer).await?;
@@ -370,22 +404,33 @@ impl Store for GeoPackageStore {
     }
 
     async fn append_positions(&self, positions: &[Position]) -> StoreResult<()> {
+        // rows per statement: 8 parameters each, well under SQLite's limit of 32,766
+        const ROWS: usize = 200;
         let mut tx = self.pool.begin().await?;
-        for p in positions {
-            sqlx::query(
-                "INSERT OR IGNORE INTO positions (subject_kind, subject_id, t, lon, lat, speed_mps, course_deg, heading_deg) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(p.kind.as_str())
-            .bind(&p.subject_id)
-            .bind(p.t_epoch_s)
-            .bind(p.lon)
-            .bind(p.lat)
-            .bind(p.speed_mps)
-            .bind(p.course_deg)
-            .bind(p.heading_deg)
-            .execute(&mut *tx)
-            .await?;
+        for chunk in positions.chunks(ROWS) {
+            let mut sql = String::from(
+                "INSERT OR IGNORE INTO positions (subject_kind, subject_id, t, lon, lat, speed_mps, course_deg, heading_deg) VALUES ",
+            );
+            for i in 0..chunk.len() {
+                sql.push_str(if i == 0 {
+                    "(?, ?, ?, ?, ?, ?, ?, ?)"
+                } else {
+                    ", (?, ?, ?, ?, ?, ?, ?, ?)"
+                });
+            }
+            let mut query = sqlx::query(&sql);
+            for p in chunk {
+                query = query
+                    .bind(p.kind.as_str())
+                    .bind(&p.subject_id)
+                    .bind(p.t_epoch_s)
+                    .bind(p.lon)
+                    .bind(p.lat)
+                    .bind(p.speed_mps)
+                    .bind(p.course_deg)
+                    .bind(p.heading_deg);
+            }
+            query.execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(())

@@ -178,6 +178,25 @@ pub(crate) fn insert_statement(
     layer: Layer,
     rows: Vec<Row<'_>>,
 ) -> Result<Statement, ModelError> {
+    insert_or_update(dialect, layer, rows, false)
+}
+
+/// `INSERT ... ON CONFLICT (fid) DO UPDATE`: rows that all carry an id, stored whether or
+/// not a feature with that id exists.
+pub(crate) fn upsert_statement(
+    dialect: Dialect,
+    layer: Layer,
+    rows: Vec<Row<'_>>,
+) -> Result<Statement, ModelError> {
+    insert_or_update(dialect, layer, rows, true)
+}
+
+fn insert_or_update(
+    dialect: Dialect,
+    layer: Layer,
+    rows: Vec<Row<'_>>,
+    update: bool,
+) -> Result<Statement, ModelError> {
     let with_ids = rows.first().is_some_and(|r| r.0.is_some());
     let mut stmt = Statement::new(dialect, "");
     let mut columns = Vec::new();
@@ -201,8 +220,18 @@ pub(crate) fn insert_statement(
         }
         tuples.push(format!("({})", values.join(", ")));
     }
+    let conflict = if update {
+        let sets: Vec<String> = columns
+            .iter()
+            .filter(|c| **c != "fid")
+            .map(|c| format!("{c} = excluded.{c}"))
+            .collect();
+        format!(" ON CONFLICT (fid) DO UPDATE SET {}", sets.join(", "))
+    } else {
+        String::new()
+    };
     stmt.push(&format!(
-        "INSERT INTO {layer} ({}) VALUES {} RETURNING fid",
+        "INSERT INTO {layer} ({}) VALUES {}{conflict} RETURNING fid",
         columns.join(", "),
         tuples.join(", ")
     ));

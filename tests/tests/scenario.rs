@@ -73,3 +73,81 @@ fn eval_of_a_folder_that_is_not_a_scenario_exits_2() {
     ]);
     assert_eq!(export.status.code(), Some(2));
 }
+
+/// `coastwatch demo` serves the district at once, and vessels, trucks and alerts arrive.
+#[test]
+fn the_demo_serves_at_once_and_comes_alive() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let started = std::time::Instant::now();
+    let mut demo = Command::new(coastwatch_bin())
+        .args([
+            "demo",
+            "--port",
+            &port.to_string(),
+            "--speed",
+            "600",
+            "--seed",
+            "7",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let get = |path: &str| -> Option<(u16, Vec<u8>)> {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+        write!(stream, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").ok()?;
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).ok()?;
+        let text = String::from_utf8_lossy(&response);
+        let status = text.split_whitespace().nth(1)?.parse().ok()?;
+        let body = response[text.find("\r\n\r\n")? + 4..].to_vec();
+        Some((status, body))
+    };
+    let json = |path: &str| -> Value {
+        get(path)
+            .and_then(|(_, body)| serde_json::from_slice(&body).ok())
+            .unwrap_or(Value::Null)
+    };
+    // a tile of the coast at Qiucun, z11
+    let tile = "/tiles/risk_points,coastline,geofences/11/1715/847";
+    let mut first_tile = None;
+    while started.elapsed().as_secs() < 20 {
+        if get(tile).is_some_and(|(status, _)| status == 200) {
+            first_tile = Some(started.elapsed());
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let first_tile = first_tile.expect("no tile within 20 s");
+    let (mut vessels, mut alerts) = (0, 0);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    while std::time::Instant::now() < deadline && (vessels < 20 || alerts == 0) {
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        vessels = json("/ogc/collections/vessels/items?limit=1000")["numberMatched"]
+            .as_u64()
+            .unwrap_or(0);
+        alerts = json("/api/v1/alerts").as_array().map_or(0, Vec::len);
+    }
+    let trucks = json("/ogc/collections/vehicle_routes/items?limit=100")["numberMatched"]
+        .as_u64()
+        .unwrap_or(0);
+    let page = get("/").map(|(_, body)| String::from_utf8_lossy(&body).into_owned());
+    demo.kill().unwrap();
+    demo.wait().unwrap();
+    assert!(
+        first_tile.as_secs_f64() < 3.0,
+        "first tile after {first_tile:?}"
+    );
+    assert!(vessels >= 20, "{vessels} vessels");
+    assert!(trucks >= 1, "{trucks} truck routes");
+    assert!(alerts >= 1, "no alert arrived");
+    assert!(
+        page.is_some_and(|p| p.contains("<html")),
+        "the web map page"
+    );
+}

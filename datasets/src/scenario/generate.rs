@@ -8,7 +8,7 @@ use coastwatch_spatial::model::{
 };
 
 use super::error::{Result, ScenarioError};
-use super::geom::{Xy, add, bearing, dist, heading_of, scale, unit_of};
+use super::geom::{Polyline, Xy, add, bearing, dist, heading_of, scale, unit_of};
 use super::nmea::{Report, VesselSpec, Writer, ais_deg};
 use super::plan::{Builder, Mode, Track, sample};
 use super::rng::Rng;
@@ -346,9 +346,7 @@ impl Gen<'_> {
         let w = self.world;
         let lanes = self.sea_lanes();
         for _ in 0..400 {
-            let li = *rng.pick(&lanes)?;
-            let line = &w.lanes[li].line;
-            let s = rng.range(0.0, line.len());
+            let (_, line, s) = lane_spot(w, &lanes, rng)?;
             let normal = unit_of(line.bearing_at(s) + 90.0 * rng.sign());
             let site = add(line.at(s), scale(normal, rng.range(800.0, 3000.0)));
             if !self.sea_site_ok(site, 800.0, 500.0) {
@@ -464,9 +462,7 @@ impl Gen<'_> {
         let w = self.world;
         let lanes = self.sea_lanes();
         for _ in 0..400 {
-            let li = *rng.pick(&lanes)?;
-            let line = &w.lanes[li].line;
-            let s = rng.range(0.0, line.len());
+            let (_, line, s) = lane_spot(w, &lanes, rng)?;
             let normal = unit_of(line.bearing_at(s) + 90.0 * rng.sign());
             let centre = add(line.at(s), scale(normal, rng.range(800.0, 3000.0)));
             let r = rng.range(100.0, 180.0);
@@ -798,9 +794,7 @@ impl Gen<'_> {
         let w = self.world;
         let lanes = self.sea_lanes();
         for _ in 0..400 {
-            let li = *rng.pick(&lanes)?;
-            let line = &w.lanes[li].line;
-            let s = rng.range(0.0, line.len());
+            let (li, line, s) = lane_spot(w, &lanes, rng)?;
             let q = line.at(s);
             if !w.in_area(q) || w.dock_m(q) < 2000.0 {
                 continue;
@@ -852,9 +846,7 @@ impl Gen<'_> {
     fn plant_identity(&mut self, rng: &mut Rng, k: usize) -> Option<()> {
         let w = self.world;
         let lanes = self.sea_lanes();
-        let li = *rng.pick(&lanes)?;
-        let line = &w.lanes[li].line;
-        let s = rng.range(0.0, line.len());
+        let (li, line, s) = lane_spot(w, &lanes, rng)?;
         let hi = (self.start + 0.6 * (self.end - self.start)).min(self.end - 50.0 * MIN);
         let t_a = Self::pick_time(rng, self.start + 10.0 * MIN, hi)?;
         let v = rng.range(6.0, 11.0) * KN;
@@ -1236,6 +1228,18 @@ fn valid_imo(rng: &mut Rng) -> u32 {
         rest /= 10;
     }
     body * 10 + sum % 10
+}
+
+/// A random spot on one of `lanes`: the lane's index, its line and the distance along it.
+fn lane_spot<'w>(
+    world: &'w World,
+    lanes: &[usize],
+    rng: &mut Rng,
+) -> Option<(usize, &'w Polyline, f64)> {
+    let li = *rng.pick(lanes)?;
+    let line = &world.lanes[li].line;
+    let s = rng.range(0.0, line.len());
+    Some((li, line, s))
 }
 
 #[cfg(test)]

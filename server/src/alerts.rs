@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use coastwatch_spatial::alerting::book::{self, Action, ActionBody, ActionError, AlertBook};
 use coastwatch_spatial::alerting::{AlertEvent, EpisodeKey, Phase, SubjectKey};
 use coastwatch_spatial::model::{AlertKind, FeatureId, Severity, SubjectType};
-use coastwatch_spatial::store::{Query, Store};
+use coastwatch_spatial::store::{Changes, Query, Store};
 use coastwatch_spatial::{Feature, Layer, StoreError};
 use serde_json::{Map, json};
 use tokio::sync::broadcast;
@@ -141,11 +141,26 @@ impl Alerts {
         })
     }
 
-    /// Folds detector events into alerts, stores the changed ones and publishes them.
+    /// Folds detector events into alerts, stores the changed ones and publishes them;
+    /// returns them.
     pub async fn record(&self, events: Vec<AlertEvent>) -> Result<Vec<Feature>, StoreError> {
+        self.commit(events, Changes::default()).await
+    }
+
+    /// Like [`record`](Self::record), storing `changes` in the same transaction.
+    pub async fn commit(
+        &self,
+        events: Vec<AlertEvent>,
+        mut changes: Changes,
+    ) -> Result<Vec<Feature>, StoreError> {
         if events.is_empty() {
+            if !changes.is_empty() {
+                self.store.commit(changes).await?;
+            }
             return Ok(Vec::new());
         }
+        // the book stays locked until the alerts are published, so that a dispatcher's
+        // action on one of them is published after it
         let mut book = self.book.lock().await;
         let mut order: Vec<FeatureId> = Vec::new();
         let mut changed: HashMap<FeatureId, Feature> = HashMap::new();
@@ -158,7 +173,8 @@ impl Alerts {
             }
         }
         let changed: Vec<Feature> = order.iter().filter_map(|id| changed.remove(id)).collect();
-        self.store.upsert(Layer::Alerts, changed.clone()).await?;
+        changes.upsert(Layer::Alerts, changed.clone());
+        self.store.commit(changes).await?;
         self.feed.publish(&changed);
         Ok(changed)
     }

@@ -177,7 +177,7 @@ pub async fn evaluate(dir: &Path, config: crate::Config) -> anyhow::Result<Repor
     state.alerts.record(events).await?;
     let alerts = store.query(Layer::Alerts, &Query::default()).await?;
     let records: Vec<AlertRecord> = alerts.iter().filter_map(record).collect();
-    store.close().await;
+    state.close().await;
     Ok(score(seed, &truth, &records))
 }
 

@@ -30,16 +30,28 @@ pub async fn tcp_listener(listener: TcpListener, ingest: Ingest) {
     }
 }
 
-/// Receives NMEA datagrams (one or more lines each).
+/// Receives NMEA datagrams (one or more lines each). The datagrams that have arrived
+/// together are decoded and queued as one batch, without waiting for it to be stored.
 pub async fn udp_listener(socket: UdpSocket, ingest: Ingest) {
     let mut decoder = Decoder::new(DecoderOptions::default());
-    let mut buffer = vec![0u8; 65_536];
+    let mut datagram = vec![0u8; 65_536];
+    let mut text = Vec::new();
     loop {
-        match socket.recv_from(&mut buffer).await {
+        match socket.recv_from(&mut datagram).await {
             Ok((n, _)) => {
-                if let Err(error) = ingest.lines("udp", &mut decoder, &buffer[..n]).await {
-                    tracing::error!(%error, "AIS UDP batch not stored");
+                text.extend_from_slice(&datagram[..n]);
+                text.push(b'\n');
+                while text.len() < datagram.len() {
+                    match socket.try_recv_from(&mut datagram) {
+                        Ok((n, _)) => {
+                            text.extend_from_slice(&datagram[..n]);
+                            text.push(b'\n');
+                        }
+                        Err(_) => break,
+                    }
                 }
+                ingest.queue_lines("udp", &mut decoder, &text).await;
+                text.clear();
             }
             Err(error) => tracing::warn!(%error, "AIS UDP receive failed"),
         }

@@ -8,9 +8,9 @@
 //! acknowledges the batch: a line counts as ingested once it is durable. A full queue makes
 //! feeds wait (TCP back-pressure), so memory stays bounded.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use coastwatch_datasets::ais::decoder::{Decoder, DecoderOptions};
 use coastwatch_datasets::ais::engine::{identity_flags, vessel_updates};
@@ -20,25 +20,27 @@ use coastwatch_spatial::engine::{
     Applied, Fix, VehicleEngine, VesselEngine, VesselInfo, VesselUpdate,
 };
 use coastwatch_spatial::model::Mmsi;
-use coastwatch_spatial::store::{Position, Query, Store, SubjectKind};
+use coastwatch_spatial::store::{Changes, Position, Query, Store, SubjectKind};
 use coastwatch_spatial::{Feature, Layer, StoreError};
-use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::alerts::Alerts;
 use crate::clock::now_epoch_s;
 use crate::metrics::AisCounters;
+use crate::write_behind::WriteBehind;
 
 /// Knots to metres per second.
 const KN_TO_MPS: f64 = 1852.0 / 3600.0;
 /// Batches waiting for the writer before feeds have to wait.
 const QUEUE_BATCHES: usize = 64;
-/// Lines a streaming feed gathers into one batch at most.
-const LINES_PER_BATCH: usize = 1000;
-/// Longest a line of a streaming feed waits for its batch to fill: a steady feed never
-/// pauses, so without this bound a line could wait for the 999 after it (a second at
-/// 1,000 lines/s).
-const MAX_BATCH_WAIT: Duration = Duration::from_millis(20);
+/// Bytes a streaming feed reads at a time at most (about 900 lines).
+const READ_BYTES: usize = 64 * 1024;
+/// A vessel's row in the `vessels` table is rewritten at most this often (its fixes are all
+/// stored at once; see [`WriteBehind`]).
+const ROW_INTERVAL: Duration = Duration::from_secs(10);
+/// Vessel rows that are due, written in one batch at most.
+const ROWS_PER_BATCH: usize = 256;
 /// Longest line a streaming feed may send.
 const MAX_LINE_BYTES: usize = 64 * 1024;
 
@@ -67,8 +69,15 @@ pub enum Update {
 
 struct Batch {
     updates: Vec<Update>,
+    /// Also write every object row that still waits (see [`WriteBehind`]).
+    all_rows: bool,
     ack: oneshot::Sender<Result<(), String>>,
 }
+
+/// Says when queued updates are stored, or why they were not.
+pub type Stored = oneshot::Receiver<Result<(), String>>;
+
+const WRITER_STOPPED: &str = "ingest writer has stopped";
 
 /// What the writer works on: the store, the engines, the detectors and the alerts.
 #[derive(Clone)]
@@ -112,7 +121,8 @@ impl Ingest {
     /// Starts the writer task over `pipeline` and returns the handle.
     pub fn start(pipeline: Pipeline, counters: AisCounters) -> Self {
         let (queue, batches) = mpsc::channel(QUEUE_BATCHES);
-        tokio::spawn(write_batches(pipeline.clone(), batches));
+        let writer = Writer::new(pipeline.clone(), ROW_INTERVAL, ROWS_PER_BATCH);
+        tokio::spawn(write_batches(writer, batches));
         Self {
             queue,
             pipeline,
@@ -127,16 +137,39 @@ impl Ingest {
 
     /// Submits updates and waits until they are stored and applied.
     pub async fn submit(&self, updates: Vec<Update>) -> Result<(), String> {
-        if updates.is_empty() {
-            return Ok(());
+        match self.enqueue(updates).await? {
+            Some(stored) => stored.await.map_err(|_| WRITER_STOPPED.to_owned())?,
+            None => Ok(()),
         }
-        let (ack, done) = oneshot::channel();
+    }
+
+    /// Queues updates for the writer without waiting for them to be stored (a full queue
+    /// still makes the caller wait); the receiver, if any, says when they are.
+    pub async fn enqueue(&self, updates: Vec<Update>) -> Result<Option<Stored>, String> {
+        if updates.is_empty() {
+            return Ok(None);
+        }
+        self.send(updates, false).await.map(Some)
+    }
+
+    /// Writes every object row that still waits behind its fixes and waits until it is
+    /// stored (before a shutdown, so that the store's tables match the picture).
+    pub async fn write_rows(&self) -> Result<(), String> {
+        let stored = self.send(Vec::new(), true).await?;
+        stored.await.map_err(|_| WRITER_STOPPED.to_owned())?
+    }
+
+    async fn send(&self, updates: Vec<Update>, all_rows: bool) -> Result<Stored, String> {
+        let (ack, stored) = oneshot::channel();
         self.queue
-            .send(Batch { updates, ack })
+            .send(Batch {
+                updates,
+                all_rows,
+                ack,
+            })
             .await
-            .map_err(|_| "ingest writer has stopped".to_owned())?;
-        done.await
-            .map_err(|_| "ingest writer has stopped".to_owned())?
+            .map_err(|_| WRITER_STOPPED.to_owned())?;
+        Ok(stored)
     }
 
     /// Decodes `text` (NMEA lines, any bytes) with `decoder`, submits what it holds and
@@ -192,81 +225,86 @@ impl Ingest {
         }
     }
 
-    /// Reads NMEA lines from a stream until it ends, in batches of at most
-    /// `LINES_PER_BATCH` lines, sending a batch once it is full or once its first line has
-    /// waited `MAX_BATCH_WAIT`. A line longer than `MAX_LINE_BYTES` is dropped, so a
-    /// feed without newlines cannot exhaust memory.
-    pub async fn stream(&self, feed: &str, reader: impl AsyncRead + Unpin) -> std::io::Result<()> {
+    /// Reads NMEA lines from a stream until it ends. Whatever whole lines a read brings are
+    /// decoded and queued at once, without waiting for the previous ones to be stored: the
+    /// writer stores what has queued up meanwhile in one transaction, so batches grow with
+    /// the load and a line never waits for a timer. Returns once every line read is stored.
+    /// A line longer than `MAX_LINE_BYTES` is dropped, so a feed without newlines cannot
+    /// exhaust memory.
+    pub async fn stream(
+        &self,
+        feed: &str,
+        mut reader: impl AsyncRead + Unpin,
+    ) -> std::io::Result<()> {
         let mut decoder = Decoder::new(DecoderOptions::default());
-        let mut reader = BufReader::new(reader);
-        let mut chunk: Vec<u8> = Vec::new();
-        let mut complete = 0; // bytes of `chunk` that form whole lines
-        let mut count = 0;
-        let mut due = None; // when the batch's first line has waited long enough
+        let mut buffer: Vec<u8> = Vec::with_capacity(READ_BYTES);
+        let mut skipping = false; // inside an over-long line, until its end
+        let mut last = None;
         loop {
-            let read = match due {
-                None => reader.read_until(b'\n', &mut chunk).await?,
-                // read_until is cancel safe: a partial line stays in `chunk`
-                Some(due_at) => {
-                    match tokio::time::timeout_at(due_at, reader.read_until(b'\n', &mut chunk))
-                        .await
-                    {
-                        Ok(read) => read?,
-                        Err(_) => {
-                            self.flush(feed, &mut decoder, &mut chunk, &mut complete, &mut count)
-                                .await;
-                            due = None;
-                            continue;
-                        }
-                    }
-                }
-            };
-            if read == 0 {
+            let start = buffer.len();
+            if reader.read_buf(&mut buffer).await? == 0 {
                 break;
             }
-            if chunk.ends_with(b"\n") {
-                complete = chunk.len();
-                count += 1;
-                let due_at =
-                    *due.get_or_insert_with(|| tokio::time::Instant::now() + MAX_BATCH_WAIT);
-                // a feed with lines always waiting never times out: check the age here too
-                if count >= LINES_PER_BATCH || tokio::time::Instant::now() >= due_at {
-                    self.flush(feed, &mut decoder, &mut chunk, &mut complete, &mut count)
-                        .await;
-                    due = None;
+            if skipping {
+                match buffer[start..].iter().position(|&b| b == b'\n') {
+                    Some(end) => {
+                        buffer.drain(..start + end + 1);
+                        skipping = false;
+                    }
+                    None => {
+                        buffer.clear();
+                        continue;
+                    }
                 }
-            } else if chunk.len() - complete > MAX_LINE_BYTES {
-                tracing::warn!(feed, "dropping an over-long line");
-                chunk.truncate(complete);
             }
+            let whole = buffer
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |i| i + 1);
+            if whole > 0 {
+                last = self
+                    .queue_lines(feed, &mut decoder, &buffer[..whole])
+                    .await
+                    .or(last);
+                buffer.drain(..whole);
+            }
+            if buffer.len() > MAX_LINE_BYTES {
+                tracing::warn!(feed, "dropping an over-long line");
+                buffer.clear();
+                skipping = true;
+            }
+            buffer.reserve(READ_BYTES);
         }
-        complete = chunk.len();
-        count += 1;
-        self.flush(feed, &mut decoder, &mut chunk, &mut complete, &mut count)
-            .await;
+        if !skipping {
+            last = self.queue_lines(feed, &mut decoder, &buffer).await.or(last);
+        }
+        // the writer stores batches in order: the last one stored means all are
+        if let Some(stored) = last
+            && let Ok(Err(error)) = stored.await
+        {
+            tracing::error!(feed, %error, "AIS lines not stored");
+        }
         Ok(())
     }
 
-    async fn flush(
+    /// Decodes lines with `decoder` and queues their updates without waiting for them to be
+    /// stored; a writer that is gone is logged.
+    pub async fn queue_lines(
         &self,
         feed: &str,
         decoder: &mut Decoder,
-        chunk: &mut Vec<u8>,
-        complete: &mut usize,
-        count: &mut usize,
-    ) {
-        if *complete > 0
-            && let Err(error) = self.lines(feed, decoder, &chunk[..*complete]).await
-        {
-            tracing::error!(feed, %error, "AIS batch not stored");
-        }
-        chunk.drain(..*complete);
-        *complete = 0;
-        *count = 0;
+        text: &[u8],
+    ) -> Option<Stored> {
+        let mut updates = Vec::new();
+        self.decode(feed, decoder, text, &mut updates);
+        self.enqueue(updates).await.unwrap_or_else(|error| {
+            tracing::error!(feed, %error, "AIS lines not queued");
+            None
+        })
     }
 }
 
-async fn write_batches(pipeline: Pipeline, mut batches: mpsc::Receiver<Batch>) {
+async fn write_batches(mut writer: Writer, mut batches: mpsc::Receiver<Batch>) {
     while let Some(first) = batches.recv().await {
         let mut group = vec![first];
         while group.len() < QUEUE_BATCHES {
@@ -276,9 +314,11 @@ async fn write_batches(pipeline: Pipeline, mut batches: mpsc::Receiver<Batch>) {
             }
         }
         let updates: Vec<&Update> = group.iter().flat_map(|b| &b.updates).collect();
-        let result = write(&pipeline, &updates, true)
-            .await
-            .map_err(|e| e.to_string());
+        let mut result = writer.write(&updates, true).await;
+        if result.is_ok() && group.iter().any(|b| b.all_rows) {
+            result = writer.write_waiting_rows().await;
+        }
+        let result = result.map_err(|e| e.to_string());
         if let Err(error) = &result {
             tracing::error!(%error, "storing updates failed");
         }
@@ -288,82 +328,120 @@ async fn write_batches(pipeline: Pipeline, mut batches: mpsc::Receiver<Batch>) {
     }
 }
 
-/// Stores the fixes (unless `store_fixes` is false: a rebuild replays stored ones), applies
-/// the updates, runs the detectors and stores what changed.
-async fn write(
-    pipeline: &Pipeline,
-    updates: &[&Update],
-    store_fixes: bool,
-) -> Result<(), StoreError> {
-    let store = pipeline.store.as_ref();
-    if store_fixes {
-        let positions: Vec<Position> = updates.iter().filter_map(|u| position(u)).collect();
-        store.append_positions(&positions).await?;
+/// The one writer: applies batches to the engines and the detectors and stores each
+/// batch, with its alerts and the object rows due, in one transaction.
+struct Writer {
+    pipeline: Pipeline,
+    /// Vessel rows follow their fixes at most once per interval. Vehicle rows are written
+    /// with every fix: the `vehicles` layer is served from the store, and trucks report
+    /// seldom.
+    vessel_rows: WriteBehind<Mmsi>,
+}
+
+impl Writer {
+    /// A writer that rewrites a vessel's row at most once per `row_interval`, at most
+    /// `rows_per_batch` rows in one batch besides urgent ones.
+    fn new(pipeline: Pipeline, row_interval: Duration, rows_per_batch: usize) -> Self {
+        Self {
+            pipeline,
+            vessel_rows: WriteBehind::new(row_interval, rows_per_batch),
+        }
     }
-    let mut events = Vec::new();
-    let mut touched_vessels = BTreeSet::new();
-    let mut touched_vehicles = BTreeSet::new();
-    {
-        let mut vessels = pipeline.vessels.write().unwrap_or_else(|e| e.into_inner());
-        let mut vehicles = pipeline.vehicles.write().unwrap_or_else(|e| e.into_inner());
-        let mut monitor = pipeline.monitor.lock().unwrap_or_else(|e| e.into_inner());
-        for update in updates {
-            match update {
-                Update::Vessel(update) => {
-                    let mmsi = match update {
-                        VesselUpdate::Position { mmsi, .. } | VesselUpdate::Static { mmsi, .. } => {
-                            *mmsi
+
+    /// Stores the rows of every vessel whose change still waits.
+    async fn write_waiting_rows(&mut self) -> Result<(), StoreError> {
+        let vessels = self.vessel_rows.drain();
+        self.pipeline.store.commit(self.rows(&vessels, &[])).await
+    }
+
+    /// The current rows of these vessels and vehicles, as changes to store.
+    fn rows<'a>(
+        &self,
+        vessels: &[Mmsi],
+        vehicles: impl IntoIterator<Item = &'a String>,
+    ) -> Changes {
+        let mut changes = Changes::default();
+        let engine = self
+            .pipeline
+            .vessels
+            .read()
+            .unwrap_or_else(|e| e.into_inner());
+        changes.upsert(
+            Layer::Vessels,
+            vessels
+                .iter()
+                .filter_map(|m| engine.get(*m)?.to_feature())
+                .collect(),
+        );
+        let engine = self
+            .pipeline
+            .vehicles
+            .read()
+            .unwrap_or_else(|e| e.into_inner());
+        changes.upsert(
+            Layer::Vehicles,
+            vehicles
+                .into_iter()
+                .filter_map(|v| Some(engine.get(v)?.to_feature()))
+                .collect(),
+        );
+        changes
+    }
+
+    /// Applies the updates, runs the detectors and stores the fixes (unless `store_fixes` is
+    /// false: a rebuild replays stored ones), the alerts and the object rows due.
+    async fn write(&mut self, updates: &[&Update], store_fixes: bool) -> Result<(), StoreError> {
+        let mut events = Vec::new();
+        // each changed object once, with whether its row must be written in this batch
+        let mut changed_vessels: BTreeMap<Mmsi, bool> = BTreeMap::new();
+        let mut changed_vehicles: BTreeSet<String> = BTreeSet::new();
+        let pipeline = &self.pipeline;
+        {
+            let mut vessels = pipeline.vessels.write().unwrap_or_else(|e| e.into_inner());
+            let mut vehicles = pipeline.vehicles.write().unwrap_or_else(|e| e.into_inner());
+            let mut monitor = pipeline.monitor.lock().unwrap_or_else(|e| e.into_inner());
+            for update in updates {
+                match update {
+                    Update::Vessel(update) => {
+                        let (mmsi, identity) = match update {
+                            VesselUpdate::Position { mmsi, .. } => (*mmsi, false),
+                            VesselUpdate::Static { mmsi, .. } => (*mmsi, true),
+                        };
+                        let applied = vessels.apply(update.clone());
+                        let flags = vessels.get(mmsi).map(identity_flags).unwrap_or_default();
+                        vessels.flag(mmsi, flags.into_iter().map(|p| p.as_str().to_owned()));
+                        if let (VesselUpdate::Position { .. }, Applied::Latest, Some(state)) =
+                            (update, applied, vessels.get(mmsi))
+                        {
+                            monitor.vessel(state, &mut events);
                         }
-                    };
-                    let applied = vessels.apply(update.clone());
-                    let flags = vessels.get(mmsi).map(identity_flags).unwrap_or_default();
-                    vessels.flag(mmsi, flags.into_iter().map(|p| p.as_str().to_owned()));
-                    if let (VesselUpdate::Position { .. }, Applied::Latest, Some(state)) =
-                        (update, applied, vessels.get(mmsi))
-                    {
-                        monitor.vessel(state, &mut events);
+                        // identity data lives only in the row: it is written at once
+                        *changed_vessels.entry(mmsi).or_default() |= identity;
                     }
-                    touched_vessels.insert(mmsi);
-                }
-                Update::Vehicle {
-                    vehicle_id,
-                    sample,
-                    heading_deg,
-                } => {
-                    if let Ok(state) = vehicles.apply(vehicle_id, *sample, *heading_deg) {
-                        monitor.vehicle(state, &mut events);
-                        touched_vehicles.insert(vehicle_id.clone());
+                    Update::Vehicle {
+                        vehicle_id,
+                        sample,
+                        heading_deg,
+                    } => {
+                        if let Ok(state) = vehicles.apply(vehicle_id, *sample, *heading_deg) {
+                            monitor.vehicle(state, &mut events);
+                            changed_vehicles.insert(vehicle_id.clone());
+                        }
                     }
                 }
             }
+            let now = monitor.data_clock();
+            monitor.tick(now, &mut events);
         }
-        let now = monitor.data_clock();
-        monitor.tick(now, &mut events);
+        let now = Instant::now();
+        let vessel_rows = self.vessel_rows.take(changed_vessels, now);
+        let mut changes = self.rows(&vessel_rows, &changed_vehicles);
+        if store_fixes {
+            changes.positions = updates.iter().filter_map(|u| position(u)).collect();
+        }
+        self.pipeline.alerts.commit(events, changes).await?;
+        Ok(())
     }
-    let (vessel_features, vehicle_features) = {
-        let vessels = pipeline.vessels.read().unwrap_or_else(|e| e.into_inner());
-        let vehicles = pipeline.vehicles.read().unwrap_or_else(|e| e.into_inner());
-        (
-            touched_vessels
-                .iter()
-                .filter_map(|m| vessels.get(*m)?.to_feature())
-                .collect::<Vec<_>>(),
-            touched_vehicles
-                .iter()
-                .filter_map(|v| Some(vehicles.get(v)?.to_feature()))
-                .collect::<Vec<_>>(),
-        )
-    };
-    // alerts first: they are what dispatchers wait for (the batch is acknowledged only
-    // after everything below is stored)
-    pipeline.alerts.record(events).await?;
-    if !vessel_features.is_empty() {
-        store.upsert(Layer::Vessels, vessel_features).await?;
-    }
-    if !vehicle_features.is_empty() {
-        store.upsert(Layer::Vehicles, vehicle_features).await?;
-    }
-    Ok(())
 }
 
 /// The stored fix of an update, if it is one.
@@ -417,9 +495,11 @@ pub async fn rebuild(pipeline: &Pipeline, window_s: f64) -> Result<usize, StoreE
     }
     let positions = store.positions_since(now_epoch_s() - window_s).await?;
     let updates: Vec<Update> = positions.iter().filter_map(replayed).collect();
+    // every replayed object's row is written again, so the layers match the picture
+    let mut writer = Writer::new(pipeline.clone(), Duration::ZERO, usize::MAX);
     for chunk in updates.chunks(10_000) {
         let chunk: Vec<&Update> = chunk.iter().collect();
-        write(pipeline, &chunk, false).await?;
+        writer.write(&chunk, false).await?;
     }
     Ok(pipeline
         .vessels

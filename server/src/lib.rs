@@ -23,6 +23,7 @@ pub mod state;
 pub mod tile_cache;
 pub mod tiles_export;
 mod webhooks;
+mod write_behind;
 
 pub use app::app;
 pub use config::Config;

@@ -351,10 +351,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         "coastwatch serving {} at http://{address}/",
         store.describe()
     );
-    axum::serve(listener, app(state))
+    axum::serve(listener, app(state.clone()))
         .with_graceful_shutdown(shutdown())
         .await?;
-    store.close().await;
+    state.close().await;
     Ok(())
 }
 
@@ -619,7 +619,7 @@ async fn ais_replay(file: &Path, speed: Option<f64>, store: &StoreArg) -> anyhow
         stats.decoded,
         stats.errors
     );
-    store.close().await;
+    state.close().await;
     Ok(())
 }
 
@@ -726,10 +726,10 @@ async fn demo(port: u16, speed: f64, seed: u64, store: Option<String>) -> anyhow
          dispatcher token: {DEMO_TOKEN}; ready in {} ms)",
         started.elapsed().as_millis()
     );
-    axum::serve(listener, app(state))
+    axum::serve(listener, app(state.clone()))
         .with_graceful_shutdown(shutdown())
         .await?;
-    store.close().await;
+    state.close().await;
     Ok(())
 }
 

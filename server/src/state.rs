@@ -85,6 +85,14 @@ impl AppState {
         })
     }
 
+    /// Writes the object rows that still wait behind their fixes, then closes the store.
+    pub async fn close(&self) {
+        if let Err(error) = self.ingest.write_rows().await {
+            tracing::warn!(%error, "object rows not written at close");
+        }
+        self.store.close().await;
+    }
+
     /// Brings the in-memory picture up to date after a write to `layer` through the API.
     pub async fn layer_changed(&self, layer: Layer) -> Result<(), StartError> {
         self.tile_cache.layer_changed(layer);

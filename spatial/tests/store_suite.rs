@@ -7,7 +7,7 @@ use coastwatch_spatial::layer::Layer;
 use coastwatch_spatial::model::FeatureId;
 use coastwatch_spatial::samples::sample;
 use coastwatch_spatial::store::{
-    GeoPackageStore, Position, PostgisStore, Query, Store, SubjectKind,
+    Changes, GeoPackageStore, Position, PostgisStore, Query, Store, SubjectKind,
 };
 use coastwatch_spatial::{Feature, StoreError};
 use geo::{Rect, coord};
@@ -396,12 +396,20 @@ async fn positions_append_and_replay<B: Backend>(b: B) {
         course_deg: None,
         heading_deg: Some(90.0),
     };
+    let fixes = |positions: Vec<Position>| Changes {
+        positions,
+        ..Changes::default()
+    };
     store
-        .append_positions(&[fix("1", 100.0), fix("2", 50.5), fix("1", 200.0)])
+        .commit(fixes(vec![
+            fix("1", 100.0),
+            fix("2", 50.5),
+            fix("1", 200.0),
+        ]))
         .await
         .unwrap();
     store
-        .append_positions(&[fix("1", 100.0), fix("3", 300.0)])
+        .commit(fixes(vec![fix("1", 100.0), fix("3", 300.0)]))
         .await
         .unwrap();
     let all = store.positions_since(0.0).await.unwrap();
@@ -415,6 +423,63 @@ async fn positions_append_and_replay<B: Backend>(b: B) {
         b.reopen().await.positions_since(150.0).await.unwrap().len(),
         2
     );
+}
+
+async fn a_commit_is_all_or_nothing<B: Backend>(b: B) {
+    let store = b.store();
+    let fix = Position {
+        kind: SubjectKind::Vehicle,
+        subject_id: "truck-7".into(),
+        t_epoch_s: 1000.0,
+        lon: 121.6,
+        lat: 29.5,
+        speed_mps: None,
+        course_deg: None,
+        heading_deg: None,
+    };
+    let vessel = |n, sog: f64| {
+        let mut f = sample(Layer::Vessels, n).with_id(id(412_000_001));
+        f.properties.insert("sog_kn".into(), json!(sog));
+        f
+    };
+    // a bad feature in the second layer refuses the fixes and the first layer too
+    let mut broken = sample(Layer::Alerts, 0).with_id(id(5));
+    broken.properties.remove("kind");
+    let mut changes = Changes {
+        positions: vec![fix.clone()],
+        ..Changes::default()
+    };
+    changes.upsert(Layer::Vessels, vec![vessel(1, 3.0)]);
+    changes.upsert(Layer::Alerts, vec![broken]);
+    assert!(matches!(
+        store.commit(changes).await,
+        Err(StoreError::Invalid { index: 0, .. })
+    ));
+    assert!(store.positions_since(0.0).await.unwrap().is_empty());
+    assert_eq!(
+        store
+            .count(Layer::Vessels, &Query::default())
+            .await
+            .unwrap(),
+        0
+    );
+
+    // the same id twice in one upsert: the last one wins
+    let mut changes = Changes {
+        positions: vec![fix],
+        ..Changes::default()
+    };
+    changes.upsert(Layer::Vessels, vec![vessel(1, 3.0), vessel(2, 7.5)]);
+    changes.upsert(Layer::Vehicles, Vec::new());
+    assert_eq!(changes.upserts.len(), 1, "an empty upsert is left out");
+    store.commit(changes).await.unwrap();
+    assert_eq!(store.positions_since(0.0).await.unwrap().len(), 1);
+    let stored = store
+        .query(Layer::Vessels, &Query::default())
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].properties["sog_kn"], 7.5);
 }
 
 async fn large_batches_keep_their_order<B: Backend>(b: B) {
@@ -469,6 +534,7 @@ suite!(
     replace_delete_and_missing,
     batches_are_all_or_nothing,
     positions_append_and_replay,
+    a_commit_is_all_or_nothing,
     large_batches_keep_their_order
 );
 

@@ -4,10 +4,12 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
+use coastwatch_datasets::ais::decoder::{Decoder, DecoderOptions};
+use coastwatch_datasets::ais::encode::{PositionReport, StaticVoyage, sentences, with_time};
 use coastwatch_server::{AppState, feeds};
 use coastwatch_spatial::Layer;
 use coastwatch_spatial::model::{FeatureId, Mmsi};
-use coastwatch_spatial::store::Query;
+use coastwatch_spatial::store::{Query, Store};
 use coastwatch_tests::{PLANNER, TestServer, coastwatch_bin, test_config};
 use tokio::io::AsyncWriteExt;
 
@@ -335,4 +337,120 @@ async fn remote_feed_client_reconnects() {
         .await
         .unwrap();
     wait_for(&state, mmsi(477_553_000)).await;
+}
+
+/// NMEA lines of a position report of `mmsi` at `lon` stamped `t`, and of its static data.
+fn report(mmsi: u32, lon: f64, t: i64) -> String {
+    let position = PositionReport {
+        mmsi,
+        nav_status: 0,
+        lon,
+        lat: 29.6,
+        sog_kn: 6.0,
+        cog_deg: 90.0,
+        heading_deg: None,
+        second: 0,
+    };
+    lines(&position.bits(), t)
+}
+
+fn lines(bits: &coastwatch_datasets::ais::encode::BitWriter, t: i64) -> String {
+    sentences(bits, 'A', 1)
+        .iter()
+        .map(|s| with_time(s, t) + "\n")
+        .collect()
+}
+
+#[tokio::test]
+async fn every_fix_is_stored_at_once_and_vessel_rows_catch_up_by_close() {
+    let server = TestServer::new(config()).await;
+    let state = AppState::start(long_memory(), server.store.clone())
+        .await
+        .unwrap();
+    let mut decoder = Decoder::new(DecoderOptions::default());
+    let vessel = FeatureId::try_from(412_000_001).unwrap();
+    let stored_row = || async {
+        server
+            .store
+            .get(Layer::Vessels, vessel)
+            .await
+            .unwrap()
+            .expect("vessel row stored")
+    };
+    let t = 1_790_000_000;
+    let identity = StaticVoyage {
+        mmsi: 412_000_001,
+        imo: 0,
+        callsign: "BXYZ".into(),
+        name: "ZHE DAI YU 7".into(),
+        ship_type: 30,
+        destination: "SHIPU".into(),
+    };
+    for (n, text) in [
+        report(412_000_001, 121.50, t),
+        lines(&identity.bits(), t + 1),
+        report(412_000_001, 121.51, t + 2),
+        report(412_000_001, 121.52, t + 4),
+    ]
+    .iter()
+    .enumerate()
+    {
+        state
+            .ingest
+            .lines("test", &mut decoder, text.as_bytes())
+            .await
+            .unwrap();
+        if n == 0 {
+            // a new vessel's row is written with its first fix
+            assert_eq!(stored_row().await.properties["last_seen"], t);
+        }
+        if n == 1 {
+            // identity data lives only in the row: it is written at once
+            assert_eq!(stored_row().await.properties["name"], "ZHE DAI YU 7");
+        }
+    }
+    // acknowledged means every fix is stored, whether or not the row has caught up
+    assert_eq!(server.store.positions_since(0.0).await.unwrap().len(), 3);
+
+    // closing writes every row that still waits: the store matches the picture
+    let path = server.dir.path().join("test.gpkg");
+    state.close().await;
+    let reopened = coastwatch_spatial::store::GeoPackageStore::open(&path)
+        .await
+        .unwrap();
+    let row = reopened.get(Layer::Vessels, vessel).await.unwrap().unwrap();
+    assert_eq!(row.properties["last_seen"], t + 4);
+    assert_eq!(row.properties["name"], "ZHE DAI YU 7");
+    let point = match row.geometry {
+        Some(geo::Geometry::Point(p)) => p,
+        other => panic!("not a point: {other:?}"),
+    };
+    assert!((point.x() - 121.52).abs() < 1e-4, "{point:?}");
+}
+
+#[tokio::test]
+async fn an_over_long_line_is_dropped_and_the_feed_goes_on() {
+    let server = TestServer::new(config()).await;
+    let state = AppState::start(long_memory(), server.store.clone())
+        .await
+        .unwrap();
+    let mut text = vec![b'x'; 200 * 1024];
+    text.extend_from_slice(b"\n");
+    text.extend_from_slice(report(412_000_002, 121.5, 1_790_000_000).as_bytes());
+    text.extend_from_slice(b"!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A");
+    // the stream returns once everything it read is stored, the last line without newline too
+    state
+        .ingest
+        .stream("test", std::io::Cursor::new(text))
+        .await
+        .unwrap();
+    let engine = state.ingest.vessels().read().unwrap();
+    assert!(engine.get(mmsi(412_000_002)).is_some());
+    assert!(engine.get(mmsi(371_798_000)).is_some());
+    let feed = coastwatch_server::metrics::FeedLabels {
+        feed: "test".into(),
+    };
+    let counters = &state.ingest.counters;
+    assert_eq!(counters.decoded.get_or_create(&feed).get(), 2);
+    assert_eq!(counters.lines.get_or_create(&feed).get(), 2);
 }

@@ -22,7 +22,8 @@ use sqlx::{Row, Sqlite, SqlitePool, Transaction};
 
 use super::sql::{self, Dialect, SqlValue, Statement};
 use super::{
-    POSITION_COLUMNS, Position, PositionRow, Query, Store, reindex, unique_violation, validate_all,
+    Changes, POSITION_COLUMNS, Position, PositionRow, Query, Store, reindex, unique_violation,
+    validate_all, validate_upserts,
 };
 use crate::layer::{FieldType, Layer};
 use crate::model::FeatureId;
@@ -30,6 +31,8 @@ use crate::{Feature, StoreError, StoreResult};
 
 /// `PRAGMA application_id` of a GeoPackage ("GPKG").
 const GPKG_APPLICATION_ID: i64 = 0x4750_4B47;
+/// `PRAGMA cache_size` of the writing connection: 64 MiB (negative: KiB).
+const WRITER_CACHE: &str = "-65536";
 /// `PRAGMA user_version` of GeoPackage 1.3.
 const GPKG_USER_VERSION: i64 = 10300;
 const WGS84_WKT: &str = r#"GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]"#;
@@ -37,7 +40,11 @@ const WGS84_WKT: &str = r#"GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",63
 /// A GeoPackage file used as the store.
 #[derive(Debug, Clone)]
 pub struct GeoPackageStore {
+    /// Connections for reading.
     pool: SqlitePool,
+    /// The one connection that writes: SQLite takes one writer at a time anyway, and a
+    /// connection that alone writes keeps its page cache across transactions.
+    writer: SqlitePool,
     path: String,
 }
 
@@ -66,6 +73,11 @@ impl GeoPackageStore {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone().pragma("cache_size", WRITER_CACHE))
+            .await
+            .map_err(|e| not_gpkg(e.to_string()))?;
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
@@ -73,6 +85,7 @@ impl GeoPackageStore {
             .map_err(|e| not_gpkg(e.to_string()))?;
         let store = Self {
             pool,
+            writer,
             path: path_text.clone(),
         };
         store.check_kind().await.map_err(|e| match e {
@@ -101,7 +114,7 @@ impl GeoPackageStore {
     }
 
     async fn create_schema(&self) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         for statement in schema_statements() {
             sqlx::query(&statement).execute(&mut *tx).await?;
         }
@@ -109,7 +122,7 @@ impl GeoPackageStore {
         // Put the GeoPackage header (application_id, user_version) into the main file now:
         // readers such as GDAL check it before they look at the WAL.
         sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -234,6 +247,95 @@ impl GeoPackageStore {
         Ok(())
     }
 
+    /// Inserts or replaces features that all carry an id: a few multi-row statements per
+    /// chunk, the rows and then their index entries.
+    async fn upsert_rows(
+        tx: &mut Transaction<'_, Sqlite>,
+        layer: Layer,
+        features: &[Feature],
+    ) -> StoreResult<()> {
+        for (n, chunk) in features.chunks(sql::INSERT_CHUNK).enumerate() {
+            let mut rows = Vec::with_capacity(chunk.len());
+            for feature in chunk {
+                rows.push((
+                    feature.id.map(FeatureId::get),
+                    feature.geometry.as_ref().map(encode_geometry).transpose()?,
+                    &feature.properties,
+                ));
+            }
+            let stmt =
+                sql::upsert_statement(Dialect::GeoPackage, layer, rows).map_err(|source| {
+                    StoreError::Invalid {
+                        index: n * sql::INSERT_CHUNK,
+                        source,
+                    }
+                })?;
+            bind_all(sqlx::query(&stmt.sql), stmt.params)
+                .execute(&mut **tx)
+                .await?;
+            let ids: Vec<i64> = chunk
+                .iter()
+                .filter_map(|f| f.id.map(FeatureId::get))
+                .collect();
+            let marks = vec!["?"; ids.len()].join(", ");
+            let delete_sql = format!("DELETE FROM rtree_{layer}_geom WHERE id IN ({marks})");
+            let mut delete = sqlx::query(&delete_sql);
+            for id in &ids {
+                delete = delete.bind(id);
+            }
+            delete.execute(&mut **tx).await?;
+            let boxes: Vec<(i64, [f64; 4])> = chunk
+                .iter()
+                .filter_map(|f| Some((f.id?.get(), f.geometry.as_ref().and_then(sql::envelope)?)))
+                .collect();
+            if !boxes.is_empty() {
+                let marks = vec!["(?, ?, ?, ?, ?)"; boxes.len()].join(", ");
+                let insert_sql = format!("INSERT INTO rtree_{layer}_geom VALUES {marks}");
+                let mut insert = sqlx::query(&insert_sql);
+                for (id, [minx, maxx, miny, maxy]) in boxes {
+                    insert = insert.bind(id).bind(minx).bind(maxx).bind(miny).bind(maxy);
+                }
+                insert.execute(&mut **tx).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Appends fixes with multi-row statements, skipping those already stored.
+    async fn append_positions(
+        tx: &mut Transaction<'_, Sqlite>,
+        positions: &[Position],
+    ) -> StoreResult<()> {
+        // rows per statement: 8 parameters each, well under SQLite's limit of 32,766
+        const ROWS: usize = 200;
+        for chunk in positions.chunks(ROWS) {
+            let mut sql = String::from(
+                "INSERT OR IGNORE INTO positions (subject_kind, subject_id, t, lon, lat, speed_mps, course_deg, heading_deg) VALUES ",
+            );
+            for i in 0..chunk.len() {
+                sql.push_str(if i == 0 {
+                    "(?, ?, ?, ?, ?, ?, ?, ?)"
+                } else {
+                    ", (?, ?, ?, ?, ?, ?, ?, ?)"
+                });
+            }
+            let mut query = sqlx::query(&sql);
+            for p in chunk {
+                query = query
+                    .bind(p.kind.as_str())
+                    .bind(&p.subject_id)
+                    .bind(p.t_epoch_s)
+                    .bind(p.lon)
+                    .bind(p.lat)
+                    .bind(p.speed_mps)
+                    .bind(p.course_deg)
+                    .bind(p.heading_deg);
+            }
+            query.execute(&mut **tx).await?;
+        }
+        Ok(())
+    }
+
     async fn touch(tx: &mut Transaction<'_, Sqlite>, layer: Layer) -> StoreResult<()> {
         sqlx::query("UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name = ?")
             .bind(layer.name())
@@ -247,7 +349,7 @@ impl GeoPackageStore {
 impl Store for GeoPackageStore {
     async fn insert(&self, layer: Layer, features: Vec<Feature>) -> StoreResult<Vec<FeatureId>> {
         let features = validate_all(layer, features)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let mut ids = Vec::with_capacity(features.len());
         if features.iter().all(|f| f.id.is_none()) {
             for fid in Self::insert_chunked(&mut tx, layer, &features).await? {
@@ -281,69 +383,21 @@ impl Store for GeoPackageStore {
         Ok(ids)
     }
 
-    async fn upsert(&self, layer: Layer, features: Vec<Feature>) -> StoreResult<()> {
-        let features = validate_all(layer, features)?;
-        if let Some(index) = features.iter().position(|f| f.id.is_none()) {
-            return Err(StoreError::Invalid {
-                index,
-                source: crate::ModelError::invalid("id", "upsert needs an id on every feature"),
-            });
+    async fn commit(&self, changes: Changes) -> StoreResult<()> {
+        let upserts = validate_upserts(changes.upserts)?;
+        let mut tx = self.writer.begin().await?;
+        Self::append_positions(&mut tx, &changes.positions).await?;
+        for (layer, features) in &upserts {
+            Self::upsert_rows(&mut tx, *layer, features).await?;
+            Self::touch(&mut tx, *layer).await?;
         }
-        let mut tx = self.pool.begin().await?;
-        // a few multi-row statements per chunk: the rows, then their index entries
-        for (n, chunk) in features.chunks(sql::INSERT_CHUNK).enumerate() {
-            let offset = n * sql::INSERT_CHUNK;
-            let mut rows = Vec::with_capacity(chunk.len());
-            for feature in chunk {
-                rows.push((
-                    feature.id.map(FeatureId::get),
-                    feature.geometry.as_ref().map(encode_geometry).transpose()?,
-                    &feature.properties,
-                ));
-            }
-            let stmt =
-                sql::upsert_statement(Dialect::GeoPackage, layer, rows).map_err(|source| {
-                    StoreError::Invalid {
-                        index: offset,
-                        source,
-                    }
-                })?;
-            bind_all(sqlx::query(&stmt.sql), stmt.params)
-                .execute(&mut *tx)
-                .await?;
-            let ids: Vec<i64> = chunk
-                .iter()
-                .filter_map(|f| f.id.map(FeatureId::get))
-                .collect();
-            let marks = vec!["?"; ids.len()].join(", ");
-            let delete_sql = format!("DELETE FROM rtree_{layer}_geom WHERE id IN ({marks})");
-            let mut delete = sqlx::query(&delete_sql);
-            for id in &ids {
-                delete = delete.bind(id);
-            }
-            delete.execute(&mut *tx).await?;
-            let boxes: Vec<(i64, [f64; 4])> = chunk
-                .iter()
-                .filter_map(|f| Some((f.id?.get(), f.geometry.as_ref().and_then(sql::envelope)?)))
-                .collect();
-            if !boxes.is_empty() {
-                let marks = vec!["(?, ?, ?, ?, ?)"; boxes.len()].join(", ");
-                let insert_sql = format!("INSERT INTO rtree_{layer}_geom VALUES {marks}");
-                let mut insert = sqlx::query(&insert_sql);
-                for (id, [minx, maxx, miny, maxy]) in boxes {
-                    insert = insert.bind(id).bind(minx).bind(maxx).bind(miny).bind(maxy);
-                }
-                insert.execute(&mut *tx).await?;
-            }
-        }
-        Self::touch(&mut tx, layer).await?;
         tx.commit().await?;
         Ok(())
     }
 
     async fn replace(&self, layer: Layer, id: FeatureId, feature: Feature) -> StoreResult<bool> {
         let feature = validate_all(layer, vec![feature])?.remove(0);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let done = Self::write_one(&mut tx, layer, Some(id.get()), &feature, true)
             .await?
             .is_some();
@@ -353,7 +407,7 @@ impl Store for GeoPackageStore {
     }
 
     async fn delete(&self, layer: Layer, id: FeatureId) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let done = sqlx::query(&format!("DELETE FROM {layer} WHERE fid = ?"))
             .bind(id.get())
             .execute(&mut *tx)
@@ -403,39 +457,6 @@ impl Store for GeoPackageStore {
         Ok(row.try_get::<i64, _>(0)? as u64)
     }
 
-    async fn append_positions(&self, positions: &[Position]) -> StoreResult<()> {
-        // rows per statement: 8 parameters each, well under SQLite's limit of 32,766
-        const ROWS: usize = 200;
-        let mut tx = self.pool.begin().await?;
-        for chunk in positions.chunks(ROWS) {
-            let mut sql = String::from(
-                "INSERT OR IGNORE INTO positions (subject_kind, subject_id, t, lon, lat, speed_mps, course_deg, heading_deg) VALUES ",
-            );
-            for i in 0..chunk.len() {
-                sql.push_str(if i == 0 {
-                    "(?, ?, ?, ?, ?, ?, ?, ?)"
-                } else {
-                    ", (?, ?, ?, ?, ?, ?, ?, ?)"
-                });
-            }
-            let mut query = sqlx::query(&sql);
-            for p in chunk {
-                query = query
-                    .bind(p.kind.as_str())
-                    .bind(&p.subject_id)
-                    .bind(p.t_epoch_s)
-                    .bind(p.lon)
-                    .bind(p.lat)
-                    .bind(p.speed_mps)
-                    .bind(p.course_deg)
-                    .bind(p.heading_deg);
-            }
-            query.execute(&mut *tx).await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
     async fn positions_since(&self, t_epoch_s: f64) -> StoreResult<Vec<Position>> {
         let rows: Vec<PositionRow> = sqlx::query_as(&format!(
             "{POSITION_COLUMNS} FROM positions WHERE t >= ? ORDER BY t, fid"
@@ -448,12 +469,13 @@ impl Store for GeoPackageStore {
 
     async fn close(&self) {
         if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
         {
             tracing::warn!(%error, path = %self.path, "checkpoint before close failed");
         }
         self.pool.close().await;
+        self.writer.close().await;
     }
 
     fn describe(&self) -> String {
@@ -588,8 +610,12 @@ fn schema_statements() -> Vec<String> {
         "CREATE TABLE IF NOT EXISTS positions (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, subject_kind TEXT NOT NULL, \
          subject_id TEXT NOT NULL, t REAL NOT NULL, lon REAL NOT NULL, lat REAL NOT NULL, speed_mps REAL, course_deg REAL, heading_deg REAL)"
             .to_owned(),
-        "CREATE UNIQUE INDEX IF NOT EXISTS positions_subject_t ON positions (subject_kind, subject_id, t)".into(),
-        "CREATE INDEX IF NOT EXISTS positions_t ON positions (t)".into(),
+        // one index, led by time: fixes arrive roughly in time order, so new entries land on
+        // the last pages instead of one random page per subject (those would all be written
+        // again at every commit)
+        "CREATE UNIQUE INDEX IF NOT EXISTS positions_t_subject ON positions (t, subject_kind, subject_id)".into(),
+        "DROP INDEX IF EXISTS positions_subject_t".into(),
+        "DROP INDEX IF EXISTS positions_t".into(),
         "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier) VALUES ('positions', 'attributes', 'positions')".into(),
     ]);
     statements

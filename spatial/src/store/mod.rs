@@ -117,6 +117,29 @@ impl From<PositionRow> for Position {
     }
 }
 
+/// What one ingest batch writes: fixes and object rows, stored in one transaction.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Changes {
+    /// Fixes to append; a fix already stored (same subject and time) is skipped.
+    pub positions: Vec<Position>,
+    /// Features to insert or replace, per layer; every feature carries an id.
+    pub upserts: Vec<(Layer, Vec<Feature>)>,
+}
+
+impl Changes {
+    /// Whether there is nothing to store.
+    pub fn is_empty(&self) -> bool {
+        self.positions.is_empty() && self.upserts.is_empty()
+    }
+
+    /// Adds features to insert or replace in `layer` (nothing when `features` is empty).
+    pub fn upsert(&mut self, layer: Layer, features: Vec<Feature>) {
+        if !features.is_empty() {
+            self.upserts.push((layer, features));
+        }
+    }
+}
+
 /// Persistent storage of layers and fixes. Implementations are cheap to share (`Arc`).
 #[async_trait]
 pub trait Store: Send + Sync {
@@ -125,7 +148,14 @@ pub trait Store: Send + Sync {
     async fn insert(&self, layer: Layer, features: Vec<Feature>) -> StoreResult<Vec<FeatureId>>;
 
     /// Inserts or replaces features that all carry an id, in one transaction.
-    async fn upsert(&self, layer: Layer, features: Vec<Feature>) -> StoreResult<()>;
+    async fn upsert(&self, layer: Layer, features: Vec<Feature>) -> StoreResult<()> {
+        let mut changes = Changes::default();
+        changes.upsert(layer, features);
+        self.commit(changes).await
+    }
+
+    /// Stores the fixes and upserts of `changes` in one transaction: all or nothing.
+    async fn commit(&self, changes: Changes) -> StoreResult<()>;
 
     /// Replaces feature `id`; `false` when there is none.
     async fn replace(&self, layer: Layer, id: FeatureId, feature: Feature) -> StoreResult<bool>;
@@ -141,9 +171,6 @@ pub trait Store: Send + Sync {
 
     /// Counts the features that match, ignoring `limit` and `offset`.
     async fn count(&self, layer: Layer, query: &Query) -> StoreResult<u64>;
-
-    /// Appends fixes in one transaction; a fix already stored (same subject and time) is skipped.
-    async fn append_positions(&self, positions: &[Position]) -> StoreResult<()>;
 
     /// Fixes at or after `t_epoch_s`, in time order (to rebuild in-memory state at start).
     async fn positions_since(&self, t_epoch_s: f64) -> StoreResult<Vec<Position>>;
@@ -188,6 +215,33 @@ fn validate_all(layer: Layer, features: Vec<Feature>) -> StoreResult<Vec<Feature
             layer
                 .validate(f)
                 .map_err(|source| StoreError::Invalid { index, source })
+        })
+        .collect()
+}
+
+/// Validates the features of every upsert, checks that each carries an id, and keeps only
+/// the last of features that share an id (a statement may change a row only once).
+fn validate_upserts(
+    upserts: Vec<(Layer, Vec<Feature>)>,
+) -> StoreResult<Vec<(Layer, Vec<Feature>)>> {
+    upserts
+        .into_iter()
+        .map(|(layer, features)| {
+            let features = validate_all(layer, features)?;
+            if let Some(index) = features.iter().position(|f| f.id.is_none()) {
+                return Err(StoreError::Invalid {
+                    index,
+                    source: crate::ModelError::invalid("id", "upsert needs an id on every feature"),
+                });
+            }
+            let mut seen = std::collections::HashSet::new();
+            let mut last: Vec<Feature> = features
+                .into_iter()
+                .rev()
+                .filter(|f| seen.insert(f.id))
+                .collect();
+            last.reverse();
+            Ok((layer, last))
         })
         .collect()
 }

@@ -14,7 +14,8 @@ use sqlx::{ConnectOptions, Executor, PgPool, Postgres, Row, Transaction};
 
 use super::sql::{self, Dialect, SqlValue, Statement};
 use super::{
-    POSITION_COLUMNS, Position, PositionRow, Query, Store, reindex, unique_violation, validate_all,
+    Changes, POSITION_COLUMNS, Position, PositionRow, Query, Store, reindex, unique_violation,
+    validate_all, validate_upserts,
 };
 use crate::layer::{FieldType, Layer};
 use crate::model::FeatureId;
@@ -159,6 +160,61 @@ impl PostgisStore {
         }
     }
 
+    /// Inserts or replaces features that all carry an id, with multi-row statements.
+    async fn upsert_rows(
+        tx: &mut Transaction<'_, Postgres>,
+        layer: Layer,
+        features: &[Feature],
+    ) -> StoreResult<()> {
+        for (n, chunk) in features.chunks(sql::INSERT_CHUNK).enumerate() {
+            let mut rows = Vec::with_capacity(chunk.len());
+            for feature in chunk {
+                rows.push((
+                    feature.id.map(FeatureId::get),
+                    feature.geometry.as_ref().map(encode_wkb).transpose()?,
+                    &feature.properties,
+                ));
+            }
+            let stmt = sql::upsert_statement(Dialect::Postgis, layer, rows).map_err(|source| {
+                StoreError::Invalid {
+                    index: n * sql::INSERT_CHUNK,
+                    source,
+                }
+            })?;
+            bind_all(sqlx::query(&stmt.sql), stmt.params)
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Appends fixes with one statement, skipping those already stored.
+    async fn append_positions(
+        tx: &mut Transaction<'_, Postgres>,
+        positions: &[Position],
+    ) -> StoreResult<()> {
+        if positions.is_empty() {
+            return Ok(());
+        }
+        let column = |f: fn(&Position) -> Option<f64>| positions.iter().map(f).collect::<Vec<_>>();
+        sqlx::query(
+            "INSERT INTO positions (subject_kind, subject_id, t, lon, lat, speed_mps, course_deg, heading_deg) \
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::float8[]) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(positions.iter().map(|p| p.kind.as_str()).collect::<Vec<_>>())
+        .bind(positions.iter().map(|p| p.subject_id.as_str()).collect::<Vec<_>>())
+        .bind(positions.iter().map(|p| p.t_epoch_s).collect::<Vec<_>>())
+        .bind(positions.iter().map(|p| p.lon).collect::<Vec<_>>())
+        .bind(positions.iter().map(|p| p.lat).collect::<Vec<_>>())
+        .bind(column(|p| p.speed_mps))
+        .bind(column(|p| p.course_deg))
+        .bind(column(|p| p.heading_deg))
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
     /// Moves the id sequence past ids that callers chose themselves.
     async fn bump_sequence(tx: &mut Transaction<'_, Postgres>, layer: Layer) -> StoreResult<()> {
         sqlx::query(&format!(
@@ -211,28 +267,14 @@ impl Store for PostgisStore {
         Ok(ids)
     }
 
-    async fn upsert(&self, layer: Layer, features: Vec<Feature>) -> StoreResult<()> {
-        let features = validate_all(layer, features)?;
+    async fn commit(&self, changes: Changes) -> StoreResult<()> {
+        let upserts = validate_upserts(changes.upserts)?;
         let mut tx = self.pool.begin().await?;
-        for (index, feature) in features.iter().enumerate() {
-            let id = feature
-                .id
-                .map(FeatureId::get)
-                .ok_or_else(|| StoreError::Invalid {
-                    index,
-                    source: ModelError::invalid("id", "upsert needs an id on every feature"),
-                })?;
-            if Self::write_one(&mut tx, layer, Some(id), feature, true)
-                .await
-                .map_err(|e| reindex(e, index))?
-                .is_none()
-            {
-                Self::write_one(&mut tx, layer, Some(id), feature, false)
-                    .await
-                    .map_err(|e| reindex(e, index))?;
-            }
+        Self::append_positions(&mut tx, &changes.positions).await?;
+        for (layer, features) in &upserts {
+            Self::upsert_rows(&mut tx, *layer, features).await?;
+            Self::bump_sequence(&mut tx, *layer).await?;
         }
-        Self::bump_sequence(&mut tx, layer).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -292,29 +334,6 @@ impl Store for PostgisStore {
             .fetch_one(&self.pool)
             .await?;
         Ok(row.try_get::<i64, _>(0)? as u64)
-    }
-
-    async fn append_positions(&self, positions: &[Position]) -> StoreResult<()> {
-        if positions.is_empty() {
-            return Ok(());
-        }
-        let column = |f: fn(&Position) -> Option<f64>| positions.iter().map(f).collect::<Vec<_>>();
-        sqlx::query(
-            "INSERT INTO positions (subject_kind, subject_id, t, lon, lat, speed_mps, course_deg, heading_deg) \
-             SELECT * FROM UNNEST($1::text[], $2::text[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::float8[]) \
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(positions.iter().map(|p| p.kind.as_str()).collect::<Vec<_>>())
-        .bind(positions.iter().map(|p| p.subject_id.as_str()).collect::<Vec<_>>())
-        .bind(positions.iter().map(|p| p.t_epoch_s).collect::<Vec<_>>())
-        .bind(positions.iter().map(|p| p.lon).collect::<Vec<_>>())
-        .bind(positions.iter().map(|p| p.lat).collect::<Vec<_>>())
-        .bind(column(|p| p.speed_mps))
-        .bind(column(|p| p.course_deg))
-        .bind(column(|p| p.heading_deg))
-        .execute(&self.pool)
-        .await?;
-        Ok(())
     }
 
     async fn positions_since(&self, t_epoch_s: f64) -> StoreResult<Vec<Position>> {

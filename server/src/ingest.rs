@@ -40,7 +40,7 @@ const READ_BYTES: usize = 64 * 1024;
 /// stored at once; see [`WriteBehind`]).
 const ROW_INTERVAL: Duration = Duration::from_secs(10);
 /// Vessel rows that are due, written in one batch at most.
-const ROWS_PER_BATCH: usize = 256;
+const ROWS_PER_BATCH: usize = 64;
 /// Longest line a streaming feed may send.
 const MAX_LINE_BYTES: usize = 64 * 1024;
 

@@ -135,21 +135,14 @@ impl GeoPackageStore {
     ) -> StoreResult<Vec<i64>> {
         let mut ids = Vec::with_capacity(features.len());
         for chunk in features.chunks(sql::INSERT_CHUNK) {
-            let mut rows = Vec::with_capacity(chunk.len());
-            for feature in chunk {
-                rows.push((
-                    None,
-                    feature.geometry.as_ref().map(encode_geometry).transpose()?,
-                    &feature.properties,
-                ));
-            }
-            let stmt =
-                sql::insert_statement(Dialect::GeoPackage, layer, rows).map_err(|source| {
-                    StoreError::Invalid {
-                        index: ids.len(),
-                        source,
-                    }
-                })?;
+            let stmt = sql::chunk_statement(
+                Dialect::GeoPackage,
+                layer,
+                chunk,
+                ids.len(),
+                false,
+                encode_geometry,
+            )?;
             let mut fids: Vec<i64> = bind_all(sqlx::query(&stmt.sql), stmt.params)
                 .fetch_all(&mut **tx)
                 .await?
@@ -255,21 +248,14 @@ impl GeoPackageStore {
         features: &[Feature],
     ) -> StoreResult<()> {
         for (n, chunk) in features.chunks(sql::INSERT_CHUNK).enumerate() {
-            let mut rows = Vec::with_capacity(chunk.len());
-            for feature in chunk {
-                rows.push((
-                    feature.id.map(FeatureId::get),
-                    feature.geometry.as_ref().map(encode_geometry).transpose()?,
-                    &feature.properties,
-                ));
-            }
-            let stmt =
-                sql::upsert_statement(Dialect::GeoPackage, layer, rows).map_err(|source| {
-                    StoreError::Invalid {
-                        index: n * sql::INSERT_CHUNK,
-                        source,
-                    }
-                })?;
+            let stmt = sql::chunk_statement(
+                Dialect::GeoPackage,
+                layer,
+                chunk,
+                n * sql::INSERT_CHUNK,
+                true,
+                encode_geometry,
+            )?;
             bind_all(sqlx::query(&stmt.sql), stmt.params)
                 .execute(&mut **tx)
                 .await?;

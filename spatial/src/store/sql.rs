@@ -8,8 +8,9 @@ use serde_json::{Map, Value};
 use sqlx::types::Json;
 
 use super::Query;
-use crate::ModelError;
 use crate::layer::{Field, FieldType, Layer};
+use crate::model::FeatureId;
+use crate::{Feature, ModelError, StoreError, StoreResult};
 
 /// The SQL flavour of a backend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -181,14 +182,30 @@ pub(crate) fn insert_statement(
     insert_or_update(dialect, layer, rows, false)
 }
 
-/// `INSERT ... ON CONFLICT (fid) DO UPDATE`: rows that all carry an id, stored whether or
-/// not a feature with that id exists.
-pub(crate) fn upsert_statement(
+/// The statement that stores one chunk of features, the first being number `offset` of its
+/// batch: an insert that lets the store assign ids, or (`upsert`) an insert-or-replace
+/// (`ON CONFLICT (fid) DO UPDATE`) by the features' own ids. Geometries are encoded with
+/// `encode`; an invalid value is reported with its batch position.
+pub(crate) fn chunk_statement(
     dialect: Dialect,
     layer: Layer,
-    rows: Vec<Row<'_>>,
-) -> Result<Statement, ModelError> {
-    insert_or_update(dialect, layer, rows, true)
+    chunk: &[Feature],
+    offset: usize,
+    upsert: bool,
+    encode: fn(&Geometry) -> StoreResult<Vec<u8>>,
+) -> StoreResult<Statement> {
+    let mut rows = Vec::with_capacity(chunk.len());
+    for feature in chunk {
+        rows.push((
+            feature.id.filter(|_| upsert).map(FeatureId::get),
+            feature.geometry.as_ref().map(encode).transpose()?,
+            &feature.properties,
+        ));
+    }
+    insert_or_update(dialect, layer, rows, upsert).map_err(|source| StoreError::Invalid {
+        index: offset,
+        source,
+    })
 }
 
 fn insert_or_update(

@@ -3,7 +3,7 @@
 # tiles over the data, the same load tool (oha, 64 connections, Accept-Encoding: gzip). Prints
 # tiles/s and p50/p99 of each, and the ratio (PRODUCT.md: ≥ 3× martin, p99 < 20 ms).
 #   benches/tiles_vs_martin.sh [POINTS=50000] [REQUESTS=20000]
-# Runs coastwatch with its tile cache (default) and without (COASTWATCH_TILE_CACHE_MB=0), and
+# Runs coastwatch with its tile cache (default) and without (COASTWATCH_SERVER__TILE_CACHE_MIB=0), and
 # martin with its default tile cache and without (--cache-size 0 where martin has it).
 # Installs oha and martin with `cargo install --locked` into ~/.cargo/bin when missing (a long
 # build on 2 cores; CARGO_TARGET_DIR is kept out of the workspace). Needs PostgreSQL + PostGIS
@@ -132,7 +132,7 @@ run_server() {  # name, urls file, pid → result[name]
 }
 
 start_coastwatch() {  # cache MiB
-  COASTWATCH_TILE_CACHE_MB=$1 RUST_LOG=warn "$bin" serve --store "$pg" --port 18181 >"$work/cw.log" 2>&1 &
+  COASTWATCH_SERVER__TILE_CACHE_MIB=$1 RUST_LOG=warn "$bin" serve --store "$pg" --port 18181 >"$work/cw.log" 2>&1 &
   cw=$!; pids+=("$cw")
   wait_for http://127.0.0.1:18181/healthz
 }

@@ -115,6 +115,8 @@ pub struct ServerConfig {
     pub public_url: Option<String>,
     /// Largest accepted request body (bytes).
     pub body_limit_bytes: usize,
+    /// Memory for cached static tiles (MiB); 0 turns the cache off.
+    pub tile_cache_mib: usize,
 }
 
 /// Store settings.
@@ -165,6 +167,7 @@ impl Default for ServerConfig {
             listen: "0.0.0.0:8080".into(),
             public_url: None,
             body_limit_bytes: 16 * 1024 * 1024,
+            tile_cache_mib: 64,
         }
     }
 }

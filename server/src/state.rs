@@ -61,6 +61,7 @@ impl AppState {
             h3o::Resolution::try_from(config.ais.h3_res).unwrap_or(h3o::Resolution::Nine);
         let window_s = config.ais.track_window_min * 60.0;
         let clock = LocalClock::new(&config.district.timezone)?;
+        let tile_cache = TileCache::new(config.server.tile_cache_mib.saturating_mul(1 << 20));
         let alerts = Alerts::restore(store.clone()).await?;
         let pipeline = Pipeline {
             store: store.clone(),
@@ -81,7 +82,7 @@ impl AppState {
             store,
             metrics,
             alerts,
-            tile_cache: Arc::new(TileCache::from_env()),
+            tile_cache: Arc::new(tile_cache),
         })
     }
 

@@ -202,13 +202,9 @@ impl std::fmt::Debug for TileCache {
 }
 
 impl TileCache {
-    /// Default capacity: 64 MiB of tile bytes.
-    pub const DEFAULT_CAPACITY_MIB: usize = 64;
     /// How long an entry is trusted without any write through this server (the tiles'
     /// `Cache-Control: max-age` too).
     pub const MAX_AGE: Duration = Duration::from_secs(300);
-    /// The environment variable that sets the capacity in MiB (`0` turns the cache off).
-    pub const ENV_CAPACITY_MIB: &str = "COASTWATCH_TILE_CACHE_MB";
 
     /// A cache holding at most `capacity_bytes` of tiles; `0` caches nothing.
     pub fn new(capacity_bytes: usize) -> Self {
@@ -219,24 +215,6 @@ impl TileCache {
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
         }
-    }
-
-    /// A cache sized by `COASTWATCH_TILE_CACHE_MB` (MiB; `0` turns it off), else
-    /// [`Self::DEFAULT_CAPACITY_MIB`]. An unreadable value is logged and ignored.
-    pub fn from_env() -> Self {
-        let mib = match std::env::var(Self::ENV_CAPACITY_MIB) {
-            Ok(text) => text.trim().parse::<usize>().unwrap_or_else(|_| {
-                tracing::warn!(
-                    value = %text,
-                    "{} is not a whole number of MiB; using {}",
-                    Self::ENV_CAPACITY_MIB,
-                    Self::DEFAULT_CAPACITY_MIB
-                );
-                Self::DEFAULT_CAPACITY_MIB
-            }),
-            Err(_) => Self::DEFAULT_CAPACITY_MIB,
-        };
-        Self::new(mib.saturating_mul(1 << 20))
     }
 
     /// Whether the cache stores anything at all.

@@ -34,6 +34,9 @@ use crate::write_behind::WriteBehind;
 const KN_TO_MPS: f64 = 1852.0 / 3600.0;
 /// Batches waiting for the writer before feeds have to wait.
 const QUEUE_BATCHES: usize = 64;
+/// Updates the writer gathers from queued batches into one transaction at most (more
+/// would only hold memory longer; the commit's fixed cost is spread well before).
+const GROUP_UPDATES: usize = 8192;
 /// Bytes a streaming feed reads at a time at most (about 900 lines).
 const READ_BYTES: usize = 64 * 1024;
 /// A vessel's row in the `vessels` table is rewritten at most this often (its fixes are all
@@ -307,9 +310,13 @@ impl Ingest {
 async fn write_batches(mut writer: Writer, mut batches: mpsc::Receiver<Batch>) {
     while let Some(first) = batches.recv().await {
         let mut group = vec![first];
-        while group.len() < QUEUE_BATCHES {
+        let mut size = group[0].updates.len();
+        while size < GROUP_UPDATES {
             match batches.try_recv() {
-                Ok(batch) => group.push(batch),
+                Ok(batch) => {
+                    size += batch.updates.len();
+                    group.push(batch);
+                }
                 Err(_) => break,
             }
         }

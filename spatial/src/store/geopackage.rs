@@ -31,8 +31,8 @@ use crate::{Feature, StoreError, StoreResult};
 
 /// `PRAGMA application_id` of a GeoPackage ("GPKG").
 const GPKG_APPLICATION_ID: i64 = 0x4750_4B47;
-/// `PRAGMA cache_size` of the writing connection: 64 MiB (negative: KiB).
-const WRITER_CACHE: &str = "-65536";
+/// `PRAGMA cache_size` of the writing connection: 16 MiB (negative: KiB).
+const WRITER_CACHE: &str = "-16384";
 /// `PRAGMA user_version` of GeoPackage 1.3.
 const GPKG_USER_VERSION: i64 = 10300;
 const WGS84_WKT: &str = r#"GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]"#;

@@ -151,9 +151,7 @@ impl GeoPackageStore {
                 .collect::<Result<_, _>>()?;
             // ids assigned within one statement increase in row order
             fids.sort_unstable();
-            for (fid, feature) in fids.iter().zip(chunk) {
-                Self::index(tx, layer, *fid, feature.geometry.as_ref(), false).await?;
-            }
+            Self::index_rows(tx, layer, fids.iter().copied().zip(chunk), false).await?;
             ids.extend(fids);
         }
         Ok(ids)
@@ -259,10 +257,29 @@ impl GeoPackageStore {
             bind_all(sqlx::query(&stmt.sql), stmt.params)
                 .execute(&mut **tx)
                 .await?;
-            let ids: Vec<i64> = chunk
-                .iter()
-                .filter_map(|f| f.id.map(FeatureId::get))
-                .collect();
+            let rows = chunk.iter().filter_map(|f| Some((f.id?.get(), f)));
+            Self::index_rows(tx, layer, rows, true).await?;
+        }
+        Ok(())
+    }
+
+    /// Writes the R*Tree rows of the features `(fid, feature)` with a few multi-row
+    /// statements (`existed`: the features may already have rows to replace).
+    async fn index_rows(
+        tx: &mut Transaction<'_, Sqlite>,
+        layer: Layer,
+        rows: impl Iterator<Item = (i64, &Feature)>,
+        existed: bool,
+    ) -> StoreResult<()> {
+        let mut ids = Vec::new();
+        let mut boxes = Vec::new();
+        for (fid, feature) in rows {
+            ids.push(fid);
+            if let Some(envelope) = feature.geometry.as_ref().and_then(sql::envelope) {
+                boxes.push((fid, envelope));
+            }
+        }
+        if existed && !ids.is_empty() {
             let marks = vec!["?"; ids.len()].join(", ");
             let delete_sql = format!("DELETE FROM rtree_{layer}_geom WHERE id IN ({marks})");
             let mut delete = sqlx::query(&delete_sql);
@@ -270,19 +287,15 @@ impl GeoPackageStore {
                 delete = delete.bind(id);
             }
             delete.execute(&mut **tx).await?;
-            let boxes: Vec<(i64, [f64; 4])> = chunk
-                .iter()
-                .filter_map(|f| Some((f.id?.get(), f.geometry.as_ref().and_then(sql::envelope)?)))
-                .collect();
-            if !boxes.is_empty() {
-                let marks = vec!["(?, ?, ?, ?, ?)"; boxes.len()].join(", ");
-                let insert_sql = format!("INSERT INTO rtree_{layer}_geom VALUES {marks}");
-                let mut insert = sqlx::query(&insert_sql);
-                for (id, [minx, maxx, miny, maxy]) in boxes {
-                    insert = insert.bind(id).bind(minx).bind(maxx).bind(miny).bind(maxy);
-                }
-                insert.execute(&mut **tx).await?;
+        }
+        if !boxes.is_empty() {
+            let marks = vec!["(?, ?, ?, ?, ?)"; boxes.len()].join(", ");
+            let insert_sql = format!("INSERT INTO rtree_{layer}_geom VALUES {marks}");
+            let mut insert = sqlx::query(&insert_sql);
+            for (id, [minx, maxx, miny, maxy]) in boxes {
+                insert = insert.bind(id).bind(minx).bind(maxx).bind(miny).bind(maxy);
             }
+            insert.execute(&mut **tx).await?;
         }
         Ok(())
     }

@@ -1,6 +1,6 @@
 //! Ingest → SSE latency of geofence alerts at a steady 20,000 fixes/s (target: p99 < 50 ms).
 //!
-//! A server over a temporary GeoPackage holding 1,000 polygon geofences (8–40 vertices,
+//! A server over a store (a temporary GeoPackage unless `STORE` says) holding 1,000 polygon geofences (8–40 vertices,
 //! rule `{"detect": ["enter"], "debounce": {"fixes": 1}}`) is started in-process with its
 //! NMEA TCP listener and HTTP API on 127.0.0.1. A client subscribes to
 //! `/api/v1/alerts/stream` over real HTTP, then one TCP feed sends type 1 position reports
@@ -14,7 +14,8 @@
 //!   cargo bench -p coastwatch-tests --bench alert_latency
 //!
 //! Settings (environment): `RATE` fixes/s (20000), `DURATION_S` of sending (12), `VESSELS`
-//! (5000), `ENTERING` vessels that enter a fence (3000), `FENCES` (1000).
+//! (5000), `ENTERING` vessels that enter a fence (3000), `FENCES` (1000), `STORE` (a
+//! temporary GeoPackage; a `postgres://` URL of an empty database measures PostGIS).
 
 use std::io::Write as _;
 use std::sync::Arc;
@@ -24,7 +25,7 @@ use std::time::{Duration, Instant};
 use coastwatch_datasets::ais::encode::{PositionReport, sentences};
 use coastwatch_server::{AppState, app, feeds};
 use coastwatch_spatial::geodesy::{lat_deg, lon_deg};
-use coastwatch_spatial::store::{GeoPackageStore, Store};
+use coastwatch_spatial::store::Store;
 use coastwatch_spatial::{Feature, Layer};
 use coastwatch_tests::{DISPATCHER, test_config};
 use geo::{Coord, LineString, Polygon};
@@ -405,11 +406,14 @@ fn main() {
         .expect("server runtime");
     let dir = tempfile::tempdir().expect("temporary folder");
     let (base, nmea_address) = runtime.block_on(async {
-        let store: Arc<dyn Store> = Arc::new(
-            GeoPackageStore::open(dir.path().join("bench.gpkg"))
+        let location = std::env::var("STORE")
+            .unwrap_or_else(|_| dir.path().join("bench.gpkg").display().to_string());
+        let store: Arc<dyn Store> = Arc::from(
+            coastwatch_spatial::store::open(&location)
                 .await
-                .expect("open GeoPackage"),
+                .expect("open the store"),
         );
+        println!("store: {}", store.describe());
         let features = fences
             .iter()
             .enumerate()

@@ -1,8 +1,8 @@
 //! Ingest → SSE latency of geofence alerts at a steady 20,000 fixes/s (target: p99 < 50 ms).
 //!
-//! A server over a store (a temporary GeoPackage unless `STORE` says) holding 1,000 polygon geofences (8–40 vertices,
-//! rule `{"detect": ["enter"], "debounce": {"fixes": 1}}`) is started in-process with its
-//! NMEA TCP listener and HTTP API on 127.0.0.1. A client subscribes to
+//! A server over a store (a temporary GeoPackage unless `STORE` says) holding 1,000 polygon
+//! geofences (8–40 vertices, rule `{"detect": ["enter"], "debounce": {"fixes": 1}}`) is
+//! started in-process with its NMEA TCP listener and HTTP API on 127.0.0.1. A client subscribes to
 //! `/api/v1/alerts/stream` over real HTTP, then one TCP feed sends type 1 position reports
 //! (no tag block: the server stamps them on arrival) at a steady rate from 5,000 moving
 //! vessels. 3,000 of them sail straight into a fence, so that one known fix of each is its

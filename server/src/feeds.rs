@@ -41,6 +41,7 @@ pub async fn udp_listener(socket: UdpSocket, ingest: Ingest) {
             Ok((n, _)) => {
                 text.extend_from_slice(&datagram[..n]);
                 text.push(b'\n');
+                // gather up to about a datagram's worth more
                 while text.len() < datagram.len() {
                     match socket.try_recv_from(&mut datagram) {
                         Ok((n, _)) => {

@@ -3,10 +3,11 @@
 //!
 //! Each AIS feed decodes its own lines (reassembly state is per feed) into engine updates
 //! and sends them as a batch through a bounded queue to the one writer task. The writer
-//! stores the fixes, applies the updates to the in-memory engines, runs the detectors on
-//! every new fix in order, stores the changed objects and alerts, and only then
-//! acknowledges the batch: a line counts as ingested once it is durable. A full queue makes
-//! feeds wait (TCP back-pressure), so memory stays bounded.
+//! takes what has queued up, applies the updates to the in-memory engines, runs the
+//! detectors on every new fix in order, and stores the fixes, the alerts and the object rows
+//! due in one transaction; only then does it acknowledge the batches: a line counts as
+//! ingested once it is durable. A full queue makes feeds wait (TCP back-pressure), so
+//! memory stays bounded.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, RwLock};

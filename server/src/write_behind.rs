@@ -9,7 +9,10 @@
 //!
 //! Rows that are due are written a limited number per batch, oldest first, so that a
 //! thousand vessels seen at the same moment do not all land in one commit and hold up the
-//! alerts of that batch.
+//! alerts of that batch. (A limit that grew with the batch made that worse: row writes
+//! slowed the writer, batches grew, and so did their rows.) Should more rows come due than
+//! the batches take, rows lag further behind; each object waits once, so memory stays
+//! bounded by the number of objects.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::hash::Hash;

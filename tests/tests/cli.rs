@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use coastwatch_datasets::ais::encode::{PositionReport, sentences, with_time};
 use coastwatch_spatial::Layer;
 use coastwatch_spatial::store::{GeoPackageStore, Query, Store};
 use coastwatch_tests::{coastwatch_bin, tool_available};
@@ -344,8 +345,20 @@ async fn import_into_postgis() {
     assert_eq!(count(&url, Layer::Geofences).await, before + 1);
 }
 
-/// Sends one HTTP/1.1 request and returns the status code.
+/// Sends one HTTP/1.1 request with a GeoJSON body and returns the status code.
 fn http(addr: &str, method: &str, path: &str, token: Option<&str>, body: &str) -> Option<u16> {
+    http_typed(addr, method, path, token, "application/geo+json", body)
+}
+
+/// Sends one HTTP/1.1 request and returns the status code.
+fn http_typed(
+    addr: &str,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    content_type: &str,
+    body: &str,
+) -> Option<u16> {
     let mut stream = TcpStream::connect(addr).ok()?;
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
@@ -354,7 +367,7 @@ fn http(addr: &str, method: &str, path: &str, token: Option<&str>, body: &str) -
         .map(|t| format!("Authorization: Bearer {t}\r\n"))
         .unwrap_or_default();
     let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: application/geo+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
     stream.write_all(request.as_bytes()).ok()?;
@@ -370,7 +383,8 @@ async fn acknowledged_writes_survive_kill_9() {
     let config = dir.path().join("cw.toml");
     std::fs::write(
         &config,
-        "[[auth.tokens]]\ntoken = \"planner-secret\"\nuser = \"pia\"\nroles = [\"planner\"]\n",
+        "[[auth.tokens]]\ntoken = \"planner-secret\"\nuser = \"pia\"\nroles = [\"planner\"]\n\
+         [[auth.tokens]]\ntoken = \"feed-secret\"\nuser = \"ais\"\nroles = [\"ingest\"]\n",
     )
     .unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -415,9 +429,39 @@ async fn acknowledged_writes_survive_kill_9() {
             acknowledged += 1;
         }
     }
+    // AIS fixes acknowledged by the ingest API, from 30 vessels
+    let mut fixes = 0;
+    for n in 0..60u32 {
+        let report = PositionReport {
+            mmsi: 412_100_000 + n % 30,
+            nav_status: 0,
+            lon: 121.6 + f64::from(n) * 0.001,
+            lat: 29.6,
+            sog_kn: 7.0,
+            cog_deg: 90.0,
+            heading_deg: None,
+            second: 0,
+        };
+        let line = with_time(
+            &sentences(&report.bits(), 'A', 0)[0],
+            1_790_000_000 + i64::from(n),
+        );
+        if http_typed(
+            &addr,
+            "POST",
+            "/api/v1/ingest/ais",
+            Some("feed-secret"),
+            "text/plain",
+            &line,
+        ) == Some(200)
+        {
+            fixes += 1;
+        }
+    }
     server.kill().unwrap(); // SIGKILL
     server.wait().unwrap();
     assert_eq!(acknowledged, 40);
+    assert_eq!(fixes, 60);
     let reopened = GeoPackageStore::open(&store).await.unwrap();
     assert_eq!(
         reopened
@@ -426,5 +470,18 @@ async fn acknowledged_writes_survive_kill_9() {
             .unwrap(),
         40,
         "every acknowledged write is there"
+    );
+    assert_eq!(
+        reopened.positions_since(0.0).await.unwrap().len(),
+        60,
+        "every acknowledged fix is there"
+    );
+    assert_eq!(
+        reopened
+            .count(Layer::Vessels, &Query::default())
+            .await
+            .unwrap(),
+        30,
+        "each vessel's row was written with its first fix"
     );
 }

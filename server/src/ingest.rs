@@ -79,7 +79,7 @@ struct Batch {
 }
 
 /// Says when queued updates are stored, or why they were not.
-pub type Stored = oneshot::Receiver<Result<(), String>>;
+pub(crate) type Stored = oneshot::Receiver<Result<(), String>>;
 
 const WRITER_STOPPED: &str = "ingest writer has stopped";
 
@@ -149,7 +149,7 @@ impl Ingest {
 
     /// Queues updates for the writer without waiting for them to be stored (a full queue
     /// still makes the caller wait); the receiver, if any, says when they are.
-    pub async fn enqueue(&self, updates: Vec<Update>) -> Result<Option<Stored>, String> {
+    async fn enqueue(&self, updates: Vec<Update>) -> Result<Option<Stored>, String> {
         if updates.is_empty() {
             return Ok(None);
         }
@@ -293,7 +293,7 @@ impl Ingest {
 
     /// Decodes lines with `decoder` and queues their updates without waiting for them to be
     /// stored; a writer that is gone is logged.
-    pub async fn queue_lines(
+    pub(crate) async fn queue_lines(
         &self,
         feed: &str,
         decoder: &mut Decoder,

@@ -1,8 +1,8 @@
 //! Write-behind of object rows.
 //!
-//! The `vessels` and `vehicles` tables keep each object's latest state for readers of the
-//! store itself (QGIS on the GeoPackage, `psql`) and for identity across restarts; the API
-//! and the tiles answer from the engine. A vessel that reports four times a second need not
+//! The `vessels` table keeps each vessel's latest state for readers of the store itself
+//! (QGIS on the GeoPackage, `psql`) and for identity across restarts; the API and the tiles
+//! answer from the engine. A vessel that reports four times a second need not
 //! rewrite its row four times: its fixes are stored at once in `positions` (that is what
 //! makes a batch durable, and what a restart replays), and its row follows at most once per
 //! interval. Identity data lives only in the row, so such a change is written at once.

@@ -1,6 +1,7 @@
 //! Bad input: every malformed line yields a clear `AisError`, never a panic.
 
 use coastwatch_datasets::ais::{AisError, Decoder, DecoderOptions, FragmentTimeout};
+use coastwatch_spatial::rng::Rng;
 
 /// `!{body}*hh` with a correct checksum.
 fn sentence(body: &str) -> String {
@@ -225,24 +226,9 @@ fn empty_lines_garbage_and_other_nmea() {
     );
 }
 
-/// xorshift64*: a small deterministic generator, enough for fuzzing.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
 #[test]
 fn random_bytes_never_panic() {
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut rng = Rng::new(0x9E37_79B9_7F4A_7C15);
     let mut dec = Decoder::new(DecoderOptions {
         pair_type24: true,
         max_pending: 4,
@@ -258,7 +244,7 @@ fn random_bytes_never_panic() {
             let b = if nmea_like {
                 alphabet[rng.below(alphabet.len())]
             } else {
-                rng.next() as u8
+                rng.next_u64() as u8
             };
             line.push(b);
         }
@@ -287,7 +273,7 @@ fn mutated_valid_lines_never_panic() {
     .iter()
     .map(|s| s.to_string())
     .collect();
-    let mut rng = Rng(42);
+    let mut rng = Rng::new(42);
     let mut dec = Decoder::new(DecoderOptions {
         pair_type24: true,
         ..Default::default()

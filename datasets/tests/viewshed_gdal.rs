@@ -21,6 +21,7 @@ use coastwatch_spatial::coverage::dem::{
     camera_viewshed, clearance, viewshed,
 };
 use coastwatch_spatial::coverage::{CameraModel, DEFAULT_CURVATURE_COEFF, Sight};
+use coastwatch_spatial::rng::Rng;
 use gdal::Dataset;
 use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
 
@@ -52,19 +53,6 @@ fn gdal_viewshed_available() -> bool {
     found
 }
 
-/// A small deterministic generator (SplitMix64).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
 fn synthetic(f: impl Fn(f64, f64) -> f64) -> Vec<f32> {
     (0..SIZE * SIZE)
         .map(|i| f((i % SIZE) as f64, (i / SIZE) as f64) as f32)
@@ -75,14 +63,14 @@ fn synthetic(f: impl Fn(f64, f64) -> f64) -> Vec<f32> {
 fn shapes() -> Vec<(&'static str, Vec<f32>, Option<f64>)> {
     let centre = (SIZE / 2) as f64;
     let dist = move |c: f64, r: f64| (c - centre).hypot(r - centre);
-    let mut rng = Rng(20_260_601);
+    let mut rng = Rng::new(20_260_601);
     let bumps: Vec<[f64; 4]> = (0..40)
         .map(|_| {
             [
-                rng.next() * SIZE as f64,
-                rng.next() * SIZE as f64,
-                rng.next() * 90.0 - 20.0,
-                8.0 + rng.next() * 40.0,
+                rng.unit() * SIZE as f64,
+                rng.unit() * SIZE as f64,
+                rng.unit() * 90.0 - 20.0,
+                8.0 + rng.unit() * 40.0,
             ]
         })
         .collect();

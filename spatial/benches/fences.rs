@@ -14,6 +14,7 @@ use coastwatch_spatial::alerting::{
 };
 use coastwatch_spatial::geodesy::{lat_deg, lon_deg};
 use coastwatch_spatial::model::{FeatureId, ObjectKind, ShipCategory, VehicleClass};
+use coastwatch_spatial::rng::Rng;
 use coastwatch_spatial::{Feature, Layer};
 use criterion::{Criterion, SamplingMode, Throughput, criterion_main};
 use geo::{Coord, LineString, Polygon};
@@ -31,32 +32,11 @@ const PERIOD: u64 = 720;
 /// 2026-06-01T00:00:00Z.
 const T0: f64 = 1_780_272_000.0;
 
-/// A small deterministic generator (SplitMix64) so runs are comparable.
-struct Rng(u64);
-
-impl Rng {
-    fn next_f64(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        (z ^ (z >> 31)) as f64 / u64::MAX as f64
-    }
-
-    fn range(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * self.next_f64()
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        ((self.next_f64() * n as f64) as usize).min(n - 1)
-    }
-}
-
 /// A random polygon of `n` vertices around a random centre: a star-shaped (so simple)
 /// outline whose radius wanders smoothly by up to about ±35 %, with a little jitter, like
 /// a drawn sea area or shore zone.
 fn polygon(rng: &mut Rng, n: usize, radius_m: f64) -> Polygon {
-    let (lon, lat) = (WEST + rng.next_f64(), SOUTH + rng.next_f64());
+    let (lon, lat) = (WEST + rng.unit(), SOUTH + rng.unit());
     let waves: Vec<(f64, f64)> = (1..=3)
         .map(|k| {
             (
@@ -84,7 +64,7 @@ fn polygon(rng: &mut Rng, n: usize, radius_m: f64) -> Polygon {
 }
 
 fn fences() -> FenceSet {
-    let mut rng = Rng(11);
+    let mut rng = Rng::new(11);
     let features: Vec<Feature> = (0..FENCES)
         .map(|i| {
             let geometry = if i < LARGE_FENCES {
@@ -108,7 +88,7 @@ fn fences() -> FenceSet {
                 "dwell_min": 5,
                 "debounce": {"fixes": fixes, "buffer_m": buffer_m},
             });
-            if rng.next_f64() < 0.2 {
+            if rng.unit() < 0.2 {
                 rule["active_hours"] = json!({"start": "22:00", "end": "05:00"});
             }
             let properties =
@@ -144,7 +124,7 @@ impl Object {
 }
 
 fn objects() -> Vec<Object> {
-    let mut rng = Rng(12);
+    let mut rng = Rng::new(12);
     let categories = [
         ShipCategory::Fishing,
         ShipCategory::Cargo,
@@ -168,7 +148,7 @@ fn objects() -> Vec<Object> {
                     ObjectKind::Vehicle(class),
                 )
             };
-            let start = [WEST + rng.next_f64(), SOUTH + rng.next_f64()];
+            let start = [WEST + rng.unit(), SOUTH + rng.unit()];
             let heading = rng.range(0.0, std::f64::consts::TAU);
             let metres = rng.range(2.0, 12.0) * FIX_INTERVAL_S;
             let step = [

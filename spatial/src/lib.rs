@@ -1,4 +1,4 @@
-//! The domain model, stores and (later) the in-memory engine of coastwatch.
+//! The domain model, stores, in-memory engine, alerting and coverage of coastwatch.
 //!
 //! - [`layer`]: the layers, their geometry types and attribute schemas.
 //! - [`model`]: typed records with validated values; geofence rules as data.
@@ -8,6 +8,7 @@
 //! - [`coverage`]: camera models, line of sight, coverage products and new-site suggestions.
 //! - [`geodesy`]: distances in metres and a local metric frame.
 //! - [`store`]: the [`Store`](store::Store) trait with GeoPackage and PostGIS backends.
+//! - [`rng`]: a small seeded random generator for scenarios, synthetic data and benches.
 
 pub mod alerting;
 pub mod coverage;
@@ -17,6 +18,7 @@ mod feature;
 pub mod geodesy;
 pub mod layer;
 pub mod model;
+pub mod rng;
 pub mod samples;
 pub mod store;
 

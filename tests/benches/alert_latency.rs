@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 use coastwatch_datasets::ais::encode::{PositionReport, sentences};
 use coastwatch_server::{AppState, app, feeds};
 use coastwatch_spatial::geodesy::{lat_deg, lon_deg};
+use coastwatch_spatial::rng::Rng;
 use coastwatch_spatial::store::Store;
 use coastwatch_spatial::{Feature, Layer};
 use coastwatch_tests::{DISPATCHER, test_config};
@@ -49,27 +50,6 @@ fn setting(name: &str, default: usize) -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-/// A small deterministic generator (SplitMix64) so runs are comparable.
-struct Rng(u64);
-
-impl Rng {
-    fn next_f64(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        (z ^ (z >> 31)) as f64 / u64::MAX as f64
-    }
-
-    fn range(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * self.next_f64()
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        ((self.next_f64() * n as f64) as usize).min(n - 1)
-    }
 }
 
 /// A fence: a star-shaped (so simple) polygon around `centre`, with its vertices in metres
@@ -204,7 +184,7 @@ struct Plan {
 }
 
 fn plan(fences: &[Fence], vessels: usize, entering: usize, rounds: usize) -> Plan {
-    let mut rng = Rng(21);
+    let mut rng = Rng::new(21);
     let first_round = 4.min(rounds - 1);
     let cell = 1.0 / GRID as f64;
     // the round in which each entering vessel enters; the last one enters on the very last
@@ -375,7 +355,7 @@ fn main() {
     let fence_count = setting("FENCES", 1_000).clamp(1, GRID * GRID);
     let rounds = ((rate * seconds) as usize / vessels).max(8);
 
-    let mut rng = Rng(20);
+    let mut rng = Rng::new(20);
     let cell = 1.0 / GRID as f64;
     let fences: Vec<Fence> = (0..fence_count)
         .map(|i| {

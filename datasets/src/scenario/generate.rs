@@ -11,12 +11,12 @@ use super::error::{Result, ScenarioError};
 use super::geom::{Polyline, Xy, add, bearing, dist, heading_of, scale, unit_of};
 use super::nmea::{Report, VesselSpec, Writer, ais_deg};
 use super::plan::{Builder, Mode, Track, sample};
-use super::rng::Rng;
 use super::trucks::TruckSim;
 use super::truth::{VesselObs, fence_truth};
 use super::world::{CATEGORIES, LaneKind, Party, World, ship_type_of};
 use super::{District, Incident, Scenario, ScenarioConfig, SimEvent};
 use crate::ais::identity::{IdentityProblem, imo_valid, mmsi_problem};
+use coastwatch_spatial::rng::Rng;
 
 /// Metres per second in one knot.
 pub(crate) const KN: f64 = 1852.0 / 3600.0;

@@ -43,7 +43,6 @@ mod generate;
 mod geom;
 mod nmea;
 mod plan;
-mod rng;
 mod trucks;
 mod truth;
 mod world;

@@ -2,7 +2,7 @@
 //! drift, circle), silences when it does not report, and the fixes sampled from them.
 
 use super::geom::{Polyline, Xy, add, dist, heading_of, scale, sub};
-use super::rng::Rng;
+use coastwatch_spatial::rng::Rng;
 
 /// What an object is doing on a leg; decides how it reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,9 +10,9 @@ use super::SimEvent;
 use super::generate::{Gen, round7};
 use super::geom::{Xy, add, dist, samples, scale, unit_of};
 use super::plan::{Builder, Mode, Track, sample};
-use super::rng::Rng;
 use super::truth::{VehicleObs, fence_truth_vehicle, vehicle_truth};
 use super::world::{Corridor, Party};
+use coastwatch_spatial::rng::Rng;
 
 const MIN: f64 = 60.0;
 const KMH: f64 = 1.0 / 3.6;
@@ -31,7 +31,7 @@ pub(crate) struct TruckSim {
 }
 
 impl Gen<'_> {
-    pub(crate) fn plan_trucks(&mut self, root: &super::rng::Rng) {
+    pub(crate) fn plan_trucks(&mut self, root: &Rng) {
         let counts = self.config.incidents.clone();
         let mut rng = root.fork(21);
         for k in 0..counts.deviations {

@@ -646,28 +646,12 @@ mod tests {
     use super::*;
     use crate::coverage::synthetic::{SyntheticSize, district};
     use crate::coverage::{CoverageOptions, FlatTerrain};
-
-    /// SplitMix64, for random instances.
-    struct Rng(u64);
-
-    impl Rng {
-        fn unit(&mut self) -> f64 {
-            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-            (z ^ (z >> 31)) as f64 / u64::MAX as f64
-        }
-
-        fn below(&mut self, n: usize) -> usize {
-            (self.unit() * n as f64) as usize % n
-        }
-    }
+    use crate::rng::Rng;
 
     #[test]
     fn greedy_is_within_one_minus_one_over_e_of_exhaustive() {
         let bound = 1.0 - (-1.0f64).exp();
-        let mut rng = Rng(42);
+        let mut rng = Rng::new(42);
         let mut worst: f64 = 1.0;
         for _ in 0..400 {
             let targets = 8 + rng.below(25);

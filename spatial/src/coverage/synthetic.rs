@@ -8,6 +8,7 @@ use geo::{Coord, LineString, MultiPolygon, Polygon};
 use super::{CameraModel, RiskSite, Scene, SceneCamera, Shore, TownArea};
 use crate::geodesy;
 use crate::model::{Card, RiskKind};
+use crate::rng::Rng;
 
 /// How big a synthetic district is.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -37,23 +38,6 @@ const EAST: f64 = 121.80;
 const SOUTH: f64 = 29.45;
 const NORTH: f64 = 29.70;
 const COAST_LAT: f64 = 29.60;
-
-/// A small deterministic generator (SplitMix64).
-struct Rng(u64);
-
-impl Rng {
-    fn unit(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        (z ^ (z >> 31)) as f64 / u64::MAX as f64
-    }
-
-    fn range(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * self.unit()
-    }
-}
 
 /// The coastline: west to east, a vertex about every 120 m, wavy enough to be about
 /// `coast_km` long.
@@ -101,7 +85,7 @@ fn inland(coast: &[Coord], i: usize, inland_m: f64) -> [f64; 2] {
 
 /// A synthetic district of `size` (see the module docs); ids start at 1.
 pub fn district(size: &SyntheticSize, seed: u64) -> Scene {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let coast = coast(size.coast_km);
     let third = coast.len() / 3;
     let parts = [0..third + 1, third..2 * third + 1, 2 * third..coast.len()];

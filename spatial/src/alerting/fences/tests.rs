@@ -1,5 +1,6 @@
 //! Tests of the geofence engine on synthetic shapes and tracks near lon 121.6, lat 29.6.
 
+use crate::rng::Rng;
 use geo::{Coord, Geometry, LineString, MultiLineString, MultiPolygon, Point, Polygon};
 use serde_json::{Value, json};
 
@@ -238,19 +239,6 @@ fn multipolygon_parts() {
     assert!(!f.segment_crosses(ll(-700.0, 0.0), ll(700.0, 0.0)));
 }
 
-/// SplitMix64, for repeatable random points.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        (z ^ (z >> 31)) as f64 / u64::MAX as f64
-    }
-}
-
 #[test]
 fn big_polygon_index_agrees_with_brute_force() {
     let outer = wobbly([0.0, 0.0], 3000.0, 2000);
@@ -289,10 +277,10 @@ fn big_polygon_index_agrees_with_brute_force() {
         }
         if inside { d } else { -d }
     };
-    let mut rng = Rng(7);
+    let mut rng = Rng::new(7);
     let mut inside_count = 0;
     for _ in 0..5000 {
-        let (x, y) = (rng.next() * 7000.0 - 3500.0, rng.next() * 7000.0 - 3500.0);
+        let (x, y) = (rng.unit() * 7000.0 - 3500.0, rng.unit() * 7000.0 - 3500.0);
         let [lon, lat] = ll(x, y);
         let expected = brute(f.frame.to_xy([lon, lat]));
         let got = f.signed_distance_m(lon, lat);

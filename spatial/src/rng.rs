@@ -1,10 +1,11 @@
 //! A small deterministic pseudo-random generator (SplitMix64), so that a seed gives the same
-//! scenario on every platform and with every version of the dependencies.
+//! scenario, synthetic district or bench data on every platform and with every version of
+//! the dependencies.
 
 /// SplitMix64 (Steele, Lea and Flood, 2014): 64 bits of state, good statistical quality for
 /// a simulator, and trivially forked into independent streams.
 #[derive(Debug, Clone)]
-pub(crate) struct Rng {
+pub struct Rng {
     state: u64,
 }
 
@@ -18,7 +19,7 @@ fn mix(mut z: u64) -> u64 {
 
 impl Rng {
     /// The generator of `seed`.
-    pub(crate) fn new(seed: u64) -> Self {
+    pub fn new(seed: u64) -> Self {
         Self {
             state: mix(seed.wrapping_add(GOLDEN)),
         }
@@ -26,30 +27,30 @@ impl Rng {
 
     /// An independent stream for `tag`: changing how much one part of the simulator draws
     /// does not shift the numbers of another.
-    pub(crate) fn fork(&self, tag: u64) -> Self {
+    pub fn fork(&self, tag: u64) -> Self {
         Self::new(mix(
             self.state ^ mix(tag.wrapping_mul(GOLDEN).wrapping_add(1))
         ))
     }
 
     /// The next 64 random bits.
-    pub(crate) fn next_u64(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.state = self.state.wrapping_add(GOLDEN);
         mix(self.state)
     }
 
     /// Uniform in `[0, 1)`.
-    pub(crate) fn unit(&mut self) -> f64 {
+    pub fn unit(&mut self) -> f64 {
         (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 
     /// Uniform in `[lo, hi)`.
-    pub(crate) fn range(&mut self, lo: f64, hi: f64) -> f64 {
+    pub fn range(&mut self, lo: f64, hi: f64) -> f64 {
         lo + (hi - lo) * self.unit()
     }
 
     /// Uniform in `0..n` (0 when `n` is 0).
-    pub(crate) fn below(&mut self, n: usize) -> usize {
+    pub fn below(&mut self, n: usize) -> usize {
         if n == 0 {
             0
         } else {
@@ -58,29 +59,29 @@ impl Rng {
     }
 
     /// Uniform integer in `lo..=hi`.
-    pub(crate) fn int(&mut self, lo: i64, hi: i64) -> i64 {
+    pub fn int(&mut self, lo: i64, hi: i64) -> i64 {
         lo + (self.next_u64() % (hi - lo + 1).max(1) as u64) as i64
     }
 
     /// True with probability `p`.
-    pub(crate) fn chance(&mut self, p: f64) -> bool {
+    pub fn chance(&mut self, p: f64) -> bool {
         self.unit() < p
     }
 
     /// A standard normal value (Box–Muller).
-    pub(crate) fn normal(&mut self) -> f64 {
+    pub fn normal(&mut self) -> f64 {
         let u1 = self.unit().max(1e-12);
         let u2 = self.unit();
         (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
     }
 
     /// +1 or -1.
-    pub(crate) fn sign(&mut self) -> f64 {
+    pub fn sign(&mut self) -> f64 {
         if self.chance(0.5) { 1.0 } else { -1.0 }
     }
 
     /// One of `items`, `None` when empty.
-    pub(crate) fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
         if items.is_empty() {
             None
         } else {

@@ -770,30 +770,7 @@ async fn scenario_eval(dir: &Path, json: bool) -> anyhow::Result<()> {
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        println!(
-            "{:<22} {:>6} {:>6} {:>4} {:>4} {:>4} {:>9} {:>7}",
-            "kind", "truth", "alerts", "tp", "fp", "fn", "precision", "recall"
-        );
-        for k in report.kinds.iter().filter(|k| k.truths + k.alerts > 0) {
-            let kind = serde_json::to_value(k.kind)?;
-            println!(
-                "{:<22} {:>6} {:>6} {:>4} {:>4} {:>4} {:>9.3} {:>7.3}",
-                kind.as_str().unwrap_or_default(),
-                k.truths,
-                k.alerts,
-                k.tp,
-                k.fp,
-                k.fn_,
-                k.precision,
-                k.recall
-            );
-        }
-        for miss in &report.misses {
-            println!("missed: {}", serde_json::to_string(miss)?);
-        }
-        for alarm in &report.false_alarms {
-            println!("false alarm: {}", serde_json::to_string(alarm)?);
-        }
+        print!("{report}");
     }
     Ok(())
 }

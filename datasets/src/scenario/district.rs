@@ -79,18 +79,7 @@ impl District {
             };
             layers.push(parse_collection(&path, &text, layer_of(name))?);
         }
-        let mut it = layers.into_iter();
-        let mut next = || it.next().unwrap_or_default();
-        Ok(Self {
-            risk_points: next(),
-            cameras: next(),
-            geofences: next(),
-            coastline: next(),
-            land: next(),
-            areas: next(),
-            roads: next(),
-            lanes: next(),
-        })
+        Ok(Self::from_layers(layers))
     }
 
     /// Parses the layers from GeoJSON texts, in the order of [`DISTRICT_FILES`] (whose
@@ -107,9 +96,14 @@ impl District {
                 layers.push(parse_collection(Path::new(name), text, layer_of(name))?);
             }
         }
+        Ok(Self::from_layers(layers))
+    }
+
+    /// The district of layers given in the order of [`DISTRICT_FILES`].
+    fn from_layers(layers: Vec<Vec<Feature>>) -> Self {
         let mut it = layers.into_iter();
         let mut next = || it.next().unwrap_or_default();
-        Ok(Self {
+        Self {
             risk_points: next(),
             cameras: next(),
             geofences: next(),
@@ -118,7 +112,7 @@ impl District {
             areas: next(),
             roads: next(),
             lanes: next(),
-        })
+        }
     }
 
     /// The embedded demo district: the inner Xiangshan Bay (`datasets/data/demo/`, real

@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 use coastwatch_datasets::ais::decoder::{Decoder, DecoderOptions};
 use coastwatch_datasets::ais::identity::mmsi_problem;
 use coastwatch_datasets::ais::messages::AisMessage;
+use coastwatch_datasets::scenario::eval::SCORED_KINDS;
 use coastwatch_datasets::scenario::{
     District, Report, Scenario, ScenarioConfig, SimEvent, evaluate, generate,
 };
@@ -96,20 +97,7 @@ fn every_kind_but_dark_vessel_is_planted() {
         let s = scenario(demo_district);
         assert!(s.notes.is_empty(), "{:?}", s.notes);
         let kinds: BTreeSet<AlertKind> = s.truth.iter().map(|i| i.kind).collect();
-        for kind in [
-            AlertKind::GeofenceEnter,
-            AlertKind::GeofenceExit,
-            AlertKind::GeofenceDwell,
-            AlertKind::AisGap,
-            AlertKind::Encounter,
-            AlertKind::Loitering,
-            AlertKind::UnregisteredLanding,
-            AlertKind::IdentityAnomaly,
-            AlertKind::RouteDeviation,
-            AlertKind::GpsOff,
-            AlertKind::NightMovement,
-            AlertKind::Tip,
-        ] {
+        for kind in SCORED_KINDS {
             assert!(
                 kinds.contains(&kind),
                 "{kind:?} missing (demo: {demo_district})"

@@ -94,8 +94,8 @@ pub struct Report {
     pub false_alarms: Vec<AlertRecord>,
 }
 
-/// The kinds scored.
-const KINDS: [AlertKind; 12] = [
+/// The kinds scored: every kind the scenario plants (all but `dark_vessel`).
+pub const SCORED_KINDS: [AlertKind; 12] = [
     AlertKind::GeofenceEnter,
     AlertKind::GeofenceExit,
     AlertKind::GeofenceDwell,
@@ -134,7 +134,7 @@ impl Report {
             misses: Vec::new(),
             false_alarms: Vec::new(),
         };
-        for kind in KINDS {
+        for kind in SCORED_KINDS {
             let mut k = KindScore {
                 kind,
                 truths: 0,
@@ -383,7 +383,7 @@ pub fn score(seed: u64, truth: &[Incident], alerts: &[AlertRecord]) -> Report {
         misses: Vec::new(),
         false_alarms: Vec::new(),
     };
-    for kind in KINDS {
+    for kind in SCORED_KINDS {
         let truths: Vec<&Incident> = truth.iter().filter(|t| t.kind == kind).collect();
         let raised: Vec<&AlertRecord> = alerts.iter().filter(|a| a.kind == kind).collect();
         let found: Vec<bool> = truths

@@ -90,6 +90,36 @@ pub struct AisConfig {
     pub track_window_min: f64,
     /// H3 resolution of the in-memory cell index.
     pub h3_res: u8,
+    /// Messages stamped (tag block `c:`) later than the server's clock plus this many
+    /// seconds are dropped and counted (`coastwatch_ingest_dropped_total{reason="time"}`).
+    pub max_future_s: f64,
+    /// Messages stamped earlier than the server's clock minus this many seconds are dropped
+    /// and counted. (`ais replay` and `scenario eval` run on the file's own clock, unbounded.)
+    pub max_age_s: f64,
+    /// Vessels held in the in-memory picture at most; fixes of new vessels beyond are dropped
+    /// and counted (`reason="vessel_cap"`). Vessels silent for a track window are forgotten
+    /// (their rows stay in the store).
+    pub max_vessels: usize,
+    /// Addresses (`10.1.2.3`) or networks (`10.1.0.0/16`, `::1/128`) allowed to send to the
+    /// TCP and UDP listeners; empty allows any.
+    pub allow: Vec<String>,
+    /// When set, a TCP feed must send `AUTH <secret>` as its first line, or it is closed.
+    pub tcp_secret: Option<String>,
+    /// Concurrent TCP feed connections at most; more are closed at once.
+    pub max_connections: usize,
+    /// A TCP feed silent for this many seconds is closed (a remote feed is then reconnected).
+    pub idle_timeout_s: u64,
+}
+
+impl AisConfig {
+    /// The limits feeds run under.
+    pub fn limits(&self) -> crate::ingest::FeedLimits {
+        crate::ingest::FeedLimits {
+            max_future_s: self.max_future_s,
+            max_age_s: self.max_age_s,
+            max_vessels: self.max_vessels,
+        }
+    }
 }
 
 impl Default for AisConfig {
@@ -100,6 +130,13 @@ impl Default for AisConfig {
             connect: None,
             track_window_min: 360.0,
             h3_res: 9,
+            max_future_s: 300.0,
+            max_age_s: 6.0 * 3600.0,
+            max_vessels: 100_000,
+            allow: Vec::new(),
+            tcp_secret: None,
+            max_connections: 256,
+            idle_timeout_s: 300,
         }
     }
 }
@@ -117,6 +154,16 @@ pub struct ServerConfig {
     pub body_limit_bytes: usize,
     /// Memory for cached static tiles (MiB); 0 turns the cache off.
     pub tile_cache_mib: usize,
+    /// Concurrent HTTP connections at most; more wait in the kernel's backlog.
+    pub max_connections: usize,
+    /// A client must send a request's headers within this many seconds (also the longest a
+    /// kept-alive connection may stay idle between requests).
+    pub header_timeout_s: u64,
+    /// A request body must arrive within this many seconds.
+    pub body_timeout_s: u64,
+    /// At shutdown, connections and live streams still open after this many seconds are
+    /// closed; the waiting rows are written either way.
+    pub shutdown_timeout_s: u64,
 }
 
 /// Store settings.
@@ -168,6 +215,10 @@ impl Default for ServerConfig {
             public_url: None,
             body_limit_bytes: 16 * 1024 * 1024,
             tile_cache_mib: 64,
+            max_connections: 1024,
+            header_timeout_s: 10,
+            body_timeout_s: 30,
+            shutdown_timeout_s: 10,
         }
     }
 }
@@ -250,6 +301,33 @@ impl Config {
         }
         if self.ais.h3_res > 15 {
             return Err(format!("ais.h3_res {} must be within 0..=15", self.ais.h3_res).into());
+        }
+        for (key, value) in [
+            ("ais.max_future_s", self.ais.max_future_s),
+            ("ais.max_age_s", self.ais.max_age_s),
+        ] {
+            if value.is_nan() || value < 0.0 {
+                return Err(format!("{key} {value} must be 0 or more").into());
+            }
+        }
+        crate::feeds::AllowList::parse(&self.ais.allow)
+            .map_err(|e| ConfigError(format!("ais.allow: {e}")))?;
+        if self.ais.tcp_secret.as_ref().is_some_and(|s| s.len() < 16) {
+            return Err("ais.tcp_secret must be at least 16 characters"
+                .to_owned()
+                .into());
+        }
+        for (key, value) in [
+            ("ais.max_connections", self.ais.max_connections as u64),
+            ("ais.idle_timeout_s", self.ais.idle_timeout_s),
+            ("ais.max_vessels", self.ais.max_vessels as u64),
+            ("server.max_connections", self.server.max_connections as u64),
+            ("server.header_timeout_s", self.server.header_timeout_s),
+            ("server.body_timeout_s", self.server.body_timeout_s),
+        ] {
+            if value == 0 {
+                return Err(format!("{key} must be greater than 0").into());
+            }
         }
         let [w, s, e, n] = self.district.bbox;
         if !(w < e

@@ -6,6 +6,9 @@ use axum::response::{IntoResponse, Response};
 use coastwatch_spatial::{ModelError, StoreError};
 use serde_json::{Value, json};
 
+/// Seconds a client is asked to wait before it retries a write the store could not take.
+const RETRY_AFTER_S: &str = "5";
+
 /// An error answered to an HTTP client.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -31,6 +34,10 @@ pub enum AppError {
     /// The body's media type is not accepted (415).
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// The store cannot take writes now (disk full, database down); nothing was kept, and
+    /// the same request may be sent again later (503 with `Retry-After`).
+    #[error("the store cannot write now ({0}); nothing was stored, try again later")]
+    Unavailable(String),
     /// A failure on our side (500); the detail is logged, not sent.
     #[error("internal error")]
     Internal(String),
@@ -51,6 +58,7 @@ impl AppError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -72,6 +80,12 @@ impl IntoResponse for AppError {
             Json(json!({ "error": self.to_string(), "detail": detail })),
         )
             .into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                "retry-after",
+                axum::http::HeaderValue::from_static(RETRY_AFTER_S),
+            );
+        }
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 "www-authenticate",
@@ -96,6 +110,7 @@ impl From<StoreError> for AppError {
                 Some(json!({ "feature": index })),
             ),
             e @ StoreError::Conflict { .. } => Self::Conflict(e.to_string()),
+            e if e.is_unavailable() => Self::Unavailable(e.to_string()),
             other => Self::Internal(other.to_string()),
         }
     }

@@ -174,6 +174,7 @@ async fn nmea_over_tcp_reaches_sse_and_websocket_and_resume_misses_nothing() {
     tokio::spawn(feeds::tcp_listener(
         nmea_listener,
         server.state.ingest.clone(),
+        server.state.config.ais.clone(),
     ));
 
     let mut first = sse(&server.base, None);

@@ -21,15 +21,21 @@ pub fn router() -> Router<AppState> {
         .route("/style.json", get(style))
 }
 
-/// Liveness and store reachability.
-async fn healthz(State(state): State<AppState>) -> Result<Json<Value>, AppError> {
+/// Liveness and store reachability: 503 with the reason while the store cannot write
+/// (disk full, database down), so that a load balancer or a supervisor sees it.
+async fn healthz(State(state): State<AppState>) -> Result<axum::response::Response, AppError> {
+    if let Some(reason) = state.ingest.store_failure() {
+        let body = json!({ "status": "store_unavailable", "store_error": reason });
+        return Ok((axum::http::StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response());
+    }
     let risk_points = state
         .store
         .count(Layer::RiskPoints, &Query::default())
         .await?;
     Ok(Json(
         json!({ "status": "ok", "store": state.store.describe(), "risk_points": risk_points, "version": env!("CARGO_PKG_VERSION") }),
-    ))
+    )
+    .into_response())
 }
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {

@@ -661,14 +661,14 @@ async fn demo(port: u16, speed: f64, seed: u64, store: Option<String>) -> anyhow
     config
         .auth
         .tokens
-        .push(coastwatch_server::config::TokenConfig {
-            token: DEMO_TOKEN.into(),
-            user: "demo".into(),
-            roles: vec![
+        .push(coastwatch_server::config::TokenConfig::plain(
+            DEMO_TOKEN,
+            "demo",
+            vec![
                 coastwatch_server::auth::Role::Dispatcher,
                 coastwatch_server::auth::Role::Planner,
             ],
-        });
+        ));
     let listener = tokio::net::TcpListener::bind(&config.server.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.server.listen))?;

@@ -150,8 +150,11 @@ pub struct ServerConfig {
     /// Base URL clients reach the server at, for links in OGC API responses; when unset,
     /// links are built from the request's `Host` header.
     pub public_url: Option<String>,
-    /// Largest accepted request body (bytes).
+    /// Largest accepted request body (bytes); the per-route limits in `body_limits` are
+    /// lower.
     pub body_limit_bytes: usize,
+    /// Per-route request body limits, free-text field lengths and WebSocket message sizes.
+    pub body_limits: BodyLimits,
     /// Memory for cached static tiles (MiB); 0 turns the cache off.
     pub tile_cache_mib: usize,
     /// Concurrent HTTP connections at most; more wait in the kernel's backlog.
@@ -164,6 +167,40 @@ pub struct ServerConfig {
     /// At shutdown, connections and live streams still open after this many seconds are
     /// closed; the waiting rows are written either way.
     pub shutdown_timeout_s: u64,
+}
+
+/// What one request may bring: bodies per route (checked after the caller's role, before
+/// the body is read), free-text fields, and incoming WebSocket messages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BodyLimits {
+    /// Body of `POST /api/v1/ingest/ais` and `/api/v1/ingest/positions` (bytes).
+    pub ingest_bytes: usize,
+    /// Body of an alert action and of a tip (bytes).
+    pub alerts_bytes: usize,
+    /// Body of a feature write, `POST /api/v1/{layer}` and `PUT /api/v1/{layer}/{id}` (bytes).
+    pub features_bytes: usize,
+    /// Body of `POST /api/v1/coverage/suggest` (bytes).
+    pub coverage_bytes: usize,
+    /// Characters in one free-text field of a body: tip text and reporter, alert notes and
+    /// assignees, vehicle ids, feature property strings.
+    pub text_chars: usize,
+    /// One incoming WebSocket message or frame on `/api/v1/alerts/ws` (bytes); a larger one
+    /// closes the connection before its payload is read.
+    pub websocket_message_bytes: usize,
+}
+
+impl Default for BodyLimits {
+    fn default() -> Self {
+        Self {
+            ingest_bytes: 4 * 1024 * 1024,
+            alerts_bytes: 16 * 1024,
+            features_bytes: 8 * 1024 * 1024,
+            coverage_bytes: 64 * 1024,
+            text_chars: 2_000,
+            websocket_message_bytes: 4 * 1024,
+        }
+    }
 }
 
 /// Store settings.
@@ -182,18 +219,71 @@ pub struct AuthConfig {
     pub open_reads: bool,
     /// Known tokens.
     pub tokens: Vec<TokenConfig>,
+    /// Failed authentications one peer address (an IPv6 /64) may make per minute before its
+    /// token attempts get 429; 0 turns the limit off.
+    pub max_failures_per_minute: u32,
 }
 
-/// One bearer token.
+/// One bearer token: `token_sha256` (preferred) or `token`, exactly one of them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TokenConfig {
-    /// The secret a client sends as `Authorization: Bearer <token>`.
-    pub token: String,
+    /// The secret a client sends as `Authorization: Bearer <token>`, in plain text (the
+    /// server warns at start; prefer `token_sha256`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    /// The SHA-256 of the secret as 64 hex digits (`printf %s "$TOKEN" | sha256sum`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_sha256: Option<String>,
     /// The user it stands for (recorded in alert history).
     pub user: String,
     /// What the user may do.
     pub roles: Vec<Role>,
+}
+
+impl TokenConfig {
+    /// A token given in plain text.
+    pub fn plain(token: impl Into<String>, user: impl Into<String>, roles: Vec<Role>) -> Self {
+        Self {
+            token: Some(token.into()),
+            token_sha256: None,
+            user: user.into(),
+            roles,
+        }
+    }
+
+    /// The SHA-256 of the secret, from whichever form the config gives.
+    pub fn sha256(&self) -> Result<[u8; 32], ConfigError> {
+        match (&self.token, &self.token_sha256) {
+            (Some(token), None) => {
+                if token.trim().len() < 8 {
+                    return Err(format!(
+                        "auth token of user {:?} is shorter than 8 characters",
+                        self.user
+                    )
+                    .into());
+                }
+                Ok(crate::auth::sha256(token.trim()))
+            }
+            (None, Some(hex)) => crate::auth::from_hex(hex).ok_or_else(|| {
+                format!(
+                    "auth token_sha256 of user {:?} is not 64 hex digits",
+                    self.user
+                )
+                .into()
+            }),
+            (Some(_), Some(_)) => Err(format!(
+                "auth token of user {:?} gives both token and token_sha256",
+                self.user
+            )
+            .into()),
+            (None, None) => Err(format!(
+                "auth token of user {:?} needs token_sha256 (or token)",
+                self.user
+            )
+            .into()),
+        }
+    }
 }
 
 /// The district being monitored.
@@ -214,6 +304,7 @@ impl Default for ServerConfig {
             listen: "0.0.0.0:8080".into(),
             public_url: None,
             body_limit_bytes: 16 * 1024 * 1024,
+            body_limits: BodyLimits::default(),
             tile_cache_mib: 64,
             max_connections: 1024,
             header_timeout_s: 10,
@@ -236,6 +327,7 @@ impl Default for AuthConfig {
         Self {
             open_reads: true,
             tokens: Vec::new(),
+            max_failures_per_minute: 20,
         }
     }
 }
@@ -278,18 +370,24 @@ impl Config {
     fn check(&self) -> Result<(), ConfigError> {
         let mut seen = HashMap::new();
         for t in &self.auth.tokens {
-            if t.token.len() < 8 {
-                return Err(format!(
-                    "auth token of user {:?} is shorter than 8 characters",
-                    t.user
-                )
-                .into());
-            }
-            if seen.insert(t.token.as_str(), t.user.as_str()).is_some() {
+            if seen.insert(t.sha256()?, t.user.as_str()).is_some() {
                 return Err(ConfigError(format!(
                     "auth token of user {:?} is used twice",
                     t.user
                 )));
+            }
+        }
+        let limits = &self.server.body_limits;
+        for (key, value) in [
+            ("ingest_bytes", limits.ingest_bytes),
+            ("alerts_bytes", limits.alerts_bytes),
+            ("features_bytes", limits.features_bytes),
+            ("coverage_bytes", limits.coverage_bytes),
+            ("text_chars", limits.text_chars),
+            ("websocket_message_bytes", limits.websocket_message_bytes),
+        ] {
+            if value == 0 {
+                return Err(format!("server.body_limits.{key} must be greater than 0").into());
             }
         }
         if !(self.ais.track_window_min.is_finite() && self.ais.track_window_min > 0.0) {
@@ -398,6 +496,58 @@ mod tests {
     }
 
     #[test]
+    fn hashed_tokens_and_body_limits_load() {
+        figment::Jail::expect_with(|jail| {
+            let hash = crate::auth::sha256_hex("s3cret-token");
+            jail.create_file(
+                "cw.toml",
+                &format!(
+                    "[server.body_limits]\ntips_bytes = 1\n[[auth.tokens]]\ntoken_sha256 = \"{hash}\"\nuser = \"ana\"\nroles = [\"viewer\"]\n"
+                ),
+            )?;
+            assert!(
+                Config::load(Some(Path::new("cw.toml")))
+                    .unwrap_err()
+                    .to_string()
+                    .contains("tips_bytes")
+            );
+            jail.create_file(
+                "cw.toml",
+                &format!(
+                    "[auth]\nmax_failures_per_minute = 5\n[server.body_limits]\nalerts_bytes = 1024\n[[auth.tokens]]\ntoken_sha256 = \"{hash}\"\nuser = \"ana\"\nroles = [\"viewer\"]\n[[auth.tokens]]\ntoken = \"s3cret-token\"\nuser = \"bob\"\nroles = [\"viewer\"]\n"
+                ),
+            )?;
+            assert!(
+                Config::load(Some(Path::new("cw.toml")))
+                    .unwrap_err()
+                    .to_string()
+                    .contains("used twice"),
+                "a plain token and the same token's hash collide"
+            );
+            jail.create_file(
+                "cw.toml",
+                &format!(
+                    "[auth]\nmax_failures_per_minute = 5\n[server.body_limits]\nalerts_bytes = 1024\n[[auth.tokens]]\ntoken_sha256 = \"{hash}\"\nuser = \"ana\"\nroles = [\"viewer\"]\n"
+                ),
+            )?;
+            let config = Config::load(Some(Path::new("cw.toml"))).unwrap();
+            assert_eq!(config.auth.max_failures_per_minute, 5);
+            assert_eq!(config.auth.tokens[0].token, None);
+            assert_eq!(
+                config.auth.tokens[0].sha256().unwrap(),
+                crate::auth::sha256("s3cret-token")
+            );
+            assert_eq!(config.server.body_limits.alerts_bytes, 1024);
+            assert_eq!(
+                config.server.body_limits.ingest_bytes,
+                BodyLimits::default().ingest_bytes,
+                "defaults kept"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
     fn the_readme_example_loads() {
         let readme = include_str!("../../README.md");
         let start = readme.find("```toml\n").expect("README has a TOML example") + 8;
@@ -457,6 +607,31 @@ mod tests {
                 "e.toml",
                 "[detectors]\nencounter_min = 45\n[[alerts.webhooks]]\nurl = \"http://127.0.0.1:9/hook\"\nkinds = [\"encounter\"]",
             )?;
+            for (text, expected) in [
+                (
+                    "[[auth.tokens]]\ntoken_sha256 = \"abc\"\nuser = \"x\"\nroles = [\"admin\"]",
+                    "not 64 hex digits",
+                ),
+                (
+                    "[[auth.tokens]]\ntoken = \"longenough\"\ntoken_sha256 = \"2bb80d537b1da3e38bd30361aa855686bde0eacd7162fef6a25fe97bf527a25b\"\nuser = \"x\"\nroles = [\"admin\"]",
+                    "both token and token_sha256",
+                ),
+                (
+                    "[[auth.tokens]]\nuser = \"x\"\nroles = [\"admin\"]",
+                    "needs token_sha256",
+                ),
+                (
+                    "[server.body_limits]\nalerts_bytes = 0",
+                    "server.body_limits.alerts_bytes",
+                ),
+                ("[server.body_limits]\nalert_bytes = 10", "alert_bytes"),
+            ] {
+                jail.create_file("f.toml", text)?;
+                let error = Config::load(Some(Path::new("f.toml")))
+                    .unwrap_err()
+                    .to_string();
+                assert!(error.contains(expected), "{text}: {error}");
+            }
             let config = Config::load(Some(Path::new("e.toml"))).unwrap();
             assert_eq!(config.detectors.encounter_min, 45.0);
             assert_eq!(config.alerts.webhooks[0].max_attempts, 10);

@@ -673,7 +673,8 @@ async fn demo(port: u16, speed: f64, seed: u64, store: Option<String>) -> anyhow
         .auth
         .tokens
         .push(coastwatch_server::config::TokenConfig {
-            token: DEMO_TOKEN.into(),
+            token: None,
+            token_sha256: Some(coastwatch_server::auth::sha256_hex(DEMO_TOKEN)),
             user: "demo".into(),
             // published in the README: it may act on alerts, not edit the district
             roles: vec![coastwatch_server::auth::Role::Dispatcher],

@@ -39,14 +39,19 @@ pub fn test_config() -> Config {
     for (token, user, role) in [
         (PLANNER, "pia", Role::Planner),
         (VIEWER, "vic", Role::Viewer),
-        (DISPATCHER, "dan", Role::Dispatcher),
     ] {
-        config.auth.tokens.push(TokenConfig {
-            token: token.into(),
-            user: user.into(),
-            roles: vec![role],
-        });
+        config
+            .auth
+            .tokens
+            .push(TokenConfig::plain(token, user, vec![role]));
     }
+    // as new configs give tokens: only the hash
+    config.auth.tokens.push(TokenConfig {
+        token: None,
+        token_sha256: Some(coastwatch_server::auth::sha256_hex(DISPATCHER)),
+        user: "dan".into(),
+        roles: vec![Role::Dispatcher],
+    });
     config
 }
 

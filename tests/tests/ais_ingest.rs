@@ -24,11 +24,11 @@ fn config() -> coastwatch_server::Config {
     config
         .auth
         .tokens
-        .push(coastwatch_server::config::TokenConfig {
-            token: INGEST.into(),
-            user: "feeder".into(),
-            roles: vec![coastwatch_server::auth::Role::Ingest],
-        });
+        .push(coastwatch_server::config::TokenConfig::plain(
+            INGEST,
+            "feeder",
+            vec![coastwatch_server::auth::Role::Ingest],
+        ));
     config
 }
 

@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::http::header::LOCATION;
 use axum::response::{IntoResponse, Response};
@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use crate::auth::{Caller, Role};
 use crate::error::AppError;
-use crate::extract::{JsonBody, parse_bbox};
+use crate::extract::{BodyKind, BodyLimit, check_texts, json_body, parse_bbox};
 use crate::state::AppState;
 
 /// The routes of this module.
@@ -92,11 +92,11 @@ async fn create(
     State(state): State<AppState>,
     caller: Caller,
     Path(layer): Path<String>,
-    JsonBody(body): JsonBody,
+    request: Request,
 ) -> Result<Response, AppError> {
     let layer = editable_layer(&layer)?;
     caller.require(write_roles(layer))?;
-    let (features, single) = parse_features(body)?;
+    let (features, single) = read_features(&state, request).await?;
     let stored: Vec<Feature> = features
         .iter()
         .map(|f| Feature {
@@ -147,12 +147,12 @@ async fn replace(
     State(state): State<AppState>,
     caller: Caller,
     Path((layer, id)): Path<(String, String)>,
-    JsonBody(body): JsonBody,
+    request: Request,
 ) -> Result<Response, AppError> {
     let layer = editable_layer(&layer)?;
     caller.require(write_roles(layer))?;
     let id = feature_id(&id)?;
-    let (mut features, single) = parse_features(body)?;
+    let (mut features, single) = read_features(&state, request).await?;
     if !single {
         return Err(AppError::bad_request(
             "PUT takes one GeoJSON Feature, not a FeatureCollection",
@@ -193,12 +193,29 @@ async fn remove(
     }
 }
 
+/// Reads a feature body under `server.body_limits.features_bytes` (the caller's role is
+/// checked before); every property string is held to `server.body_limits.text_chars`.
+async fn read_features(
+    state: &AppState,
+    request: Request,
+) -> Result<(Vec<Feature>, bool), AppError> {
+    let server = &state.config.server;
+    let body = json_body(request, BodyLimit::of(server, BodyKind::Features)).await?;
+    parse_features(body, server.body_limits.text_chars)
+}
+
 /// Parses a GeoJSON Feature or FeatureCollection body; `true` when it was a single Feature.
-fn parse_features(body: Value) -> Result<(Vec<Feature>, bool), AppError> {
-    let parse = |(i, value): (usize, Value)| {
-        Feature::from_geojson(value).map_err(|e| {
+fn parse_features(body: Value, text_chars: usize) -> Result<(Vec<Feature>, bool), AppError> {
+    let parse = |(i, value): (usize, Value)| -> Result<Feature, AppError> {
+        let feature = Feature::from_geojson(value).map_err(|e| {
             AppError::BadRequest(format!("feature {i}: {e}"), Some(json!({ "feature": i })))
-        })
+        })?;
+        for (key, value) in &feature.properties {
+            check_texts(&format!("properties.{key}"), value, text_chars).map_err(|e| {
+                AppError::BadRequest(format!("feature {i}: {e}"), Some(json!({ "feature": i })))
+            })?;
+        }
+        Ok(feature)
     };
     match body.get("type").and_then(Value::as_str) {
         Some("Feature") => Ok((vec![parse((0, body))?], true)),

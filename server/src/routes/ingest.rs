@@ -11,7 +11,7 @@ use coastwatch_datasets::ais::decoder::{Decoder, DecoderOptions};
 use crate::auth::{Caller, Role};
 use crate::clock::now_epoch_s;
 use crate::error::AppError;
-use crate::extract::{JsonBody, read_body};
+use crate::extract::{BodyKind, BodyLimit, check_text, json_body, read_body};
 use crate::ingest::{FeedLimits, LineReport, Update};
 use crate::state::AppState;
 
@@ -40,7 +40,11 @@ async fn ais(
             "expected text/plain NMEA lines, got {content_type}"
         )));
     }
-    let body = read_body(request, &()).await?;
+    let body = read_body(
+        request,
+        BodyLimit::of(&state.config.server, BodyKind::Ingest),
+    )
+    .await?;
     let mut decoder = Decoder::new(DecoderOptions::default());
     let report = state.ingest.lines("http", &mut decoder, &body).await?;
     if report.decoded == report.dropped && report.errors + report.dropped > 0 {
@@ -139,9 +143,12 @@ fn checked(fix: VehicleFix, now: f64, limits: &FeedLimits) -> Result<Update, Str
 async fn positions(
     State(state): State<AppState>,
     caller: Caller,
-    JsonBody(body): JsonBody,
+    request: Request,
 ) -> Result<Json<serde_json::Value>, AppError> {
     caller.require(&[Role::Ingest])?;
+    let server = &state.config.server;
+    let body = json_body(request, BodyLimit::of(server, BodyKind::Ingest)).await?;
+    let text_chars = server.body_limits.text_chars;
     let serde_json::Value::Array(items) = body else {
         return Err(AppError::bad_request(
             "expected a JSON array of {vehicle_id, t, lon, lat, speed_kmh?, heading_deg?}",
@@ -161,7 +168,11 @@ async fn positions(
         for (index, item) in items.into_iter().enumerate() {
             let update = serde_json::from_value::<VehicleFix>(item)
                 .map_err(|e| e.to_string())
-                .and_then(|fix| checked(fix, now, &state.ingest.limits))
+                .and_then(|fix| {
+                    check_text("vehicle_id", &fix.vehicle_id, text_chars)
+                        .map_err(|e| e.to_string())?;
+                    checked(fix, now, &state.ingest.limits)
+                })
                 .and_then(|update| {
                     let Update::Vehicle { vehicle_id, sample, .. } = &update else {
                         unreachable!("checked() makes vehicle updates")

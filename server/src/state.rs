@@ -29,6 +29,9 @@ pub enum StartError {
     /// A setting or stored geography cannot be used.
     #[error(transparent)]
     Model(#[from] ModelError),
+    /// The webhooks cannot start (settings, their state folder).
+    #[error(transparent)]
+    Webhooks(#[from] crate::webhooks::WebhookError),
 }
 
 /// What handlers share: the store, the config, the tokens, the metrics, the ingest path and
@@ -62,7 +65,9 @@ impl AppState {
         let window_s = config.ais.track_window_min * 60.0;
         let clock = LocalClock::new(&config.district.timezone)?;
         let tile_cache = TileCache::new(config.server.tile_cache_mib.saturating_mul(1 << 20));
-        let alerts = Alerts::restore(store.clone()).await?;
+        let alerts = Alerts::restore(store.clone())
+            .await?
+            .with_webhooks(crate::webhooks::start(&config, store.as_ref()).await?);
         let pipeline = Pipeline {
             store: store.clone(),
             vessels: Arc::new(RwLock::new(VesselEngine::new(window_s, resolution))),
@@ -73,7 +78,6 @@ impl AppState {
         reload_geography(&pipeline).await?;
         ingest::rebuild(&pipeline, window_s).await?;
         let metrics = Arc::new(Metrics::new());
-        crate::webhooks::start(&config.alerts.webhooks, alerts.feed.clone());
         tokio::spawn(run_clock(pipeline.clone()));
         Ok(Self {
             tokens: Arc::new(Tokens::new(&config.auth)),

@@ -678,12 +678,13 @@ async fn webhooks_are_retried_with_one_idempotency_key() {
     tokio::spawn(axum::serve(listener, hook).into_future());
 
     let mut config = config();
-    config.alerts.webhooks.push(WebhookConfig {
-        url: hook_url,
-        towns: vec![],
-        kinds: vec!["tip".into()],
-        max_attempts: 5,
-    });
+    let mut hook = WebhookConfig::new(hook_url);
+    hook.kinds = vec!["tip".into()];
+    hook.max_attempts = 5;
+    hook.allow_private = true;
+    config.alerts.webhooks.push(hook);
+    let state = tempfile::tempdir().unwrap();
+    config.alerts.webhooks_state = Some(state.path().into());
     let server = running(config).await;
     let (status, _) = call(
         reqwest::Method::POST,

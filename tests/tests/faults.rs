@@ -437,7 +437,10 @@ async fn a_killed_postgresql_refuses_writes_and_ingest_resumes_when_it_is_back()
             .unwrap(),
     );
     let mut config = coastwatch_tests::test_config();
-    config.auth.tokens.push(TokenConfig::plain(FEED, "ais", vec![Role::Ingest]));
+    config
+        .auth
+        .tokens
+        .push(TokenConfig::plain(FEED, "ais", vec![Role::Ingest]));
     let state = coastwatch_server::AppState::start(config, store.clone())
         .await
         .unwrap();

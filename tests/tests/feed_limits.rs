@@ -16,7 +16,10 @@ const INGEST: &str = "ingest-token-1";
 
 fn config() -> Config {
     let mut config = test_config();
-    config.auth.tokens.push(TokenConfig::plain(INGEST, "feeder", vec![Role::Ingest]));
+    config
+        .auth
+        .tokens
+        .push(TokenConfig::plain(INGEST, "feeder", vec![Role::Ingest]));
     config
 }
 

@@ -5,7 +5,6 @@
 //! half-open connections are dropped.
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -45,6 +44,7 @@ pub async fn serve(
         .max_header_list_size(64 * 1024)
         .keep_alive_interval(Duration::from_secs(config.header_timeout_s))
         .keep_alive_timeout(Duration::from_secs(config.header_timeout_s));
+    let header_timeout = Duration::from_secs(config.header_timeout_s);
     let graceful = GracefulShutdown::new();
     let mut connections = JoinSet::new();
     tokio::pin!(shutdown);
@@ -71,13 +71,18 @@ pub async fn serve(
             request.extensions_mut().insert(ConnectInfo(peer));
             router.clone().call(request)
         });
-        let connection = builder
-            .serve_connection_with_upgrades(TokioIo::new(socket), service)
-            .into_owned();
-        let connection = graceful.watch(connection);
+        let (builder, watcher) = (builder.clone(), graceful.watcher());
         connections.spawn(async move {
-            if let Err(error) = connection.await {
-                tracing::debug!(%peer, %error, "HTTP connection ended with an error");
+            // hyper's header timeout starts once it knows the protocol, that is after the
+            // first bytes: a connection that sends nothing is closed here
+            let mut first = [0u8; 1];
+            let peeked = tokio::time::timeout(header_timeout, socket.peek(&mut first)).await;
+            if matches!(peeked, Ok(Ok(1..))) {
+                let connection =
+                    builder.serve_connection_with_upgrades(TokioIo::new(socket), service);
+                if let Err(error) = watcher.watch(connection.into_owned()).await {
+                    tracing::debug!(%peer, %error, "HTTP connection ended with an error");
+                }
             }
             drop(slot);
         });
@@ -94,12 +99,4 @@ pub async fn serve(
         );
     }
     connections.abort_all();
-}
-
-/// The peer address of a request served by [`serve`] (absent in one-shot tests).
-pub fn peer(request: &axum::extract::Request) -> Option<SocketAddr> {
-    request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|info| info.0)
 }

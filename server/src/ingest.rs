@@ -452,7 +452,8 @@ impl Ingest {
             }
             match decoder.feed_line(line) {
                 Ok(Some(decoded)) => {
-                    let t = decoded.timestamp_s.unwrap_or(now);
+                    // untimed messages take the clock as they come (two in one read differ)
+                    let t = decoded.timestamp_s.unwrap_or_else(now_epoch_s);
                     if self.limits.accepts_time(t, now) {
                         updates.extend(vessel_updates(&decoded.message, t).map(Update::Vessel));
                     } else {

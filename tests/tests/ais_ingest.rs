@@ -32,10 +32,12 @@ fn config() -> coastwatch_server::Config {
     config
 }
 
-/// The config with a track window reaching back to the recorded logs' dates.
+/// The config with a track window reaching back to the recorded logs' dates, whose times a
+/// feed then takes as they are.
 fn long_memory() -> coastwatch_server::Config {
     let mut config = config();
     config.ais.track_window_min = 1e10;
+    config.ais.max_age_s = f64::INFINITY;
     config
 }
 
@@ -332,7 +334,11 @@ async fn remote_feed_client_reconnects() {
         .unwrap()
         .local_addr()
         .unwrap();
-    tokio::spawn(feeds::tcp_client(address.to_string(), state.ingest.clone()));
+    tokio::spawn(feeds::tcp_client(
+        address.to_string(),
+        state.ingest.clone(),
+        state.config.ais.clone(),
+    ));
     tokio::time::sleep(Duration::from_millis(300)).await;
 
     let listener = tokio::net::TcpListener::bind(address).await.unwrap();
@@ -449,7 +455,7 @@ async fn an_over_long_line_is_dropped_and_the_feed_goes_on() {
     // the stream returns once everything it read is stored, the last line without newline too
     state
         .ingest
-        .stream("test", std::io::Cursor::new(text))
+        .stream("test", std::io::Cursor::new(text), Duration::from_secs(60))
         .await
         .unwrap();
     let engine = state.ingest.vessels().read().unwrap();

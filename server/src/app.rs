@@ -4,7 +4,6 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 use tower_http::compression::CompressionLayer;
-use tower_http::cors::CorsLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::error::AppError;
@@ -35,7 +34,10 @@ pub fn app(state: AppState) -> Router {
         .layer(middleware::map_response(stamp_time))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(CompressionLayer::new())
-        .layer(CorsLayer::permissive())
+        .layer(middleware::from_fn_with_state(
+            crate::cors::Cors::new(&state.config.server),
+            crate::cors::cors,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

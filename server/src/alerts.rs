@@ -141,6 +141,14 @@ impl Alerts {
         })
     }
 
+    /// Reads the book anew from the store (after a failed write, so that it holds only what
+    /// is stored).
+    pub async fn reload(&self) -> Result<(), StoreError> {
+        let stored = self.store.query(Layer::Alerts, &Query::default()).await?;
+        *self.book.lock().await = AlertBook::restore(stored);
+        Ok(())
+    }
+
     /// Folds detector events into alerts, stores the changed ones and publishes them;
     /// returns them.
     pub async fn record(&self, events: Vec<AlertEvent>) -> Result<Vec<Feature>, StoreError> {
@@ -174,7 +182,14 @@ impl Alerts {
         }
         let changed: Vec<Feature> = order.iter().filter_map(|id| changed.remove(id)).collect();
         changes.upsert(Layer::Alerts, changed.clone());
-        self.store.commit(changes).await?;
+        if let Err(error) = self.store.commit(changes).await {
+            // the book took in what was not stored: read it back as it is stored
+            match self.store.query(Layer::Alerts, &Query::default()).await {
+                Ok(stored) => *book = AlertBook::restore(stored),
+                Err(read) => tracing::error!(%read, "the alert book cannot be reread"),
+            }
+            return Err(error);
+        }
         self.feed.publish(&changed);
         Ok(changed)
     }

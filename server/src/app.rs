@@ -3,7 +3,9 @@
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
+use std::time::Duration;
 use tower_http::compression::CompressionLayer;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::error::AppError;
@@ -33,6 +35,9 @@ pub fn app(state: AppState) -> Router {
         ))
         .layer(middleware::map_response(stamp_time))
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(RequestBodyTimeoutLayer::new(Duration::from_secs(
+            state.config.server.body_timeout_s,
+        )))
         .layer(CompressionLayer::new())
         .layer(middleware::from_fn_with_state(
             crate::cors::Cors::new(&state.config.server),

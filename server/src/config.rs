@@ -91,6 +91,36 @@ pub struct AisConfig {
     pub track_window_min: f64,
     /// H3 resolution of the in-memory cell index.
     pub h3_res: u8,
+    /// Messages stamped (tag block `c:`) later than the server's clock plus this many
+    /// seconds are dropped and counted (`coastwatch_ingest_dropped_total{reason="time"}`).
+    pub max_future_s: f64,
+    /// Messages stamped earlier than the server's clock minus this many seconds are dropped
+    /// and counted. (`ais replay` and `scenario eval` run on the file's own clock, unbounded.)
+    pub max_age_s: f64,
+    /// Vessels held in the in-memory picture at most; fixes of new vessels beyond are dropped
+    /// and counted (`reason="vessel_cap"`). Vessels silent for a track window are forgotten
+    /// (their rows stay in the store).
+    pub max_vessels: usize,
+    /// Addresses (`10.1.2.3`) or networks (`10.1.0.0/16`, `::1/128`) allowed to send to the
+    /// TCP and UDP listeners; empty allows any.
+    pub allow: Vec<String>,
+    /// When set, a TCP feed must send `AUTH <secret>` as its first line, or it is closed.
+    pub tcp_secret: Option<String>,
+    /// Concurrent TCP feed connections at most; more are closed at once.
+    pub max_connections: usize,
+    /// A TCP feed silent for this many seconds is closed (a remote feed is then reconnected).
+    pub idle_timeout_s: u64,
+}
+
+impl AisConfig {
+    /// The limits feeds run under.
+    pub fn limits(&self) -> crate::ingest::FeedLimits {
+        crate::ingest::FeedLimits {
+            max_future_s: self.max_future_s,
+            max_age_s: self.max_age_s,
+            max_vessels: self.max_vessels,
+        }
+    }
 }
 
 impl Default for AisConfig {
@@ -101,6 +131,13 @@ impl Default for AisConfig {
             connect: None,
             track_window_min: 360.0,
             h3_res: 9,
+            max_future_s: 300.0,
+            max_age_s: 6.0 * 3600.0,
+            max_vessels: 100_000,
+            allow: Vec::new(),
+            tcp_secret: None,
+            max_connections: 256,
+            idle_timeout_s: 300,
         }
     }
 }
@@ -123,8 +160,11 @@ pub struct ServerConfig {
     /// same-origin only, no CORS headers. `"*"` lets any origin read (GET, HEAD); writes
     /// need the origin listed by name.
     pub cors_origins: Vec<String>,
-    /// Largest accepted request body (bytes).
+    /// Largest accepted request body (bytes); the per-route limits in `body_limits` are
+    /// lower.
     pub body_limit_bytes: usize,
+    /// Per-route request body limits, free-text field lengths and WebSocket message sizes.
+    pub body_limits: BodyLimits,
     /// Memory for cached static tiles (MiB); 0 turns the cache off.
     pub tile_cache_mib: usize,
     /// Most distinct layers in one composite tile source (`/tiles/a,b,…`); a source listing
@@ -139,6 +179,16 @@ pub struct ServerConfig {
     /// Most vertices in one geometry written through the features API; more is refused with
     /// 400 before the geometry is validated.
     pub max_geometry_vertices: usize,
+    /// Concurrent HTTP connections at most; more wait in the kernel's backlog.
+    pub max_connections: usize,
+    /// A client must send a request's headers within this many seconds (also the longest a
+    /// kept-alive connection may stay idle between requests).
+    pub header_timeout_s: u64,
+    /// A request body must arrive within this many seconds.
+    pub body_timeout_s: u64,
+    /// At shutdown, connections and live streams still open after this many seconds are
+    /// closed; the waiting rows are written either way.
+    pub shutdown_timeout_s: u64,
 }
 
 impl ServerConfig {
@@ -242,6 +292,40 @@ fn is_base_url(text: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"-._~/%".contains(&b))
 }
 
+/// What one request may bring: bodies per route (checked after the caller's role, before
+/// the body is read), free-text fields, and incoming WebSocket messages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BodyLimits {
+    /// Body of `POST /api/v1/ingest/ais` and `/api/v1/ingest/positions` (bytes).
+    pub ingest_bytes: usize,
+    /// Body of an alert action and of a tip (bytes).
+    pub alerts_bytes: usize,
+    /// Body of a feature write, `POST /api/v1/{layer}` and `PUT /api/v1/{layer}/{id}` (bytes).
+    pub features_bytes: usize,
+    /// Body of `POST /api/v1/coverage/suggest` (bytes).
+    pub coverage_bytes: usize,
+    /// Characters in one free-text field of a body: tip text and reporter, alert notes and
+    /// assignees, vehicle ids, feature property strings.
+    pub text_chars: usize,
+    /// One incoming WebSocket message or frame on `/api/v1/alerts/ws` (bytes); a larger one
+    /// closes the connection before its payload is read.
+    pub websocket_message_bytes: usize,
+}
+
+impl Default for BodyLimits {
+    fn default() -> Self {
+        Self {
+            ingest_bytes: 4 * 1024 * 1024,
+            alerts_bytes: 16 * 1024,
+            features_bytes: 8 * 1024 * 1024,
+            coverage_bytes: 64 * 1024,
+            text_chars: 2_000,
+            websocket_message_bytes: 4 * 1024,
+        }
+    }
+}
+
 /// Store settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -258,18 +342,71 @@ pub struct AuthConfig {
     pub open_reads: bool,
     /// Known tokens.
     pub tokens: Vec<TokenConfig>,
+    /// Failed authentications one peer address (an IPv6 /64) may make per minute before its
+    /// token attempts get 429; 0 turns the limit off.
+    pub max_failures_per_minute: u32,
 }
 
-/// One bearer token.
+/// One bearer token: `token_sha256` (preferred) or `token`, exactly one of them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TokenConfig {
-    /// The secret a client sends as `Authorization: Bearer <token>`.
-    pub token: String,
+    /// The secret a client sends as `Authorization: Bearer <token>`, in plain text (the
+    /// server warns at start; prefer `token_sha256`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    /// The SHA-256 of the secret as 64 hex digits (`printf %s "$TOKEN" | sha256sum`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_sha256: Option<String>,
     /// The user it stands for (recorded in alert history).
     pub user: String,
     /// What the user may do.
     pub roles: Vec<Role>,
+}
+
+impl TokenConfig {
+    /// A token given in plain text.
+    pub fn plain(token: impl Into<String>, user: impl Into<String>, roles: Vec<Role>) -> Self {
+        Self {
+            token: Some(token.into()),
+            token_sha256: None,
+            user: user.into(),
+            roles,
+        }
+    }
+
+    /// The SHA-256 of the secret, from whichever form the config gives.
+    pub fn sha256(&self) -> Result<[u8; 32], ConfigError> {
+        match (&self.token, &self.token_sha256) {
+            (Some(token), None) => {
+                if token.trim().len() < 8 {
+                    return Err(format!(
+                        "auth token of user {:?} is shorter than 8 characters",
+                        self.user
+                    )
+                    .into());
+                }
+                Ok(crate::auth::sha256(token.trim()))
+            }
+            (None, Some(hex)) => crate::auth::from_hex(hex).ok_or_else(|| {
+                format!(
+                    "auth token_sha256 of user {:?} is not 64 hex digits",
+                    self.user
+                )
+                .into()
+            }),
+            (Some(_), Some(_)) => Err(format!(
+                "auth token of user {:?} gives both token and token_sha256",
+                self.user
+            )
+            .into()),
+            (None, None) => Err(format!(
+                "auth token of user {:?} needs token_sha256 (or token)",
+                self.user
+            )
+            .into()),
+        }
+    }
 }
 
 /// The district being monitored.
@@ -292,11 +429,16 @@ impl Default for ServerConfig {
             trusted_proxies: Vec::new(),
             cors_origins: Vec::new(),
             body_limit_bytes: 16 * 1024 * 1024,
+            body_limits: BodyLimits::default(),
             tile_cache_mib: 64,
             max_tile_layers: 16,
             max_tile_bytes: 4 * 1024 * 1024,
             max_page_features: 10_000,
             max_geometry_vertices: 10_000,
+            max_connections: 1024,
+            header_timeout_s: 10,
+            body_timeout_s: 30,
+            shutdown_timeout_s: 10,
         }
     }
 }
@@ -314,6 +456,7 @@ impl Default for AuthConfig {
         Self {
             open_reads: true,
             tokens: Vec::new(),
+            max_failures_per_minute: 20,
         }
     }
 }
@@ -356,18 +499,24 @@ impl Config {
     fn check(&self) -> Result<(), ConfigError> {
         let mut seen = HashMap::new();
         for t in &self.auth.tokens {
-            if t.token.len() < 8 {
-                return Err(format!(
-                    "auth token of user {:?} is shorter than 8 characters",
-                    t.user
-                )
-                .into());
-            }
-            if seen.insert(t.token.as_str(), t.user.as_str()).is_some() {
+            if seen.insert(t.sha256()?, t.user.as_str()).is_some() {
                 return Err(ConfigError(format!(
                     "auth token of user {:?} is used twice",
                     t.user
                 )));
+            }
+        }
+        let limits = &self.server.body_limits;
+        for (key, value) in [
+            ("ingest_bytes", limits.ingest_bytes),
+            ("alerts_bytes", limits.alerts_bytes),
+            ("features_bytes", limits.features_bytes),
+            ("coverage_bytes", limits.coverage_bytes),
+            ("text_chars", limits.text_chars),
+            ("websocket_message_bytes", limits.websocket_message_bytes),
+        ] {
+            if value == 0 {
+                return Err(format!("server.body_limits.{key} must be greater than 0").into());
             }
         }
         if !(self.ais.track_window_min.is_finite() && self.ais.track_window_min > 0.0) {
@@ -379,6 +528,33 @@ impl Config {
         }
         if self.ais.h3_res > 15 {
             return Err(format!("ais.h3_res {} must be within 0..=15", self.ais.h3_res).into());
+        }
+        for (key, value) in [
+            ("ais.max_future_s", self.ais.max_future_s),
+            ("ais.max_age_s", self.ais.max_age_s),
+        ] {
+            if value.is_nan() || value < 0.0 {
+                return Err(format!("{key} {value} must be 0 or more").into());
+            }
+        }
+        crate::feeds::AllowList::parse(&self.ais.allow)
+            .map_err(|e| ConfigError(format!("ais.allow: {e}")))?;
+        if self.ais.tcp_secret.as_ref().is_some_and(|s| s.len() < 16) {
+            return Err("ais.tcp_secret must be at least 16 characters"
+                .to_owned()
+                .into());
+        }
+        for (key, value) in [
+            ("ais.max_connections", self.ais.max_connections as u64),
+            ("ais.idle_timeout_s", self.ais.idle_timeout_s),
+            ("ais.max_vessels", self.ais.max_vessels as u64),
+            ("server.max_connections", self.server.max_connections as u64),
+            ("server.header_timeout_s", self.server.header_timeout_s),
+            ("server.body_timeout_s", self.server.body_timeout_s),
+        ] {
+            if value == 0 {
+                return Err(format!("{key} must be greater than 0").into());
+            }
         }
         let [w, s, e, n] = self.district.bbox;
         if !(w < e
@@ -484,6 +660,58 @@ mod tests {
     }
 
     #[test]
+    fn hashed_tokens_and_body_limits_load() {
+        figment::Jail::expect_with(|jail| {
+            let hash = crate::auth::sha256_hex("s3cret-token");
+            jail.create_file(
+                "cw.toml",
+                &format!(
+                    "[server.body_limits]\ntips_bytes = 1\n[[auth.tokens]]\ntoken_sha256 = \"{hash}\"\nuser = \"ana\"\nroles = [\"viewer\"]\n"
+                ),
+            )?;
+            assert!(
+                Config::load(Some(Path::new("cw.toml")))
+                    .unwrap_err()
+                    .to_string()
+                    .contains("tips_bytes")
+            );
+            jail.create_file(
+                "cw.toml",
+                &format!(
+                    "[auth]\nmax_failures_per_minute = 5\n[server.body_limits]\nalerts_bytes = 1024\n[[auth.tokens]]\ntoken_sha256 = \"{hash}\"\nuser = \"ana\"\nroles = [\"viewer\"]\n[[auth.tokens]]\ntoken = \"s3cret-token\"\nuser = \"bob\"\nroles = [\"viewer\"]\n"
+                ),
+            )?;
+            assert!(
+                Config::load(Some(Path::new("cw.toml")))
+                    .unwrap_err()
+                    .to_string()
+                    .contains("used twice"),
+                "a plain token and the same token's hash collide"
+            );
+            jail.create_file(
+                "cw.toml",
+                &format!(
+                    "[auth]\nmax_failures_per_minute = 5\n[server.body_limits]\nalerts_bytes = 1024\n[[auth.tokens]]\ntoken_sha256 = \"{hash}\"\nuser = \"ana\"\nroles = [\"viewer\"]\n"
+                ),
+            )?;
+            let config = Config::load(Some(Path::new("cw.toml"))).unwrap();
+            assert_eq!(config.auth.max_failures_per_minute, 5);
+            assert_eq!(config.auth.tokens[0].token, None);
+            assert_eq!(
+                config.auth.tokens[0].sha256().unwrap(),
+                crate::auth::sha256("s3cret-token")
+            );
+            assert_eq!(config.server.body_limits.alerts_bytes, 1024);
+            assert_eq!(
+                config.server.body_limits.ingest_bytes,
+                BodyLimits::default().ingest_bytes,
+                "defaults kept"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
     fn the_readme_example_loads() {
         let readme = include_str!("../../README.md");
         let start = readme.find("```toml\n").expect("README has a TOML example") + 8;
@@ -564,6 +792,31 @@ mod tests {
                 "e.toml",
                 "[detectors]\nencounter_min = 45\n[[alerts.webhooks]]\nurl = \"http://127.0.0.1:9/hook\"\nkinds = [\"encounter\"]",
             )?;
+            for (text, expected) in [
+                (
+                    "[[auth.tokens]]\ntoken_sha256 = \"abc\"\nuser = \"x\"\nroles = [\"admin\"]",
+                    "not 64 hex digits",
+                ),
+                (
+                    "[[auth.tokens]]\ntoken = \"longenough\"\ntoken_sha256 = \"2bb80d537b1da3e38bd30361aa855686bde0eacd7162fef6a25fe97bf527a25b\"\nuser = \"x\"\nroles = [\"admin\"]",
+                    "both token and token_sha256",
+                ),
+                (
+                    "[[auth.tokens]]\nuser = \"x\"\nroles = [\"admin\"]",
+                    "needs token_sha256",
+                ),
+                (
+                    "[server.body_limits]\nalerts_bytes = 0",
+                    "server.body_limits.alerts_bytes",
+                ),
+                ("[server.body_limits]\nalert_bytes = 10", "alert_bytes"),
+            ] {
+                jail.create_file("f.toml", text)?;
+                let error = Config::load(Some(Path::new("f.toml")))
+                    .unwrap_err()
+                    .to_string();
+                assert!(error.contains(expected), "{text}: {error}");
+            }
             let config = Config::load(Some(Path::new("e.toml"))).unwrap();
             assert_eq!(config.detectors.encounter_min, 45.0);
             assert_eq!(config.alerts.webhooks[0].max_attempts, 10);

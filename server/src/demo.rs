@@ -92,7 +92,11 @@ pub async fn play(state: AppState, scenario: Scenario, live: bool) -> Result<(),
         if live {
             let wait = event.t() - now_epoch_s();
             if wait > 0.0 {
-                state.ingest.submit(std::mem::take(&mut batch)).await?;
+                state
+                    .ingest
+                    .submit(std::mem::take(&mut batch))
+                    .await
+                    .map_err(|e| e.to_string())?;
                 tokio::time::sleep(Duration::from_secs_f64(wait / crate::clock::speed())).await;
             }
         }
@@ -120,7 +124,11 @@ pub async fn play(state: AppState, scenario: Scenario, live: bool) -> Result<(),
                 heading_deg: Some(heading_deg),
             }),
             SimEvent::Tip { t, lon, lat, text } => {
-                state.ingest.submit(std::mem::take(&mut batch)).await?;
+                state
+                    .ingest
+                    .submit(std::mem::take(&mut batch))
+                    .await
+                    .map_err(|e| e.to_string())?;
                 let town = state
                     .ingest
                     .pipeline
@@ -136,15 +144,22 @@ pub async fn play(state: AppState, scenario: Scenario, live: bool) -> Result<(),
             }
         }
         if batch.len() >= BATCH {
-            state.ingest.submit(std::mem::take(&mut batch)).await?;
+            state
+                .ingest
+                .submit(std::mem::take(&mut batch))
+                .await
+                .map_err(|e| e.to_string())?;
         }
     }
-    state.ingest.submit(batch).await
+    state.ingest.submit(batch).await.map_err(|e| e.to_string())
 }
 
 /// Replays an exported scenario through a fresh server over a temporary GeoPackage and
 /// scores the alerts it raised against the truth.
-pub async fn evaluate(dir: &Path, config: crate::Config) -> anyhow::Result<Report> {
+pub async fn evaluate(dir: &Path, mut config: crate::Config) -> anyhow::Result<Report> {
+    // the scenario runs on its own clock, as fast as it can
+    config.ais.max_future_s = f64::INFINITY;
+    config.ais.max_age_s = f64::INFINITY;
     let scenario = Scenario::read(dir)?;
     let temp = tempfile::tempdir()?;
     let store: Arc<dyn Store> = Arc::new(

@@ -6,6 +6,9 @@ use axum::response::{IntoResponse, Response};
 use coastwatch_spatial::{ModelError, StoreError};
 use serde_json::{Value, json};
 
+/// Seconds a client is asked to wait before it retries a write the store could not take.
+const RETRY_AFTER_S: &str = "5";
+
 /// An error answered to an HTTP client.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -25,12 +28,24 @@ pub enum AppError {
     /// The write collides with existing data (409).
     #[error("{0}")]
     Conflict(String),
-    /// The body is larger than the configured limit (413).
-    #[error("request body is larger than the server accepts (server.body_limit_bytes)")]
-    PayloadTooLarge,
+    /// The body is larger than the limit set by the config key `key` (413).
+    #[error("request body is larger than {limit_bytes} bytes ({key})")]
+    PayloadTooLarge {
+        /// The limit (bytes).
+        limit_bytes: usize,
+        /// The config key that sets it.
+        key: &'static str,
+    },
     /// The body's media type is not accepted (415).
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// The store cannot take writes now (disk full, database down); nothing was kept, and
+    /// the same request may be sent again later (503 with `Retry-After`).
+    #[error("the store cannot write now ({0}); nothing was stored, try again later")]
+    Unavailable(String),
+    /// Too many failed attempts; retry after the given seconds (429 with `Retry-After`).
+    #[error("{0}")]
+    TooManyRequests(String, u64),
     /// A failure on our side (500); the detail is logged, not sent.
     #[error("internal error")]
     Internal(String),
@@ -49,8 +64,10 @@ impl AppError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
-            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::TooManyRequests(..) => StatusCode::TOO_MANY_REQUESTS,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -72,11 +89,22 @@ impl IntoResponse for AppError {
             Json(json!({ "error": self.to_string(), "detail": detail })),
         )
             .into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                "retry-after",
+                axum::http::HeaderValue::from_static(RETRY_AFTER_S),
+            );
+        }
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 "www-authenticate",
                 axum::http::HeaderValue::from_static("Bearer"),
             );
+        }
+        if let Self::TooManyRequests(_, retry_after_s) = &self {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, (*retry_after_s).into());
         }
         response
     }
@@ -96,6 +124,7 @@ impl From<StoreError> for AppError {
                 Some(json!({ "feature": index })),
             ),
             e @ StoreError::Conflict { .. } => Self::Conflict(e.to_string()),
+            e if e.is_unavailable() => Self::Unavailable(e.to_string()),
             other => Self::Internal(other.to_string()),
         }
     }

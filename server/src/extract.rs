@@ -3,41 +3,77 @@
 use std::net::{IpAddr, SocketAddr};
 
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::extract::{ConnectInfo, FromRequestParts, Request};
 use axum::http::HeaderMap;
-use axum::http::StatusCode;
-use axum::http::header::{CONTENT_TYPE, HOST};
+use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, HOST};
 use axum::http::request::Parts;
 use geo::{Rect, coord};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde_json::Value;
 
 use crate::config::{ServerConfig, is_authority};
 use crate::error::AppError;
 use crate::state::AppState;
 
-/// A JSON request body, parsed with errors that say where it is broken.
-pub struct JsonBody(pub Value);
+/// The routes' body limits (`server.body_limits`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyKind {
+    /// AIS lines and vehicle fixes.
+    Ingest,
+    /// Alert actions and tips.
+    Alerts,
+    /// Feature writes.
+    Features,
+    /// Coverage suggestions.
+    Coverage,
+}
 
-impl<S: Send + Sync> FromRequest<S> for JsonBody {
-    type Rejection = AppError;
+/// A body size limit and the config key that sets it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyLimit {
+    /// The most bytes read.
+    pub bytes: usize,
+    /// The config key, named in the 413.
+    pub key: &'static str,
+}
 
-    async fn from_request(request: Request, state: &S) -> Result<Self, AppError> {
-        let content_type = request
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
-        if !content_type.is_empty() && !content_type.contains("json") {
-            return Err(AppError::UnsupportedMediaType(format!(
-                "expected a JSON body (application/json or application/geo+json), got {content_type}"
-            )));
+impl BodyLimit {
+    /// The limit of `kind`: the route's own, or `server.body_limit_bytes` when that is lower.
+    pub fn of(config: &ServerConfig, kind: BodyKind) -> Self {
+        let limits = &config.body_limits;
+        let (bytes, key) = match kind {
+            BodyKind::Ingest => (limits.ingest_bytes, "server.body_limits.ingest_bytes"),
+            BodyKind::Alerts => (limits.alerts_bytes, "server.body_limits.alerts_bytes"),
+            BodyKind::Features => (limits.features_bytes, "server.body_limits.features_bytes"),
+            BodyKind::Coverage => (limits.coverage_bytes, "server.body_limits.coverage_bytes"),
+        };
+        if config.body_limit_bytes < bytes {
+            Self {
+                bytes: config.body_limit_bytes,
+                key: "server.body_limit_bytes",
+            }
+        } else {
+            Self { bytes, key }
         }
-        let bytes = read_body(request, state).await?;
-        serde_json::from_slice(&bytes)
-            .map(JsonBody)
-            .map_err(|e| AppError::bad_request(format!("body is not valid JSON: {e}")))
     }
+}
+
+/// Reads a JSON body under `limit`, with errors that say where it is broken. Call it only
+/// once the caller's role is checked: nothing of the body is read before.
+pub async fn json_body(request: Request, limit: BodyLimit) -> Result<Value, AppError> {
+    let content_type = request
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !content_type.is_empty() && !content_type.contains("json") {
+        return Err(AppError::UnsupportedMediaType(format!(
+            "expected a JSON body (application/json or application/geo+json), got {content_type}"
+        )));
+    }
+    let bytes = read_body(request, limit).await?;
+    serde_json::from_slice(&bytes)
+        .map_err(|e| AppError::bad_request(format!("body is not valid JSON: {e}")))
 }
 
 /// A JSON value as a typed body; the error names what does not fit.
@@ -45,17 +81,62 @@ pub fn typed<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, AppError
     serde_json::from_value(value).map_err(|e| AppError::bad_request(format!("body: {e}")))
 }
 
-/// Reads a whole body, turning the size limit into a 413.
-pub async fn read_body<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, AppError> {
-    Bytes::from_request(request, state)
+/// Reads a whole body under `limit` (413 naming the limit's key): a declared
+/// `Content-Length` above it is refused before anything is read, and a streamed body as soon
+/// as it passes it. Call it only once the caller's role is checked.
+pub async fn read_body(request: Request, limit: BodyLimit) -> Result<Bytes, AppError> {
+    let too_large = || AppError::PayloadTooLarge {
+        limit_bytes: limit.bytes,
+        key: limit.key,
+    };
+    let declared = request
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit.bytes as u64) {
+        return Err(too_large());
+    }
+    match Limited::new(request.into_body(), limit.bytes)
+        .collect()
         .await
-        .map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                AppError::PayloadTooLarge
-            } else {
-                AppError::bad_request(format!("cannot read the request body: {rejection}"))
-            }
-        })
+    {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(error) if error.is::<LengthLimitError>() => Err(too_large()),
+        Err(error) => Err(AppError::bad_request(format!(
+            "cannot read the request body: {error}"
+        ))),
+    }
+}
+
+/// 400 when the free-text field `field` has more than `max_chars` characters
+/// (`server.body_limits.text_chars`).
+pub fn check_text(field: &str, value: &str, max_chars: usize) -> Result<(), AppError> {
+    if value.chars().nth(max_chars).is_some() {
+        return Err(AppError::BadRequest(
+            format!(
+                "{field} is longer than {max_chars} characters (server.body_limits.text_chars)"
+            ),
+            Some(serde_json::json!({ "field": field })),
+        ));
+    }
+    Ok(())
+}
+
+/// [`check_text`] on every string inside `value`, named by its path from `field`
+/// (`properties.name`, `properties.tags[2]`).
+pub fn check_texts(field: &str, value: &Value, max_chars: usize) -> Result<(), AppError> {
+    match value {
+        Value::String(text) => check_text(field, text, max_chars),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, item)| check_texts(&format!("{field}[{i}]"), item, max_chars)),
+        Value::Object(members) => members
+            .iter()
+            .try_for_each(|(key, item)| check_texts(&format!("{field}.{key}"), item, max_chars)),
+        _ => Ok(()),
+    }
 }
 
 /// Parses `minlon,minlat,maxlon,maxlat` (a 6-number bbox with heights is accepted too).

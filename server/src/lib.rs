@@ -14,6 +14,7 @@ pub mod demo;
 pub mod error;
 mod extract;
 pub mod feeds;
+pub mod http;
 pub mod ingest;
 pub mod live;
 pub mod metrics;

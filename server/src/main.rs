@@ -351,9 +351,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         "coastwatch serving {} at http://{address}/",
         store.describe()
     );
-    axum::serve(listener, app(state.clone()))
-        .with_graceful_shutdown(shutdown())
-        .await?;
+    coastwatch_server::http::serve(listener, app(state.clone()), &config.server, shutdown()).await;
     state.close().await;
     Ok(())
 }
@@ -365,17 +363,29 @@ async fn start_feeds(config: &Config, state: &AppState) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("cannot listen for AIS on tcp {address}"))?;
         tracing::info!(address = %listener.local_addr()?, "AIS TCP listener");
-        tokio::spawn(feeds::tcp_listener(listener, state.ingest.clone()));
+        tokio::spawn(feeds::tcp_listener(
+            listener,
+            state.ingest.clone(),
+            config.ais.clone(),
+        ));
     }
     if let Some(address) = &config.ais.udp_listen {
         let socket = tokio::net::UdpSocket::bind(address)
             .await
             .with_context(|| format!("cannot listen for AIS on udp {address}"))?;
         tracing::info!(address = %socket.local_addr()?, "AIS UDP listener");
-        tokio::spawn(feeds::udp_listener(socket, state.ingest.clone()));
+        tokio::spawn(feeds::udp_listener(
+            socket,
+            state.ingest.clone(),
+            config.ais.clone(),
+        ));
     }
     if let Some(address) = &config.ais.connect {
-        tokio::spawn(feeds::tcp_client(address.clone(), state.ingest.clone()));
+        tokio::spawn(feeds::tcp_client(
+            address.clone(),
+            state.ingest.clone(),
+            config.ais.clone(),
+        ));
     }
     Ok(())
 }
@@ -654,7 +664,8 @@ async fn demo(port: u16, speed: f64, seed: u64, store: Option<String>) -> anyhow
     let location = store.unwrap_or_else(|| temp.path().join("demo.gpkg").display().to_string());
     let store: Arc<dyn Store> = Arc::from(store::open(&location).await?);
     coastwatch_server::demo::load_district(store.as_ref(), &district, &[]).await?;
-    let mut config = Config::default();
+    // COASTWATCH_* variables configure the demo as they do `serve` (an AIS port, limits)
+    let mut config = load_config(None)?;
     config.store.location = location;
     config.server.listen = format!("0.0.0.0:{port}");
     config.auth.open_reads = true;
@@ -662,17 +673,18 @@ async fn demo(port: u16, speed: f64, seed: u64, store: Option<String>) -> anyhow
         .auth
         .tokens
         .push(coastwatch_server::config::TokenConfig {
-            token: DEMO_TOKEN.into(),
+            token: None,
+            token_sha256: Some(coastwatch_server::auth::sha256_hex(DEMO_TOKEN)),
             user: "demo".into(),
-            roles: vec![
-                coastwatch_server::auth::Role::Dispatcher,
-                coastwatch_server::auth::Role::Planner,
-            ],
+            // published in the README: it may act on alerts, not edit the district
+            roles: vec![coastwatch_server::auth::Role::Dispatcher],
         });
     let listener = tokio::net::TcpListener::bind(&config.server.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.server.listen))?;
-    let state = AppState::start(config, store.clone()).await?;
+    let server_config = config.server.clone();
+    let state = AppState::start(config.clone(), store.clone()).await?;
+    start_feeds(&config, &state).await?;
     // coverage layers and the scenario are made while the map is already served
     let coverage = coastwatch_server::coverage::CoverageArgs {
         dem: None,
@@ -726,9 +738,7 @@ async fn demo(port: u16, speed: f64, seed: u64, store: Option<String>) -> anyhow
          dispatcher token: {DEMO_TOKEN}; ready in {} ms)",
         started.elapsed().as_millis()
     );
-    axum::serve(listener, app(state.clone()))
-        .with_graceful_shutdown(shutdown())
-        .await?;
+    coastwatch_server::http::serve(listener, app(state.clone()), &server_config, shutdown()).await;
     state.close().await;
     Ok(())
 }

@@ -44,6 +44,21 @@ pub struct AisCounters {
     pub dropped_fragments: Family<FeedLabels, Counter>,
     /// Lines refused for any reason.
     pub errors: Family<FeedLabels, Counter>,
+    /// Fixes dropped before the engines, per feed and reason (`time`, `vessel_cap`).
+    pub dropped: Family<DropLabels, Counter>,
+    /// Ingest transactions that failed (nothing of them was kept).
+    pub store_failures: Counter,
+    /// Feed connections or datagrams refused, per feed and reason.
+    pub refused: Family<DropLabels, Counter>,
+}
+
+/// Labels of dropped fixes: the feed and why.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+pub struct DropLabels {
+    /// The feed (`tcp`, `udp`, `http`, …; `all` for limits of the picture).
+    pub feed: String,
+    /// Why: `time` (outside the accepted times) or `vessel_cap` (ais.max_vessels).
+    pub reason: String,
 }
 
 impl AisCounters {
@@ -69,6 +84,43 @@ impl AisCounters {
             "NMEA lines refused, per feed",
             self.errors.clone(),
         );
+        registry.register(
+            "ingest_dropped",
+            "Fixes dropped before the engines, per feed and reason",
+            self.dropped.clone(),
+        );
+        registry.register(
+            "feed_refused",
+            "Feed connections or datagrams refused, per feed and reason",
+            self.refused.clone(),
+        );
+        registry.register(
+            "ingest_store_failures",
+            "Ingest transactions the store failed (nothing of them was kept)",
+            self.store_failures.clone(),
+        );
+    }
+
+    /// Counts a connection or datagram of `feed` refused for `reason`.
+    pub(crate) fn refuse(&self, feed: &str, reason: &str) {
+        self.refused
+            .get_or_create(&DropLabels {
+                feed: feed.to_owned(),
+                reason: reason.to_owned(),
+            })
+            .inc();
+    }
+
+    /// Counts `n` fixes of `feed` dropped for `reason`.
+    pub(crate) fn drop(&self, feed: &str, reason: &str, n: u64) {
+        if n > 0 {
+            self.dropped
+                .get_or_create(&DropLabels {
+                    feed: feed.to_owned(),
+                    reason: reason.to_owned(),
+                })
+                .inc_by(n);
+        }
     }
 
     pub(crate) fn add(

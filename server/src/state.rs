@@ -1,11 +1,9 @@
 //! The state shared by every handler, and how it is started.
 
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use coastwatch_spatial::alerting::LocalClock;
-use coastwatch_spatial::alerting::monitor::{Geography, Monitor};
-use coastwatch_spatial::engine::{VehicleEngine, VesselEngine};
 use coastwatch_spatial::store::{Query, Store};
 use coastwatch_spatial::{Layer, ModelError, StoreError};
 
@@ -13,7 +11,7 @@ use crate::alerts::Alerts;
 use crate::auth::Tokens;
 use crate::clock::now_epoch_s;
 use crate::config::Config;
-use crate::ingest::{self, Ingest, Pipeline};
+use crate::ingest::{Ingest, PictureSettings, Pipeline, Replay};
 use crate::metrics::Metrics;
 use crate::tile_cache::TileCache;
 
@@ -59,25 +57,24 @@ impl AppState {
     pub async fn start(config: Config, store: Arc<dyn Store>) -> Result<Self, StartError> {
         let resolution =
             h3o::Resolution::try_from(config.ais.h3_res).unwrap_or(h3o::Resolution::Nine);
-        let window_s = config.ais.track_window_min * 60.0;
-        let clock = LocalClock::new(&config.district.timezone)?;
+        let settings = PictureSettings {
+            window_s: config.ais.track_window_min * 60.0,
+            resolution,
+            detectors: config.detectors.clone(),
+            clock: LocalClock::new(&config.district.timezone)?,
+            limits: config.ais.limits(),
+        };
         let tile_cache = TileCache::new(config.server.tile_cache_mib.saturating_mul(1 << 20));
         let alerts = Alerts::restore(store.clone()).await?;
-        let pipeline = Pipeline {
-            store: store.clone(),
-            vessels: Arc::new(RwLock::new(VesselEngine::new(window_s, resolution))),
-            vehicles: Arc::new(RwLock::new(VehicleEngine::new(window_s))),
-            monitor: Arc::new(Mutex::new(Monitor::new(config.detectors.clone(), clock))),
-            alerts: alerts.clone(),
-        };
-        reload_geography(&pipeline).await?;
-        ingest::rebuild(&pipeline, window_s).await?;
+        let pipeline = Pipeline::new(store.clone(), alerts.clone(), settings);
+        pipeline.reload(Replay::Rebuild).await?;
         let metrics = Arc::new(Metrics::new());
         crate::webhooks::start(&config.alerts.webhooks, alerts.feed.clone());
-        tokio::spawn(run_clock(pipeline.clone()));
+        let ingest = Ingest::start(pipeline, metrics.ais.clone());
+        tokio::spawn(run_clock(ingest.clone()));
         Ok(Self {
             tokens: Arc::new(Tokens::new(&config.auth)),
-            ingest: Ingest::start(pipeline, metrics.ais.clone()),
+            ingest,
             config: Arc::new(config),
             store,
             metrics,
@@ -106,50 +103,19 @@ impl AppState {
                 Ok(())
             }
             Layer::Geofences | Layer::RiskPoints | Layer::Areas | Layer::Coastline => {
-                reload_geography(pipeline).await
+                pipeline.load_geography().await
             }
             _ => Ok(()),
         }
     }
 }
 
-/// Loads fences, docks, coastline and areas from the store into the detectors.
-async fn reload_geography(pipeline: &Pipeline) -> Result<(), StartError> {
-    let all = Query::default();
-    let store = pipeline.store.as_ref();
-    let geography = Geography {
-        risk_points: store.query(Layer::RiskPoints, &all).await?,
-        coastline: store.query(Layer::Coastline, &all).await?,
-        areas: store.query(Layer::Areas, &all).await?,
-        geofences: store.query(Layer::Geofences, &all).await?,
-    };
-    let mut events = Vec::new();
-    pipeline
-        .monitor
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .set_geography(geography, &mut events)?;
-    pipeline.alerts.record(events).await?;
-    Ok(())
-}
-
-/// Runs the time-driven detectors. Their time is the wall clock while the data is live
-/// (newest fix within 5 minutes); otherwise it is the newest fix's time, so that a receiver
-/// outage does not look like every vessel going dark and a replay of old data keeps its
-/// own clock.
-async fn run_clock(pipeline: Pipeline) {
+/// Runs the time-driven detectors (AIS gaps, GPS off) every [`TICK`], in the writer, so
+/// that their alerts are stored like every other change.
+async fn run_clock(ingest: Ingest) {
     let mut interval = tokio::time::interval(TICK);
     loop {
         interval.tick().await;
-        let mut events = Vec::new();
-        {
-            let mut monitor = pipeline.monitor.lock().unwrap_or_else(|e| e.into_inner());
-            let (wall, data) = (now_epoch_s(), monitor.data_clock());
-            let now = if wall - data > 300.0 { data } else { wall };
-            monitor.tick(now, &mut events);
-        }
-        if let Err(error) = pipeline.alerts.record(events).await {
-            tracing::error!(%error, "storing alerts failed");
-        }
+        ingest.tick(now_epoch_s());
     }
 }

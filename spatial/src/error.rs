@@ -93,5 +93,42 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
+impl StoreError {
+    /// Whether the store itself cannot write or be reached right now (disk full, I/O error,
+    /// a database that is down, restarting or timed out), as opposed to a request that is
+    /// wrong. Such a failure is worth retrying later; nothing of the failed write was kept.
+    pub fn is_unavailable(&self) -> bool {
+        let Self::Database(error) = self else {
+            return matches!(self, Self::Open { .. });
+        };
+        match error {
+            sqlx::Error::Io(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed
+            | sqlx::Error::Tls(_) => true,
+            sqlx::Error::Database(db) => db.code().is_some_and(|code| unavailable_code(&code)),
+            _ => false,
+        }
+    }
+}
+
+/// SQLite result codes (primary code in the low byte of the extended one) and PostgreSQL
+/// SQLSTATEs that say the database cannot write now, not that the statement is wrong.
+fn unavailable_code(code: &str) -> bool {
+    if let Ok(sqlite) = code.parse::<i32>() {
+        // SQLITE_BUSY 5, SQLITE_LOCKED 6, SQLITE_NOMEM 7, SQLITE_READONLY 8,
+        // SQLITE_IOERR 10, SQLITE_FULL 13, SQLITE_CANTOPEN 14, SQLITE_PROTOCOL 15
+        return matches!(sqlite & 0xff, 5..=8 | 10 | 13..=15);
+    }
+    // 08: connection exception, 53: insufficient resources (53100 disk full), 57P0x:
+    // server shutting down or starting, 57014: statement timeout, 58: system (I/O) error
+    code.starts_with("08")
+        || code.starts_with("53")
+        || code.starts_with("57P0")
+        || code == "57014"
+        || code.starts_with("58")
+}
+
 /// The result type of store operations.
 pub type StoreResult<T> = Result<T, StoreError>;

@@ -415,7 +415,11 @@ fn main() {
             .await
             .expect("bind NMEA");
         let nmea_address = nmea.local_addr().expect("address");
-        tokio::spawn(feeds::tcp_listener(nmea, state.ingest.clone()));
+        tokio::spawn(feeds::tcp_listener(
+            nmea,
+            state.ingest.clone(),
+            state.config.ais.clone(),
+        ));
         (base, nmea_address)
     });
 

@@ -39,14 +39,19 @@ pub fn test_config() -> Config {
     for (token, user, role) in [
         (PLANNER, "pia", Role::Planner),
         (VIEWER, "vic", Role::Viewer),
-        (DISPATCHER, "dan", Role::Dispatcher),
     ] {
-        config.auth.tokens.push(TokenConfig {
-            token: token.into(),
-            user: user.into(),
-            roles: vec![role],
-        });
+        config
+            .auth
+            .tokens
+            .push(TokenConfig::plain(token, user, vec![role]));
     }
+    // as new configs give tokens: only the hash
+    config.auth.tokens.push(TokenConfig {
+        token: None,
+        token_sha256: Some(coastwatch_server::auth::sha256_hex(DISPATCHER)),
+        user: "dan".into(),
+        roles: vec![Role::Dispatcher],
+    });
     config
 }
 
@@ -138,6 +143,45 @@ pub fn coastwatch_bin() -> PathBuf {
         bin.display()
     );
     bin
+}
+
+/// Sends one HTTP/1.1 request over a fresh connection (`Connection: close`) and returns the
+/// status code and the body; `None` when the server cannot be reached or does not answer
+/// within 10 s.
+pub fn http_request(
+    addr: &str,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    content_type: &str,
+    body: &str,
+) -> Option<(u16, String)> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).ok()?;
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .ok()?;
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let status = response.split(' ').nth(1)?.parse().ok()?;
+    let body = response.split_once("\r\n\r\n").map_or("", |(_, body)| body);
+    Some((status, body.to_owned()))
+}
+
+/// A free TCP port on the loopback interface.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap()
 }
 
 /// Whether an external tool is installed; on CI (CI=true) a missing tool fails the test.

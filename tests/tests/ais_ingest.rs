@@ -24,11 +24,11 @@ fn config() -> coastwatch_server::Config {
     config
         .auth
         .tokens
-        .push(coastwatch_server::config::TokenConfig {
-            token: INGEST.into(),
-            user: "feeder".into(),
-            roles: vec![coastwatch_server::auth::Role::Ingest],
-        });
+        .push(coastwatch_server::config::TokenConfig::plain(
+            INGEST,
+            "feeder",
+            vec![coastwatch_server::auth::Role::Ingest],
+        ));
     config
 }
 
@@ -211,7 +211,11 @@ async fn tcp_and_udp_feeds_reach_the_engine_and_survive_bad_lines() {
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let tcp = listener.local_addr().unwrap();
-    tokio::spawn(feeds::tcp_listener(listener, state.ingest.clone()));
+    tokio::spawn(feeds::tcp_listener(
+        listener,
+        state.ingest.clone(),
+        state.config.ais.clone(),
+    ));
     let mut stream = tokio::net::TcpStream::connect(tcp).await.unwrap();
     stream
         .write_all(b"\xff\xfe garbage\r\n!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A\r\n")
@@ -225,7 +229,11 @@ async fn tcp_and_udp_feeds_reach_the_engine_and_survive_bad_lines() {
 
     let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
     let udp = socket.local_addr().unwrap();
-    tokio::spawn(feeds::udp_listener(socket, state.ingest.clone()));
+    tokio::spawn(feeds::udp_listener(
+        socket,
+        state.ingest.clone(),
+        state.config.ais.clone(),
+    ));
     let sender = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
     sender
         .send_to(b"!AIVDM,1,1,,B,177KQJ5000G?tO`K>RA1wUbN0TKH,0*5C\n", udp)

@@ -21,11 +21,10 @@ const INGEST: &str = "ingest-token-1";
 
 fn config() -> Config {
     let mut config = test_config();
-    config.auth.tokens.push(TokenConfig {
-        token: INGEST.into(),
-        user: "feeder".into(),
-        roles: vec![Role::Ingest],
-    });
+    config
+        .auth
+        .tokens
+        .push(TokenConfig::plain(INGEST, "feeder", vec![Role::Ingest]));
     config
 }
 
@@ -174,6 +173,7 @@ async fn nmea_over_tcp_reaches_sse_and_websocket_and_resume_misses_nothing() {
     tokio::spawn(feeds::tcp_listener(
         nmea_listener,
         server.state.ingest.clone(),
+        server.state.config.ais.clone(),
     ));
 
     let mut first = sse(&server.base, None);
@@ -709,4 +709,62 @@ async fn webhooks_are_retried_with_one_idempotency_key() {
     );
     assert_eq!(received[2].1["alert"]["kind"], "tip");
     assert_eq!(received[2].1["event_id"].to_string(), received[0].0);
+}
+
+/// Reads until the server ends the connection; `false` when it is still open after 5 s.
+async fn closed_by_server(stream: &mut tokio::net::TcpStream) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut buffer = [0u8; 4096];
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while matches!(stream.read(&mut buffer).await, Ok(1..)) {}
+    })
+    .await
+    .is_ok()
+}
+
+#[tokio::test]
+async fn websocket_clients_cannot_send_large_messages() {
+    use tokio_tungstenite::tungstenite::Message;
+    let server = running(config()).await;
+    let address = server.base.trim_start_matches("http://").to_owned();
+    let url = format!("ws://{address}/api/v1/alerts/ws");
+    let max = Config::default().server.body_limits.websocket_message_bytes;
+
+    // small messages are taken (and ignored): the connection stays
+    let (mut ws, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+    ws.send(Message::Text("hello".into())).await.unwrap();
+    ws.send(Message::Binary(vec![1u8; max / 2].into()))
+        .await
+        .unwrap();
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), ws.next())
+            .await
+            .is_err(),
+        "a small message closed the stream"
+    );
+
+    // a whole 1 MiB message: the server disconnects
+    let _ = ws.send(Message::Binary(vec![0u8; 1 << 20].into())).await;
+    let ended = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(Ok(_)) = ws.next().await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the server kept a client that sent 1 MiB");
+
+    // half of a 1 MiB frame: the server disconnects on the frame's header, without
+    // waiting for (and buffering) the payload
+    let tcp = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let (mut ws, _) = tokio_tungstenite::client_async(url.as_str(), tcp)
+        .await
+        .unwrap();
+    let raw = ws.get_mut();
+    let mut frame = vec![0x82, 0x80 | 127];
+    frame.extend_from_slice(&(1u64 << 20).to_be_bytes());
+    frame.extend_from_slice(&[7, 7, 7, 7]);
+    frame.extend_from_slice(&[0u8; 1024]);
+    raw.write_all(&frame).await.unwrap();
+    assert!(
+        closed_by_server(raw).await,
+        "the server waited for the rest of a 1 MiB frame"
+    );
 }

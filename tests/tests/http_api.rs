@@ -1,13 +1,24 @@
 //! The HTTP API answered in one-shot requests: system routes, features CRUD with auth,
-//! OGC API Features, and bad input that leaves the store unchanged.
+//! OGC API Features, bad input that leaves the store unchanged, and the request limits
+//! (roles before bodies, body sizes per route, free-text lengths, failed authentications).
 
-use axum::http::StatusCode;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::ConnectInfo;
+use axum::http::{Request, StatusCode};
 use coastwatch_server::Config;
+use coastwatch_server::auth::Role;
+use coastwatch_server::config::TokenConfig;
 use coastwatch_spatial::Layer;
 use coastwatch_spatial::samples::sample;
 use coastwatch_spatial::store::Query;
 use coastwatch_tests::{DISPATCHER, PLANNER, TestServer, VIEWER, test_config};
+use futures_util::{StreamExt, stream};
+use http_body_util::BodyExt;
 use serde_json::{Value, json};
+use tower::ServiceExt;
 
 fn dock(lon: f64) -> String {
     json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, 29.6]},
@@ -240,7 +251,7 @@ async fn bad_input_is_refused_and_changes_nothing() {
         ("/api/v1/risk_points", json!({"type": "Topology"}).to_string(), StatusCode::BAD_REQUEST, "Feature or FeatureCollection"),
         ("/api/v1/boats", dock(121.5), StatusCode::NOT_FOUND, "no editable layer \"boats\""),
         ("/api/v1/vessels", dock(121.5), StatusCode::NOT_FOUND, "no editable layer"),
-        ("/api/v1/risk_points", format!("{{\"pad\": \"{}\"}}", "x".repeat(5000)), StatusCode::PAYLOAD_TOO_LARGE, "larger than the server accepts"),
+        ("/api/v1/risk_points", format!("{{\"pad\": \"{}\"}}", "x".repeat(5000)), StatusCode::PAYLOAD_TOO_LARGE, "larger than 4096 bytes (server.body_limit_bytes)"),
     ];
     for (uri, body, expected, message) in cases {
         let (status, answer) = server.send("POST", uri, Some(PLANNER), Some(&body)).await;
@@ -449,6 +460,368 @@ async fn ogc_api_features_core() {
     }
 }
 
+/// Token of a user with the `ingest` role (added by [`with_ingest`]).
+const INGEST: &str = "ingest-token-1";
+
+fn with_ingest() -> Config {
+    let mut config = test_config();
+    config
+        .auth
+        .tokens
+        .push(TokenConfig::plain(INGEST, "feeder", vec![Role::Ingest]));
+    config
+}
+
+/// A body that sends `first` and then never ends (a slow or stalled client).
+fn stalled_body(first: Vec<u8>) -> Body {
+    Body::from_stream(
+        stream::once(async move { Ok::<_, std::io::Error>(Bytes::from(first)) })
+            .chain(stream::pending()),
+    )
+}
+
+/// Sends `body` and waits at most `wait` for the answer: `None` when none came.
+async fn answer_within(
+    server: &TestServer,
+    request: axum::http::request::Builder,
+    body: Body,
+    wait: Duration,
+) -> Option<(StatusCode, axum::http::HeaderMap, Value)> {
+    let response = server.app.clone().oneshot(request.body(body).unwrap());
+    let response = tokio::time::timeout(wait, response).await.ok()?.unwrap();
+    let (parts, body) = response.into_parts();
+    let bytes = body.collect().await.unwrap().to_bytes();
+    Some((
+        parts.status,
+        parts.headers,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    ))
+}
+
+/// A request with the media type the route takes.
+fn request(method: &str, uri: &str, token: Option<&str>) -> axum::http::request::Builder {
+    let content_type = if uri.ends_with("/ais") {
+        "text/plain"
+    } else {
+        "application/json"
+    };
+    let mut builder = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("content-type", content_type);
+    if let Some(token) = token {
+        builder = builder.header("authorization", format!("Bearer {token}"));
+    }
+    builder
+}
+
+/// Every write route that takes a body, with a token whose role does not fit and one whose
+/// role does.
+const WRITE_ROUTES: [(&str, &str, &str, &str); 8] = [
+    ("POST", "/api/v1/risk_points", DISPATCHER, PLANNER),
+    ("PUT", "/api/v1/risk_points/1", DISPATCHER, PLANNER),
+    ("POST", "/api/v1/geofences", VIEWER, DISPATCHER),
+    ("POST", "/api/v1/alerts/1/ack", PLANNER, DISPATCHER),
+    ("POST", "/api/v1/tips", VIEWER, DISPATCHER),
+    ("POST", "/api/v1/ingest/positions", DISPATCHER, INGEST),
+    ("POST", "/api/v1/ingest/ais", DISPATCHER, INGEST),
+    ("POST", "/api/v1/coverage/suggest", DISPATCHER, PLANNER),
+];
+
+#[tokio::test]
+async fn roles_are_checked_before_the_body_is_read() {
+    let server = TestServer::new(with_ingest()).await;
+    let first = b"[".to_vec();
+    for (method, uri, wrong, right) in WRITE_ROUTES {
+        for (token, expected) in [
+            (None, StatusCode::UNAUTHORIZED),
+            (Some(wrong), StatusCode::FORBIDDEN),
+        ] {
+            let (status, _, body) = answer_within(
+                &server,
+                request(method, uri, token),
+                stalled_body(first.clone()),
+                Duration::from_secs(5),
+            )
+            .await
+            .unwrap_or_else(|| {
+                panic!("{method} {uri} with {token:?} waited for the body instead of refusing")
+            });
+            assert_eq!(status, expected, "{method} {uri} with {token:?}: {body}");
+        }
+        // the body really stalls: with the right role the server waits for it
+        assert!(
+            answer_within(
+                &server,
+                request(method, uri, Some(right)),
+                stalled_body(first.clone()),
+                Duration::from_millis(300),
+            )
+            .await
+            .is_none(),
+            "{method} {uri} answered without its body"
+        );
+    }
+}
+
+#[tokio::test]
+async fn bodies_over_a_route_limit_get_413_naming_the_key() {
+    let server = TestServer::new(with_ingest()).await;
+    let limits = Config::default().server.body_limits;
+    for (uri, token, limit, key) in [
+        (
+            "/api/v1/tips",
+            DISPATCHER,
+            limits.alerts_bytes,
+            "server.body_limits.alerts_bytes",
+        ),
+        (
+            "/api/v1/alerts/1/resolve",
+            DISPATCHER,
+            limits.alerts_bytes,
+            "server.body_limits.alerts_bytes",
+        ),
+        (
+            "/api/v1/coverage/suggest",
+            PLANNER,
+            limits.coverage_bytes,
+            "server.body_limits.coverage_bytes",
+        ),
+        (
+            "/api/v1/ingest/positions",
+            INGEST,
+            limits.ingest_bytes,
+            "server.body_limits.ingest_bytes",
+        ),
+        (
+            "/api/v1/risk_points",
+            PLANNER,
+            limits.features_bytes,
+            "server.body_limits.features_bytes",
+        ),
+    ] {
+        assert!(limit < Config::default().server.body_limit_bytes);
+        // declared too large: refused before a byte is read
+        let length = (limit + 1).to_string();
+        let (status, _, body) = answer_within(
+            &server,
+            request("POST", uri, Some(token)).header("content-length", length.as_str()),
+            stalled_body(Vec::new()),
+            Duration::from_secs(5),
+        )
+        .await
+        .unwrap_or_else(|| panic!("{uri}: a declared length over the limit was waited for"));
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{uri}: {body}");
+        let error = body["error"].as_str().unwrap();
+        assert!(error.contains(key), "{uri}: {error}");
+        // streamed without a length: refused once the limit is passed, not at the end
+        let (status, _, body) = answer_within(
+            &server,
+            request("POST", uri, Some(token)),
+            stalled_body(vec![b' '; limit + 1]),
+            Duration::from_secs(5),
+        )
+        .await
+        .unwrap_or_else(|| panic!("{uri}: a streamed body over the limit was read on"));
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{uri}: {body}");
+        assert!(body["error"].as_str().unwrap().contains(key), "{body}");
+    }
+    let (status, _, body) = answer_within(
+        &server,
+        request("POST", "/api/v1/ingest/ais", Some(INGEST)),
+        stalled_body(vec![b'\n'; limits.ingest_bytes + 1]),
+        Duration::from_secs(5),
+    )
+    .await
+    .expect("AIS body over the limit refused");
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("server.body_limits.ingest_bytes")
+    );
+
+    // a route limit above the global one: the global one applies and is named
+    let mut config = with_ingest();
+    config.server.body_limit_bytes = 1024;
+    let server = TestServer::new(config).await;
+    let (status, body) = server
+        .send(
+            "POST",
+            "/api/v1/tips",
+            Some(DISPATCHER),
+            Some(&format!(r#"{{"pad": "{}"}}"#, "x".repeat(2000))),
+        )
+        .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("1024 bytes (server.body_limit_bytes)"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn free_text_fields_are_capped() {
+    let server = TestServer::new(with_ingest()).await;
+    let max = Config::default().server.body_limits.text_chars;
+    let long = "é".repeat(max + 1);
+    let fits = "é".repeat(max);
+    let tip = |text: &str, reporter: &str| {
+        json!({"lon": 121.55, "lat": 29.55, "text": text, "reporter": reporter}).to_string()
+    };
+    let (status, created) = server
+        .send(
+            "POST",
+            "/api/v1/tips",
+            Some(DISPATCHER),
+            Some(&tip(&fits, "ana")),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "{max} characters fit: {created}"
+    );
+    let id = created["id"].as_i64().unwrap();
+
+    let action = |path: &str| format!("/api/v1/alerts/{id}/{path}");
+    let cases: Vec<(String, String, &str)> = vec![
+        ("/api/v1/tips".into(), tip(&long, "ana"), "text"),
+        (
+            "/api/v1/tips".into(),
+            tip("a skiff at night", &long),
+            "reporter",
+        ),
+        (
+            action("assign"),
+            json!({"assignee": long}).to_string(),
+            "assignee",
+        ),
+        (
+            action("resolve"),
+            json!({"outcome": "confirmed", "note": long}).to_string(),
+            "note",
+        ),
+    ];
+    for (uri, body, field) in cases {
+        let (status, answer) = server
+            .send("POST", &uri, Some(DISPATCHER), Some(&body))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri} {field}: {answer}");
+        let error = answer["error"].as_str().unwrap();
+        assert!(
+            error.starts_with(&format!("{field} is longer than {max} characters"))
+                && error.contains("server.body_limits.text_chars"),
+            "{uri}: {error}"
+        );
+    }
+    let (_, alert) = server
+        .send("GET", &format!("/api/v1/alerts/{id}"), None, None)
+        .await;
+    assert_eq!(
+        alert["status"], "open",
+        "no refused action applied: {alert}"
+    );
+
+    let mut point: Value = serde_json::from_str(&dock(121.5)).unwrap();
+    point["properties"]["name"] = json!(long);
+    let (status, answer) = server
+        .send(
+            "POST",
+            "/api/v1/risk_points",
+            Some(PLANNER),
+            Some(&point.to_string()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert!(
+        answer["error"]
+            .as_str()
+            .unwrap()
+            .contains("feature 0: properties.name is longer than"),
+        "{answer}"
+    );
+    assert_eq!(count(&server, Layer::RiskPoints).await, 0);
+
+    let fix = json!([{"vehicle_id": long, "t": 1_700_000_000, "lon": 121.5, "lat": 29.6}]);
+    let (status, answer) = server
+        .send(
+            "POST",
+            "/api/v1/ingest/positions",
+            Some(INGEST),
+            Some(&fix.to_string()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert!(
+        answer["detail"]["problems"][0]["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("vehicle_id is longer than"),
+        "{answer}"
+    );
+}
+
+/// Sends `token` from `peer`, as a server with `into_make_service_with_connect_info` sees it.
+async fn from_peer(
+    server: &TestServer,
+    peer: &str,
+    uri: &str,
+    token: &str,
+) -> (StatusCode, axum::http::HeaderMap) {
+    let address: SocketAddr = peer.parse().unwrap();
+    let mut request = Request::builder()
+        .uri(uri)
+        .header("authorization", format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap();
+    request.extensions_mut().insert(ConnectInfo(address));
+    let response = server.app.clone().oneshot(request).await.unwrap();
+    (response.status(), response.headers().clone())
+}
+
+#[tokio::test]
+async fn failed_authentications_are_limited_per_peer() {
+    let server = TestServer::new(test_config()).await;
+    let max = Config::default().auth.max_failures_per_minute;
+    let attacker = "198.51.100.7:40000";
+    for n in 0..max {
+        let (status, _) = from_peer(
+            &server,
+            attacker,
+            "/api/v1/alerts",
+            &format!("guess-{n:08}"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "failure {n}");
+    }
+    let (status, headers) = from_peer(&server, attacker, "/api/v1/alerts", "guess-last").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    // even the right token waits: guessing must not go on behind the limit
+    let (status, _) = from_peer(&server, attacker, "/api/v1/alerts", VIEWER).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    // the same through the query parameter of stream clients
+    let address: SocketAddr = attacker.parse().unwrap();
+    let mut request = Request::builder()
+        .uri("/api/v1/alerts?access_token=guess-query")
+        .body(Body::empty())
+        .unwrap();
+    request.extensions_mut().insert(ConnectInfo(address));
+    let response = server.app.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    // other peers are not held back
+    let (status, _) = from_peer(&server, "203.0.113.9:5000", "/api/v1/alerts", VIEWER).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = from_peer(&server, "203.0.113.9:5000", "/api/v1/alerts", "nope-nope").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
 /// A geofence whose ring has `vertices` points (the closing point included) on a circle.
 fn round_fence(vertices: usize) -> String {
     let n = vertices - 1;
@@ -519,16 +892,7 @@ async fn paging_parameters_are_bounded() {
 async fn live_layers_page_in_id_order() {
     use coastwatch_datasets::ais::encode::{PositionReport, sentences, with_time};
 
-    let mut config = test_config();
-    config
-        .auth
-        .tokens
-        .push(coastwatch_server::config::TokenConfig {
-            token: "ingest-token-1".into(),
-            user: "feeder".into(),
-            roles: vec![coastwatch_server::auth::Role::Ingest],
-        });
-    let server = TestServer::new(config).await;
+    let server = TestServer::new(with_ingest()).await;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -566,7 +930,7 @@ async fn live_layers_page_in_id_order() {
         .send_raw(
             "POST",
             "/api/v1/ingest/ais",
-            Some("ingest-token-1"),
+            Some(INGEST),
             Some(lines.into_bytes()),
             &[("content-type", "text/plain")],
         )
@@ -723,10 +1087,6 @@ async fn send_from(
     uri: &str,
     headers: &[(&str, &str)],
 ) -> (StatusCode, Value) {
-    use axum::extract::ConnectInfo;
-    use http_body_util::BodyExt;
-    use tower::ServiceExt;
-
     let mut request = axum::http::Request::get(uri)
         .extension(ConnectInfo(peer.parse::<std::net::SocketAddr>().unwrap()));
     for (name, value) in headers {

@@ -24,7 +24,7 @@ use crate::alerts::{AlertMessage, Subscription};
 use crate::auth::{Caller, Role};
 use crate::clock::now_epoch_s;
 use crate::error::AppError;
-use crate::extract::{JsonBody, parse_bbox, read_body, typed};
+use crate::extract::{BodyKind, BodyLimit, check_text, json_body, parse_bbox, read_body, typed};
 use crate::state::AppState;
 
 /// The routes of this module.
@@ -128,7 +128,8 @@ async fn act(
         ))
     })?;
     let id = alert_id(&id)?;
-    let bytes = read_body(request, &()).await?;
+    let server = &state.config.server;
+    let bytes = read_body(request, BodyLimit::of(server, BodyKind::Alerts)).await?;
     let body: ActionBody = if bytes.iter().all(u8::is_ascii_whitespace) {
         ActionBody::default()
     } else {
@@ -137,6 +138,15 @@ async fn act(
                 .map_err(|e| AppError::bad_request(format!("body is not valid JSON: {e}")))?,
         )?
     };
+    for (field, text) in [
+        ("note", &body.note),
+        ("assignee", &body.assignee),
+        ("outcome", &body.outcome),
+    ] {
+        if let Some(text) = text {
+            check_text(field, text, server.body_limits.text_chars)?;
+        }
+    }
     let alert = state.alerts.act(id, action, body, &user.name).await?;
     Ok(Json(alert_json(&alert)))
 }
@@ -145,7 +155,7 @@ async fn act(
 /// send headers (EventSource, WebSocket in browsers).
 fn authorize_read(state: &AppState, caller: &Caller, token: Option<&str>) -> Result<(), AppError> {
     match (caller.user(), token) {
-        (None, Some(token)) => state.tokens.caller(token)?.require_read(),
+        (None, Some(token)) => state.tokens.caller(token, caller.peer())?.require_read(),
         _ => caller.require_read(),
     }
 }
@@ -254,7 +264,12 @@ async fn websocket(
     let params = stream_params(params)?;
     authorize_read(&state, &caller, params.access_token.as_deref())?;
     let events = messages(&state, &params).await?;
+    // clients only send pings and close frames: a larger frame closes the connection as
+    // soon as its header is read, before its payload is buffered
+    let max_bytes = state.config.server.body_limits.websocket_message_bytes;
     Ok(upgrade
+        .max_message_size(max_bytes)
+        .max_frame_size(max_bytes)
         .on_upgrade(move |socket| send_all(socket, events))
         .into_response())
 }
@@ -299,10 +314,15 @@ struct TipBody {
 async fn tip(
     State(state): State<AppState>,
     caller: Caller,
-    JsonBody(body): JsonBody,
+    request: axum::extract::Request,
 ) -> Result<(axum::http::StatusCode, Json<Value>), AppError> {
     caller.require(&[Role::Dispatcher, Role::Ingest])?;
-    let body: TipBody = typed(body)?;
+    let server = &state.config.server;
+    let body: TipBody = typed(json_body(request, BodyLimit::of(server, BodyKind::Alerts)).await?)?;
+    check_text("text", &body.text, server.body_limits.text_chars)?;
+    if let Some(reporter) = &body.reporter {
+        check_text("reporter", reporter, server.body_limits.text_chars)?;
+    }
     if !((-180.0..=180.0).contains(&body.lon) && (-90.0..=90.0).contains(&body.lat)) {
         return Err(AppError::bad_request(format!(
             "location {}, {} is not a lon/lat in range",

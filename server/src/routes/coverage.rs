@@ -25,7 +25,7 @@ use serde_json::{Value, json};
 use crate::auth::{Caller, Role};
 use crate::coverage::CoverageCommandError;
 use crate::error::AppError;
-use crate::extract::{JsonBody, typed};
+use crate::extract::{BodyKind, BodyLimit, json_body, typed};
 use crate::state::AppState;
 
 /// The routes of this module.
@@ -114,7 +114,7 @@ async fn report(
 ) -> Result<Json<Value>, AppError> {
     let QueryParams(params) = params.map_err(|e| AppError::bad_request(e.body_text()))?;
     match (caller.user(), params.access_token.as_deref()) {
-        (None, Some(token)) => state.tokens.caller(token)?.require_read()?,
+        (None, Some(token)) => state.tokens.caller(token, caller.peer())?.require_read()?,
         _ => caller.require_read()?,
     }
     let options = CoverageOptions {
@@ -179,10 +179,11 @@ struct SuggestBody {
 async fn suggest(
     State(state): State<AppState>,
     caller: Caller,
-    JsonBody(body): JsonBody,
+    request: axum::extract::Request,
 ) -> Result<Json<Value>, AppError> {
     caller.require(&[Role::Planner])?;
-    let body: SuggestBody = typed(body)?;
+    let limit = BodyLimit::of(&state.config.server, BodyKind::Coverage);
+    let body: SuggestBody = typed(json_body(request, limit).await?)?;
     let defaults = SuggestOptions::default();
     let template = body.camera.map_or(defaults.template, |c| CameraTemplate {
         height_m: c.height_m.unwrap_or(defaults.template.height_m),

@@ -9,7 +9,7 @@
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::http::header::LOCATION;
 use axum::response::{IntoResponse, Response};
@@ -22,7 +22,7 @@ use serde_json::{Value, json};
 
 use crate::auth::{Caller, Role};
 use crate::error::AppError;
-use crate::extract::{JsonBody, page_bounds, parse_bbox};
+use crate::extract::{BodyKind, BodyLimit, check_texts, json_body, page_bounds, parse_bbox};
 use crate::state::AppState;
 
 /// Above this many vertices in a body, the store write (which validates the geometries
@@ -105,12 +105,11 @@ async fn create(
     State(state): State<AppState>,
     caller: Caller,
     Path(layer): Path<String>,
-    JsonBody(body): JsonBody,
+    request: Request,
 ) -> Result<Response, AppError> {
     let layer = editable_layer(&layer)?;
     caller.require(write_roles(layer))?;
-    let (features, single, vertices) =
-        checked_features(layer, body, state.config.server.max_geometry_vertices).await?;
+    let (features, single, vertices) = read_features(&state, layer, request).await?;
     let stored: Vec<Feature> = features
         .into_iter()
         .map(|f| Feature { id: None, ..f })
@@ -162,13 +161,12 @@ async fn replace(
     State(state): State<AppState>,
     caller: Caller,
     Path((layer, id)): Path<(String, String)>,
-    JsonBody(body): JsonBody,
+    request: Request,
 ) -> Result<Response, AppError> {
     let layer = editable_layer(&layer)?;
     caller.require(write_roles(layer))?;
     let id = feature_id(&id)?;
-    let (mut features, single, vertices) =
-        checked_features(layer, body, state.config.server.max_geometry_vertices).await?;
+    let (mut features, single, vertices) = read_features(&state, layer, request).await?;
     if !single {
         return Err(AppError::bad_request(
             "PUT takes one GeoJSON Feature, not a FeatureCollection",
@@ -214,15 +212,22 @@ async fn remove(
     }
 }
 
-/// Parses and validates a body for `layer` on a blocking thread: the features (validated),
-/// whether it was a single Feature, and the number of vertices in all.
-async fn checked_features(
+/// Reads a feature body for `layer` under `server.body_limits.features_bytes` (the caller's
+/// role is checked before), then parses and validates it on a blocking thread: the features
+/// (validated), whether it was a single Feature, and the number of vertices in all.
+async fn read_features(
+    state: &AppState,
     layer: Layer,
-    body: Value,
-    max_vertices: usize,
+    request: Request,
 ) -> Result<(Vec<Feature>, bool, usize), AppError> {
+    let server = &state.config.server;
+    let body = json_body(request, BodyLimit::of(server, BodyKind::Features)).await?;
+    let limits = Limits {
+        vertices: server.max_geometry_vertices,
+        text_chars: server.body_limits.text_chars,
+    };
     tokio::task::spawn_blocking(move || {
-        let (features, single) = parse_features(body, max_vertices)?;
+        let (features, single) = parse_features(body, limits)?;
         let vertices = features
             .iter()
             .filter_map(|f| f.geometry.as_ref())
@@ -263,22 +268,37 @@ fn invalid(i: usize, error: impl std::fmt::Display) -> AppError {
     )
 }
 
+/// What one feature of a body may hold.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    /// Vertices of its geometry (`server.max_geometry_vertices`).
+    vertices: usize,
+    /// Characters of a property string (`server.body_limits.text_chars`).
+    text_chars: usize,
+}
+
 /// Parses a GeoJSON Feature or FeatureCollection body; `true` when it was a single Feature.
-/// A geometry with more than `max_vertices` vertices is refused.
-fn parse_features(body: Value, max_vertices: usize) -> Result<(Vec<Feature>, bool), AppError> {
-    let parse = |(i, value): (usize, Value)| {
+/// A geometry with more vertices or a property string with more characters than `limits`
+/// is refused.
+fn parse_features(body: Value, limits: Limits) -> Result<(Vec<Feature>, bool), AppError> {
+    let parse = |(i, value): (usize, Value)| -> Result<Feature, AppError> {
         let feature = Feature::from_geojson(value).map_err(|e| invalid(i, e))?;
         let vertices = feature
             .geometry
             .as_ref()
             .map_or(0, CoordsIter::coords_count);
-        if vertices > max_vertices {
+        if vertices > limits.vertices {
             return Err(invalid(
                 i,
                 format!(
-                    "geometry has {vertices} vertices; at most {max_vertices} are accepted (server.max_geometry_vertices)"
+                    "geometry has {vertices} vertices; at most {} are accepted (server.max_geometry_vertices)",
+                    limits.vertices
                 ),
             ));
+        }
+        for (key, value) in &feature.properties {
+            check_texts(&format!("properties.{key}"), value, limits.text_chars)
+                .map_err(|e| invalid(i, e))?;
         }
         Ok(feature)
     };

@@ -11,8 +11,8 @@ use coastwatch_datasets::ais::decoder::{Decoder, DecoderOptions};
 use crate::auth::{Caller, Role};
 use crate::clock::now_epoch_s;
 use crate::error::AppError;
-use crate::extract::{JsonBody, read_body};
-use crate::ingest::{LineReport, Update};
+use crate::extract::{BodyKind, BodyLimit, check_text, json_body, read_body};
+use crate::ingest::{FeedLimits, LineReport, Update};
 use crate::state::AppState;
 
 /// The routes of this module.
@@ -40,14 +40,14 @@ async fn ais(
             "expected text/plain NMEA lines, got {content_type}"
         )));
     }
-    let body = read_body(request, &()).await?;
+    let body = read_body(
+        request,
+        BodyLimit::of(&state.config.server, BodyKind::Ingest),
+    )
+    .await?;
     let mut decoder = Decoder::new(DecoderOptions::default());
-    let report = state
-        .ingest
-        .lines("http", &mut decoder, &body)
-        .await
-        .map_err(AppError::Internal)?;
-    if report.decoded == 0 && report.errors > 0 {
+    let report = state.ingest.lines("http", &mut decoder, &body).await?;
+    if report.decoded == report.dropped && report.errors + report.dropped > 0 {
         return Err(AppError::BadRequest(
             format!(
                 "no AIS message could be decoded from {} lines",
@@ -58,9 +58,6 @@ async fn ais(
     }
     Ok(Json(report))
 }
-
-/// How far ahead of the server's clock a fix may be (tracker clocks drift a little).
-const MAX_FUTURE_S: f64 = 300.0;
 
 /// One vehicle GPS fix as trackers send it.
 #[derive(Debug, serde::Deserialize)]
@@ -78,7 +75,7 @@ struct VehicleFix {
 }
 
 /// Checks one fix; the engine check (known vehicle, newer than its latest fix) comes after.
-fn checked(fix: VehicleFix, now: f64) -> Result<Update, String> {
+fn checked(fix: VehicleFix, now: f64, limits: &FeedLimits) -> Result<Update, String> {
     let t = match &fix.t {
         serde_json::Value::Number(n) => n.as_f64().ok_or("t is not a number")?,
         serde_json::Value::String(s) => {
@@ -93,8 +90,19 @@ fn checked(fix: VehicleFix, now: f64) -> Result<Update, String> {
             ));
         }
     };
-    if t > now + MAX_FUTURE_S {
-        return Err(format!("t {t} is {:.0} s in the future", t - now));
+    if t > now + limits.max_future_s {
+        return Err(format!(
+            "t {t} is {:.0} s in the future (ais.max_future_s: {})",
+            t - now,
+            limits.max_future_s
+        ));
+    }
+    if t < now - limits.max_age_s {
+        return Err(format!(
+            "t {t} is {:.0} s in the past (ais.max_age_s: {})",
+            now - t,
+            limits.max_age_s
+        ));
     }
     if !(t.is_finite() && t > 0.0) {
         return Err(format!("t {t} is not a time after 1970"));
@@ -135,9 +143,12 @@ fn checked(fix: VehicleFix, now: f64) -> Result<Update, String> {
 async fn positions(
     State(state): State<AppState>,
     caller: Caller,
-    JsonBody(body): JsonBody,
+    request: Request,
 ) -> Result<Json<serde_json::Value>, AppError> {
     caller.require(&[Role::Ingest])?;
+    let server = &state.config.server;
+    let body = json_body(request, BodyLimit::of(server, BodyKind::Ingest)).await?;
+    let text_chars = server.body_limits.text_chars;
     let serde_json::Value::Array(items) = body else {
         return Err(AppError::bad_request(
             "expected a JSON array of {vehicle_id, t, lon, lat, speed_kmh?, heading_deg?}",
@@ -157,7 +168,11 @@ async fn positions(
         for (index, item) in items.into_iter().enumerate() {
             let update = serde_json::from_value::<VehicleFix>(item)
                 .map_err(|e| e.to_string())
-                .and_then(|fix| checked(fix, now))
+                .and_then(|fix| {
+                    check_text("vehicle_id", &fix.vehicle_id, text_chars)
+                        .map_err(|e| e.to_string())?;
+                    checked(fix, now, &state.ingest.limits)
+                })
                 .and_then(|update| {
                     let Update::Vehicle { vehicle_id, sample, .. } = &update else {
                         unreachable!("checked() makes vehicle updates")
@@ -188,10 +203,6 @@ async fn positions(
         ));
     }
     let accepted = updates.len();
-    state
-        .ingest
-        .submit(updates)
-        .await
-        .map_err(AppError::Internal)?;
+    state.ingest.submit(updates).await?;
     Ok(Json(serde_json::json!({ "accepted": accepted })))
 }

@@ -3,7 +3,8 @@
 //! What each shows when reads are closed (`auth.open_reads = false`) to a caller without a
 //! read token:
 //! - `/healthz` answers, so that load balancers and probes need no token, but only
-//!   `{"status": "ok"}`: the store's location, counts and version are for readers.
+//!   `{"status": "ok"}` (or `"store_unavailable"` with 503): the store's location and error,
+//!   counts and version are for readers.
 //! - `/metrics` needs a read token (Prometheus sends one with `authorization`): its counters
 //!   tell how much data and traffic there is.
 //! - `/openapi.json` and `/style.json` stay open: they describe the API and the map's look
@@ -32,19 +33,33 @@ pub fn router() -> Router<AppState> {
         .route("/style.json", get(style))
 }
 
-/// Liveness and store reachability; the details (store location, counts, version) only for
-/// callers who may read.
-async fn healthz(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, AppError> {
+/// Liveness and store reachability: 503 while the store cannot write (disk full, database
+/// down), so that a load balancer or a supervisor sees it. The details (the store's error and
+/// location, counts, version) only for callers who may read.
+async fn healthz(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<axum::response::Response, AppError> {
+    let reader = caller.require_read().is_ok();
+    if let Some(reason) = state.ingest.store_failure() {
+        let body = if reader {
+            json!({ "status": "store_unavailable", "store_error": reason })
+        } else {
+            json!({ "status": "store_unavailable" })
+        };
+        return Ok((axum::http::StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response());
+    }
     let risk_points = state
         .store
         .count(Layer::RiskPoints, &Query::default())
         .await?;
-    if caller.require_read().is_err() {
-        return Ok(Json(json!({ "status": "ok" })));
+    if !reader {
+        return Ok(Json(json!({ "status": "ok" })).into_response());
     }
     Ok(Json(
         json!({ "status": "ok", "store": state.store.describe(), "risk_points": risk_points, "version": env!("CARGO_PKG_VERSION") }),
-    ))
+    )
+    .into_response())
 }
 
 /// Prometheus metrics; a read token is needed when reads are closed.

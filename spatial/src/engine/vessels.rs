@@ -320,6 +320,44 @@ impl VesselEngine {
         self.cells.entry(cell).or_default().insert(mmsi);
     }
 
+    /// Forgets the vessels heard from last before `now - window` (their rows and fixes stay
+    /// in the store; a vessel that reports again comes back with its stored identity only
+    /// after a restart). Returns how many were forgotten. Keeps the picture's memory bounded
+    /// by the vessels of one track window.
+    pub fn evict_silent(&mut self, now: f64) -> usize {
+        let horizon = now - self.window_s;
+        let silent: Vec<Mmsi> = self
+            .vessels
+            .values()
+            .filter(|v| {
+                let last = v.latest().map_or(v.first_seen, |f| f.t_epoch_s);
+                last < horizon && v.first_static.is_none_or(|t| t < horizon)
+            })
+            .map(|v| v.mmsi)
+            .collect();
+        for mmsi in &silent {
+            let Some(state) = self.vessels.remove(mmsi) else {
+                continue;
+            };
+            if let Some(latest) = state.latest() {
+                self.index
+                    .remove(&GeomWithData::new([latest.lon, latest.lat], *mmsi));
+            }
+            for fix in &state.track {
+                self.count_fix(fix, -1);
+            }
+            if let Some(cell) = self.cell_of.remove(mmsi)
+                && let Some(set) = self.cells.get_mut(&cell)
+            {
+                set.remove(mmsi);
+                if set.is_empty() {
+                    self.cells.remove(&cell);
+                }
+            }
+        }
+        silent.len()
+    }
+
     /// Adds flags to a vessel (flags stay once raised).
     pub fn flag(&mut self, mmsi: Mmsi, flags: impl IntoIterator<Item = String>) {
         if let Some(state) = self.vessels.get_mut(&mmsi) {
@@ -442,6 +480,35 @@ mod tests {
         );
         let times: Vec<f64> = state.track.iter().map(|f| f.t_epoch_s).collect();
         assert_eq!(times, vec![100.0, 150.0, 200.0]);
+    }
+
+    #[test]
+    fn silent_vessels_are_evicted_with_their_index_entries() {
+        let mut engine = engine();
+        let (one, two) = (mmsi(412_000_001), mmsi(412_000_002));
+        engine.apply(VesselUpdate::Position {
+            mmsi: one,
+            fix: fix(100.0, 121.5, 29.5),
+        });
+        engine.apply(VesselUpdate::Position {
+            mmsi: two,
+            fix: fix(3000.0, 121.6, 29.6),
+        });
+        assert_eq!(engine.evict_silent(3600.0), 0, "both heard within the hour");
+        assert_eq!(
+            engine.evict_silent(4000.0),
+            1,
+            "vessel 1 silent for over an hour"
+        );
+        assert!(engine.get(one).is_none());
+        assert_eq!(engine.len(), 1);
+        let bbox = geo::Rect::new(
+            geo::coord! {x: 121.0, y: 29.0},
+            geo::coord! {x: 122.0, y: 30.0},
+        );
+        assert_eq!(engine.in_bbox(bbox).count(), 1, "the R*-tree forgot it too");
+        assert_eq!(engine.cell_counts().count(), 1, "and the cell index");
+        assert_eq!(engine.fix_count(), 1);
     }
 
     #[test]

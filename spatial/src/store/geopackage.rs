@@ -14,11 +14,12 @@ use async_trait::async_trait;
 use geo::Geometry;
 use geozero::{CoordDimensions, ToGeo, ToWkb};
 use serde_json::Map;
+use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{
     SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
 };
-use sqlx::{Row, Sqlite, SqlitePool, Transaction};
+use sqlx::{Connection, Row, Sqlite, SqlitePool, Transaction};
 
 use super::sql::{self, Dialect, SqlValue, Statement};
 use super::{
@@ -113,12 +114,37 @@ impl GeoPackageStore {
         Ok(())
     }
 
-    async fn create_schema(&self) -> StoreResult<()> {
-        let mut tx = self.writer.begin().await?;
-        for statement in schema_statements() {
-            sqlx::query(&statement).execute(&mut *tx).await?;
+    /// The writing connection. Whoever writes through it must call [`Self::settle`] with the
+    /// outcome.
+    async fn writer(&self) -> StoreResult<PoolConnection<Sqlite>> {
+        Ok(self.writer.acquire().await?)
+    }
+
+    /// Hands the writing connection back after a write. After any failure it is closed
+    /// instead: SQLite may already have rolled the transaction back by itself (disk full, I/O
+    /// error), and sqlx, whose own ROLLBACK then fails, would go on believing a transaction
+    /// is open and turn the next BEGIN and COMMIT into a savepoint and its release, so that
+    /// nothing after the failure would ever be committed. A fresh connection knows no such
+    /// past.
+    fn settle<T>(mut conn: PoolConnection<Sqlite>, result: StoreResult<T>) -> StoreResult<T> {
+        if result.is_err() {
+            conn.close_on_drop();
         }
-        tx.commit().await?;
+        result
+    }
+
+    async fn create_schema(&self) -> StoreResult<()> {
+        let mut conn = self.writer().await?;
+        let result = async {
+            let mut tx = conn.begin().await?;
+            for statement in schema_statements() {
+                sqlx::query(&statement).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        }
+        .await;
+        Self::settle(conn, result)?;
         // Put the GeoPackage header (application_id, user_version) into the main file now:
         // readers such as GDAL check it before they look at the WAL.
         sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -335,20 +361,13 @@ impl GeoPackageStore {
         Ok(())
     }
 
-    async fn touch(tx: &mut Transaction<'_, Sqlite>, layer: Layer) -> StoreResult<()> {
-        sqlx::query("UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name = ?")
-            .bind(layer.name())
-            .execute(&mut **tx)
-            .await?;
-        Ok(())
-    }
-}
-
-#[async_trait]
-impl Store for GeoPackageStore {
-    async fn insert(&self, layer: Layer, features: Vec<Feature>) -> StoreResult<Vec<FeatureId>> {
-        let features = validate_all(layer, features)?;
-        let mut tx = self.writer.begin().await?;
+    /// Inserts `features` in one transaction on the writing connection.
+    async fn insert_in(
+        conn: &mut PoolConnection<Sqlite>,
+        layer: Layer,
+        features: Vec<Feature>,
+    ) -> StoreResult<Vec<FeatureId>> {
+        let mut tx = conn.begin().await?;
         let mut ids = Vec::with_capacity(features.len());
         if features.iter().all(|f| f.id.is_none()) {
             for fid in Self::insert_chunked(&mut tx, layer, &features).await? {
@@ -382,39 +401,89 @@ impl Store for GeoPackageStore {
         Ok(ids)
     }
 
+    async fn touch(tx: &mut Transaction<'_, Sqlite>, layer: Layer) -> StoreResult<()> {
+        sqlx::query("UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name = ?")
+            .bind(layer.name())
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Store for GeoPackageStore {
+    async fn insert(&self, layer: Layer, features: Vec<Feature>) -> StoreResult<Vec<FeatureId>> {
+        let features = validate_all(layer, features)?;
+        let mut conn = self.writer().await?;
+        let result = Self::insert_in(&mut conn, layer, features).await;
+        Self::settle(conn, result)
+    }
+
     async fn commit(&self, changes: Changes) -> StoreResult<()> {
         let upserts = validate_upserts(changes.upserts)?;
-        let mut tx = self.writer.begin().await?;
-        Self::append_positions(&mut tx, &changes.positions).await?;
-        for (layer, features) in &upserts {
-            Self::upsert_rows(&mut tx, *layer, features).await?;
-            Self::touch(&mut tx, *layer).await?;
+        let mut conn = self.writer().await?;
+        let result = async {
+            let mut tx = conn.begin().await?;
+            Self::append_positions(&mut tx, &changes.positions).await?;
+            for (layer, features) in &upserts {
+                Self::upsert_rows(&mut tx, *layer, features).await?;
+                Self::touch(&mut tx, *layer).await?;
+            }
+            tx.commit().await?;
+            Ok(())
         }
-        tx.commit().await?;
-        Ok(())
+        .await;
+        Self::settle(conn, result)
     }
 
     async fn replace(&self, layer: Layer, id: FeatureId, feature: Feature) -> StoreResult<bool> {
         let feature = validate_all(layer, vec![feature])?.remove(0);
-        let mut tx = self.writer.begin().await?;
-        let done = Self::write_one(&mut tx, layer, Some(id.get()), &feature, true)
-            .await?
-            .is_some();
-        Self::touch(&mut tx, layer).await?;
-        tx.commit().await?;
-        Ok(done)
+        let mut conn = self.writer().await?;
+        let result = async {
+            let mut tx = conn.begin().await?;
+            let done = Self::write_one(&mut tx, layer, Some(id.get()), &feature, true)
+                .await?
+                .is_some();
+            Self::touch(&mut tx, layer).await?;
+            tx.commit().await?;
+            Ok(done)
+        }
+        .await;
+        Self::settle(conn, result)
     }
 
     async fn delete(&self, layer: Layer, id: FeatureId) -> StoreResult<bool> {
-        let mut tx = self.writer.begin().await?;
-        let done = sqlx::query(&format!("DELETE FROM {layer} WHERE fid = ?"))
-            .bind(id.get())
+        let mut conn = self.writer().await?;
+        let result = async {
+            let mut tx = conn.begin().await?;
+            let done = sqlx::query(&format!("DELETE FROM {layer} WHERE fid = ?"))
+                .bind(id.get())
+                .execute(&mut *tx)
+                .await?;
+            Self::index(&mut tx, layer, id.get(), None, true).await?;
+            Self::touch(&mut tx, layer).await?;
+            tx.commit().await?;
+            Ok(done.rows_affected() > 0)
+        }
+        .await;
+        Self::settle(conn, result)
+    }
+
+    async fn probe_write(&self) -> StoreResult<()> {
+        let mut conn = self.writer().await?;
+        let result = async {
+            let mut tx = conn.begin().await?;
+            // rewrites one row as it is: a page goes through the WAL and the commit's fsync
+            sqlx::query(
+                "UPDATE gpkg_contents SET last_change = last_change WHERE table_name = 'positions'",
+            )
             .execute(&mut *tx)
             .await?;
-        Self::index(&mut tx, layer, id.get(), None, true).await?;
-        Self::touch(&mut tx, layer).await?;
-        tx.commit().await?;
-        Ok(done.rows_affected() > 0)
+            tx.commit().await?;
+            Ok(())
+        }
+        .await;
+        Self::settle(conn, result)
     }
 
     async fn get(&self, layer: Layer, id: FeatureId) -> StoreResult<Option<Feature>> {

@@ -189,6 +189,10 @@ pub trait Store: Send + Sync {
         Ok(None)
     }
 
+    /// Commits a tiny write, to learn whether the store takes writes again after a failure
+    /// (disk full, database down). Changes no feature.
+    async fn probe_write(&self) -> StoreResult<()>;
+
     /// Flushes and closes every connection (a GeoPackage's WAL is checkpointed into the file
     /// so that other readers see it whole). Later calls fail.
     async fn close(&self);

@@ -28,6 +28,10 @@ pub struct PostgisStore {
     location: String,
 }
 
+/// Longest a statement may run before PostgreSQL cancels it (ms): a stuck query fails
+/// (and is reported) instead of holding its connection.
+const STATEMENT_TIMEOUT_MS: u32 = 30_000;
+
 impl PostgisStore {
     /// Connects to `url` (`postgres://user:pass@host:port/db`) and applies the migrations.
     pub async fn connect(url: &str) -> StoreResult<Self> {
@@ -72,6 +76,11 @@ impl PostgisStore {
                     if let Some(sql) = search_path {
                         conn.execute(sql.as_str()).await?;
                     }
+                    // no statement may hold a connection (and the writer behind it) forever
+                    conn.execute(
+                        format!("SET statement_timeout = {STATEMENT_TIMEOUT_MS}").as_str(),
+                    )
+                    .await?;
                     Ok(())
                 })
             })
@@ -277,6 +286,16 @@ impl Store for PostgisStore {
             .execute(&self.pool)
             .await?;
         Ok(done.rows_affected() > 0)
+    }
+
+    async fn probe_write(&self) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        // a transaction id is written to the WAL at commit
+        sqlx::query("SELECT txid_current()")
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn get(&self, layer: Layer, id: FeatureId) -> StoreResult<Option<Feature>> {

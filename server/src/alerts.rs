@@ -1,10 +1,11 @@
 //! Alerts: the book of ongoing episodes, their persistence, and live delivery.
 //!
 //! Every change of an alert (raised, updated, acknowledged, …) is stored first and then
-//! published on the [`AlertFeed`] as one numbered event. Subscribers (SSE, WebSocket,
-//! webhooks) resume after the last event they saw: the feed keeps the recent events, so a
+//! published on the [`AlertFeed`] as one numbered event. Subscribers (SSE, WebSocket)
+//! resume after the last event they saw: the feed keeps the recent events, so a
 //! reconnecting client misses nothing and sees nothing twice. Event numbers start from the
-//! boot time in microseconds, so they keep growing across restarts.
+//! boot time in microseconds, so they keep growing across restarts. Webhooks get the same
+//! events through their own outboxes, written ahead of the store ([`crate::webhooks`]).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -128,6 +129,8 @@ pub struct Alerts {
     store: Arc<dyn Store>,
     /// The live stream of changes.
     pub feed: Arc<AlertFeed>,
+    /// The webhooks' outboxes, written ahead of the store.
+    webhooks: crate::webhooks::Outboxes,
 }
 
 impl Alerts {
@@ -138,6 +141,7 @@ impl Alerts {
             book: Arc::new(tokio::sync::Mutex::new(AlertBook::restore(stored))),
             store,
             feed: Arc::new(AlertFeed::default()),
+            webhooks: crate::webhooks::Outboxes::default(),
         })
     }
 
@@ -147,6 +151,28 @@ impl Alerts {
         let stored = self.store.query(Layer::Alerts, &Query::default()).await?;
         *self.book.lock().await = AlertBook::restore(stored);
         Ok(())
+    }
+
+    /// Puts every later change also into the webhooks' `outboxes`.
+    pub fn with_webhooks(mut self, outboxes: crate::webhooks::Outboxes) -> Self {
+        self.webhooks = outboxes;
+        self
+    }
+
+    /// Stores `changes` and publishes `changed` (in them), with the webhooks' outboxes
+    /// written ahead and settled after (see [`crate::webhooks`]). Call with the book locked.
+    async fn store_and_publish(
+        &self,
+        changes: Changes,
+        changed: &[Feature],
+    ) -> Result<(), StoreError> {
+        let prepared = self.webhooks.prepare(self.feed.next_seq(), changed).await;
+        let stored = self.store.commit(changes).await;
+        if stored.is_ok() {
+            self.feed.publish(changed);
+        }
+        self.webhooks.settle(prepared, stored.is_ok()).await;
+        stored
     }
 
     /// Folds detector events into alerts, stores the changed ones and publishes them;
@@ -182,7 +208,7 @@ impl Alerts {
         }
         let changed: Vec<Feature> = order.iter().filter_map(|id| changed.remove(id)).collect();
         changes.upsert(Layer::Alerts, changed.clone());
-        if let Err(error) = self.store.commit(changes).await {
+        if let Err(error) = self.store_and_publish(changes, &changed).await {
             // the book took in what was not stored: read it back as it is stored
             match self.store.query(Layer::Alerts, &Query::default()).await {
                 Ok(stored) => *book = AlertBook::restore(stored),
@@ -190,7 +216,6 @@ impl Alerts {
             }
             return Err(error);
         }
-        self.feed.publish(&changed);
         Ok(changed)
     }
 
@@ -266,11 +291,11 @@ impl Alerts {
             ActionError::Invalid(e) => AppError::bad_request(e.to_string()),
             ActionError::Resolved(_) => AppError::Conflict(e.to_string()),
         })?;
-        self.store
-            .upsert(Layer::Alerts, vec![feature.clone()])
+        let mut changes = Changes::default();
+        changes.upsert(Layer::Alerts, vec![feature.clone()]);
+        self.store_and_publish(changes, std::slice::from_ref(&feature))
             .await?;
         book.replace(feature.clone());
-        self.feed.publish(std::slice::from_ref(&feature));
         Ok(feature)
     }
 }

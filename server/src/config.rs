@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
@@ -52,6 +52,10 @@ pub struct Config {
 pub struct AlertsConfig {
     /// Endpoints that receive every alert change as a JSON POST.
     pub webhooks: Vec<WebhookConfig>,
+    /// Folder of the webhooks' outboxes (the changes still to deliver, kept across restarts).
+    /// Default: `<store>.webhooks` beside a GeoPackage store, `webhooks_state` in the working
+    /// folder for PostGIS.
+    pub webhooks_state: Option<PathBuf>,
 }
 
 /// One webhook: an endpoint and the alerts it wants.
@@ -69,11 +73,57 @@ pub struct WebhookConfig {
     /// Attempts per delivery before it is given up (with exponential backoff between).
     #[serde(default = "WebhookConfig::default_attempts")]
     pub max_attempts: u32,
+    /// Key of the `X-Coastwatch-Signature-256` HMAC-SHA256 header (at least 16 characters);
+    /// bodies are unsigned when unset.
+    #[serde(default)]
+    pub secret: Option<String>,
+    /// Allow private, loopback, link-local, unique-local and other non-public targets (by
+    /// literal address or after DNS resolution). Off by default, so that an alert cannot be
+    /// sent into the server's own network; tests with a receiver on loopback need it.
+    #[serde(default)]
+    pub allow_private: bool,
+    /// Seconds one attempt may take: connecting, sending and reading the answer.
+    #[serde(default = "WebhookConfig::default_timeout_s")]
+    pub timeout_s: u64,
+    /// Bytes of an answer's body read at most (the rest is dropped unread).
+    #[serde(default = "WebhookConfig::default_response_limit_bytes")]
+    pub response_limit_bytes: usize,
+    /// Changes waiting for delivery kept at most; beyond it the oldest are dropped (and
+    /// counted in a warning).
+    #[serde(default = "WebhookConfig::default_max_pending")]
+    pub max_pending: usize,
 }
 
 impl WebhookConfig {
+    /// A webhook to `url` for every alert, with the default settings.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            towns: Vec::new(),
+            kinds: Vec::new(),
+            max_attempts: Self::default_attempts(),
+            secret: None,
+            allow_private: false,
+            timeout_s: Self::default_timeout_s(),
+            response_limit_bytes: Self::default_response_limit_bytes(),
+            max_pending: Self::default_max_pending(),
+        }
+    }
+
     fn default_attempts() -> u32 {
         10
+    }
+
+    fn default_timeout_s() -> u64 {
+        10
+    }
+
+    fn default_response_limit_bytes() -> usize {
+        64 * 1024
+    }
+
+    fn default_max_pending() -> usize {
+        1000
     }
 }
 
@@ -577,9 +627,8 @@ impl Config {
             .map_err(|e| ConfigError(format!("detectors: {e}")))?;
         self.server.check()?;
         for hook in &self.alerts.webhooks {
-            if !(hook.url.starts_with("http://") || hook.url.starts_with("https://")) {
-                return Err(format!("alerts.webhooks url {:?} is not http(s)", hook.url).into());
-            }
+            crate::webhooks::check_config(hook)
+                .map_err(|e| ConfigError(format!("alerts.webhooks: {e}")))?;
         }
         Ok(())
     }
@@ -726,6 +775,48 @@ mod tests {
     }
 
     #[test]
+    fn private_webhook_targets_are_refused_unless_allowed() {
+        figment::Jail::expect_with(|jail| {
+            for url in [
+                "http://127.0.0.1:9000/hook",
+                "http://localhost:9000/hook",
+                "http://LocalHost./hook",
+                "http://169.254.169.254/latest/meta-data/",
+                "http://10.1.2.3/hook",
+                "http://192.168.0.10/hook",
+                "http://[::1]:9000/hook",
+                "http://[fe80::1]/hook",
+                "http://[fd12::1]/hook",
+                "http://[::ffff:127.0.0.1]/hook",
+                "http://0.0.0.0/hook",
+                "http://2130706433/hook",
+                "http://224.0.0.1/hook",
+            ] {
+                jail.create_file("w.toml", &format!("[[alerts.webhooks]]\nurl = \"{url}\""))?;
+                let error = Config::load(Some(Path::new("w.toml")))
+                    .unwrap_err()
+                    .to_string();
+                assert!(
+                    error.contains("alerts.webhooks") && error.contains("allow_private"),
+                    "{url}: {error}"
+                );
+                jail.create_file(
+                    "w.toml",
+                    &format!("[[alerts.webhooks]]\nurl = \"{url}\"\nallow_private = true"),
+                )?;
+                assert!(Config::load(Some(Path::new("w.toml"))).is_ok(), "{url}");
+            }
+            jail.create_file(
+                "p.toml",
+                "[[alerts.webhooks]]\nurl = \"https://ops.example/h\"\nsecret = \"0123456789abcdef\"",
+            )?;
+            let config = Config::load(Some(Path::new("p.toml"))).unwrap();
+            assert!(!config.alerts.webhooks[0].allow_private);
+            Ok(())
+        });
+    }
+
+    #[test]
     fn bad_config_is_refused_with_a_reason() {
         figment::Jail::expect_with(|jail| {
             jail.create_file("a.toml", "[server]\nlisten_on = 1")?;
@@ -781,6 +872,10 @@ mod tests {
                     "[server]\ntrusted_proxies = [\"proxy.lan\"]",
                     "trusted_proxies",
                 ),
+                (
+                    "[[alerts.webhooks]]\nurl = \"https://ops.example/h\"\nsecret = \"short\"",
+                    "shorter than 16",
+                ),
             ] {
                 jail.create_file("d.toml", text)?;
                 let error = Config::load(Some(Path::new("d.toml")))
@@ -790,7 +885,7 @@ mod tests {
             }
             jail.create_file(
                 "e.toml",
-                "[detectors]\nencounter_min = 45\n[[alerts.webhooks]]\nurl = \"http://127.0.0.1:9/hook\"\nkinds = [\"encounter\"]",
+                "[detectors]\nencounter_min = 45\n[[alerts.webhooks]]\nurl = \"http://127.0.0.1:9/hook\"\nkinds = [\"encounter\"]\nallow_private = true",
             )?;
             for (text, expected) in [
                 (
@@ -820,6 +915,7 @@ mod tests {
             let config = Config::load(Some(Path::new("e.toml"))).unwrap();
             assert_eq!(config.detectors.encounter_min, 45.0);
             assert_eq!(config.alerts.webhooks[0].max_attempts, 10);
+            assert!(config.alerts.webhooks[0].allow_private);
             assert!(
                 Config::load(Some(Path::new("missing.toml")))
                     .unwrap_err()

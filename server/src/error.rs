@@ -135,6 +135,7 @@ impl From<crate::state::StartError> for AppError {
         match error {
             crate::state::StartError::Store(e) => e.into(),
             crate::state::StartError::Model(e) => e.into(),
+            crate::state::StartError::Webhooks(e) => Self::Internal(e.to_string()),
         }
     }
 }

@@ -24,7 +24,7 @@ mod scorecard;
 pub mod state;
 pub mod tile_cache;
 pub mod tiles_export;
-mod webhooks;
+pub mod webhooks;
 mod write_behind;
 
 pub use app::app;

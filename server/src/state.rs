@@ -27,6 +27,9 @@ pub enum StartError {
     /// A setting or stored geography cannot be used.
     #[error(transparent)]
     Model(#[from] ModelError),
+    /// The webhooks cannot start (settings, their state folder).
+    #[error(transparent)]
+    Webhooks(#[from] crate::webhooks::WebhookError),
 }
 
 /// What handlers share: the store, the config, the tokens, the metrics, the ingest path and
@@ -65,11 +68,12 @@ impl AppState {
             limits: config.ais.limits(),
         };
         let tile_cache = TileCache::new(config.server.tile_cache_mib.saturating_mul(1 << 20));
-        let alerts = Alerts::restore(store.clone()).await?;
+        let alerts = Alerts::restore(store.clone())
+            .await?
+            .with_webhooks(crate::webhooks::start(&config, store.as_ref()).await?);
         let pipeline = Pipeline::new(store.clone(), alerts.clone(), settings);
         pipeline.reload(Replay::Rebuild).await?;
         let metrics = Arc::new(Metrics::new());
-        crate::webhooks::start(&config.alerts.webhooks, alerts.feed.clone());
         let ingest = Ingest::start(pipeline, metrics.ais.clone());
         tokio::spawn(run_clock(ingest.clone()));
         Ok(Self {

@@ -1,7 +1,9 @@
 //! Alerts end to end: NMEA into the TCP listener → fence alert on SSE and WebSocket, with
 //! resume after a disconnect; the dispatcher lifecycle, tips and scorecards; vehicle fixes
-//! and their bad input; webhooks with retries.
+//! and their bad input; webhooks with retries, signatures and deliveries kept across a restart.
 
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -678,12 +680,13 @@ async fn webhooks_are_retried_with_one_idempotency_key() {
     tokio::spawn(axum::serve(listener, hook).into_future());
 
     let mut config = config();
-    config.alerts.webhooks.push(WebhookConfig {
-        url: hook_url,
-        towns: vec![],
-        kinds: vec!["tip".into()],
-        max_attempts: 5,
-    });
+    let mut hook = WebhookConfig::new(hook_url);
+    hook.kinds = vec!["tip".into()];
+    hook.max_attempts = 5;
+    hook.allow_private = true;
+    config.alerts.webhooks.push(hook);
+    let state = tempfile::tempdir().unwrap();
+    config.alerts.webhooks_state = Some(state.path().into());
     let server = running(config).await;
     let (status, _) = call(
         reqwest::Method::POST,
@@ -767,4 +770,184 @@ async fn websocket_clients_cannot_send_large_messages() {
         closed_by_server(raw).await,
         "the server waited for the rest of a 1 MiB frame"
     );
+}
+
+/// A call a webhook receiver got: its headers and exact body.
+#[derive(Clone)]
+struct Delivery {
+    headers: axum::http::HeaderMap,
+    body: Vec<u8>,
+}
+
+/// A webhook receiver on loopback; `answer` gives each call's status. Returns its URL and the
+/// calls it got.
+async fn hook_receiver(
+    answer: impl Fn() -> axum::http::StatusCode + Clone + Send + Sync + 'static,
+) -> (String, Arc<Mutex<Vec<Delivery>>>) {
+    let received: Arc<Mutex<Vec<Delivery>>> = Arc::default();
+    let calls = received.clone();
+    let router = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(
+            move |headers: axum::http::HeaderMap, body: axum::body::Bytes| async move {
+                calls.lock().unwrap().push(Delivery {
+                    headers,
+                    body: body.to_vec(),
+                });
+                answer()
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(axum::serve(listener, router).into_future());
+    (url, received)
+}
+
+/// Waits until the receiver got more than `count` calls.
+async fn calls_beyond(received: &Mutex<Vec<Delivery>>, count: usize) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while received.lock().unwrap().len() <= count {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the webhook was not called"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn header(delivery: &Delivery, name: &str) -> String {
+    delivery
+        .headers
+        .get(name)
+        .unwrap_or_else(|| panic!("no {name} header"))
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+const HOOK_SECRET: &str = "a-long-enough-webhook-secret";
+
+#[tokio::test]
+async fn webhook_bodies_are_signed_with_the_secret() {
+    use hmac::{Hmac, Mac};
+
+    let (hook_url, received) = hook_receiver(|| axum::http::StatusCode::OK).await;
+    let mut config = config();
+    let mut hook = WebhookConfig::new(hook_url);
+    hook.allow_private = true;
+    hook.secret = Some(HOOK_SECRET.into());
+    config.alerts.webhooks.push(hook);
+    let state = tempfile::tempdir().unwrap();
+    config.alerts.webhooks_state = Some(state.path().into());
+    let server = running(config).await;
+    let (status, _) = call(
+        reqwest::Method::POST,
+        &format!("{}/api/v1/tips", server.base),
+        DISPATCHER,
+        Some(json!({"lon": 121.6, "lat": 29.6, "text": "nets cut at night"})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    calls_beyond(&received, 0).await;
+    let delivery = received.lock().unwrap()[0].clone();
+
+    let signature = header(&delivery, "x-coastwatch-signature-256");
+    let hex = signature
+        .strip_prefix("sha256=")
+        .expect("the signature starts with sha256=");
+    let claimed: Vec<u8> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect();
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(HOOK_SECRET.as_bytes()).unwrap();
+    mac.update(&delivery.body);
+    mac.verify_slice(&claimed)
+        .expect("the signature is the HMAC-SHA256 of the received body");
+
+    let body: Value = serde_json::from_slice(&delivery.body).unwrap();
+    assert_eq!(body["alert"]["kind"], "tip");
+    assert_eq!(
+        header(&delivery, "x-coastwatch-delivery"),
+        body["event_id"].to_string()
+    );
+    assert_eq!(
+        header(&delivery, "idempotency-key"),
+        body["event_id"].to_string()
+    );
+    let sent: f64 = header(&delivery, "x-coastwatch-timestamp").parse().unwrap();
+    assert!((sent - coastwatch_server::clock::wall_epoch_s()).abs() < 60.0);
+}
+
+/// A server over the GeoPackage at `path`; returns its base URL.
+async fn serve_at(path: &Path, config: Config) -> String {
+    let store: Arc<dyn Store> = Arc::new(GeoPackageStore::open(path).await.unwrap());
+    let state = AppState::start(config, store).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(axum::serve(listener, app(state)).into_future());
+    base
+}
+
+/// A tip is stored while the receiver refuses it; the server goes away (its runtime and every
+/// task on it dropped, as in a kill); the next server over the same store and state folder
+/// delivers it, with the same event number.
+#[test]
+fn pending_webhook_deliveries_survive_a_restart() {
+    let receiving = tokio::runtime::Runtime::new().unwrap();
+    let up = Arc::new(AtomicBool::new(false));
+    let answer = {
+        let up = up.clone();
+        move || {
+            if up.load(Ordering::SeqCst) {
+                axum::http::StatusCode::OK
+            } else {
+                axum::http::StatusCode::SERVICE_UNAVAILABLE
+            }
+        }
+    };
+    let (hook_url, received) = receiving.block_on(hook_receiver(answer));
+    let dir = tempfile::tempdir().unwrap();
+    let gpkg = dir.path().join("a.gpkg");
+    let mut config = config();
+    let mut hook = WebhookConfig::new(hook_url);
+    hook.allow_private = true;
+    hook.kinds = vec!["tip".into()];
+    config.alerts.webhooks.push(hook);
+    config.alerts.webhooks_state = Some(dir.path().join("webhooks"));
+
+    let first = tokio::runtime::Runtime::new().unwrap();
+    first.block_on(async {
+        let base = serve_at(&gpkg, config.clone()).await;
+        let (status, _) = call(
+            reqwest::Method::POST,
+            &format!("{base}/api/v1/tips"),
+            DISPATCHER,
+            Some(json!({"lon": 121.6, "lat": 29.6, "text": "boat without lights"})),
+        )
+        .await;
+        assert_eq!(status, 201);
+        calls_beyond(&received, 0).await;
+    });
+    first.shutdown_timeout(Duration::from_secs(5));
+    // let any request of the first server that was under way be answered (and refused)
+    std::thread::sleep(Duration::from_millis(300));
+    let refused = received.lock().unwrap().clone();
+    up.store(true, Ordering::SeqCst);
+
+    let second = tokio::runtime::Runtime::new().unwrap();
+    second.block_on(async {
+        let _base = serve_at(&gpkg, config.clone()).await;
+        calls_beyond(&received, refused.len()).await;
+    });
+    let delivered = received.lock().unwrap()[refused.len()].clone();
+    let body: Value = serde_json::from_slice(&delivered.body).unwrap();
+    assert_eq!(body["alert"]["kind"], "tip");
+    assert_eq!(body["alert"]["evidence"]["text"], "boat without lights");
+    assert_eq!(
+        header(&delivered, "idempotency-key"),
+        header(&refused[0], "idempotency-key"),
+        "the same event number after the restart"
+    );
+    second.shutdown_timeout(Duration::from_secs(5));
 }

@@ -5,7 +5,6 @@ use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 use std::time::Duration;
 use tower_http::compression::CompressionLayer;
-use tower_http::cors::CorsLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -40,7 +39,10 @@ pub fn app(state: AppState) -> Router {
             state.config.server.body_timeout_s,
         )))
         .layer(CompressionLayer::new())
-        .layer(CorsLayer::permissive())
+        .layer(middleware::from_fn_with_state(
+            crate::cors::Cors::new(&state.config.server),
+            crate::cors::cors,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -4,6 +4,7 @@
 //! `COASTWATCH_STORE__LOCATION=postgres://…` or `COASTWATCH_SERVER__LISTEN=0.0.0.0:9000`.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use figment::Figment;
@@ -197,9 +198,18 @@ impl Default for AisConfig {
 pub struct ServerConfig {
     /// Address to listen on.
     pub listen: String,
-    /// Base URL clients reach the server at, for links in OGC API responses; when unset,
-    /// links are built from the request's `Host` header.
+    /// Base URL clients reach the server at (`http(s)://host[:port][/path]`), for the links in
+    /// TileJSON, `style.json` and OGC API responses; when unset, links are built from the
+    /// request's `Host` header (checked to be `host[:port]`), or from `X-Forwarded-Proto` /
+    /// `X-Forwarded-Host` when the peer is one of [`Self::trusted_proxies`].
     pub public_url: Option<String>,
+    /// Addresses of reverse proxies whose `X-Forwarded-Proto` and `X-Forwarded-Host` headers
+    /// are believed; from any other peer these headers are ignored.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Origins (`scheme://host[:port]`) that browsers may call the API from (CORS); empty:
+    /// same-origin only, no CORS headers. `"*"` lets any origin read (GET, HEAD); writes
+    /// need the origin listed by name.
+    pub cors_origins: Vec<String>,
     /// Largest accepted request body (bytes); the per-route limits in `body_limits` are
     /// lower.
     pub body_limit_bytes: usize,
@@ -207,6 +217,18 @@ pub struct ServerConfig {
     pub body_limits: BodyLimits,
     /// Memory for cached static tiles (MiB); 0 turns the cache off.
     pub tile_cache_mib: usize,
+    /// Most distinct layers in one composite tile source (`/tiles/a,b,…`); a source listing
+    /// more is refused with 400. Repeated names count once.
+    pub max_tile_layers: usize,
+    /// Largest encoded tile (bytes, before gzip); building stops once a tile passes it and
+    /// the request is refused with 400.
+    pub max_tile_bytes: usize,
+    /// Most features in one page of the features API and OGC API items (`limit`, and the
+    /// features API's page when no limit is given); a larger `limit` is refused with 400.
+    pub max_page_features: u64,
+    /// Most vertices in one geometry written through the features API; more is refused with
+    /// 400 before the geometry is validated.
+    pub max_geometry_vertices: usize,
     /// Concurrent HTTP connections at most; more wait in the kernel's backlog.
     pub max_connections: usize,
     /// A client must send a request's headers within this many seconds (also the longest a
@@ -217,6 +239,107 @@ pub struct ServerConfig {
     /// At shutdown, connections and live streams still open after this many seconds are
     /// closed; the waiting rows are written either way.
     pub shutdown_timeout_s: u64,
+}
+
+impl ServerConfig {
+    fn check(&self) -> Result<(), ConfigError> {
+        for (key, value) in [
+            ("server.max_tile_layers", self.max_tile_layers as u64),
+            ("server.max_tile_bytes", self.max_tile_bytes as u64),
+            ("server.max_page_features", self.max_page_features),
+            (
+                "server.max_geometry_vertices",
+                self.max_geometry_vertices as u64,
+            ),
+        ] {
+            if value == 0 {
+                return Err(format!("{key} must be at least 1").into());
+            }
+        }
+        if i64::try_from(self.max_page_features).is_err() {
+            return Err(format!(
+                "server.max_page_features {} is too large",
+                self.max_page_features
+            )
+            .into());
+        }
+        if let Some(url) = &self.public_url
+            && !is_base_url(url)
+        {
+            return Err(format!(
+                "server.public_url {url:?} is not an http(s) URL like https://gis.example/coastwatch"
+            )
+            .into());
+        }
+        for origin in &self.cors_origins {
+            if origin != "*" && !is_origin(origin) {
+                return Err(format!(
+                    "server.cors_origins entry {origin:?} is not \"*\" or an origin like https://gis.example"
+                )
+                .into());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether `text` is `host[:port]`: a DNS name or IPv4 address, or a bracketed IPv6 address,
+/// with an optional decimal port; nothing that could break out of a URL or an HTML attribute.
+pub(crate) fn is_authority(text: &str) -> bool {
+    let (host_ok, port) = if let Some(rest) = text.strip_prefix('[') {
+        let Some((v6, after)) = rest.split_once(']') else {
+            return false;
+        };
+        let port = match after {
+            "" => None,
+            after => match after.strip_prefix(':') {
+                Some(port) => Some(port),
+                None => return false,
+            },
+        };
+        (v6.parse::<std::net::Ipv6Addr>().is_ok(), port)
+    } else {
+        let (host, port) = match text.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (text, None),
+        };
+        let host_ok = !host.is_empty()
+            && host.len() <= 253
+            && host.split('.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            });
+        (host_ok, port)
+    };
+    host_ok
+        && port.is_none_or(|p| {
+            !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && p.parse::<u16>().is_ok()
+        })
+}
+
+/// Whether `text` is an origin: `http(s)://host[:port]`.
+fn is_origin(text: &str) -> bool {
+    text.strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))
+        .is_some_and(is_authority)
+}
+
+/// Whether `text` is an http(s) base URL: an origin and an optional path of plain characters.
+fn is_base_url(text: &str) -> bool {
+    let Some(rest) = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    is_authority(authority)
+        && path
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~/%".contains(&b))
 }
 
 /// What one request may bring: bodies per route (checked after the caller's role, before
@@ -353,9 +476,15 @@ impl Default for ServerConfig {
         Self {
             listen: "0.0.0.0:8080".into(),
             public_url: None,
+            trusted_proxies: Vec::new(),
+            cors_origins: Vec::new(),
             body_limit_bytes: 16 * 1024 * 1024,
             body_limits: BodyLimits::default(),
             tile_cache_mib: 64,
+            max_tile_layers: 16,
+            max_tile_bytes: 4 * 1024 * 1024,
+            max_page_features: 10_000,
+            max_geometry_vertices: 10_000,
             max_connections: 1024,
             header_timeout_s: 10,
             body_timeout_s: 30,
@@ -496,6 +625,7 @@ impl Config {
         self.detectors
             .check()
             .map_err(|e| ConfigError(format!("detectors: {e}")))?;
+        self.server.check()?;
         for hook in &self.alerts.webhooks {
             crate::webhooks::check_config(hook)
                 .map_err(|e| ConfigError(format!("alerts.webhooks: {e}")))?;
@@ -542,6 +672,40 @@ mod tests {
             assert!(config.auth.open_reads, "default kept");
             Ok(())
         });
+    }
+
+    #[test]
+    fn authorities_are_host_and_port_only() {
+        for good in [
+            "localhost",
+            "gis.example:8080",
+            "127.0.0.1:80",
+            "[::1]:8080",
+            "[2001:db8::1]",
+            "my_host-1.lan",
+        ] {
+            assert!(is_authority(good), "{good}");
+        }
+        for bad in [
+            "",
+            "evil.com/\"><script>",
+            "a b",
+            "x:",
+            "x:+80",
+            "x:99999",
+            "user@host",
+            "[::1",
+            "[::1]x",
+            "[nothex]:80",
+            "a..b",
+            "host:80:80",
+        ] {
+            assert!(!is_authority(bad), "{bad}");
+        }
+        assert!(is_base_url("https://gis.example/coastwatch"));
+        assert!(!is_base_url("https://gis.example/a?b"));
+        assert!(is_origin("http://ops.example:3000"));
+        assert!(!is_origin("http://ops.example/"));
     }
 
     #[test]
@@ -687,6 +851,27 @@ mod tests {
                 ("[detectors]\nencounter_min = -1", "detectors"),
                 ("[detectors]\nencounter_minutes = 30", "encounter_minutes"),
                 ("[[alerts.webhooks]]\nurl = \"ftp://x\"", "not http"),
+                ("[server]\nmax_tile_layers = 0", "server.max_tile_layers"),
+                (
+                    "[server]\nmax_page_features = 0",
+                    "server.max_page_features",
+                ),
+                (
+                    "[server]\npublic_url = \"http://evil.com/\\\"><script>\"",
+                    "server.public_url",
+                ),
+                (
+                    "[server]\npublic_url = \"gis.example\"",
+                    "server.public_url",
+                ),
+                (
+                    "[server]\ncors_origins = [\"https://ops.example/path\"]",
+                    "server.cors_origins",
+                ),
+                (
+                    "[server]\ntrusted_proxies = [\"proxy.lan\"]",
+                    "trusted_proxies",
+                ),
                 (
                     "[[alerts.webhooks]]\nurl = \"https://ops.example/h\"\nsecret = \"short\"",
                     "shorter than 16",

@@ -1,15 +1,19 @@
-//! Request helpers shared by the routes: JSON bodies, query parameters, base URLs.
+//! Request helpers shared by the routes: JSON bodies, query parameters, base URLs, pages.
+
+use std::net::{IpAddr, SocketAddr};
 
 use axum::body::Bytes;
-use axum::extract::Request;
+use axum::extract::{ConnectInfo, FromRequestParts, Request};
 use axum::http::HeaderMap;
 use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, HOST};
+use axum::http::request::Parts;
 use geo::{Rect, coord};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde_json::Value;
 
-use crate::config::ServerConfig;
+use crate::config::{ServerConfig, is_authority};
 use crate::error::AppError;
+use crate::state::AppState;
 
 /// The routes' body limits (`server.body_limits`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -168,20 +172,138 @@ pub fn parse_bbox(text: &str) -> Result<Rect, AppError> {
     Ok(Rect::new(coord! { x: w, y: s }, coord! { x: e, y: nn }))
 }
 
-/// The base URL clients used to reach us: the configured one, or `http://<Host>`.
-pub fn base_url(configured: Option<&str>, headers: &HeaderMap) -> String {
-    if let Some(url) = configured {
-        return url.trim_end_matches('/').to_owned();
+/// The largest `offset` accepted: the stores count rows in signed 64-bit integers.
+pub const MAX_OFFSET: u64 = i64::MAX as u64;
+
+/// Parses a page's `limit` (1 to `max`, `default` when absent) and `offset` (0 to
+/// [`MAX_OFFSET`], 0 when absent); anything else is a 400 that names the bounds and the
+/// config key `server.max_page_features`.
+pub fn page_bounds(
+    limit: Option<&str>,
+    offset: Option<&str>,
+    default: u64,
+    max: u64,
+) -> Result<(u64, u64), AppError> {
+    let limit = match limit {
+        None => default.min(max),
+        Some(text) => text
+            .parse::<u64>()
+            .ok()
+            .filter(|l| (1..=max).contains(l))
+            .ok_or_else(|| {
+                AppError::bad_request(format!(
+                    "limit {:?} must be an integer from 1 to {max} (server.max_page_features)",
+                    clip(text)
+                ))
+            })?,
+    };
+    let offset = match offset {
+        None => 0,
+        Some(text) => text
+            .parse::<u64>()
+            .ok()
+            .filter(|o| *o <= MAX_OFFSET)
+            .ok_or_else(|| {
+                AppError::bad_request(format!(
+                    "offset {:?} must be an integer from 0 to {MAX_OFFSET}",
+                    clip(text)
+                ))
+            })?,
+    };
+    Ok((limit, offset))
+}
+
+/// The base URL of links in responses (TileJSON, `style.json`, OGC API links), with no
+/// trailing slash.
+///
+/// It is `server.public_url` when that is set. Otherwise it is `http://<Host>`, the `Host`
+/// header checked to be `host[:port]` (anything else is a 400, so that a forged header cannot
+/// put markup or another path into a link). `X-Forwarded-Proto` and `X-Forwarded-Host` are
+/// believed only when the connection's peer is one of `server.trusted_proxies`; without the
+/// peer's address (a server not started with connect info) no peer is trusted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaseUrl(pub String);
+
+impl FromRequestParts<AppState> for BaseUrl {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let peer = ConnectInfo::<SocketAddr>::from_request_parts(parts, state)
+            .await
+            .ok()
+            .map(|ConnectInfo(address)| address.ip());
+        let authority = parts.uri.authority().map(|a| a.as_str().to_owned());
+        base_url(
+            &state.config.server,
+            &parts.headers,
+            authority.as_deref(),
+            peer,
+        )
+        .map(BaseUrl)
     }
-    let host = headers
-        .get(HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
-    let scheme = headers
-        .get("x-forwarded-proto")
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("http");
-    format!("{scheme}://{host}")
+}
+
+/// The base URL for a request with `headers` from `peer` (see [`BaseUrl`]); `authority` is the
+/// request URI's, used when there is no `Host` header (HTTP/2).
+pub fn base_url(
+    server: &ServerConfig,
+    headers: &HeaderMap,
+    authority: Option<&str>,
+    peer: Option<IpAddr>,
+) -> Result<String, AppError> {
+    if let Some(url) = &server.public_url {
+        return Ok(url.trim_end_matches('/').to_owned());
+    }
+    let trusted = peer.is_some_and(|peer| {
+        server
+            .trusted_proxies
+            .iter()
+            .any(|proxy| proxy.to_canonical() == peer.to_canonical())
+    });
+    // the first value of a header, when present; a value that is not text is refused
+    let first = |name: &str| -> Result<Option<&str>, AppError> {
+        match headers.get(name) {
+            None => Ok(None),
+            Some(value) => value
+                .to_str()
+                .map(|v| v.split(',').next().map(str::trim))
+                .map_err(|_| AppError::bad_request(format!("the {name} header is not text"))),
+        }
+    };
+    let (scheme, forwarded_host) = if trusted {
+        let scheme = match first("x-forwarded-proto")? {
+            None => "http",
+            Some(p) if p.eq_ignore_ascii_case("https") => "https",
+            Some(p) if p.eq_ignore_ascii_case("http") => "http",
+            Some(p) => {
+                return Err(AppError::bad_request(format!(
+                    "X-Forwarded-Proto {:?} is neither http nor https",
+                    clip(p)
+                )));
+            }
+        };
+        (scheme, first("x-forwarded-host")?)
+    } else {
+        ("http", None)
+    };
+    let host = match forwarded_host {
+        Some(host) => host,
+        None => first(HOST.as_str())?.or(authority).unwrap_or("localhost"),
+    };
+    if !is_authority(host) {
+        return Err(AppError::bad_request(format!(
+            "host {:?} is not host[:port]; set server.public_url when clients reach the server under another name",
+            clip(host)
+        )));
+    }
+    Ok(format!("{scheme}://{}", host.to_ascii_lowercase()))
+}
+
+/// At most the first 64 characters of a header, for an error message.
+fn clip(text: &str) -> &str {
+    text.char_indices()
+        .nth(64)
+        .map_or(text, |(end, _)| &text[..end])
 }
 
 #[cfg(test)]
@@ -202,5 +324,70 @@ mod tests {
         );
         assert!(parse_bbox("0,95,1,96").is_err());
         assert!(parse_bbox("0,0,0,1,1,0").is_ok());
+    }
+
+    #[test]
+    fn pages() {
+        assert_eq!(page_bounds(None, None, 100, 10).unwrap(), (10, 0));
+        assert_eq!(page_bounds(Some("7"), Some("3"), 5, 10).unwrap(), (7, 3));
+        let max = MAX_OFFSET.to_string();
+        assert_eq!(page_bounds(None, Some(&max), 5, 10).unwrap().1, MAX_OFFSET);
+        for (limit, offset) in [
+            (Some("11"), None),
+            (Some("0"), None),
+            (None, Some("18446744073709551615")),
+            (None, Some("9223372036854775808")),
+            (None, Some("-1")),
+        ] {
+            assert!(
+                page_bounds(limit, offset, 5, 10).is_err(),
+                "{limit:?} {offset:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn base_urls() {
+        let headers = |pairs: &[(&'static str, &'static str)]| {
+            let mut map = HeaderMap::new();
+            for (name, value) in pairs {
+                map.insert(*name, value.parse().unwrap());
+            }
+            map
+        };
+        let mut server = ServerConfig {
+            trusted_proxies: vec!["10.0.0.2".parse().unwrap()],
+            ..ServerConfig::default()
+        };
+        let proxy: IpAddr = "::ffff:10.0.0.2".parse().unwrap();
+        let client: IpAddr = "192.0.2.1".parse().unwrap();
+        let forwarded = headers(&[
+            ("host", "Inner:8080"),
+            ("x-forwarded-proto", "https, http"),
+            ("x-forwarded-host", "maps.example, inner"),
+        ]);
+        assert_eq!(
+            base_url(&server, &forwarded, None, Some(client)).unwrap(),
+            "http://inner:8080"
+        );
+        assert_eq!(
+            base_url(&server, &forwarded, None, Some(proxy)).unwrap(),
+            "https://maps.example"
+        );
+        assert_eq!(
+            base_url(&server, &forwarded, None, None).unwrap(),
+            "http://inner:8080"
+        );
+        assert_eq!(
+            base_url(&server, &HeaderMap::new(), Some("h2.example"), None).unwrap(),
+            "http://h2.example"
+        );
+        let evil = headers(&[("host", "evil.com/\"><script>")]);
+        assert!(base_url(&server, &evil, None, None).is_err());
+        server.public_url = Some("https://gis.example/cw/".into());
+        assert_eq!(
+            base_url(&server, &evil, None, None).unwrap(),
+            "https://gis.example/cw"
+        );
     }
 }

@@ -8,6 +8,7 @@ mod app;
 pub mod auth;
 pub mod clock;
 pub mod config;
+mod cors;
 pub mod coverage;
 pub mod demo;
 pub mod error;

@@ -81,13 +81,13 @@ pub fn document(config: &Config) -> Value {
     let limit = param(
         "limit",
         "query",
-        json!({ "type": "integer", "minimum": 1, "maximum": 10000 }),
-        "page size",
+        json!({ "type": "integer", "minimum": 1, "maximum": config.server.max_page_features }),
+        "page size (at most server.max_page_features)",
     );
     let offset = param(
         "offset",
         "query",
-        json!({ "type": "integer", "minimum": 0 }),
+        json!({ "type": "integer", "minimum": 0, "maximum": crate::extract::MAX_OFFSET }),
         "features to skip",
     );
     let datetime = param(

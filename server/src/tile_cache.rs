@@ -37,10 +37,6 @@ pub const STATIC_LAYERS: &[Layer] = &[
 
 /// Bookkeeping bytes counted per entry besides the tile bytes.
 const ENTRY_OVERHEAD: usize = 160;
-/// Bits per layer in a packed source list.
-const LAYER_BITS: u32 = 5;
-/// Most layers a cacheable source may list (`128 / LAYER_BITS`).
-const MAX_SOURCE_LAYERS: usize = 25;
 
 /// Whether tiles of `layer` may be cached.
 pub fn is_static(layer: Layer) -> bool {
@@ -125,12 +121,13 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     })
 }
 
-/// What a cached tile is looked up by: the source's layers in order, the tile and the time
-/// window (`None` when no layer of the source has time).
+/// What a cached tile is looked up by: the set of the source's layers (a composite source
+/// is normalised: order and repeats do not matter), the tile and the time window (`None`
+/// when no layer of the source has time).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TileKey {
-    /// The layers' indexes in [`Layer::ALL`] plus one, `LAYER_BITS` each, first layer lowest.
-    layers: u128,
+    /// Bit `i` set when the source has layer `i` of [`Layer::ALL`].
+    layers: u64,
     z: u8,
     x: u32,
     y: u32,
@@ -140,12 +137,8 @@ pub struct TileKey {
 impl TileKey {
     /// The indexes in [`Layer::ALL`] of the key's layers.
     fn layer_indexes(&self) -> impl Iterator<Item = usize> {
-        let mut packed = self.layers;
-        std::iter::from_fn(move || {
-            let slot = (packed & ((1 << LAYER_BITS) - 1)) as usize;
-            packed >>= LAYER_BITS;
-            slot.checked_sub(1)
-        })
+        let layers = self.layers;
+        (0..u64::BITS as usize).filter(move |i| layers & (1 << i) != 0)
     }
 }
 
@@ -222,24 +215,25 @@ impl TileCache {
         self.capacity_bytes > 0
     }
 
-    /// The key of a tile of `layers`, or `None` when the source is not cacheable (a layer that
-    /// changes with every fix, or a cache that is off).
+    /// The key of a tile of `layers` (their order and repeats do not matter: the tile route
+    /// builds a composite in [`Layer::ALL`] order), or `None` when the source is not
+    /// cacheable (a layer that changes with every fix, or a cache that is off).
     pub fn key(
         &self,
         layers: &[Layer],
         coord: TileCoord,
         window: Option<(i64, i64)>,
     ) -> Option<TileKey> {
-        if !self.enabled() || layers.is_empty() || layers.len() > MAX_SOURCE_LAYERS {
+        if !self.enabled() || layers.is_empty() {
             return None;
         }
-        let mut packed = 0u128;
-        for (i, layer) in layers.iter().enumerate() {
+        let mut packed = 0u64;
+        for layer in layers {
             if !is_static(*layer) {
                 return None;
             }
-            let index = layer_index(*layer)?;
-            packed |= ((index + 1) as u128) << (LAYER_BITS * i as u32);
+            let index = layer_index(*layer).filter(|i| *i < u64::BITS as usize)?;
+            packed |= 1 << index;
         }
         Some(TileKey {
             layers: packed,
@@ -369,11 +363,21 @@ mod tests {
         );
         assert!(cache.key(&[Layer::Alerts], coord(1), None).is_none());
         assert!(cache.key(&[Layer::Vehicles], coord(1), None).is_none());
-        // the order of a composite source is part of the key
-        assert_ne!(
-            cache.key(&[Layer::RiskPoints, Layer::Geofences], coord(1), None),
+        // a composite source is a set: order and repeats do not change the key
+        let key = cache.key(&[Layer::RiskPoints, Layer::Geofences], coord(1), None);
+        assert_eq!(
+            key,
             cache.key(&[Layer::Geofences, Layer::RiskPoints], coord(1), None)
         );
+        assert_eq!(
+            key,
+            cache.key(
+                &[Layer::Geofences, Layer::RiskPoints, Layer::Geofences],
+                coord(1),
+                None
+            )
+        );
+        assert_ne!(key, cache.key(&[Layer::Geofences], coord(1), None));
         assert!(
             TileCache::new(0)
                 .key(&[Layer::RiskPoints], coord(1), None)

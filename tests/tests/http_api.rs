@@ -821,3 +821,581 @@ async fn failed_authentications_are_limited_per_peer() {
     let (status, _) = from_peer(&server, "203.0.113.9:5000", "/api/v1/alerts", "nope-nope").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
+
+/// A geofence whose ring has `vertices` points (the closing point included) on a circle.
+fn round_fence(vertices: usize) -> String {
+    let n = vertices - 1;
+    let ring: Vec<[f64; 2]> = (0..=n)
+        .map(|i| {
+            let a = std::f64::consts::TAU * (i % n) as f64 / n as f64;
+            [121.62 + 0.02 * a.cos(), 29.55 + 0.02 * a.sin()]
+        })
+        .collect();
+    let mut fence = sample(Layer::Geofences, 0).to_geojson();
+    fence["geometry"] = json!({"type": "Polygon", "coordinates": [ring]});
+    fence.to_string()
+}
+
+/// `offset` and `limit` that do not fit are a 400 (not a 500) on the features API and OGC
+/// items, live layers included; `limit` is capped by `server.max_page_features`, which is
+/// also the features API's page when no limit is given.
+#[tokio::test]
+async fn paging_parameters_are_bounded() {
+    let mut config = test_config();
+    config.server.max_page_features = 3;
+    let server = TestServer::new(config).await;
+    let docks = (0..5).map(|n| sample(Layer::RiskPoints, n)).collect();
+    server.store.insert(Layer::RiskPoints, docks).await.unwrap();
+
+    for base in [
+        "/api/v1/risk_points?",
+        "/ogc/collections/risk_points/items?",
+        "/ogc/collections/vessels/items?",
+        "/ogc/collections/vessel_tracks/items?",
+    ] {
+        for (query, names) in [
+            ("offset=18446744073709551615", "offset"),
+            ("offset=9223372036854775808", "offset"),
+            ("offset=-1", "offset"),
+            ("offset=99999999999999999999999", "offset"),
+            ("limit=18446744073709551615", "server.max_page_features"),
+            ("limit=4", "server.max_page_features"),
+            ("limit=0", "server.max_page_features"),
+            ("limit=-5", "server.max_page_features"),
+        ] {
+            let uri = format!("{base}{query}");
+            let (status, body) = server.send("GET", &uri, None, None).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {body}");
+            assert!(
+                body["error"].as_str().unwrap().contains(names),
+                "{uri}: {body}"
+            );
+        }
+        // the largest offset is fine, and finds nothing
+        let uri = format!("{base}offset=9223372036854775807&limit=3");
+        let (status, body) = server.send("GET", &uri, None, None).await;
+        assert_eq!(status, StatusCode::OK, "{uri}: {body}");
+        assert_eq!(body["features"], json!([]), "{uri}");
+    }
+
+    // no limit: the features API answers one page of server.max_page_features
+    let (_, page) = server.send("GET", "/api/v1/risk_points", None, None).await;
+    assert_eq!(page["features"].as_array().unwrap().len(), 3);
+    let (_, rest) = server
+        .send("GET", "/api/v1/risk_points?offset=3", None, None)
+        .await;
+    assert_eq!(rest["features"].as_array().unwrap().len(), 2);
+}
+
+/// Live layers page like stored ones: in id order, counted in all, the page cut out.
+#[tokio::test]
+async fn live_layers_page_in_id_order() {
+    use coastwatch_datasets::ais::encode::{PositionReport, sentences, with_time};
+
+    let server = TestServer::new(with_ingest()).await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let mut lines = String::new();
+    // MMSIs out of order, two fixes each (a track needs two)
+    for (k, mmsi) in [
+        412_000_005u32,
+        412_000_001,
+        412_000_004,
+        412_000_002,
+        412_000_003,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        for step in 0..2 {
+            let report = PositionReport {
+                mmsi,
+                nav_status: 0,
+                lon: 121.5 + 0.01 * k as f64 + 0.001 * f64::from(step),
+                lat: 29.6,
+                sog_kn: 6.0,
+                cog_deg: 90.0,
+                heading_deg: None,
+                second: 0,
+            };
+            for sentence in sentences(&report.bits(), 'A', 1) {
+                lines += &with_time(&sentence, now - 60 + 30 * i64::from(step));
+                lines.push('\n');
+            }
+        }
+    }
+    let (status, _, report) = server
+        .send_raw(
+            "POST",
+            "/api/v1/ingest/ais",
+            Some(INGEST),
+            Some(lines.into_bytes()),
+            &[("content-type", "text/plain")],
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&report)
+    );
+
+    for layer in ["vessels", "vessel_tracks"] {
+        let (status, page) = server
+            .send(
+                "GET",
+                &format!("/ogc/collections/{layer}/items?limit=2&offset=1"),
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        assert_eq!(page["numberMatched"], 5, "{layer}: {page}");
+        let ids: Vec<i64> = page["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(ids, [412_000_002, 412_000_003], "{layer}");
+    }
+    // with a bbox (the vessels' index) and an attribute filter (built features)
+    let (_, west) = server
+        .send(
+            "GET",
+            "/ogc/collections/vessels/items?bbox=121.49,29.5,121.515,29.7&limit=1",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(west["numberMatched"], 2, "{west}");
+    assert_eq!(west["features"][0]["id"], 412_000_001);
+    let (_, one) = server
+        .send(
+            "GET",
+            "/ogc/collections/vessels/items?mmsi=412000004",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(one["numberMatched"], 1, "{one}");
+    assert_eq!(one["features"][0]["id"], 412_000_004);
+}
+
+/// A geometry with more vertices than `server.max_geometry_vertices` is refused with a 400
+/// that names the count and the limit, on POST and PUT.
+#[tokio::test]
+async fn fence_vertices_are_capped() {
+    let mut config = test_config();
+    config.server.max_geometry_vertices = 500;
+    let server = TestServer::new(config).await;
+    let (status, body) = server
+        .send(
+            "POST",
+            "/api/v1/geofences",
+            Some(PLANNER),
+            Some(&round_fence(501)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let error = body["error"].as_str().unwrap();
+    assert!(
+        error.contains("501 vertices")
+            && error.contains("500")
+            && error.contains("server.max_geometry_vertices"),
+        "{error}"
+    );
+    let (status, created) = server
+        .send(
+            "POST",
+            "/api/v1/geofences",
+            Some(PLANNER),
+            Some(&round_fence(500)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_i64().unwrap();
+    let (status, body) = server
+        .send(
+            "PUT",
+            &format!("/api/v1/geofences/{id}"),
+            Some(PLANNER),
+            Some(&round_fence(900)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("900 vertices"));
+    // the default: 10,000
+    let server = TestServer::new(test_config()).await;
+    let (status, body) = server
+        .send(
+            "POST",
+            "/api/v1/geofences",
+            Some(PLANNER),
+            Some(&round_fence(10_001)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("10001 vertices"));
+    assert_eq!(count(&server, Layer::Geofences).await, 0);
+}
+
+/// Checking a large fence (quadratic in its vertices) runs on blocking threads: this
+/// single-threaded runtime keeps running other tasks meanwhile.
+#[tokio::test]
+async fn a_large_fence_is_checked_off_the_async_runtime() {
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+
+    let server = TestServer::new(test_config()).await;
+    let fence = round_fence(2_000);
+    let longest_gap = Arc::new(Mutex::new(Duration::ZERO));
+    let ticker = tokio::spawn({
+        let longest_gap = longest_gap.clone();
+        async move {
+            let mut last = Instant::now();
+            loop {
+                tokio::time::sleep(Duration::from_millis(2)).await;
+                let gap = last.elapsed();
+                last = Instant::now();
+                let mut longest = longest_gap.lock().unwrap();
+                *longest = (*longest).max(gap);
+            }
+        }
+    });
+    tokio::task::yield_now().await;
+    let started = Instant::now();
+    let (status, body) = server
+        .send("POST", "/api/v1/geofences", Some(PLANNER), Some(&fence))
+        .await;
+    let took = started.elapsed();
+    ticker.abort();
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let longest_gap = *longest_gap.lock().unwrap();
+    assert!(
+        longest_gap < took / 3,
+        "the runtime stalled {longest_gap:?} of the {took:?} the write took"
+    );
+}
+
+/// One-shot request from `peer` with extra headers; returns status and JSON body.
+async fn send_from(
+    server: &TestServer,
+    peer: &str,
+    uri: &str,
+    headers: &[(&str, &str)],
+) -> (StatusCode, Value) {
+    let mut request = axum::http::Request::get(uri)
+        .extension(ConnectInfo(peer.parse::<std::net::SocketAddr>().unwrap()));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = server
+        .app
+        .clone()
+        .oneshot(request.body(axum::body::Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+/// The links of TileJSON, style.json and the OGC API come from `server.public_url`, else
+/// from a checked `Host`; forwarded headers count only from `server.trusted_proxies`.
+#[tokio::test]
+async fn links_use_the_public_url_or_a_checked_host() {
+    let mut config = test_config();
+    config.server.trusted_proxies = vec!["10.0.0.2".parse().unwrap()];
+    let server = TestServer::new(config).await;
+    let tile_url = |doc: &Value| doc["tiles"][0].as_str().unwrap_or_default().to_owned();
+    let style_url = |doc: &Value| {
+        doc["sources"]["static"]["tiles"][0]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let ogc_url = |doc: &Value| {
+        doc["links"][0]["href"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+
+    // a forged Host is refused wherever links are made
+    let evil = [("host", "evil.com/\"><script>alert(1)</script>")];
+    for uri in [
+        "/tiles/risk_points",
+        "/style.json",
+        "/ogc",
+        "/ogc/collections/risk_points/items",
+    ] {
+        let (status, body) = send_from(&server, "192.0.2.7:5000", uri, &evil).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {body}");
+        assert!(
+            body["error"]
+                .as_str()
+                .unwrap()
+                .contains("server.public_url"),
+            "{uri}: {body}"
+        );
+    }
+    for host in ["a b", "x:notaport", "[::1", "host:99999", "@evil.com", ""] {
+        let (status, _) =
+            send_from(&server, "192.0.2.7:5000", "/style.json", &[("host", host)]).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{host:?}");
+    }
+
+    // forwarded headers from an ordinary client are ignored
+    let forwarded = [
+        ("host", "gis.example:8080"),
+        ("x-forwarded-proto", "https"),
+        ("x-forwarded-host", "evil.com"),
+    ];
+    let (_, doc) = send_from(&server, "192.0.2.7:5000", "/tiles/risk_points", &forwarded).await;
+    assert_eq!(
+        tile_url(&doc),
+        "http://gis.example:8080/tiles/risk_points/{z}/{x}/{y}"
+    );
+    let (_, doc) = send_from(&server, "192.0.2.7:5000", "/style.json", &forwarded).await;
+    assert!(
+        style_url(&doc).starts_with("http://gis.example:8080/tiles/"),
+        "{doc}"
+    );
+    let (_, doc) = send_from(&server, "192.0.2.7:5000", "/ogc", &forwarded).await;
+    assert_eq!(ogc_url(&doc), "http://gis.example:8080/ogc");
+
+    // ... and believed from the trusted proxy
+    let proxied = [
+        ("host", "127.0.0.1:8080"),
+        ("x-forwarded-proto", "https"),
+        ("x-forwarded-host", "maps.example"),
+    ];
+    let (_, doc) = send_from(&server, "10.0.0.2:41000", "/tiles/risk_points", &proxied).await;
+    assert_eq!(
+        tile_url(&doc),
+        "https://maps.example/tiles/risk_points/{z}/{x}/{y}"
+    );
+    let (_, doc) = send_from(&server, "10.0.0.2:41000", "/ogc", &proxied).await;
+    assert_eq!(ogc_url(&doc), "https://maps.example/ogc");
+    // a trusted proxy's headers are checked too
+    let (status, _) = send_from(
+        &server,
+        "10.0.0.2:41000",
+        "/style.json",
+        &[("host", "a.example"), ("x-forwarded-host", "evil.com/x")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = send_from(
+        &server,
+        "10.0.0.2:41000",
+        "/style.json",
+        &[("host", "a.example"), ("x-forwarded-proto", "javascript")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    // without the peer's address (no connect info) nobody is trusted
+    let (_, _, body) = server.send_raw("GET", "/ogc", None, None, &proxied).await;
+    let doc: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(ogc_url(&doc), "http://127.0.0.1:8080/ogc");
+
+    // a configured public URL wins over every header
+    let mut config = test_config();
+    config.server.public_url = Some("https://gis.example/cw/".into());
+    let server = TestServer::new(config).await;
+    let (status, doc) = send_from(&server, "192.0.2.7:5000", "/tiles/risk_points", &evil).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        tile_url(&doc),
+        "https://gis.example/cw/tiles/risk_points/{z}/{x}/{y}"
+    );
+    let (_, doc) = send_from(&server, "192.0.2.7:5000", "/style.json", &forwarded).await;
+    assert!(
+        style_url(&doc).starts_with("https://gis.example/cw/tiles/"),
+        "{doc}"
+    );
+}
+
+/// CORS follows `server.cors_origins`: none by default, reads only for `"*"`, writes only
+/// for an origin named.
+#[tokio::test]
+async fn cors_follows_the_allow_list() {
+    let acao = |headers: &axum::http::HeaderMap| {
+        headers
+            .get("access-control-allow-origin")
+            .map(|v| v.to_str().unwrap().to_owned())
+    };
+    let preflight = |origin: &'static str, method: &'static str| {
+        [
+            ("origin", origin),
+            ("access-control-request-method", method),
+            (
+                "access-control-request-headers",
+                "authorization,content-type",
+            ),
+        ]
+    };
+
+    // default: same-origin only
+    let server = TestServer::new(test_config()).await;
+    let (status, headers, _) = server
+        .send_raw(
+            "GET",
+            "/api/v1/risk_points",
+            None,
+            None,
+            &[("origin", "https://evil.example")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(acao(&headers), None);
+    let (status, headers, _) = server
+        .send_raw(
+            "OPTIONS",
+            "/api/v1/risk_points",
+            None,
+            None,
+            &preflight("https://evil.example", "POST"),
+        )
+        .await;
+    assert_ne!(status, StatusCode::NO_CONTENT);
+    assert_eq!(acao(&headers), None);
+
+    // "*": any origin reads, nobody writes
+    let mut config = test_config();
+    config.server.cors_origins = vec!["*".into(), "https://ops.example".into()];
+    let server = TestServer::new(config).await;
+    let (_, headers, _) = server
+        .send_raw(
+            "GET",
+            "/api/v1/risk_points",
+            None,
+            None,
+            &[("origin", "https://any.example")],
+        )
+        .await;
+    assert_eq!(acao(&headers).as_deref(), Some("*"));
+    let (status, headers, _) = server
+        .send_raw(
+            "OPTIONS",
+            "/api/v1/risk_points",
+            None,
+            None,
+            &preflight("https://any.example", "GET"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(acao(&headers).as_deref(), Some("*"));
+    assert_eq!(headers["access-control-allow-methods"], "GET, HEAD");
+    for method in ["POST", "PUT", "DELETE"] {
+        let (status, headers, body) = server
+            .send_raw(
+                "OPTIONS",
+                "/api/v1/risk_points",
+                None,
+                None,
+                &preflight("https://any.example", method),
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{method}");
+        assert_eq!(acao(&headers), None);
+        assert!(String::from_utf8_lossy(&body).contains("server.cors_origins"));
+    }
+    // a write answered to an origin not named carries no CORS header
+    let (_, headers, _) = server
+        .send_raw(
+            "POST",
+            "/api/v1/risk_points",
+            Some(PLANNER),
+            Some(dock(121.5).into_bytes()),
+            &[("origin", "https://any.example")],
+        )
+        .await;
+    assert_eq!(acao(&headers), None);
+
+    // a named origin reads and writes
+    let (status, headers, _) = server
+        .send_raw(
+            "OPTIONS",
+            "/api/v1/risk_points",
+            None,
+            None,
+            &preflight("https://ops.example", "POST"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(acao(&headers).as_deref(), Some("https://ops.example"));
+    assert!(
+        headers["access-control-allow-methods"]
+            .to_str()
+            .unwrap()
+            .contains("POST")
+    );
+    assert!(
+        headers["access-control-allow-headers"]
+            .to_str()
+            .unwrap()
+            .contains("authorization")
+    );
+    let (status, headers, _) = server
+        .send_raw(
+            "POST",
+            "/api/v1/risk_points",
+            Some(PLANNER),
+            Some(dock(121.5).into_bytes()),
+            &[("origin", "https://ops.example")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(acao(&headers).as_deref(), Some("https://ops.example"));
+    assert!(
+        headers
+            .get_all("vary")
+            .iter()
+            .any(|v| v.to_str().unwrap().contains("origin")),
+        "responses vary by origin"
+    );
+}
+
+/// With reads closed, `/healthz` tells an anonymous caller only that it is up, and
+/// `/metrics` needs a token; `/openapi.json` and `/style.json` stay open (no data in them).
+#[tokio::test]
+async fn closed_reads_hide_health_details_and_metrics() {
+    let mut config = test_config();
+    config.auth.open_reads = false;
+    let server = TestServer::new(config).await;
+    let (status, health) = server.send("GET", "/healthz", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(health, json!({ "status": "ok" }));
+    let (status, health) = server.send("GET", "/healthz", Some(VIEWER), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        health["store"].as_str().unwrap().contains("test.gpkg"),
+        "{health}"
+    );
+    assert_eq!(
+        server.send("GET", "/metrics", None, None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        server.send("GET", "/metrics", Some(VIEWER), None).await.0,
+        StatusCode::OK
+    );
+    for open in ["/openapi.json", "/style.json"] {
+        assert_eq!(
+            server.send("GET", open, None, None).await.0,
+            StatusCode::OK,
+            "{open}"
+        );
+    }
+    // with reads open, the details are for everyone
+    let server = TestServer::new(test_config()).await;
+    let (_, health) = server.send("GET", "/healthz", None, None).await;
+    assert!(health["store"].is_string(), "{health}");
+}

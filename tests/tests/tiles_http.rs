@@ -36,7 +36,8 @@ async fn tiles_are_served_to_spec() {
             .unwrap()
             .contains("max-age")
     );
-    assert_eq!(headers["access-control-allow-origin"], "*");
+    // same-origin only by default: no CORS headers (server.cors_origins)
+    assert!(headers.get("access-control-allow-origin").is_none());
     let tile = decode(&body).unwrap();
     let layer = tile.layer("risk_points").expect("risk_points layer");
     assert_eq!(layer.features.len(), 1);
@@ -337,5 +338,152 @@ async fn static_tiles_are_cached_until_their_layer_changes() {
     for source in ["vessels", "risk_points,vessels", "alerts", "vehicles"] {
         let (_, headers, _) = get(source, &[]).await;
         assert_eq!(cache_of(&headers), None, "{source}");
+    }
+}
+
+fn tile_uri(source: &str, t: TileCoord) -> String {
+    format!("/tiles/{source}/{}/{}/{}", t.z().get(), t.x(), t.y())
+}
+
+/// A composite source is normalised: repeats and order do not change the tile, which is
+/// cached once under the set of its layers; more distinct layers than
+/// `server.max_tile_layers` are refused.
+#[tokio::test]
+async fn composite_sources_are_deduplicated_capped_and_cached_as_one() {
+    let mut config = test_config();
+    config.server.max_tile_layers = 2;
+    let server = TestServer::new(config).await;
+    server
+        .store
+        .insert(Layer::RiskPoints, vec![sample(Layer::RiskPoints, 0)])
+        .await
+        .unwrap();
+    server
+        .store
+        .insert(Layer::Geofences, vec![sample(Layer::Geofences, 0)])
+        .await
+        .unwrap();
+    let dock = TileCoord::containing_lon_lat(121.52, 29.58, Zoom::new(14).unwrap()).unwrap();
+
+    let (status, _, once) = server
+        .send_raw("GET", &tile_uri("risk_points", dock), None, None, &[])
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let repeated = vec!["risk_points"; 100].join(",");
+    let (status, headers, hundred) = server
+        .send_raw("GET", &tile_uri(&repeated, dock), None, None, &[])
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        hundred, once,
+        "a layer repeated 100 times is the layer once"
+    );
+    assert_eq!(headers["x-tile-cache"], "hit", "and the same cached tile");
+
+    // order does not matter either: one cache entry for both spellings
+    let area = TileCoord::containing_lon_lat(121.6, 29.56, Zoom::new(10).unwrap()).unwrap();
+    let (status, headers, both) = server
+        .send_raw(
+            "GET",
+            &tile_uri("geofences,risk_points", area),
+            None,
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(
+        (status, &headers["x-tile-cache"]),
+        (StatusCode::OK, &"miss".parse().unwrap())
+    );
+    let (_, headers, again) = server
+        .send_raw(
+            "GET",
+            &tile_uri("risk_points,geofences,risk_points", area),
+            None,
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(headers["x-tile-cache"], "hit");
+    assert_eq!(again, both);
+    let tile = decode(&both).unwrap();
+    assert_eq!(tile.layer("risk_points").unwrap().features.len(), 1);
+    assert_eq!(tile.layer("geofences").unwrap().features.len(), 1);
+
+    // three distinct layers with a cap of two
+    for uri in [
+        tile_uri("risk_points,geofences,cameras", dock),
+        "/tiles/risk_points,geofences,cameras".to_owned(),
+    ] {
+        let (status, body) = server.send("GET", &uri, None, None).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {body}");
+        let error = body["error"].as_str().unwrap();
+        assert!(
+            error.contains("3 layers") && error.contains("server.max_tile_layers"),
+            "{error}"
+        );
+    }
+
+    // TileJSON names the normalised source
+    let (status, tilejson) = server
+        .send("GET", &format!("/tiles/{repeated}"), None, None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        tilejson["tiles"][0]
+            .as_str()
+            .unwrap()
+            .ends_with("/tiles/risk_points/{z}/{x}/{y}"),
+        "{tilejson}"
+    );
+    assert_eq!(tilejson["vector_layers"].as_array().unwrap().len(), 1);
+}
+
+/// A tile whose encoding passes `server.max_tile_bytes` is refused with a 400 naming the
+/// limit, for cached (static) and live sources alike; smaller tiles are served.
+#[tokio::test]
+async fn a_tile_over_the_size_limit_is_refused() {
+    let mut config = test_config();
+    config.server.max_tile_bytes = 600;
+    let server = TestServer::new(config).await;
+    let dock = TileCoord::containing_lon_lat(121.52, 29.58, Zoom::new(14).unwrap()).unwrap();
+    server
+        .store
+        .insert(Layer::RiskPoints, vec![sample(Layer::RiskPoints, 0)])
+        .await
+        .unwrap();
+    let (status, _, small) = server
+        .send_raw("GET", &tile_uri("risk_points", dock), None, None, &[])
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(small.len() <= 600);
+
+    // many points in the same tile: the tile grows past the limit
+    let points = (0..100)
+        .map(|n| {
+            let mut point = sample(Layer::RiskPoints, 0);
+            point
+                .properties
+                .insert("name".into(), format!("Pier number {n}").into());
+            point
+        })
+        .collect();
+    server
+        .store
+        .insert(Layer::RiskPoints, points)
+        .await
+        .unwrap();
+    for source in ["risk_points", "risk_points,vessels"] {
+        // the z14 tile is cached from before the store write (made around the API): use z15
+        let tile = TileCoord::containing_lon_lat(121.52, 29.58, Zoom::new(15).unwrap()).unwrap();
+        let (status, body) = server
+            .send("GET", &tile_uri(source, tile), None, None)
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{source}: {body}");
+        let error = body["error"].as_str().unwrap();
+        assert!(
+            error.contains("larger than 600 bytes") && error.contains("server.max_tile_bytes"),
+            "{error}"
+        );
     }
 }

@@ -1,5 +1,11 @@
 //! Features CRUD in GeoJSON: `/api/v1/{layer}` and `/api/v1/{layer}/{id}` for the editable
 //! layers (`risk_points`, `cameras`, `geofences`, `vehicles`).
+//!
+//! Limits: a listing returns at most `server.max_page_features` features (also its default
+//! page); a written geometry has at most `server.max_geometry_vertices` vertices. Bodies are
+//! parsed and validated on a blocking thread, and a write with many vertices is stored from
+//! one too, so that checking a large fence (quadratic in its vertices) never holds an async
+//! worker.
 
 use axum::Json;
 use axum::Router;
@@ -10,13 +16,18 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use coastwatch_spatial::model::FeatureId;
 use coastwatch_spatial::{Feature, Layer, store};
+use geo::CoordsIter;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::auth::{Caller, Role};
 use crate::error::AppError;
-use crate::extract::{BodyKind, BodyLimit, check_texts, json_body, parse_bbox};
+use crate::extract::{BodyKind, BodyLimit, check_texts, json_body, page_bounds, parse_bbox};
 use crate::state::AppState;
+
+/// Above this many vertices in a body, the store write (which validates the geometries
+/// again) runs on a blocking thread too.
+const BLOCKING_VERTICES: usize = 1_000;
 
 /// The routes of this module.
 pub fn router() -> Router<AppState> {
@@ -65,8 +76,8 @@ fn feature_id(text: &str) -> Result<FeatureId, AppError> {
 #[serde(deny_unknown_fields)]
 pub struct ListParams {
     bbox: Option<String>,
-    limit: Option<u64>,
-    offset: Option<u64>,
+    limit: Option<String>,
+    offset: Option<String>,
 }
 
 async fn list(
@@ -78,10 +89,12 @@ async fn list(
     caller.require_read()?;
     let layer = editable_layer(&layer)?;
     let Query(params) = params.map_err(|e| AppError::bad_request(e.body_text()))?;
+    let max = state.config.server.max_page_features;
+    let (limit, offset) = page_bounds(params.limit.as_deref(), params.offset.as_deref(), max, max)?;
     let query = store::Query {
         bbox: params.bbox.as_deref().map(parse_bbox).transpose()?,
-        limit: params.limit,
-        offset: params.offset.unwrap_or(0),
+        limit: Some(limit),
+        offset,
         ..store::Query::default()
     };
     let features = state.store.query(layer, &query).await?;
@@ -96,15 +109,16 @@ async fn create(
 ) -> Result<Response, AppError> {
     let layer = editable_layer(&layer)?;
     caller.require(write_roles(layer))?;
-    let (features, single) = read_features(&state, request).await?;
+    let (features, single, vertices) = read_features(&state, layer, request).await?;
     let stored: Vec<Feature> = features
-        .iter()
-        .map(|f| Feature {
-            id: None,
-            ..f.clone()
-        })
+        .into_iter()
+        .map(|f| Feature { id: None, ..f })
         .collect();
-    let ids = state.store.insert(layer, stored).await?;
+    let store = state.store.clone();
+    let ids = off_runtime_if(vertices > BLOCKING_VERTICES, async move {
+        store.insert(layer, stored).await
+    })
+    .await?;
     state.layer_changed(layer).await?;
     let mut created = Vec::with_capacity(ids.len());
     for id in &ids {
@@ -152,7 +166,7 @@ async fn replace(
     let layer = editable_layer(&layer)?;
     caller.require(write_roles(layer))?;
     let id = feature_id(&id)?;
-    let (mut features, single) = read_features(&state, request).await?;
+    let (mut features, single, vertices) = read_features(&state, layer, request).await?;
     if !single {
         return Err(AppError::bad_request(
             "PUT takes one GeoJSON Feature, not a FeatureCollection",
@@ -165,7 +179,12 @@ async fn replace(
             feature.id.map_or(0, FeatureId::get)
         )));
     }
-    if !state.store.replace(layer, id, feature).await? {
+    let store = state.store.clone();
+    let replaced = off_runtime_if(vertices > BLOCKING_VERTICES, async move {
+        store.replace(layer, id, feature).await
+    })
+    .await?;
+    if !replaced {
         return Err(AppError::NotFound(format!("{layer} has no feature {id}")));
     }
     state.layer_changed(layer).await?;
@@ -193,27 +212,93 @@ async fn remove(
     }
 }
 
-/// Reads a feature body under `server.body_limits.features_bytes` (the caller's role is
-/// checked before); every property string is held to `server.body_limits.text_chars`.
+/// Reads a feature body for `layer` under `server.body_limits.features_bytes` (the caller's
+/// role is checked before), then parses and validates it on a blocking thread: the features
+/// (validated), whether it was a single Feature, and the number of vertices in all.
 async fn read_features(
     state: &AppState,
+    layer: Layer,
     request: Request,
-) -> Result<(Vec<Feature>, bool), AppError> {
+) -> Result<(Vec<Feature>, bool, usize), AppError> {
     let server = &state.config.server;
     let body = json_body(request, BodyLimit::of(server, BodyKind::Features)).await?;
-    parse_features(body, server.body_limits.text_chars)
+    let limits = Limits {
+        vertices: server.max_geometry_vertices,
+        text_chars: server.body_limits.text_chars,
+    };
+    tokio::task::spawn_blocking(move || {
+        let (features, single) = parse_features(body, limits)?;
+        let vertices = features
+            .iter()
+            .filter_map(|f| f.geometry.as_ref())
+            .map(CoordsIter::coords_count)
+            .sum();
+        let features = features
+            .into_iter()
+            .enumerate()
+            .map(|(i, f)| layer.validate(f).map_err(|e| invalid(i, e)))
+            .collect::<Result<_, _>>()?;
+        Ok((features, single, vertices))
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("feature validation failed: {e}")))?
+}
+
+/// Runs `write` on a blocking thread when `blocking` (it then holds that thread, not an async
+/// worker, while the store validates geometries), else right here.
+async fn off_runtime_if<T: Send + 'static>(
+    blocking: bool,
+    write: impl Future<Output = Result<T, coastwatch_spatial::StoreError>> + Send + 'static,
+) -> Result<T, AppError> {
+    if !blocking {
+        return Ok(write.await?);
+    }
+    let runtime = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || runtime.block_on(write))
+        .await
+        .map_err(|e| AppError::Internal(format!("store write failed: {e}")))?
+        .map_err(AppError::from)
+}
+
+/// The 400 for feature `i` of a body.
+fn invalid(i: usize, error: impl std::fmt::Display) -> AppError {
+    AppError::BadRequest(
+        format!("feature {i}: {error}"),
+        Some(json!({ "feature": i })),
+    )
+}
+
+/// What one feature of a body may hold.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    /// Vertices of its geometry (`server.max_geometry_vertices`).
+    vertices: usize,
+    /// Characters of a property string (`server.body_limits.text_chars`).
+    text_chars: usize,
 }
 
 /// Parses a GeoJSON Feature or FeatureCollection body; `true` when it was a single Feature.
-fn parse_features(body: Value, text_chars: usize) -> Result<(Vec<Feature>, bool), AppError> {
+/// A geometry with more vertices or a property string with more characters than `limits`
+/// is refused.
+fn parse_features(body: Value, limits: Limits) -> Result<(Vec<Feature>, bool), AppError> {
     let parse = |(i, value): (usize, Value)| -> Result<Feature, AppError> {
-        let feature = Feature::from_geojson(value).map_err(|e| {
-            AppError::BadRequest(format!("feature {i}: {e}"), Some(json!({ "feature": i })))
-        })?;
+        let feature = Feature::from_geojson(value).map_err(|e| invalid(i, e))?;
+        let vertices = feature
+            .geometry
+            .as_ref()
+            .map_or(0, CoordsIter::coords_count);
+        if vertices > limits.vertices {
+            return Err(invalid(
+                i,
+                format!(
+                    "geometry has {vertices} vertices; at most {} are accepted (server.max_geometry_vertices)",
+                    limits.vertices
+                ),
+            ));
+        }
         for (key, value) in &feature.properties {
-            check_texts(&format!("properties.{key}"), value, text_chars).map_err(|e| {
-                AppError::BadRequest(format!("feature {i}: {e}"), Some(json!({ "feature": i })))
-            })?;
+            check_texts(&format!("properties.{key}"), value, limits.text_chars)
+                .map_err(|e| invalid(i, e))?;
         }
         Ok(feature)
     };

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use axum::Json;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use coastwatch_spatial::layer::FieldType;
@@ -16,15 +16,13 @@ use serde_json::{Value, json};
 
 use crate::auth::Caller;
 use crate::error::AppError;
-use crate::extract::{base_url, parse_bbox};
+use crate::extract::{BaseUrl, page_bounds, parse_bbox};
 use crate::live;
 use crate::routes::features::geojson_response;
 use crate::state::AppState;
 
-/// Items per page when the client does not say.
+/// Items per page when the client does not say (the largest is `server.max_page_features`).
 const DEFAULT_LIMIT: u64 = 100;
-/// The largest page a client may ask for.
-const MAX_LIMIT: u64 = 10_000;
 
 const CONFORMANCE: [&str; 3] = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
@@ -74,25 +72,19 @@ fn check_params(params: &HashMap<String, String>, allowed: &[&str]) -> Result<()
     Ok(())
 }
 
-/// The checks of a read without query parameters; returns the base URL for links.
-fn plain_read(
-    state: &AppState,
-    caller: &Caller,
-    headers: &HeaderMap,
-    params: &HashMap<String, String>,
-) -> Result<String, AppError> {
+/// The checks of a read without query parameters.
+fn plain_read(caller: &Caller, params: &HashMap<String, String>) -> Result<(), AppError> {
     caller.require_read()?;
-    check_params(params, &[])?;
-    Ok(base_url(state.config.server.public_url.as_deref(), headers))
+    check_params(params, &[])
 }
 
 async fn landing(
     State(state): State<AppState>,
     caller: Caller,
-    headers: HeaderMap,
+    BaseUrl(base): BaseUrl,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, AppError> {
-    let base = plain_read(&state, &caller, &headers, &params)?;
+    plain_read(&caller, &params)?;
     Ok(Json(json!({
         "title": format!("coastwatch — {}", state.config.district.name),
         "description": "Coastal anti-smuggling monitoring layers: risk points, cameras, coverage, geofences, vessels, vehicles, alerts.",
@@ -143,10 +135,10 @@ fn describe(state: &AppState, base: &str, layer: Layer) -> Value {
 async fn collections(
     State(state): State<AppState>,
     caller: Caller,
-    headers: HeaderMap,
+    BaseUrl(base): BaseUrl,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, AppError> {
-    let base = plain_read(&state, &caller, &headers, &params)?;
+    plain_read(&caller, &params)?;
     let list: Vec<Value> = Layer::ALL
         .iter()
         .map(|l| describe(&state, &base, *l))
@@ -160,11 +152,11 @@ async fn collections(
 async fn collection(
     State(state): State<AppState>,
     caller: Caller,
-    headers: HeaderMap,
+    BaseUrl(base): BaseUrl,
     Path(layer): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, AppError> {
-    let base = plain_read(&state, &caller, &headers, &params)?;
+    plain_read(&caller, &params)?;
     let layer = layer_named(&layer)?;
     Ok(Json(describe(&state, &base, layer)))
 }
@@ -172,7 +164,7 @@ async fn collection(
 async fn items(
     State(state): State<AppState>,
     caller: Caller,
-    headers: HeaderMap,
+    BaseUrl(base): BaseUrl,
     Path(layer): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
@@ -188,24 +180,12 @@ async fn items(
     allowed.extend(&filterable);
     check_params(&params, &allowed)?;
 
-    let limit = match params.get("limit") {
-        None => DEFAULT_LIMIT,
-        Some(text) => text
-            .parse::<u64>()
-            .ok()
-            .filter(|l| (1..=MAX_LIMIT).contains(l))
-            .ok_or_else(|| {
-                AppError::bad_request(format!(
-                    "limit {text:?} must be an integer from 1 to {MAX_LIMIT}"
-                ))
-            })?,
-    };
-    let offset = match params.get("offset") {
-        None => 0,
-        Some(text) => text.parse::<u64>().map_err(|_| {
-            AppError::bad_request(format!("offset {text:?} must be a non-negative integer"))
-        })?,
-    };
+    let (limit, offset) = page_bounds(
+        params.get("limit").map(String::as_str),
+        params.get("offset").map(String::as_str),
+        DEFAULT_LIMIT,
+        state.config.server.max_page_features,
+    )?;
     if let Some(crs) = params.get("bbox-crs").filter(|c| c.as_str() != CRS84) {
         return Err(AppError::bad_request(format!(
             "bbox-crs {crs} is not supported; use {CRS84}"
@@ -257,7 +237,6 @@ async fn items(
         )
     };
 
-    let base = base_url(state.config.server.public_url.as_deref(), &headers);
     let page_url = |offset: u64| {
         let mut pairs: Vec<(String, String)> = params
             .iter()
@@ -317,11 +296,11 @@ async fn items(
 async fn item(
     State(state): State<AppState>,
     caller: Caller,
-    headers: HeaderMap,
+    BaseUrl(base): BaseUrl,
     Path((layer, id)): Path<(String, String)>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    let base = plain_read(&state, &caller, &headers, &params)?;
+    plain_read(&caller, &params)?;
     let layer = layer_named(&layer)?;
     let id: FeatureId = id
         .parse()

@@ -1,4 +1,14 @@
-//! `/healthz`, `/metrics` and `/openapi.json`.
+//! `/healthz`, `/metrics`, `/openapi.json` and `/style.json`.
+//!
+//! What each shows when reads are closed (`auth.open_reads = false`) to a caller without a
+//! read token:
+//! - `/healthz` answers, so that load balancers and probes need no token, but only
+//!   `{"status": "ok"}` (or `"store_unavailable"` with 503): the store's location and error,
+//!   counts and version are for readers.
+//! - `/metrics` needs a read token (Prometheus sends one with `authorization`): its counters
+//!   tell how much data and traffic there is.
+//! - `/openapi.json` and `/style.json` stay open: they describe the API and the map's look
+//!   (layer names, colours, tile URLs) and hold no data; the data behind them needs a token.
 
 use axum::Json;
 use axum::Router;
@@ -9,7 +19,9 @@ use axum::routing::get;
 use coastwatch_spatial::{Layer, store::Query};
 use serde_json::{Value, json};
 
+use crate::auth::Caller;
 use crate::error::AppError;
+use crate::extract::BaseUrl;
 use crate::state::AppState;
 
 /// The routes of this module.
@@ -21,41 +33,56 @@ pub fn router() -> Router<AppState> {
         .route("/style.json", get(style))
 }
 
-/// Liveness and store reachability: 503 with the reason while the store cannot write
-/// (disk full, database down), so that a load balancer or a supervisor sees it.
-async fn healthz(State(state): State<AppState>) -> Result<axum::response::Response, AppError> {
+/// Liveness and store reachability: 503 while the store cannot write (disk full, database
+/// down), so that a load balancer or a supervisor sees it. The details (the store's error and
+/// location, counts, version) only for callers who may read.
+async fn healthz(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<axum::response::Response, AppError> {
+    let reader = caller.require_read().is_ok();
     if let Some(reason) = state.ingest.store_failure() {
-        let body = json!({ "status": "store_unavailable", "store_error": reason });
+        let body = if reader {
+            json!({ "status": "store_unavailable", "store_error": reason })
+        } else {
+            json!({ "status": "store_unavailable" })
+        };
         return Ok((axum::http::StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response());
     }
     let risk_points = state
         .store
         .count(Layer::RiskPoints, &Query::default())
         .await?;
+    if !reader {
+        return Ok(Json(json!({ "status": "ok" })).into_response());
+    }
     Ok(Json(
         json!({ "status": "ok", "store": state.store.describe(), "risk_points": risk_points, "version": env!("CARGO_PKG_VERSION") }),
     )
     .into_response())
 }
 
-async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    (
+/// Prometheus metrics; a read token is needed when reads are closed.
+async fn metrics(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<impl IntoResponse, AppError> {
+    caller.require_read()?;
+    Ok((
         [(
             CONTENT_TYPE,
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
         )],
         state.metrics.render(),
-    )
+    ))
 }
 
-/// The MapLibre style, with tile URLs on the host the client used.
-async fn style(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Json<Value> {
-    Json(coastwatch_style::style(&crate::extract::base_url(
-        state.config.server.public_url.as_deref(),
-        &headers,
-    )))
+/// The MapLibre style, with tile URLs under the base URL (see [`BaseUrl`]); open to all.
+async fn style(BaseUrl(base): BaseUrl) -> Json<Value> {
+    Json(coastwatch_style::style(&base))
 }
 
+/// The OpenAPI document; open to all.
 async fn openapi(State(state): State<AppState>) -> Json<Value> {
     Json(crate::openapi::document(&state.config))
 }

@@ -3,6 +3,11 @@
 //! list of them (a composite tile). Empty tiles answer 204; tiles carry a strong ETag per
 //! encoding and come gzip-compressed when the client accepts it.
 //!
+//! A composite source is normalised: its layers deduplicated and put in [`Layer::ALL`] order,
+//! so `a,b`, `b,a` and `a,a,b` are the same tile. At most `server.max_tile_layers` distinct
+//! layers are accepted, and a tile whose encoding passes `server.max_tile_bytes` is refused
+//! with 400 (building stops there).
+//!
 //! Tiles of sources made only of static layers ([`crate::tile_cache::STATIC_LAYERS`]) are kept
 //! in the [`crate::tile_cache::TileCache`] and rebuilt after a write to one of their layers;
 //! [`build_tile`] is the one tile builder, shared with `coastwatch tiles export`.
@@ -29,7 +34,7 @@ use serde_json::{Map, json};
 
 use crate::auth::Caller;
 use crate::error::AppError;
-use crate::extract::base_url;
+use crate::extract::BaseUrl;
 use crate::live;
 use crate::state::AppState;
 use crate::tile_cache::EncodedTile;
@@ -50,13 +55,38 @@ pub fn router() -> Router<AppState> {
         .route("/tiles/{source}/{z}/{x}/{y}", get(tile))
 }
 
-fn sources(text: &str) -> Result<Vec<Layer>, AppError> {
-    text.split(',')
-        .map(|name| {
-            name.parse::<Layer>()
-                .map_err(|e| AppError::NotFound(e.to_string()))
-        })
-        .collect()
+/// The layers of a source: deduplicated, in [`Layer::ALL`] order, at most `max` of them.
+fn sources(text: &str, max: usize) -> Result<Vec<Layer>, AppError> {
+    let mut wanted = vec![false; Layer::ALL.len()];
+    for name in text.split(',') {
+        let layer = name
+            .parse::<Layer>()
+            .map_err(|e| AppError::NotFound(e.to_string()))?;
+        if let Some(index) = Layer::ALL.iter().position(|l| *l == layer) {
+            wanted[index] = true;
+        }
+    }
+    let layers: Vec<Layer> = Layer::ALL
+        .iter()
+        .zip(wanted)
+        .filter_map(|(layer, wanted)| wanted.then_some(*layer))
+        .collect();
+    if layers.len() > max {
+        return Err(AppError::bad_request(format!(
+            "the source lists {} layers; a tile may combine at most {max} (server.max_tile_layers)",
+            layers.len()
+        )));
+    }
+    Ok(layers)
+}
+
+/// The normalised source text of `layers`.
+fn source_name(layers: &[Layer]) -> String {
+    layers
+        .iter()
+        .map(|l| l.name())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 async fn catalog(caller: Caller) -> Result<Json<serde_json::Value>, AppError> {
@@ -71,12 +101,12 @@ async fn catalog(caller: Caller) -> Result<Json<serde_json::Value>, AppError> {
 async fn tilejson(
     State(state): State<AppState>,
     caller: Caller,
-    headers: HeaderMap,
+    BaseUrl(base): BaseUrl,
     Path(source): Path<String>,
 ) -> Result<Json<TileJson>, AppError> {
     caller.require_read()?;
-    let layers = sources(&source)?;
-    let base = base_url(state.config.server.public_url.as_deref(), &headers);
+    let layers = sources(&source, state.config.server.max_tile_layers)?;
+    let source = source_name(&layers);
     let mut doc = TileJson::new(vec![format!("{base}/tiles/{source}/{{z}}/{{x}}/{{y}}")]);
     doc.vector_layers = layers
         .iter()
@@ -114,7 +144,7 @@ async fn tile(
     params: Result<axum::extract::Query<TileParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, AppError> {
     caller.require_read()?;
-    let layers = sources(&source)?;
+    let layers = sources(&source, state.config.server.max_tile_layers)?;
     let axum::extract::Query(params) = params.map_err(|e| AppError::bad_request(e.body_text()))?;
     let window = match (params.from, params.to) {
         (None, None) => None,
@@ -135,6 +165,29 @@ async fn tile(
     } else {
         "public, max-age=300"
     };
+    let max_bytes = state.config.server.max_tile_bytes;
+    let build = || async {
+        match build_tile_within(
+            state.store.as_ref(),
+            Some(&state),
+            &layers,
+            coord,
+            window,
+            max_bytes,
+        )
+        .await?
+        {
+            Ok(bytes) => Ok(Arc::new(EncodedTile::new(bytes))),
+            Err(TooLarge { limit }) => Err(AppError::bad_request(format!(
+                "tile {}/{}/{} of {} is larger than {limit} bytes (server.max_tile_bytes); \
+                 ask for a higher zoom or fewer layers",
+                coord.z().get(),
+                coord.x(),
+                coord.y(),
+                source_name(&layers),
+            ))),
+        }
+    };
     let cache = &state.tile_cache;
     let (tile, cached) = match cache.key(&layers, coord, window) {
         Some(key) => match cache.get(&key) {
@@ -142,9 +195,7 @@ async fn tile(
             None => {
                 // the generation before reading: a write meanwhile leaves the entry stale
                 let generation = cache.generation(&key);
-                let tile = Arc::new(EncodedTile::new(
-                    build_tile(state.store.as_ref(), Some(&state), &layers, coord, window).await?,
-                ));
+                let tile = build().await?;
                 if !tile.is_empty() {
                     tile.gzip();
                 }
@@ -152,19 +203,21 @@ async fn tile(
                 (tile, Some("miss"))
             }
         },
-        None => (
-            Arc::new(EncodedTile::new(
-                build_tile(state.store.as_ref(), Some(&state), &layers, coord, window).await?,
-            )),
-            None,
-        ),
+        None => (build().await?, None),
     };
     Ok(respond(&tile, &headers, cache_control, cached))
 }
 
+/// A tile whose encoding passed the size limit while it was built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooLarge {
+    /// The limit it passed (bytes).
+    pub limit: usize,
+}
+
 /// Encodes tile `coord` of `layers` (in that order: MVT layers concatenate) as MVT bytes;
 /// an empty tile is an empty vector. The one tile builder of the HTTP route and of
-/// `coastwatch tiles export`.
+/// `coastwatch tiles export`, which takes tiles of any size.
 ///
 /// Store layers come from `store` (PostGIS encodes them itself with `ST_AsMVT`); the live
 /// layers come from the engine of `live` when given, else from their stored copy (`ais_density`
@@ -176,6 +229,24 @@ pub async fn build_tile(
     coord: TileCoord,
     window: Option<(i64, i64)>,
 ) -> Result<Vec<u8>, StoreError> {
+    // nothing in memory is larger than usize::MAX bytes: the inner result is always Ok
+    Ok(
+        build_tile_within(store, live, layers, coord, window, usize::MAX)
+            .await?
+            .unwrap_or_default(),
+    )
+}
+
+/// [`build_tile`] that gives up with [`TooLarge`] as soon as the tile passes `max_bytes`.
+pub async fn build_tile_within(
+    store: &dyn Store,
+    live: Option<&AppState>,
+    layers: &[Layer],
+    coord: TileCoord,
+    window: Option<(i64, i64)>,
+    max_bytes: usize,
+) -> Result<Result<Vec<u8>, TooLarge>, StoreError> {
+    let too_large = Err(TooLarge { limit: max_bytes });
     let mut encoder = TileEncoder::new(coord);
     // layers the store encodes itself (PostGIS), appended after ours: MVT layers concatenate
     let mut from_store = Vec::new();
@@ -200,6 +271,9 @@ pub async fn build_tile(
                     .await?
                 {
                     from_store.extend(bytes);
+                    if from_store.len() > max_bytes {
+                        return Ok(too_large);
+                    }
                     continue;
                 }
                 store.query(*layer, &query).await?
@@ -207,11 +281,17 @@ pub async fn build_tile(
         };
         for feature in &features {
             add(&mut encoder, *layer, feature);
+            if encoder.size_hint().saturating_add(from_store.len()) > max_bytes {
+                return Ok(too_large);
+            }
         }
     }
     let mut bytes = encoder.encode();
     bytes.extend(from_store);
-    Ok(bytes)
+    if bytes.len() > max_bytes {
+        return Ok(too_large);
+    }
+    Ok(Ok(bytes))
 }
 
 /// The response for `tile`: 204 when empty, 304 when the client's ETag matches, else the MVT
@@ -336,5 +416,40 @@ fn add(encoder: &mut TileEncoder, layer: Layer, feature: &Feature) {
         .add_feature(id, geometry, properties)
     {
         tracing::warn!(%layer, ?id, %error, "feature left out of tile");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sources_are_deduplicated_sorted_and_capped() {
+        let layers = sources("geofences,risk_points,geofences,risk_points", 2).unwrap();
+        assert_eq!(layers, [Layer::RiskPoints, Layer::Geofences]);
+        assert_eq!(source_name(&layers), "risk_points,geofences");
+        let many = vec!["coastline"; 1000].join(",");
+        assert_eq!(sources(&many, 1).unwrap(), [Layer::Coastline]);
+        let all: Vec<&str> = Layer::ALL.iter().map(|l| l.name()).collect();
+        assert_eq!(
+            sources(
+                &all.join(","),
+                crate::config::ServerConfig::default().max_tile_layers
+            )
+            .unwrap()
+            .len(),
+            Layer::ALL.len(),
+            "every layer once is within the default"
+        );
+        assert!(
+            sources("risk_points,cameras,areas", 2)
+                .unwrap_err()
+                .to_string()
+                .contains("server.max_tile_layers")
+        );
+        assert!(matches!(
+            sources("risk_points,boats", 2),
+            Err(AppError::NotFound(_))
+        ));
     }
 }

@@ -109,6 +109,14 @@ impl TileEncoder {
         self.layers.iter().all(LayerBuilder::is_empty)
     }
 
+    /// Bytes of the features encoded so far: a lower bound of the size of [`Self::encode`]'s
+    /// result (which adds layer names, keys and values), cheap enough to ask after every
+    /// feature, so that a caller can stop a tile that grows too large.
+    #[must_use]
+    pub fn size_hint(&self) -> usize {
+        self.layers.iter().map(|l| l.features.len()).sum()
+    }
+
     /// The encoded tile; empty when there is no feature.
     #[must_use]
     pub fn encode(&self) -> Vec<u8> {

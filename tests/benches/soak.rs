@@ -161,14 +161,15 @@ async fn soak(port: u16, ais_port: u16, pid: u32, length: Duration) -> Result<()
         let (client, base) = (client.clone(), base.clone());
         tasks.spawn(async move {
             while tokio::time::Instant::now() < deadline {
-                if let Ok(response) = client
+                if let Ok(mut response) = client
                     .get(format!("{base}/api/v1/alerts/stream"))
                     .timeout(length)
                     .send()
                     .await
                 {
-                    let mut body = response.bytes_stream();
-                    while let Ok(Some(_)) = tokio::time::timeout_at(deadline, body.next()).await {}
+                    while let Ok(Ok(Some(_))) =
+                        tokio::time::timeout_at(deadline, response.chunk()).await
+                    {}
                 }
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }

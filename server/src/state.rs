@@ -95,6 +95,28 @@ impl AppState {
         self.store.close().await;
     }
 
+    /// After a committed write to `layer`: brings the picture up to date. When that fails
+    /// (the store cannot be read for a moment), the write stays acknowledged, and the reload
+    /// is tried again in the background (1 s doubling to 60 s) until it succeeds.
+    pub async fn layer_written(&self, layer: Layer) {
+        let Err(error) = self.layer_changed(layer).await else {
+            return;
+        };
+        tracing::warn!(%layer, %error, "reloading after a write failed; retrying");
+        let state = self.clone();
+        tokio::spawn(async move {
+            let mut wait = Duration::from_secs(1);
+            loop {
+                tokio::time::sleep(wait).await;
+                match state.layer_changed(layer).await {
+                    Ok(()) => return tracing::info!(%layer, "reloaded after a write"),
+                    Err(error) => tracing::warn!(%layer, %error, "reloading after a write failed"),
+                }
+                wait = (wait * 2).min(Duration::from_secs(60));
+            }
+        });
+    }
+
     /// Brings the in-memory picture up to date after a write to `layer` through the API.
     pub async fn layer_changed(&self, layer: Layer) -> Result<(), StartError> {
         self.tile_cache.layer_changed(layer);

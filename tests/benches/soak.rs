@@ -169,7 +169,8 @@ async fn soak(port: u16, ais_port: u16, pid: u32, length: Duration) -> Result<()
                 {
                     while let Ok(Ok(Some(_))) =
                         tokio::time::timeout_at(deadline, response.chunk()).await
-                    {}
+                    {
+                    }
                 }
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }

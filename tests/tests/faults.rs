@@ -505,3 +505,153 @@ async fn a_killed_postgresql_refuses_writes_and_ingest_resumes_when_it_is_back()
     let lost: Vec<&u32> = acknowledged.difference(&stored).collect();
     assert!(lost.is_empty(), "acknowledged fixes lost: {lost:?}");
 }
+
+/// A GeoPackage whose reads fail while `failing` is set (a store that cannot be read for a
+/// moment); writes go through.
+struct FlakyReads {
+    inner: GeoPackageStore,
+    failing: std::sync::atomic::AtomicBool,
+}
+
+impl FlakyReads {
+    fn check(&self) -> coastwatch_spatial::StoreResult<()> {
+        if self.failing.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(coastwatch_spatial::StoreError::Database(
+                sqlx::Error::PoolTimedOut,
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for FlakyReads {
+    async fn insert(
+        &self,
+        layer: coastwatch_spatial::Layer,
+        features: Vec<coastwatch_spatial::Feature>,
+    ) -> coastwatch_spatial::StoreResult<Vec<coastwatch_spatial::model::FeatureId>> {
+        self.inner.insert(layer, features).await
+    }
+    async fn commit(
+        &self,
+        changes: coastwatch_spatial::store::Changes,
+    ) -> coastwatch_spatial::StoreResult<()> {
+        self.inner.commit(changes).await
+    }
+    async fn replace(
+        &self,
+        layer: coastwatch_spatial::Layer,
+        id: coastwatch_spatial::model::FeatureId,
+        feature: coastwatch_spatial::Feature,
+    ) -> coastwatch_spatial::StoreResult<bool> {
+        self.inner.replace(layer, id, feature).await
+    }
+    async fn delete(
+        &self,
+        layer: coastwatch_spatial::Layer,
+        id: coastwatch_spatial::model::FeatureId,
+    ) -> coastwatch_spatial::StoreResult<bool> {
+        self.inner.delete(layer, id).await
+    }
+    async fn get(
+        &self,
+        layer: coastwatch_spatial::Layer,
+        id: coastwatch_spatial::model::FeatureId,
+    ) -> coastwatch_spatial::StoreResult<Option<coastwatch_spatial::Feature>> {
+        self.check()?;
+        self.inner.get(layer, id).await
+    }
+    async fn query(
+        &self,
+        layer: coastwatch_spatial::Layer,
+        query: &coastwatch_spatial::store::Query,
+    ) -> coastwatch_spatial::StoreResult<Vec<coastwatch_spatial::Feature>> {
+        self.check()?;
+        self.inner.query(layer, query).await
+    }
+    async fn count(
+        &self,
+        layer: coastwatch_spatial::Layer,
+        query: &coastwatch_spatial::store::Query,
+    ) -> coastwatch_spatial::StoreResult<u64> {
+        self.inner.count(layer, query).await
+    }
+    async fn positions_since(
+        &self,
+        t_epoch_s: f64,
+    ) -> coastwatch_spatial::StoreResult<Vec<coastwatch_spatial::store::Position>> {
+        self.inner.positions_since(t_epoch_s).await
+    }
+    async fn probe_write(&self) -> coastwatch_spatial::StoreResult<()> {
+        self.inner.probe_write().await
+    }
+    async fn close(&self) {
+        self.inner.close().await
+    }
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+}
+
+#[tokio::test]
+async fn a_stored_feature_is_acknowledged_once_even_when_reloading_the_picture_fails() {
+    use std::sync::Arc;
+    use std::sync::atomic::Ordering;
+    let dir = tempfile::tempdir().unwrap();
+    let flaky = Arc::new(FlakyReads {
+        inner: GeoPackageStore::open(dir.path().join("cw.gpkg"))
+            .await
+            .unwrap(),
+        failing: false.into(),
+    });
+    let config = coastwatch_tests::test_config();
+    let state = coastwatch_server::AppState::start(config, flaky.clone())
+        .await
+        .unwrap();
+    let app = coastwatch_server::app(state.clone());
+    let fence = serde_json::json!({
+        "type": "Feature",
+        "geometry": {"type": "Polygon", "coordinates": [[[121.60, 29.60], [121.62, 29.60], [121.62, 29.62], [121.60, 29.62], [121.60, 29.60]]]},
+        "properties": {"name": "Closed area", "kind": "restricted_sea",
+            "rule": {"detect": ["enter"], "severity": "critical"}}
+    });
+    flaky.failing.store(true, Ordering::SeqCst);
+    let request = axum::http::Request::post("/api/v1/geofences")
+        .header(
+            "authorization",
+            format!("Bearer {}", coastwatch_tests::DISPATCHER),
+        )
+        .header("content-type", "application/geo+json")
+        .body(axum::body::Body::from(fence.to_string()))
+        .unwrap();
+    let status = tower::ServiceExt::oneshot(app, request)
+        .await
+        .unwrap()
+        .status();
+    flaky.failing.store(false, Ordering::SeqCst);
+    assert_eq!(status, 201, "the fence is stored: the answer says so");
+    let stored = flaky
+        .inner
+        .count(coastwatch_spatial::Layer::Geofences, &Default::default())
+        .await
+        .unwrap();
+    assert_eq!(stored, 1);
+    // the picture catches up by itself once the store reads again
+    let started = Instant::now();
+    while state
+        .ingest
+        .pipeline
+        .monitor
+        .lock()
+        .unwrap()
+        .fences()
+        .is_empty()
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the fence never reached the detectors"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

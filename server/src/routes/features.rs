@@ -114,21 +114,20 @@ async fn create(
         .into_iter()
         .map(|f| Feature { id: None, ..f })
         .collect();
-    let store = state.store.clone();
+    let (store, sent) = (state.store.clone(), stored.clone());
     let ids = off_runtime_if(vertices > BLOCKING_VERTICES, async move {
-        store.insert(layer, stored).await
+        store.insert(layer, sent).await
     })
     .await?;
-    state.layer_changed(layer).await?;
+    // stored from here on: nothing after this may turn the answer into an error (a client
+    // would send the features again and store them twice)
+    state.layer_written(layer).await;
     let mut created = Vec::with_capacity(ids.len());
-    for id in &ids {
-        created.push(
-            state
-                .store
-                .get(layer, *id)
-                .await?
-                .ok_or_else(|| AppError::Internal(format!("{layer} {id} vanished after insert")))?,
-        );
+    for (id, feature) in ids.iter().zip(stored) {
+        created.push(match state.store.get(layer, *id).await {
+            Ok(Some(read)) => read,
+            _ => feature.with_id(*id),
+        });
     }
     let mut response = if single {
         geojson_response(StatusCode::CREATED, created[0].to_geojson())
@@ -179,7 +178,7 @@ async fn replace(
             feature.id.map_or(0, FeatureId::get)
         )));
     }
-    let store = state.store.clone();
+    let (store, sent) = (state.store.clone(), feature.clone());
     let replaced = off_runtime_if(vertices > BLOCKING_VERTICES, async move {
         store.replace(layer, id, feature).await
     })
@@ -187,12 +186,11 @@ async fn replace(
     if !replaced {
         return Err(AppError::NotFound(format!("{layer} has no feature {id}")));
     }
-    state.layer_changed(layer).await?;
-    let stored = state
-        .store
-        .get(layer, id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("{layer} has no feature {id}")))?;
+    state.layer_written(layer).await;
+    let stored = match state.store.get(layer, id).await {
+        Ok(Some(read)) => read,
+        _ => sent.with_id(id),
+    };
     Ok(geojson_response(StatusCode::OK, stored.to_geojson()))
 }
 
@@ -205,7 +203,7 @@ async fn remove(
     caller.require(write_roles(layer))?;
     let id = feature_id(&id)?;
     if state.store.delete(layer, id).await? {
-        state.layer_changed(layer).await?;
+        state.layer_written(layer).await;
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(AppError::NotFound(format!("{layer} has no feature {id}")))

@@ -129,7 +129,9 @@ struct Batch {
     all_rows: bool,
     /// Run the time-driven detectors at this time after the updates.
     tick: Option<f64>,
-    /// From a streaming feed: kept through a store outage instead of refused.
+    /// From a streaming feed: kept through a store outage instead of refused (once: a batch
+    /// that fails again after the store recovered is given up, so that it cannot stall the
+    /// feeds for ever).
     from_feed: bool,
     ack: oneshot::Sender<Result<(), IngestError>>,
 }
@@ -171,15 +173,6 @@ impl Default for FeedLimits {
 }
 
 impl FeedLimits {
-    /// No bound on times (a replay of recorded data on its own clock).
-    pub fn any_time(self) -> Self {
-        Self {
-            max_future_s: f64::INFINITY,
-            max_age_s: f64::INFINITY,
-            ..self
-        }
-    }
-
     /// Whether a fix stamped `t` is accepted when the server's clock says `now`.
     pub fn accepts_time(&self, t: f64, now: f64) -> bool {
         t.is_finite() && t <= now + self.max_future_s && t >= now - self.max_age_s
@@ -619,8 +612,9 @@ async fn write_batches(
         tracing::error!(%error, "storing updates failed; nothing of them was kept");
         counters.store_failures.inc();
         health.send_replace(Some(error.to_string()));
-        for batch in group {
+        for mut batch in group {
             if batch.from_feed && kept.len() < KEEP_BATCHES {
+                batch.from_feed = false;
                 kept.push_back(batch);
             } else {
                 let _ = batch.ack.send(Err(error.clone()));

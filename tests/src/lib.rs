@@ -33,6 +33,19 @@ pub struct TestServer {
     pub dir: tempfile::TempDir,
 }
 
+/// Token of a user with the `ingest` role (in [`ingest_config`]).
+pub const INGEST: &str = "ingest-token-1";
+
+/// [`test_config`] with a feeder's token ([`INGEST`]) as well.
+pub fn ingest_config() -> Config {
+    let mut config = test_config();
+    config
+        .auth
+        .tokens
+        .push(TokenConfig::plain(INGEST, "feeder", vec![Role::Ingest]));
+    config
+}
+
 /// A config with one token per role used in the tests.
 pub fn test_config() -> Config {
     let mut config = Config::default();

@@ -10,26 +10,16 @@ use coastwatch_server::{AppState, feeds};
 use coastwatch_spatial::Layer;
 use coastwatch_spatial::model::{FeatureId, Mmsi};
 use coastwatch_spatial::store::{Query, Store};
-use coastwatch_tests::{PLANNER, TestServer, coastwatch_bin, test_config};
+use coastwatch_tests::{INGEST, PLANNER, TestServer, coastwatch_bin, ingest_config, test_config};
 use tokio::io::AsyncWriteExt;
 
-const INGEST: &str = "ingest-token-1";
 /// Type 1 from MMSI 371798000 and a two-part type 5 from 351759000 (gpsd's sample).
 const LINES: &str = "!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A\n\
 !AIVDM,2,1,1,A,55?MbV02;H;s<HtKR20EHE:0@T4@Dn2222222216L961O5Gf0NSQEp6ClRp8,0*1C\n\
 !AIVDM,2,2,1,A,88888888880,2*25\n";
 
 fn config() -> coastwatch_server::Config {
-    let mut config = test_config();
-    config
-        .auth
-        .tokens
-        .push(coastwatch_server::config::TokenConfig::plain(
-            INGEST,
-            "feeder",
-            vec![coastwatch_server::auth::Role::Ingest],
-        ));
-    config
+    ingest_config()
 }
 
 /// The config with a track window reaching back to the recorded logs' dates, whose times a

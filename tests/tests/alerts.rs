@@ -13,21 +13,14 @@ use coastwatch_server::config::{TokenConfig, WebhookConfig};
 use coastwatch_server::{AppState, Config, app, feeds};
 use coastwatch_spatial::store::{GeoPackageStore, Query, Store};
 use coastwatch_spatial::{Feature, Layer};
-use coastwatch_tests::{DISPATCHER, test_config};
+use coastwatch_tests::{DISPATCHER, INGEST, ingest_config, test_config};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
 
-const INGEST: &str = "ingest-token-1";
-
 fn config() -> Config {
-    let mut config = test_config();
-    config
-        .auth
-        .tokens
-        .push(TokenConfig::plain(INGEST, "feeder", vec![Role::Ingest]));
-    config
+    ingest_config()
 }
 
 /// A running server on a local port with a temporary GeoPackage.

@@ -8,19 +8,12 @@ use coastwatch_server::auth::Role;
 use coastwatch_server::config::TokenConfig;
 use coastwatch_server::{AppState, Config, feeds};
 use coastwatch_spatial::model::Mmsi;
-use coastwatch_tests::{TestServer, test_config};
+use coastwatch_tests::{INGEST, TestServer, ingest_config};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-const INGEST: &str = "ingest-token-1";
-
 fn config() -> Config {
-    let mut config = test_config();
-    config
-        .auth
-        .tokens
-        .push(TokenConfig::plain(INGEST, "feeder", vec![Role::Ingest]));
-    config
+    ingest_config()
 }
 
 fn now() -> i64 {

@@ -14,7 +14,9 @@ use coastwatch_server::config::TokenConfig;
 use coastwatch_spatial::Layer;
 use coastwatch_spatial::samples::sample;
 use coastwatch_spatial::store::Query;
-use coastwatch_tests::{DISPATCHER, PLANNER, TestServer, VIEWER, test_config};
+use coastwatch_tests::{
+    DISPATCHER, INGEST, PLANNER, TestServer, VIEWER, ingest_config, test_config,
+};
 use futures_util::{StreamExt, stream};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
@@ -460,16 +462,8 @@ async fn ogc_api_features_core() {
     }
 }
 
-/// Token of a user with the `ingest` role (added by [`with_ingest`]).
-const INGEST: &str = "ingest-token-1";
-
 fn with_ingest() -> Config {
-    let mut config = test_config();
-    config
-        .auth
-        .tokens
-        .push(TokenConfig::plain(INGEST, "feeder", vec![Role::Ingest]));
-    config
+    ingest_config()
 }
 
 /// A body that sends `first` and then never ends (a slow or stalled client).

@@ -9,7 +9,7 @@ use axum::http::header::LOCATION;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use coastwatch_spatial::model::FeatureId;
-use coastwatch_spatial::{Feature, Layer, store};
+use coastwatch_spatial::{BodyError, Feature, Layer, store};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -195,36 +195,12 @@ async fn remove(
 
 /// Parses a GeoJSON Feature or FeatureCollection body; `true` when it was a single Feature.
 fn parse_features(body: Value) -> Result<(Vec<Feature>, bool), AppError> {
-    let parse = |(i, value): (usize, Value)| {
-        Feature::from_geojson(value).map_err(|e| {
-            AppError::BadRequest(format!("feature {i}: {e}"), Some(json!({ "feature": i })))
-        })
-    };
-    match body.get("type").and_then(Value::as_str) {
-        Some("Feature") => Ok((vec![parse((0, body))?], true)),
-        Some("FeatureCollection") => {
-            let Some(Value::Array(items)) = body.get("features").cloned() else {
-                return Err(AppError::bad_request(
-                    "FeatureCollection has no \"features\" array",
-                ));
-            };
-            if items.is_empty() {
-                return Err(AppError::bad_request("FeatureCollection has no features"));
-            }
-            Ok((
-                items
-                    .into_iter()
-                    .enumerate()
-                    .map(parse)
-                    .collect::<Result<_, _>>()?,
-                false,
-            ))
+    Feature::from_geojson_body(body).map_err(|e| match e {
+        BodyError::Feature { index, .. } => {
+            AppError::BadRequest(e.to_string(), Some(json!({ "feature": index })))
         }
-        other => Err(AppError::bad_request(format!(
-            "expected a GeoJSON Feature or FeatureCollection, got type {}",
-            other.map_or("(none)".into(), |t| format!("{t:?}"))
-        ))),
-    }
+        e => AppError::bad_request(e.to_string()),
+    })
 }
 
 /// A GeoJSON FeatureCollection of `features`.

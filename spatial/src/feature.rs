@@ -56,8 +56,9 @@ impl Feature {
         let geometry = match feature.geometry {
             None => None,
             Some(g) => Some(
-                Geometry::try_from(g)
-                    .map_err(|e| ModelError::invalid("geometry", e.to_string()))?,
+                check_positions(&g.value)
+                    .and_then(|()| Geometry::try_from(g).map_err(|e| e.to_string()))
+                    .map_err(|e| ModelError::invalid("geometry", e))?,
             ),
         };
         Ok(Self {
@@ -188,6 +189,33 @@ impl Layer {
             ));
         }
         Ok(geometry)
+    }
+}
+
+/// Checks that every position of a GeoJSON geometry has a longitude and a latitude (the
+/// conversion to `geo` indexes them without looking).
+fn check_positions(value: &geojson::GeometryValue) -> Result<(), String> {
+    use geojson::GeometryValue as V;
+    let short = |p: &geojson::Position| p.len() < 2;
+    let bad = match value {
+        V::Point { coordinates } => short(coordinates),
+        V::MultiPoint { coordinates } | V::LineString { coordinates } => {
+            coordinates.iter().any(short)
+        }
+        V::MultiLineString { coordinates } | V::Polygon { coordinates } => {
+            coordinates.iter().flatten().any(short)
+        }
+        V::MultiPolygon { coordinates } => coordinates.iter().flatten().flatten().any(short),
+        V::GeometryCollection { geometries } => {
+            return geometries
+                .iter()
+                .try_for_each(|g| check_positions(&g.value));
+        }
+    };
+    if bad {
+        Err("a position needs at least two numbers, longitude and latitude".into())
+    } else {
+        Ok(())
     }
 }
 

@@ -56,8 +56,9 @@ impl Feature {
         let geometry = match feature.geometry {
             None => None,
             Some(g) => Some(
-                Geometry::try_from(g)
-                    .map_err(|e| ModelError::invalid("geometry", e.to_string()))?,
+                check_positions(&g.value)
+                    .and_then(|()| Geometry::try_from(g).map_err(|e| e.to_string()))
+                    .map_err(|e| ModelError::invalid("geometry", e))?,
             ),
         };
         Ok(Self {
@@ -65,6 +66,36 @@ impl Feature {
             geometry,
             properties: feature.properties.unwrap_or_default(),
         })
+    }
+
+    /// Parses a request body that is one GeoJSON `Feature` (then `true`) or a non-empty
+    /// `FeatureCollection` (then `false`), as the features API takes it. Properties are taken
+    /// as they are; call [`Layer::validate`] to check them.
+    pub fn from_geojson_body(body: Value) -> Result<(Vec<Self>, bool), BodyError> {
+        let parse = |(index, value): (usize, Value)| {
+            Self::from_geojson(value).map_err(|source| BodyError::Feature { index, source })
+        };
+        let kind = body.get("type").and_then(Value::as_str).map(str::to_owned);
+        match (kind.as_deref(), body) {
+            (Some("Feature"), body) => Ok((vec![parse((0, body))?], true)),
+            (Some("FeatureCollection"), Value::Object(mut object)) => {
+                let Some(Value::Array(items)) = object.remove("features") else {
+                    return Err(BodyError::NoFeaturesArray);
+                };
+                if items.is_empty() {
+                    return Err(BodyError::Empty);
+                }
+                let features = items
+                    .into_iter()
+                    .enumerate()
+                    .map(parse)
+                    .collect::<Result<_, _>>()?;
+                Ok((features, false))
+            }
+            (other, _) => Err(BodyError::NotFeatures(
+                other.map_or("(none)".into(), |t| format!("{t:?}")),
+            )),
+        }
     }
 
     /// The GeoJSON `Feature` object.
@@ -82,6 +113,28 @@ impl Feature {
         object.insert("properties".into(), Value::Object(self.properties.clone()));
         Value::Object(object)
     }
+}
+
+/// Why a request body is not a GeoJSON Feature or FeatureCollection of features.
+#[derive(Debug, thiserror::Error)]
+pub enum BodyError {
+    /// The body's `type` is neither `Feature` nor `FeatureCollection` (the type as found).
+    #[error("expected a GeoJSON Feature or FeatureCollection, got type {0}")]
+    NotFeatures(String),
+    /// A FeatureCollection without a `features` array.
+    #[error("FeatureCollection has no \"features\" array")]
+    NoFeaturesArray,
+    /// A FeatureCollection whose `features` array is empty.
+    #[error("FeatureCollection has no features")]
+    Empty,
+    /// Feature `index` (0-based) is not a usable GeoJSON Feature.
+    #[error("feature {index}: {source}")]
+    Feature {
+        /// Its position in the body.
+        index: usize,
+        /// What is wrong with it.
+        source: ModelError,
+    },
 }
 
 impl Layer {
@@ -136,6 +189,33 @@ impl Layer {
             ));
         }
         Ok(geometry)
+    }
+}
+
+/// Checks that every position of a GeoJSON geometry has a longitude and a latitude (the
+/// conversion to `geo` indexes them without looking).
+fn check_positions(value: &geojson::GeometryValue) -> Result<(), String> {
+    use geojson::GeometryValue as V;
+    let short = |p: &geojson::Position| p.len() < 2;
+    let bad = match value {
+        V::Point { coordinates } => short(coordinates),
+        V::MultiPoint { coordinates } | V::LineString { coordinates } => {
+            coordinates.iter().any(short)
+        }
+        V::MultiLineString { coordinates } | V::Polygon { coordinates } => {
+            coordinates.iter().flatten().any(short)
+        }
+        V::MultiPolygon { coordinates } => coordinates.iter().flatten().flatten().any(short),
+        V::GeometryCollection { geometries } => {
+            return geometries
+                .iter()
+                .try_for_each(|g| check_positions(&g.value));
+        }
+    };
+    if bad {
+        Err("a position needs at least two numbers, longitude and latitude".into())
+    } else {
+        Ok(())
     }
 }
 
@@ -278,6 +358,35 @@ mod tests {
             ))
             .unwrap();
         assert!(matches!(f.geometry, Some(Geometry::MultiPolygon(_))));
+    }
+
+    #[test]
+    fn bodies_are_one_feature_or_a_collection() {
+        let dock = dock().to_geojson();
+        let (features, single) = Feature::from_geojson_body(dock.clone()).unwrap();
+        assert!(single && features.len() == 1);
+        let body = json!({"type": "FeatureCollection", "features": [dock.clone(), dock]});
+        let (features, single) = Feature::from_geojson_body(body).unwrap();
+        assert!(!single && features.len() == 2);
+
+        let refused = |body: Value| Feature::from_geojson_body(body).unwrap_err().to_string();
+        assert_eq!(
+            refused(json!({"type": "Topology"})),
+            "expected a GeoJSON Feature or FeatureCollection, got type \"Topology\""
+        );
+        assert!(refused(json!([1, 2])).ends_with("got type (none)"));
+        assert!(refused(json!({"type": "FeatureCollection"})).contains("no \"features\" array"));
+        assert!(
+            refused(json!({"type": "FeatureCollection", "features": []})).contains("no features")
+        );
+        let bad = json!({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "geometry": null, "properties": {}},
+            {"type": "Feature", "geometry": {"type": "Point"}},
+        ]});
+        match Feature::from_geojson_body(bad) {
+            Err(BodyError::Feature { index: 1, .. }) => {}
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -23,5 +23,5 @@ pub mod samples;
 pub mod store;
 
 pub use error::{ModelError, StoreError, StoreResult};
-pub use feature::Feature;
+pub use feature::{BodyError, Feature};
 pub use layer::Layer;

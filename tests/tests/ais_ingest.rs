@@ -10,7 +10,7 @@ use coastwatch_server::{AppState, feeds};
 use coastwatch_spatial::Layer;
 use coastwatch_spatial::model::{FeatureId, Mmsi};
 use coastwatch_spatial::store::{Query, Store};
-use coastwatch_tests::{INGEST, PLANNER, TestServer, coastwatch_bin, ingest_config, test_config};
+use coastwatch_tests::{INGEST, PLANNER, TestServer, coastwatch_bin, ingest_config};
 use tokio::io::AsyncWriteExt;
 
 /// Type 1 from MMSI 371798000 and a two-part type 5 from 351759000 (gpsd's sample).

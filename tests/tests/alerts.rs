@@ -8,12 +8,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use coastwatch_datasets::ais::encode::{PositionReport, sentences};
-use coastwatch_server::auth::Role;
-use coastwatch_server::config::{TokenConfig, WebhookConfig};
+use coastwatch_server::config::WebhookConfig;
 use coastwatch_server::{AppState, Config, app, feeds};
 use coastwatch_spatial::store::{GeoPackageStore, Query, Store};
 use coastwatch_spatial::{Feature, Layer};
-use coastwatch_tests::{DISPATCHER, INGEST, ingest_config, test_config};
+use coastwatch_tests::{DISPATCHER, INGEST, ingest_config};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt;

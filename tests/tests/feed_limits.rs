@@ -4,8 +4,6 @@
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use coastwatch_datasets::ais::encode::{PositionReport, sentences, with_time};
-use coastwatch_server::auth::Role;
-use coastwatch_server::config::TokenConfig;
 use coastwatch_server::{AppState, Config, feeds};
 use coastwatch_spatial::model::Mmsi;
 use coastwatch_tests::{INGEST, TestServer, ingest_config};

@@ -9,8 +9,6 @@ use axum::body::{Body, Bytes};
 use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode};
 use coastwatch_server::Config;
-use coastwatch_server::auth::Role;
-use coastwatch_server::config::TokenConfig;
 use coastwatch_spatial::Layer;
 use coastwatch_spatial::samples::sample;
 use coastwatch_spatial::store::Query;

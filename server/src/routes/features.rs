@@ -15,7 +15,7 @@ use axum::http::header::LOCATION;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use coastwatch_spatial::model::FeatureId;
-use coastwatch_spatial::{Feature, Layer, store};
+use coastwatch_spatial::{BodyError, Feature, Layer, store};
 use geo::CoordsIter;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -279,8 +279,13 @@ struct Limits {
 /// A geometry with more vertices or a property string with more characters than `limits`
 /// is refused.
 fn parse_features(body: Value, limits: Limits) -> Result<(Vec<Feature>, bool), AppError> {
-    let parse = |(i, value): (usize, Value)| -> Result<Feature, AppError> {
-        let feature = Feature::from_geojson(value).map_err(|e| invalid(i, e))?;
+    let (features, single) = Feature::from_geojson_body(body).map_err(|e| match e {
+        BodyError::Feature { index, .. } => {
+            AppError::BadRequest(e.to_string(), Some(json!({ "feature": index })))
+        }
+        e => AppError::bad_request(e.to_string()),
+    })?;
+    for (i, feature) in features.iter().enumerate() {
         let vertices = feature
             .geometry
             .as_ref()
@@ -298,33 +303,8 @@ fn parse_features(body: Value, limits: Limits) -> Result<(Vec<Feature>, bool), A
             check_texts(&format!("properties.{key}"), value, limits.text_chars)
                 .map_err(|e| invalid(i, e))?;
         }
-        Ok(feature)
-    };
-    match body.get("type").and_then(Value::as_str) {
-        Some("Feature") => Ok((vec![parse((0, body))?], true)),
-        Some("FeatureCollection") => {
-            let Some(Value::Array(items)) = body.get("features").cloned() else {
-                return Err(AppError::bad_request(
-                    "FeatureCollection has no \"features\" array",
-                ));
-            };
-            if items.is_empty() {
-                return Err(AppError::bad_request("FeatureCollection has no features"));
-            }
-            Ok((
-                items
-                    .into_iter()
-                    .enumerate()
-                    .map(parse)
-                    .collect::<Result<_, _>>()?,
-                false,
-            ))
-        }
-        other => Err(AppError::bad_request(format!(
-            "expected a GeoJSON Feature or FeatureCollection, got type {}",
-            other.map_or("(none)".into(), |t| format!("{t:?}"))
-        ))),
     }
+    Ok((features, single))
 }
 
 /// A GeoJSON FeatureCollection of `features`.

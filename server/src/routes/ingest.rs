@@ -7,6 +7,7 @@ use axum::extract::{Request, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::routing::post;
 use coastwatch_datasets::ais::decoder::{Decoder, DecoderOptions};
+use coastwatch_spatial::engine::{CheckedFix, VehicleFix};
 
 use crate::auth::{Caller, Role};
 use crate::clock::now_epoch_s;
@@ -59,37 +60,15 @@ async fn ais(
     Ok(Json(report))
 }
 
-/// One vehicle GPS fix as trackers send it.
-#[derive(Debug, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct VehicleFix {
-    vehicle_id: String,
-    /// Epoch seconds, or an RFC 3339 time.
-    t: serde_json::Value,
-    lon: f64,
-    lat: f64,
-    #[serde(default)]
-    speed_kmh: Option<f64>,
-    #[serde(default)]
-    heading_deg: Option<f64>,
-}
-
-/// Checks one fix; the engine check (known vehicle, newer than its latest fix) comes after.
+/// Checks one fix against its ranges and the server's clock; the engine check (known
+/// vehicle, newer than its latest fix) comes after.
 fn checked(fix: VehicleFix, now: f64, limits: &FeedLimits) -> Result<Update, String> {
-    let t = match &fix.t {
-        serde_json::Value::Number(n) => n.as_f64().ok_or("t is not a number")?,
-        serde_json::Value::String(s) => {
-            s.parse::<jiff::Timestamp>()
-                .map_err(|e| format!("t {s:?} is not an RFC 3339 time: {e}"))?
-                .as_millisecond() as f64
-                / 1000.0
-        }
-        other => {
-            return Err(format!(
-                "t must be epoch seconds or an RFC 3339 time, not {other}"
-            ));
-        }
-    };
+    let CheckedFix {
+        vehicle_id,
+        sample,
+        heading_deg,
+    } = fix.check().map_err(|e| e.to_string())?;
+    let t = sample.t;
     if t > now + limits.max_future_s {
         return Err(format!(
             "t {t} is {:.0} s in the future (ais.max_future_s: {})",
@@ -104,36 +83,10 @@ fn checked(fix: VehicleFix, now: f64, limits: &FeedLimits) -> Result<Update, Str
             limits.max_age_s
         ));
     }
-    if !(t.is_finite() && t > 0.0) {
-        return Err(format!("t {t} is not a time after 1970"));
-    }
-    if !(fix.lon.is_finite() && (-180.0..=180.0).contains(&fix.lon)) {
-        return Err(format!("lon {} is outside -180..180", fix.lon));
-    }
-    if !(fix.lat.is_finite() && (-90.0..=90.0).contains(&fix.lat)) {
-        return Err(format!("lat {} is outside -90..90", fix.lat));
-    }
-    if let Some(speed) = fix
-        .speed_kmh
-        .filter(|s| !(s.is_finite() && (0.0..400.0).contains(s)))
-    {
-        return Err(format!("speed_kmh {speed} is outside 0..400"));
-    }
-    if let Some(heading) = fix
-        .heading_deg
-        .filter(|h| !(h.is_finite() && (0.0..=360.0).contains(h)))
-    {
-        return Err(format!("heading_deg {heading} is outside 0..360"));
-    }
     Ok(Update::Vehicle {
-        vehicle_id: fix.vehicle_id,
-        sample: coastwatch_spatial::alerting::Sample {
-            t,
-            lon: fix.lon,
-            lat: fix.lat,
-            speed_mps: fix.speed_kmh.map(|v| v / 3.6),
-        },
-        heading_deg: fix.heading_deg,
+        vehicle_id,
+        sample,
+        heading_deg,
     })
 }
 

@@ -4,5 +4,5 @@
 mod vehicles;
 mod vessels;
 
-pub use vehicles::{FixRefused, VehicleEngine, VehicleState};
+pub use vehicles::{CheckedFix, FixRefused, InvalidFix, VehicleEngine, VehicleFix, VehicleState};
 pub use vessels::{Applied, Fix, VesselEngine, VesselInfo, VesselState, VesselUpdate};

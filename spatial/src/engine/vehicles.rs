@@ -9,6 +9,120 @@ use crate::alerting::Sample;
 use crate::model::{FeatureId, Vehicle};
 use crate::{Feature, Layer};
 
+/// One vehicle GPS fix as trackers send it (`POST /api/v1/ingest/positions`).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct VehicleFix {
+    /// The registered vehicle's `vehicle_id`.
+    pub vehicle_id: String,
+    /// Epoch seconds, or an RFC 3339 time.
+    pub t: serde_json::Value,
+    /// Longitude (deg).
+    pub lon: f64,
+    /// Latitude (deg).
+    pub lat: f64,
+    /// Speed (km/h), when reported.
+    #[serde(default)]
+    pub speed_kmh: Option<f64>,
+    /// Heading (deg), when reported.
+    #[serde(default)]
+    pub heading_deg: Option<f64>,
+}
+
+/// A fix whose values are in range; the clock and the engine check it further.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckedFix {
+    /// The vehicle it belongs to.
+    pub vehicle_id: String,
+    /// Time, position and speed (m/s).
+    pub sample: Sample,
+    /// Heading (deg), when reported.
+    pub heading_deg: Option<f64>,
+}
+
+/// Why a vehicle fix has values out of range.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum InvalidFix {
+    /// `t` is neither a number nor a string.
+    #[error("t must be epoch seconds or an RFC 3339 time, not {0}")]
+    TimeType(String),
+    /// `t` is a string but not an RFC 3339 time.
+    #[error("t {text:?} is not an RFC 3339 time: {reason}")]
+    TimeText {
+        /// The text given.
+        text: String,
+        /// What the parser said.
+        reason: String,
+    },
+    /// `t` is at or before 1970.
+    #[error("t {0} is not a time after 1970")]
+    TimeRange(f64),
+    /// A number outside its range.
+    #[error("{what} {value} is outside {range}")]
+    OutOfRange {
+        /// The field.
+        what: &'static str,
+        /// The value given.
+        value: f64,
+        /// The allowed range.
+        range: &'static str,
+    },
+}
+
+impl VehicleFix {
+    /// Checks the values: `t` a time after 1970, `lon` in -180..=180, `lat` in -90..=90,
+    /// `speed_kmh` in 0..400 and `heading_deg` in 0..=360.
+    pub fn check(self) -> Result<CheckedFix, InvalidFix> {
+        let t = match &self.t {
+            serde_json::Value::Number(n) => n
+                .as_f64()
+                .ok_or_else(|| InvalidFix::TimeType(n.to_string()))?,
+            serde_json::Value::String(s) => {
+                s.parse::<jiff::Timestamp>()
+                    .map_err(|e| InvalidFix::TimeText {
+                        text: s.clone(),
+                        reason: e.to_string(),
+                    })?
+                    .as_millisecond() as f64
+                    / 1000.0
+            }
+            other => return Err(InvalidFix::TimeType(other.to_string())),
+        };
+        if !(t.is_finite() && t > 0.0) {
+            return Err(InvalidFix::TimeRange(t));
+        }
+        let out_of = |what, value, range| InvalidFix::OutOfRange { what, value, range };
+        if !(self.lon.is_finite() && (-180.0..=180.0).contains(&self.lon)) {
+            return Err(out_of("lon", self.lon, "-180..180"));
+        }
+        if !(self.lat.is_finite() && (-90.0..=90.0).contains(&self.lat)) {
+            return Err(out_of("lat", self.lat, "-90..90"));
+        }
+        if let Some(speed) = self
+            .speed_kmh
+            .filter(|s| !(s.is_finite() && (0.0..400.0).contains(s)))
+        {
+            return Err(out_of("speed_kmh", speed, "0..400"));
+        }
+        if let Some(heading) = self
+            .heading_deg
+            .filter(|h| !(h.is_finite() && (0.0..=360.0).contains(h)))
+        {
+            return Err(out_of("heading_deg", heading, "0..360"));
+        }
+        Ok(CheckedFix {
+            vehicle_id: self.vehicle_id,
+            sample: Sample {
+                t,
+                lon: self.lon,
+                lat: self.lat,
+                speed_mps: self.speed_kmh.map(|v| v / 3.6),
+            },
+            heading_deg: self.heading_deg,
+        })
+    }
+}
+
 /// A registered vehicle and its recent fixes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VehicleState {
@@ -206,6 +320,46 @@ impl VehicleEngine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn fix(t: serde_json::Value, lon: f64, speed_kmh: Option<f64>) -> VehicleFix {
+        VehicleFix {
+            vehicle_id: "ZJB-001".into(),
+            t,
+            lon,
+            lat: 29.6,
+            speed_kmh,
+            heading_deg: Some(360.0),
+        }
+    }
+
+    #[test]
+    fn fixes_are_checked_for_range() {
+        let checked = fix(json!("2026-09-20T10:00:00.125Z"), 121.6, Some(36.0))
+            .check()
+            .unwrap();
+        assert_eq!(checked.sample.t, 1_789_898_400.125);
+        assert_eq!(checked.sample.speed_mps, Some(10.0));
+        assert_eq!(checked.heading_deg, Some(360.0));
+        assert_eq!(
+            fix(json!(1_789_898_400.125), 121.6, Some(36.0)).check(),
+            Ok(checked)
+        );
+        let refused = |f: VehicleFix| f.check().unwrap_err().to_string();
+        assert!(refused(fix(json!("yesterday"), 121.6, None)).contains("not an RFC 3339 time"));
+        assert!(refused(fix(json!(null), 121.6, None)).contains("epoch seconds or an RFC 3339"));
+        assert_eq!(
+            refused(fix(json!(0), 121.6, None)),
+            "t 0 is not a time after 1970"
+        );
+        assert_eq!(
+            refused(fix(json!(1e9), 200.0, None)),
+            "lon 200 is outside -180..180"
+        );
+        assert_eq!(
+            refused(fix(json!(1e9), 121.6, Some(400.0))),
+            "speed_kmh 400 is outside 0..400"
+        );
+    }
 
     fn truck(id: i64, vehicle_id: &str) -> Feature {
         Feature {

@@ -321,6 +321,11 @@ pub async fn export_tiles(
     if options.layers.is_empty() {
         return Err(bad("--layers needs at least one layer"));
     }
+    // the served form of the source, so that an archived tile is the tile the server answers
+    let options = &ExportOptions {
+        layers: Layer::in_order(options.layers.iter().copied()),
+        ..options.clone()
+    };
     if options.min_zoom > options.max_zoom {
         return Err(bad(format!(
             "--minzoom {} is above --maxzoom {}",

@@ -107,6 +107,17 @@ macro_rules! layers {
         }
 
         impl Layer {
+    /// `layers` without repeats, in [`Layer::ALL`] order: the one form of a composite tile
+    /// source, so that `a,b`, `b,a` and `a,a,b` are the same tile (served, cached, exported).
+    pub fn in_order(layers: impl IntoIterator<Item = Layer>) -> Vec<Layer> {
+        let wanted: Vec<Layer> = layers.into_iter().collect();
+        Layer::ALL
+            .iter()
+            .copied()
+            .filter(|layer| wanted.contains(layer))
+            .collect()
+    }
+
             /// Every layer, in a stable order.
             pub const ALL: &'static [Layer] = &[$(Layer::$variant),*];
 

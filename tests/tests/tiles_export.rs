@@ -18,7 +18,8 @@ use coastwatch_tiles::{TileCoord, Zoom};
 use serde_json::Value;
 
 const LAYERS: &[Layer] = &[Layer::Coastline, Layer::Geofences, Layer::RiskPoints];
-const SOURCE: &str = "coastline,geofences,risk_points";
+/// A composite source in its served form: each layer once, in `Layer::ALL` order.
+const SOURCE: &str = "risk_points,geofences,coastline";
 
 /// Reads an MBTiles file with Python's sqlite3 and decodes every tile with mapbox_vector_tile.
 const READ_MBTILES: &str = r#"
@@ -250,8 +251,8 @@ async fn mbtiles_export_holds_the_served_tiles() {
         .iter()
         .map(|l| l["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, ["coastline", "geofences", "risk_points"]);
-    assert_eq!(json["vector_layers"][2]["fields"]["registered"], "boolean");
+    assert_eq!(ids, ["risk_points", "geofences", "coastline"]);
+    assert_eq!(json["vector_layers"][0]["fields"]["registered"], "boolean");
     assert_eq!(metadata["agg_tiles_hash"].as_str().unwrap().len(), 32);
     let tiles = read["tiles"].as_array().unwrap();
     assert_eq!(tiles.len() as u64, report.tiles_written);
@@ -328,7 +329,7 @@ async fn pmtiles_export_reads_back_with_the_pmtiles_reader() {
     assert!((header["max_lat_e7"].as_i64().unwrap() - e7(report.bounds[3])).abs() <= 1);
     let center_zoom = header["center_zoom"].as_u64().unwrap();
     assert!((6..=14).contains(&center_zoom));
-    assert_eq!(read["metadata"]["vector_layers"][0]["id"], "coastline");
+    assert_eq!(read["metadata"]["vector_layers"][0]["id"], "risk_points");
     assert_eq!(read["metadata"]["format"], "pbf");
     let tiles = read["tiles"].as_array().unwrap();
     assert_eq!(tiles.len() as u64, report.tiles_written);

@@ -57,20 +57,14 @@ pub fn router() -> Router<AppState> {
 
 /// The layers of a source: deduplicated, in [`Layer::ALL`] order, at most `max` of them.
 fn sources(text: &str, max: usize) -> Result<Vec<Layer>, AppError> {
-    let mut wanted = vec![false; Layer::ALL.len()];
-    for name in text.split(',') {
-        let layer = name
-            .parse::<Layer>()
-            .map_err(|e| AppError::NotFound(e.to_string()))?;
-        if let Some(index) = Layer::ALL.iter().position(|l| *l == layer) {
-            wanted[index] = true;
-        }
-    }
-    let layers: Vec<Layer> = Layer::ALL
-        .iter()
-        .zip(wanted)
-        .filter_map(|(layer, wanted)| wanted.then_some(*layer))
-        .collect();
+    let named = text
+        .split(',')
+        .map(|name| {
+            name.parse::<Layer>()
+                .map_err(|e| AppError::NotFound(e.to_string()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let layers = Layer::in_order(named);
     if layers.len() > max {
         return Err(AppError::bad_request(format!(
             "the source lists {} layers; a tile may combine at most {max} (server.max_tile_layers)",

@@ -65,6 +65,15 @@ impl Drop for Tmpfs {
     }
 }
 
+/// The subjects (MMSIs) of every fix in `store`.
+async fn stored_subjects(store: &impl Store) -> BTreeSet<u32> {
+    let positions = store.positions_since(0.0).await.unwrap();
+    positions
+        .iter()
+        .map(|p| p.subject_id.parse().unwrap())
+        .collect()
+}
+
 fn now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -288,13 +297,7 @@ async fn a_full_disk_refuses_writes_loses_no_acknowledged_fix_and_recovers_by_it
     server.child.kill().unwrap(); // SIGKILL
     server.child.wait().unwrap();
     let reopened = GeoPackageStore::open(&store).await.unwrap();
-    let stored: BTreeSet<u32> = reopened
-        .positions_since(0.0)
-        .await
-        .unwrap()
-        .iter()
-        .map(|p| p.subject_id.parse().unwrap())
-        .collect();
+    let stored: BTreeSet<u32> = stored_subjects(&reopened).await;
     eprintln!(
         "full disk: {} fixes acknowledged, {refused} batches refused while full, {} fixes stored, ingest resumed {} ms after space returned",
         acknowledged.len(),
@@ -377,13 +380,7 @@ async fn every_commit_the_geopackage_acknowledges_on_a_full_disk_is_in_the_file(
     );
     // what a fresh connection reads is what was acknowledged, no more and no less
     let reader = GeoPackageStore::open(&path).await.unwrap();
-    let stored: BTreeSet<u32> = reader
-        .positions_since(0.0)
-        .await
-        .unwrap()
-        .iter()
-        .map(|p| p.subject_id.parse().unwrap())
-        .collect();
+    let stored: BTreeSet<u32> = stored_subjects(&reader).await;
     eprintln!(
         "store on a full disk: {} commits failed, {} fixes acknowledged, {} stored",
         ledger.failed,
@@ -495,13 +492,7 @@ async fn a_killed_postgresql_refuses_writes_and_ingest_resumes_when_it_is_back()
     let reader = PostgisStore::connect_in_schema(&url, Some(&schema))
         .await
         .unwrap();
-    let stored: BTreeSet<u32> = reader
-        .positions_since(0.0)
-        .await
-        .unwrap()
-        .iter()
-        .map(|p| p.subject_id.parse().unwrap())
-        .collect();
+    let stored: BTreeSet<u32> = stored_subjects(&reader).await;
     let lost: Vec<&u32> = acknowledged.difference(&stored).collect();
     assert!(lost.is_empty(), "acknowledged fixes lost: {lost:?}");
 }

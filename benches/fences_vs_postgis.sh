@@ -8,7 +8,7 @@
 #       statement, no round trips), as written and driven from the fences;
 #   (b) one prepared single-point query per fix through one connection, as an ingest path
 #       would issue them (pgbench, random points, -M prepared);
-# then `cargo bench -p coastwatch-spatial --bench fences` (one position of each of 100,000
+# then `cargo bench -p coastwatch-core --bench fences` (one position of each of 100,000
 # moving objects per iteration, through the full fence state machine) and the ratios.
 #   benches/fences_vs_postgis.sh [POINTS] [QUERIES]      (as root: starts PostgreSQL 15)
 # Idempotent: its tables live in the database coastwatch_fence_bench and are dropped at exit.
@@ -149,8 +149,8 @@ latency=$(sed -n 's/^latency average = \(.*\)$/\1/p' "$work/pgbench.txt" | head 
 echo "PostGIS (b) per-point queries: $queries prepared queries, 1 connection (pgbench -M prepared): $(printf '%.0f' "$point_eps") evaluations/s (latency average $latency)"
 
 # coastwatch: the criterion bench of the fence engine
-echo "running cargo bench -p coastwatch-spatial --bench fences ..." >&2
-cargo bench -p coastwatch-spatial --bench fences -- --warm-up-time 1 --measurement-time 5 2>&1 |
+echo "running cargo bench -p coastwatch-core --bench fences ..." >&2
+cargo bench -p coastwatch-core --bench fences -- --warm-up-time 1 --measurement-time 5 2>&1 |
   tee "$work/criterion.txt" | grep -E "^fences/|thrpt:" >&2 || true
 # criterion prints "fences/<name>" then "thrpt: [low mid high]"; the middle value, in elem/s
 throughput() {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole coastwatch test suite on a Debian 12 machine, installing what it needs first.
 #   scripts/test.sh            # everything
-#   scripts/test.sh -p coastwatch-spatial   # extra arguments go to cargo test
+#   scripts/test.sh -p coastwatch-store     # extra arguments go to cargo test
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

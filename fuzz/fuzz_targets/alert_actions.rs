@@ -22,12 +22,12 @@
 
 #![no_main]
 
-use coastwatch_spatial::alerting::book::{
+use coastwatch_core::alerting::book::{
     Action, ActionBody, ActionError, AlertBook, act, alert_json,
 };
-use coastwatch_spatial::alerting::{AlertEvent, EpisodeKey, Phase, SubjectKey};
-use coastwatch_spatial::model::{AlertKind, Severity};
-use coastwatch_spatial::{Feature, Layer};
+use coastwatch_core::alerting::{AlertEvent, EpisodeKey, Phase, SubjectKey};
+use coastwatch_core::model::{AlertKind, Severity};
+use coastwatch_core::{Feature, Layer};
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Value, json};
 

@@ -14,8 +14,8 @@
 
 #![no_main]
 
-use coastwatch_datasets::ais::gpsd_json::write_gpsd_json;
-use coastwatch_datasets::ais::{Decoder, DecoderOptions, FragmentTimeout};
+use coastwatch_ais::gpsd_json::write_gpsd_json;
+use coastwatch_ais::{Decoder, DecoderOptions, FragmentTimeout};
 use libfuzzer_sys::fuzz_target;
 
 const HEX: &[u8; 16] = b"0123456789ABCDEF";

@@ -7,7 +7,7 @@
 
 use std::io::{self, Read};
 
-use coastwatch_datasets::ais::ndjson::{NdjsonOptions, decode_to_ndjson};
+use coastwatch_ais::ndjson::{NdjsonOptions, decode_to_ndjson};
 use libfuzzer_sys::fuzz_target;
 
 /// A reader that hands out at most `step` bytes per read, varying it.

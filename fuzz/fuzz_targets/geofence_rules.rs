@@ -16,12 +16,12 @@
 
 #![no_main]
 
-use coastwatch_spatial::alerting::{FenceSet, FenceTracker, LocalClock, Sample, SubjectKey};
-use coastwatch_spatial::model::{
+use coastwatch_core::alerting::{FenceSet, FenceTracker, LocalClock, Sample, SubjectKey};
+use coastwatch_core::model::{
     AlertKind, Detect, FeatureId, FenceRule, Geofence, ObjectKind, ShipCategory, TrackClass,
     VehicleClass,
 };
-use coastwatch_spatial::{Feature, Layer};
+use coastwatch_core::{Feature, Layer};
 use geo::{Geometry, LineString, Polygon, line_string, point, polygon};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;

@@ -16,10 +16,10 @@
 
 #![no_main]
 
-use coastwatch_spatial::alerting::FenceSet;
-use coastwatch_spatial::layer::{FieldType, GeometryType};
-use coastwatch_spatial::model::FeatureId;
-use coastwatch_spatial::{Feature, Layer};
+use coastwatch_core::alerting::FenceSet;
+use coastwatch_core::layer::{FieldType, GeometryType};
+use coastwatch_core::model::FeatureId;
+use coastwatch_core::{Feature, Layer};
 use geo::{BoundingRect, Geometry};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;

@@ -15,9 +15,9 @@
 
 #![no_main]
 
-use coastwatch_spatial::engine::{CheckedFix, VehicleEngine, VehicleFix};
-use coastwatch_spatial::model::FeatureId;
-use coastwatch_spatial::{Feature, Layer};
+use coastwatch_core::engine::{CheckedFix, VehicleEngine, VehicleFix};
+use coastwatch_core::model::FeatureId;
+use coastwatch_core::{Feature, Layer};
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Value, json};
 

@@ -10,11 +10,12 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
-use coastwatch_spatial::alerting::book::{self, Action, ActionBody, ActionError, AlertBook};
-use coastwatch_spatial::alerting::{AlertEvent, EpisodeKey, Phase, SubjectKey};
-use coastwatch_spatial::model::{AlertKind, FeatureId, Severity, SubjectType};
-use coastwatch_spatial::store::{Changes, Query, Store};
-use coastwatch_spatial::{Feature, Layer, StoreError};
+use coastwatch_core::alerting::book::{self, Action, ActionBody, ActionError, AlertBook};
+use coastwatch_core::alerting::{AlertEvent, EpisodeKey, Phase, SubjectKey};
+use coastwatch_core::model::{AlertKind, FeatureId, Severity, SubjectType};
+use coastwatch_core::{Feature, Layer};
+use coastwatch_store::StoreError;
+use coastwatch_store::{Changes, Query, Store};
 use serde_json::{Map, json};
 use tokio::sync::broadcast;
 

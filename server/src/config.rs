@@ -4,14 +4,15 @@
 //! `COASTWATCH_STORE__LOCATION=postgres://…` or `COASTWATCH_SERVER__LISTEN=0.0.0.0:9000`.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
+use h3o::Resolution;
 use serde::{Deserialize, Serialize};
 
-use coastwatch_spatial::alerting::detect::DetectorConfig;
+use coastwatch_core::alerting::detect::DetectorConfig;
 
 use crate::auth::Role;
 
@@ -132,15 +133,16 @@ impl WebhookConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct AisConfig {
     /// Accept NMEA over TCP on this address (e.g. `0.0.0.0:10110`).
-    pub tcp_listen: Option<String>,
+    pub tcp_listen: Option<SocketAddr>,
     /// Receive NMEA datagrams on this address.
-    pub udp_listen: Option<String>,
+    pub udp_listen: Option<SocketAddr>,
     /// Connect to a remote NMEA feed (`host:port`), reconnecting with backoff.
     pub connect: Option<String>,
     /// Minutes of track kept in memory per vessel.
     pub track_window_min: f64,
-    /// H3 resolution of the in-memory cell index.
-    pub h3_res: u8,
+    /// H3 resolution of the in-memory cell index (0..=15).
+    #[serde(with = "resolution")]
+    pub h3_res: Resolution,
     /// Messages stamped (tag block `c:`) later than the server's clock plus this many
     /// seconds are dropped and counted (`coastwatch_ingest_dropped_total{reason="time"}`).
     pub max_future_s: f64,
@@ -180,7 +182,7 @@ impl Default for AisConfig {
             udp_listen: None,
             connect: None,
             track_window_min: 360.0,
-            h3_res: 9,
+            h3_res: Resolution::Nine,
             max_future_s: 300.0,
             max_age_s: 6.0 * 3600.0,
             max_vessels: 100_000,
@@ -197,7 +199,7 @@ impl Default for AisConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct ServerConfig {
     /// Address to listen on.
-    pub listen: String,
+    pub listen: SocketAddr,
     /// Base URL clients reach the server at (`http(s)://host[:port][/path]`), for the links in
     /// TileJSON, `style.json` and OGC API responses; when unset, links are built from the
     /// request's `Host` header (checked to be `host[:port]`), or from `X-Forwarded-Proto` /
@@ -474,7 +476,7 @@ pub struct DistrictConfig {
 impl Default for ServerConfig {
     fn default() -> Self {
         Self {
-            listen: "0.0.0.0:8080".into(),
+            listen: SocketAddr::from(([0, 0, 0, 0], 8080)),
             public_url: None,
             trusted_proxies: Vec::new(),
             cors_origins: Vec::new(),
@@ -576,9 +578,6 @@ impl Config {
             )
             .into());
         }
-        if self.ais.h3_res > 15 {
-            return Err(format!("ais.h3_res {} must be within 0..=15", self.ais.h3_res).into());
-        }
         for (key, value) in [
             ("ais.max_future_s", self.ais.max_future_s),
             ("ais.max_age_s", self.ais.max_age_s),
@@ -620,7 +619,7 @@ impl Config {
             )
             .into());
         }
-        coastwatch_spatial::alerting::LocalClock::new(&self.district.timezone)
+        coastwatch_core::alerting::LocalClock::new(&self.district.timezone)
             .map_err(|e| ConfigError(format!("district.timezone: {e}")))?;
         self.detectors
             .check()
@@ -631,6 +630,30 @@ impl Config {
                 .map_err(|e| ConfigError(format!("alerts.webhooks: {e}")))?;
         }
         Ok(())
+    }
+}
+
+/// An H3 resolution as a number in the config (`h3_res = 9`), refused at load unless it is
+/// one of H3's 0..=15.
+mod resolution {
+    use h3o::Resolution;
+    use serde::{Deserialize, Deserializer, Serializer, de};
+
+    pub fn serialize<S: Serializer>(resolution: &Resolution, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u8(u8::from(*resolution))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Resolution, D::Error> {
+        let value = i64::deserialize(d)?;
+        u8::try_from(value)
+            .ok()
+            .and_then(|v| Resolution::try_from(v).ok())
+            .ok_or_else(|| {
+                de::Error::invalid_value(
+                    de::Unexpected::Signed(value),
+                    &"an H3 resolution within 0..=15",
+                )
+            })
     }
 }
 
@@ -662,7 +685,8 @@ mod tests {
             let config = Config::load(Some(Path::new("cw.toml"))).unwrap();
             assert_eq!(config.store.location, "/data/file.gpkg");
             assert_eq!(
-                config.server.listen, "127.0.0.1:9100",
+                config.server.listen.to_string(),
+                "127.0.0.1:9100",
                 "environment beats the file"
             );
             assert_eq!(
@@ -856,6 +880,10 @@ mod tests {
                     "[server]\nmax_page_features = 0",
                     "server.max_page_features",
                 ),
+                ("[ais]\nh3_res = 17", "ais.h3_res"),
+                ("[ais]\nh3_res = -1", "ais.h3_res"),
+                ("[server]\nlisten = \"nowhere\"", "server.listen"),
+                ("[ais]\ntcp_listen = \"127.0.0.1\"", "ais.tcp_listen"),
                 (
                     "[server]\npublic_url = \"http://evil.com/\\\"><script>\"",
                     "server.public_url",

@@ -14,17 +14,18 @@ use std::io::{BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use coastwatch_spatial::coverage::dem::DemTerrain;
-use coastwatch_spatial::coverage::report::{
+use coastwatch_core::model::FeatureId;
+use coastwatch_core::{Feature, Layer};
+use coastwatch_coverage::dem::DemTerrain;
+use coastwatch_coverage::report::{
     self, CoverageReport, Parameters, RANGE_SCALES, camera_coverage_features, coverage_gap_features,
 };
-use coastwatch_spatial::coverage::{
+use coastwatch_coverage::{
     Analysis, CameraModel, CameraTemplate, CandidateSites, CoverageError, CoverageOptions,
     FlatTerrain, FootprintShape, Scene, SuggestOptions, Terrain, TownCoverage, html, render,
 };
-use coastwatch_spatial::model::FeatureId;
-use coastwatch_spatial::store::{Query, Store};
-use coastwatch_spatial::{Feature, Layer, StoreError};
+use coastwatch_store::StoreError;
+use coastwatch_store::{Query, Store};
 
 /// Width of the report's map image (px).
 const MAP_WIDTH_PX: u32 = 1200;
@@ -206,7 +207,7 @@ pub async fn load_scene(store: &dyn Store) -> Result<Scene, CoverageCommandError
 pub async fn town_coverage(store: &dyn Store) -> Result<Vec<TownCoverage>, CoverageCommandError> {
     let scene = load_scene(store).await?;
     let terrain = FlatTerrain::default();
-    Ok(coastwatch_spatial::coverage::town_coverage(
+    Ok(coastwatch_coverage::town_coverage(
         &scene,
         &terrain,
         CoverageOptions::default(),
@@ -228,7 +229,7 @@ fn terrain(
     let bad = |e: &dyn std::fmt::Display| {
         CoverageCommandError::BadInput(format!("--dem {}: {e}", path.display()))
     };
-    let mut dem = coastwatch_datasets::dem::read_dem(path).map_err(|e| bad(&e))?;
+    let mut dem = coastwatch_io::dem::read_dem(path).map_err(|e| bad(&e))?;
     if dem.nodata().is_some() {
         dem.fill_nodata(0.0);
     }
@@ -388,7 +389,7 @@ pub async fn run(
         let path = out.join(name);
         let written = std::fs::File::create(&path).and_then(|file| {
             let mut writer = BufWriter::new(file);
-            coastwatch_datasets::export::write_geojson(features, &mut writer)?;
+            coastwatch_core::geojson::write_geojson(features, &mut writer)?;
             writer.flush()
         });
         written.map_err(|source| CoverageCommandError::Write {

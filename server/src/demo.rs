@@ -8,12 +8,13 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use coastwatch_datasets::ais::decoder::{Decoder, DecoderOptions};
-use coastwatch_datasets::scenario::eval::score;
-use coastwatch_datasets::scenario::{AlertRecord, District, Report, Scenario, SimEvent};
-use coastwatch_spatial::model::SubjectType;
-use coastwatch_spatial::store::{Query, Store};
-use coastwatch_spatial::{Feature, Layer, StoreError};
+use coastwatch_ais::decoder::{Decoder, DecoderOptions};
+use coastwatch_core::model::SubjectType;
+use coastwatch_core::{Feature, Layer};
+use coastwatch_scenario::eval::score;
+use coastwatch_scenario::{AlertRecord, District, Report, Scenario, SimEvent};
+use coastwatch_store::StoreError;
+use coastwatch_store::{Query, Store};
 
 use crate::clock::now_epoch_s;
 use crate::ingest::Update;
@@ -115,7 +116,7 @@ pub async fn play(state: AppState, scenario: Scenario, live: bool) -> Result<(),
                 heading_deg,
             } => batch.push(Update::Vehicle {
                 vehicle_id,
-                sample: coastwatch_spatial::alerting::Sample {
+                sample: coastwatch_core::alerting::Sample {
                     t,
                     lon,
                     lat,
@@ -162,9 +163,8 @@ pub async fn evaluate(dir: &Path, mut config: crate::Config) -> anyhow::Result<R
     config.ais.max_age_s = f64::INFINITY;
     let scenario = Scenario::read(dir)?;
     let temp = tempfile::tempdir()?;
-    let store: Arc<dyn Store> = Arc::new(
-        coastwatch_spatial::store::GeoPackageStore::open(temp.path().join("eval.gpkg")).await?,
-    );
+    let store: Arc<dyn Store> =
+        Arc::new(coastwatch_store::GeoPackageStore::open(temp.path().join("eval.gpkg")).await?);
     let district = District {
         risk_points: scenario.geography.risk_points.clone(),
         geofences: scenario.geography.geofences.clone(),

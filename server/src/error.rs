@@ -3,7 +3,8 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use coastwatch_spatial::{ModelError, StoreError};
+use coastwatch_core::ModelError;
+use coastwatch_store::StoreError;
 use serde_json::{Value, json};
 
 /// Seconds a client is asked to wait before it retries a write the store could not take.

@@ -21,17 +21,18 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use coastwatch_datasets::ais::decoder::{Decoder, DecoderOptions};
-use coastwatch_datasets::ais::engine::{identity_flags, vessel_updates};
-use coastwatch_spatial::alerting::detect::DetectorConfig;
-use coastwatch_spatial::alerting::monitor::{Geography, Monitor};
-use coastwatch_spatial::alerting::{AlertEvent, LocalClock, Sample};
-use coastwatch_spatial::engine::{
-    Applied, Fix, VehicleEngine, VesselEngine, VesselInfo, VesselUpdate,
-};
-use coastwatch_spatial::model::Mmsi;
-use coastwatch_spatial::store::{Changes, Position, Query, Store, SubjectKind};
-use coastwatch_spatial::{Feature, Layer, StoreError};
+use coastwatch_ais::decoder::{Decoder, DecoderOptions};
+use coastwatch_ais::engine::vessel_updates;
+use coastwatch_core::alerting::detect::DetectorConfig;
+use coastwatch_core::alerting::monitor::{Geography, Monitor};
+use coastwatch_core::alerting::{AlertEvent, LocalClock, Sample};
+use coastwatch_core::engine::{Fix, VehicleEngine, VesselEngine, VesselInfo, VesselUpdate};
+use coastwatch_core::geodesy::MPS_PER_KN;
+use coastwatch_core::model::Mmsi;
+use coastwatch_core::picture::Picture;
+use coastwatch_core::{Feature, Layer};
+use coastwatch_store::StoreError;
+use coastwatch_store::{Changes, Position, Query, Store, SubjectKind};
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::sync::{mpsc, oneshot, watch};
 
@@ -41,8 +42,6 @@ use crate::metrics::AisCounters;
 use crate::state::StartError;
 use crate::write_behind::WriteBehind;
 
-/// Knots to metres per second.
-const KN_TO_MPS: f64 = 1852.0 / 3600.0;
 /// Batches waiting for the writer before feeds have to wait.
 const QUEUE_BATCHES: usize = 64;
 /// Updates the writer gathers from queued batches into one transaction at most (more
@@ -721,29 +720,28 @@ impl Writer {
         let mut changed_vehicles: BTreeSet<String> = BTreeSet::new();
         let pipeline = &self.pipeline;
         {
+            // the lock order of every writer: vessels, vehicles, monitor
             let mut vessels = pipeline.vessels.write().unwrap_or_else(|e| e.into_inner());
             let mut vehicles = pipeline.vehicles.write().unwrap_or_else(|e| e.into_inner());
             let mut monitor = pipeline.monitor.lock().unwrap_or_else(|e| e.into_inner());
+            let mut picture = Picture {
+                vessels: &mut vessels,
+                vehicles: &mut vehicles,
+                monitor: &mut monitor,
+            };
             for update in updates {
                 match update {
                     Update::Vessel(update) => {
-                        let (mmsi, identity) = match update {
-                            VesselUpdate::Position { mmsi, .. } => (*mmsi, false),
-                            VesselUpdate::Static { mmsi, .. } => (*mmsi, true),
-                        };
-                        if vessels.get(mmsi).is_none() && vessels.len() >= self.max_vessels {
+                        let mmsi = update.mmsi();
+                        if picture.vessels.get(mmsi).is_none()
+                            && picture.vessels.len() >= self.max_vessels
+                        {
                             over_cap += 1;
                             continue;
                         }
-                        let applied = vessels.apply(update.clone());
-                        let flags = vessels.get(mmsi).map(identity_flags).unwrap_or_default();
-                        vessels.flag(mmsi, flags.into_iter().map(|p| p.as_str().to_owned()));
-                        if let (VesselUpdate::Position { .. }, Applied::Latest, Some(state)) =
-                            (update, applied, vessels.get(mmsi))
-                        {
-                            monitor.vessel(state, &mut events);
-                        }
+                        picture.vessel(update.clone(), &mut events);
                         // identity data lives only in the row: it is written at once
+                        let identity = matches!(update, VesselUpdate::Static { .. });
                         *changed_vessels.entry(mmsi).or_default() |= identity;
                     }
                     Update::Vehicle {
@@ -751,8 +749,10 @@ impl Writer {
                         sample,
                         heading_deg,
                     } => {
-                        if let Ok(state) = vehicles.apply(vehicle_id, *sample, *heading_deg) {
-                            monitor.vehicle(state, &mut events);
+                        if picture
+                            .vehicle(vehicle_id, *sample, *heading_deg, &mut events)
+                            .is_ok()
+                        {
                             changed_vehicles.insert(vehicle_id.clone());
                         }
                     }
@@ -849,7 +849,7 @@ fn position(update: &Update) -> Option<Position> {
             t_epoch_s: fix.t_epoch_s,
             lon: fix.lon,
             lat: fix.lat,
-            speed_mps: fix.sog_kn.map(|s| s * KN_TO_MPS),
+            speed_mps: fix.sog_kn.map(|s| s * MPS_PER_KN),
             course_deg: fix.cog_deg,
             heading_deg: fix.heading_deg,
         }),
@@ -945,7 +945,7 @@ fn restore_vessel(engine: &mut VesselEngine, feature: &Feature) {
         .as_array()
         .into_iter()
         .flatten()
-        .filter_map(|f| f.as_str().map(str::to_owned));
+        .filter_map(|f| f.as_str()?.parse().ok());
     engine.flag(mmsi, flags.collect::<Vec<_>>());
 }
 
@@ -962,7 +962,7 @@ fn replayed(p: &Position) -> Option<Update> {
                 t_epoch_s: p.t_epoch_s,
                 lon: p.lon,
                 lat: p.lat,
-                sog_kn: p.speed_mps.map(|s| s / KN_TO_MPS),
+                sog_kn: p.speed_mps.map(|s| s / MPS_PER_KN),
                 cog_deg: p.course_deg,
                 heading_deg: p.heading_deg,
                 nav_status: None,

@@ -1,7 +1,7 @@
 //! The coastwatch server: HTTP API, configuration and the command line's building blocks.
 //!
-//! Only this crate knows HTTP and reads configuration; the libraries below it
-//! (`coastwatch-spatial`, `coastwatch-tiles`, `coastwatch-datasets`) do not.
+//! Only this crate knows HTTP and reads configuration; the libraries below it (the domain
+//! core, stores, coverage, tiles, the AIS codec, importers and scenario) do not.
 
 pub mod alerts;
 mod app;
@@ -22,8 +22,7 @@ mod openapi;
 pub mod routes;
 mod scorecard;
 pub mod state;
-pub mod tile_cache;
-pub mod tiles_export;
+pub mod tiles;
 pub mod webhooks;
 mod write_behind;
 

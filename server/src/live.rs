@@ -2,9 +2,9 @@
 //! positions), `vessel_tracks` (the track window of each vessel), `vehicle_routes` (the
 //! route window of each vehicle) and `ais_density` (fixes held per H3 cell).
 
-use coastwatch_spatial::model::FeatureId;
-use coastwatch_spatial::store::Query;
-use coastwatch_spatial::{Feature, Layer};
+use coastwatch_core::model::FeatureId;
+use coastwatch_core::{Feature, Layer};
+use coastwatch_store::Query;
 use geo::{BoundingRect, Coord, Intersects, LineString, Polygon, Rect};
 use h3o::{CellIndex, Resolution};
 use serde_json::json;
@@ -158,7 +158,7 @@ pub fn get(state: &AppState, layer: Layer, id: FeatureId) -> Option<Feature> {
         .vessels()
         .read()
         .unwrap_or_else(|e| e.into_inner());
-    let mmsi = coastwatch_spatial::model::Mmsi::try_from(id.get()).ok()?;
+    let mmsi = coastwatch_core::model::Mmsi::try_from(id.get()).ok()?;
     let vessel = engine.get(mmsi)?;
     match layer {
         Layer::Vessels => vessel.to_feature(),

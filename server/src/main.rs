@@ -7,9 +7,9 @@ use std::time::Instant;
 
 use anyhow::{Context, anyhow};
 use clap::{Parser, Subcommand, ValueEnum};
+use coastwatch_core::Layer;
 use coastwatch_server::{AppState, Config, app, feeds, ingest};
-use coastwatch_spatial::store::{self, GeoPackageStore, Query, Store};
-use coastwatch_spatial::{Layer, StoreError};
+use coastwatch_store::{self as store, GeoPackageStore, Query, Store, StoreError};
 
 /// mimalloc rather than glibc's malloc: under mixed load glibc's per-thread arenas
 /// fragmented the heap until RSS grew sevenfold in a 10-minute soak; mimalloc keeps it flat.
@@ -82,7 +82,7 @@ enum Command {
     /// Vector tile archives (MBTiles, PMTiles).
     Tiles {
         #[command(subcommand)]
-        command: coastwatch_server::tiles_export::TilesCommand,
+        command: coastwatch_server::tiles::archive::TilesCommand,
     },
     /// The demo: the Xiangshan Bay district with its live scenario, served on the embedded
     /// GeoPackage store (a temporary one unless --store).
@@ -206,7 +206,7 @@ fn main() -> ExitCode {
             eprintln!("error: {error:#}");
             let input_error = error.chain().any(|e| {
                 e.is::<BadInput>()
-                    || e.is::<coastwatch_datasets::scenario::ScenarioError>()
+                    || e.is::<coastwatch_scenario::ScenarioError>()
                     || is_input_store_error(e)
             });
             ExitCode::from(if input_error { 2 } else { 1 })
@@ -238,7 +238,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 config.store.location = store;
             }
             if let Some(port) = port {
-                config.server.listen = format!("0.0.0.0:{port}");
+                config.server.listen = std::net::SocketAddr::from(([0, 0, 0, 0], port));
             }
             serve(config).await
         }
@@ -281,7 +281,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             })
         }
-        Command::Tiles { command } => coastwatch_server::tiles_export::run(command)
+        Command::Tiles { command } => coastwatch_server::tiles::archive::run(command)
             .await
             .map(drop)
             .map_err(|e| {
@@ -338,7 +338,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             other => anyhow!(other),
         })?;
     let store: Arc<dyn Store> = Arc::from(store);
-    let listener = tokio::net::TcpListener::bind(&config.server.listen)
+    let listener = tokio::net::TcpListener::bind(config.server.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.server.listen))?;
     let address = listener.local_addr()?;
@@ -364,7 +364,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 /// Starts the AIS feeds named in the config.
 async fn start_feeds(config: &Config, state: &AppState) -> anyhow::Result<()> {
     if let Some(address) = &config.ais.tcp_listen {
-        let listener = tokio::net::TcpListener::bind(address)
+        let listener = tokio::net::TcpListener::bind(*address)
             .await
             .with_context(|| format!("cannot listen for AIS on tcp {address}"))?;
         tracing::info!(address = %listener.local_addr()?, "AIS TCP listener");
@@ -375,7 +375,7 @@ async fn start_feeds(config: &Config, state: &AppState) -> anyhow::Result<()> {
         ));
     }
     if let Some(address) = &config.ais.udp_listen {
-        let socket = tokio::net::UdpSocket::bind(address)
+        let socket = tokio::net::UdpSocket::bind(*address)
             .await
             .with_context(|| format!("cannot listen for AIS on udp {address}"))?;
         tracing::info!(address = %socket.local_addr()?, "AIS UDP listener");
@@ -415,7 +415,7 @@ async fn import(
     source_layer: Option<String>,
     skip_invalid: bool,
 ) -> anyhow::Result<()> {
-    use coastwatch_datasets::import::{ImportOptions, read_layer};
+    use coastwatch_io::import::{ImportOptions, read_layer};
 
     let mut options = ImportOptions {
         source_layer,
@@ -500,12 +500,12 @@ async fn export(
                 let file = std::fs::File::create(path)
                     .with_context(|| format!("cannot create {}", path.display()))?;
                 let mut writer = std::io::BufWriter::new(file);
-                coastwatch_datasets::export::write_geojson(&features, &mut writer)?;
+                coastwatch_core::geojson::write_geojson(&features, &mut writer)?;
                 std::io::Write::flush(&mut writer)?;
             }
             None => {
                 let mut stdout = std::io::stdout().lock();
-                coastwatch_datasets::export::write_geojson(&features, &mut stdout)?;
+                coastwatch_core::geojson::write_geojson(&features, &mut stdout)?;
             }
         },
         ExportFormat::Gpkg => {
@@ -528,7 +528,7 @@ async fn export(
 }
 
 fn ais_decode(file: &Path, strict: bool) -> anyhow::Result<()> {
-    use coastwatch_datasets::ais::ndjson::{NdjsonOptions, decode_to_ndjson};
+    use coastwatch_ais::ndjson::{NdjsonOptions, decode_to_ndjson};
 
     let input: Box<dyn std::io::Read> = if file == Path::new("-") {
         Box::new(std::io::stdin().lock())
@@ -561,8 +561,8 @@ fn ais_decode(file: &Path, strict: bool) -> anyhow::Result<()> {
 }
 
 async fn ais_replay(file: &Path, speed: Option<f64>, store: &StoreArg) -> anyhow::Result<()> {
-    use coastwatch_datasets::ais::decoder::{Decoder, DecoderOptions};
-    use coastwatch_datasets::ais::engine::vessel_updates;
+    use coastwatch_ais::decoder::{Decoder, DecoderOptions};
+    use coastwatch_ais::engine::vessel_updates;
 
     if let Some(speed) = speed.filter(|s| !(s.is_finite() && *s > 0.0)) {
         return Err(bad(format!("--speed {speed} must be a positive number")));
@@ -658,7 +658,7 @@ fn print_final_alerts(state: &AppState, first: u64) {
 const DEMO_TOKEN: &str = "demo-dispatcher";
 
 async fn demo(port: u16, speed: f64, seed: u64, store: Option<String>) -> anyhow::Result<()> {
-    use coastwatch_datasets::scenario::{District, ScenarioConfig, generate};
+    use coastwatch_scenario::{District, ScenarioConfig, generate};
     if !(speed.is_finite() && speed > 0.0) {
         return Err(bad(format!("--speed {speed} must be a positive number")));
     }
@@ -672,7 +672,7 @@ async fn demo(port: u16, speed: f64, seed: u64, store: Option<String>) -> anyhow
     // COASTWATCH_* variables configure the demo as they do `serve` (an AIS port, limits)
     let mut config = load_config(None)?;
     config.store.location = location;
-    config.server.listen = format!("0.0.0.0:{port}");
+    config.server.listen = std::net::SocketAddr::from(([0, 0, 0, 0], port));
     config.auth.open_reads = true;
     config
         .auth
@@ -684,7 +684,7 @@ async fn demo(port: u16, speed: f64, seed: u64, store: Option<String>) -> anyhow
             // published in the README: it may act on alerts, not edit the district
             roles: vec![coastwatch_server::auth::Role::Dispatcher],
         });
-    let listener = tokio::net::TcpListener::bind(&config.server.listen)
+    let listener = tokio::net::TcpListener::bind(config.server.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.server.listen))?;
     let server_config = config.server.clone();
@@ -749,7 +749,7 @@ async fn demo(port: u16, speed: f64, seed: u64, store: Option<String>) -> anyhow
 }
 
 fn scenario_export(out: &Path, seed: u64, hours: f64) -> anyhow::Result<()> {
-    use coastwatch_datasets::scenario::{District, ScenarioConfig, generate};
+    use coastwatch_scenario::{District, ScenarioConfig, generate};
     if !(hours.is_finite() && hours > 0.0 && hours <= 240.0) {
         return Err(bad(format!("--hours {hours} must be between 0 and 240")));
     }

@@ -126,8 +126,8 @@ impl AisCounters {
     pub(crate) fn add(
         &self,
         feed: &str,
-        before: coastwatch_datasets::ais::decoder::DecoderStats,
-        after: coastwatch_datasets::ais::decoder::DecoderStats,
+        before: coastwatch_ais::decoder::DecoderStats,
+        after: coastwatch_ais::decoder::DecoderStats,
     ) {
         let labels = FeedLabels {
             feed: feed.to_owned(),

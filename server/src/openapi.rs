@@ -1,7 +1,7 @@
 //! The OpenAPI 3.0 document, generated from the layer schemas and the route modules.
 
-use coastwatch_spatial::Layer;
-use coastwatch_spatial::layer::FieldType;
+use coastwatch_core::Layer;
+use coastwatch_core::layer::FieldType;
 use serde_json::{Map, Value, json};
 
 use crate::config::Config;

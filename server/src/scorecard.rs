@@ -4,7 +4,7 @@
 //! stay unacknowledged for more than 24 h or its risk-point coverage is under 80 %, else
 //! `none`.
 
-use coastwatch_spatial::Feature;
+use coastwatch_core::Feature;
 use serde_json::{Value, json};
 
 /// Seconds an open alert may wait for acknowledgement before the town turns yellow.
@@ -17,7 +17,7 @@ pub fn card(
     alerts: &[Feature],
     since: i64,
     now: i64,
-    coverage: Option<&coastwatch_spatial::coverage::TownCoverage>,
+    coverage: Option<&coastwatch_coverage::TownCoverage>,
 ) -> Value {
     let mine: Vec<&Feature> = alerts
         .iter()
@@ -87,7 +87,7 @@ pub fn card(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use coastwatch_spatial::model::FeatureId;
+    use coastwatch_core::model::FeatureId;
     use geo::Point;
 
     fn alert(id: i64, town: &str, status: &str, opened_at: i64, history: Value) -> Feature {

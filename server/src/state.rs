@@ -3,9 +3,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use coastwatch_spatial::alerting::LocalClock;
-use coastwatch_spatial::store::{Query, Store};
-use coastwatch_spatial::{Layer, ModelError, StoreError};
+use coastwatch_core::alerting::LocalClock;
+use coastwatch_core::{Layer, ModelError};
+use coastwatch_store::StoreError;
+use coastwatch_store::{Query, Store};
 
 use crate::alerts::Alerts;
 use crate::auth::Tokens;
@@ -13,7 +14,7 @@ use crate::clock::now_epoch_s;
 use crate::config::Config;
 use crate::ingest::{Ingest, PictureSettings, Pipeline, Replay};
 use crate::metrics::Metrics;
-use crate::tile_cache::TileCache;
+use crate::tiles::cache::TileCache;
 
 /// How often the time-driven detectors (AIS gaps, GPS off) run.
 const TICK: Duration = Duration::from_secs(5);
@@ -58,11 +59,9 @@ impl AppState {
     /// and starts the ingest writer, the detector clock and the webhooks (needs a Tokio
     /// runtime).
     pub async fn start(config: Config, store: Arc<dyn Store>) -> Result<Self, StartError> {
-        let resolution =
-            h3o::Resolution::try_from(config.ais.h3_res).unwrap_or(h3o::Resolution::Nine);
         let settings = PictureSettings {
             window_s: config.ais.track_window_min * 60.0,
-            resolution,
+            resolution: config.ais.h3_res,
             detectors: config.detectors.clone(),
             clock: LocalClock::new(&config.district.timezone)?,
             limits: config.ais.limits(),

@@ -50,10 +50,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use coastwatch_spatial::alerting::book;
-use coastwatch_spatial::model::FeatureId;
-use coastwatch_spatial::store::Store;
-use coastwatch_spatial::{Feature, Layer, StoreError};
+use coastwatch_core::alerting::book;
+use coastwatch_core::model::FeatureId;
+use coastwatch_core::{Feature, Layer};
+use coastwatch_store::Store;
+use coastwatch_store::StoreError;
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -706,10 +707,10 @@ mod tests {
     use axum::Router;
     use axum::http::StatusCode;
     use axum::routing::{any, post};
-    use coastwatch_spatial::alerting::book::AlertBook;
-    use coastwatch_spatial::alerting::{AlertEvent, EpisodeKey, Phase, SubjectKey};
-    use coastwatch_spatial::model::{AlertKind, Severity};
-    use coastwatch_spatial::store::{Changes, GeoPackageStore};
+    use coastwatch_core::alerting::book::AlertBook;
+    use coastwatch_core::alerting::{AlertEvent, EpisodeKey, Phase, SubjectKey};
+    use coastwatch_core::model::{AlertKind, Severity};
+    use coastwatch_store::{Changes, GeoPackageStore};
     use serde_json::json;
 
     use super::*;

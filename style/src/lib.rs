@@ -7,7 +7,7 @@
 //! The crate also carries the web map that uses the style ([`web`]): the MapLibre GL JS
 //! bundle built by `scripts/build-web.sh`, embedded at build time.
 
-use coastwatch_spatial::Layer;
+use coastwatch_core::Layer;
 use serde_json::{Value, json};
 
 pub mod web;

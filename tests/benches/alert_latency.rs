@@ -22,12 +22,12 @@ use std::sync::Arc;
 use std::sync::mpsc as std_mpsc;
 use std::time::{Duration, Instant};
 
-use coastwatch_datasets::ais::encode::{PositionReport, sentences};
+use coastwatch_ais::encode::{PositionReport, sentences};
+use coastwatch_core::geodesy::{lat_deg, lon_deg};
+use coastwatch_core::rng::Rng;
+use coastwatch_core::{Feature, Layer};
 use coastwatch_server::{AppState, app, feeds};
-use coastwatch_spatial::geodesy::{lat_deg, lon_deg};
-use coastwatch_spatial::rng::Rng;
-use coastwatch_spatial::store::Store;
-use coastwatch_spatial::{Feature, Layer};
+use coastwatch_store::Store;
 use coastwatch_tests::{DISPATCHER, test_config};
 use geo::{Coord, LineString, Polygon};
 use serde_json::{Value, json};
@@ -389,7 +389,7 @@ fn main() {
         let location = std::env::var("STORE")
             .unwrap_or_else(|_| dir.path().join("bench.gpkg").display().to_string());
         let store: Arc<dyn Store> = Arc::from(
-            coastwatch_spatial::store::open(&location)
+            coastwatch_store::open(&location)
                 .await
                 .expect("open the store"),
         );

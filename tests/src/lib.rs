@@ -11,7 +11,7 @@ use axum::http::{Request, StatusCode};
 use coastwatch_server::auth::Role;
 use coastwatch_server::config::TokenConfig;
 use coastwatch_server::{AppState, Config, app};
-use coastwatch_spatial::store::{GeoPackageStore, Store};
+use coastwatch_store::{GeoPackageStore, Store};
 use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;

@@ -4,12 +4,12 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
-use coastwatch_datasets::ais::decoder::{Decoder, DecoderOptions};
-use coastwatch_datasets::ais::encode::{PositionReport, StaticVoyage, sentences, with_time};
+use coastwatch_ais::decoder::{Decoder, DecoderOptions};
+use coastwatch_ais::encode::{PositionReport, StaticVoyage, sentences, with_time};
+use coastwatch_core::Layer;
+use coastwatch_core::model::{FeatureId, Mmsi};
 use coastwatch_server::{AppState, feeds};
-use coastwatch_spatial::Layer;
-use coastwatch_spatial::model::{FeatureId, Mmsi};
-use coastwatch_spatial::store::{Query, Store};
+use coastwatch_store::{Query, Store};
 use coastwatch_tests::{INGEST, PLANNER, TestServer, coastwatch_bin, ingest_config};
 use tokio::io::AsyncWriteExt;
 
@@ -271,8 +271,8 @@ async fn replay_of_a_real_log_names_its_vessels() {
         "{stderr}"
     );
 
-    let store: std::sync::Arc<dyn coastwatch_spatial::store::Store> =
-        coastwatch_spatial::store::open(store.to_str().unwrap())
+    let store: std::sync::Arc<dyn coastwatch_store::Store> =
+        coastwatch_store::open(store.to_str().unwrap())
             .await
             .unwrap()
             .into();
@@ -358,7 +358,7 @@ fn report(mmsi: u32, lon: f64, t: i64) -> String {
     lines(&position.bits(), t)
 }
 
-fn lines(bits: &coastwatch_datasets::ais::encode::BitWriter, t: i64) -> String {
+fn lines(bits: &coastwatch_ais::encode::BitWriter, t: i64) -> String {
     sentences(bits, 'A', 1)
         .iter()
         .map(|s| with_time(s, t) + "\n")
@@ -419,7 +419,7 @@ async fn every_fix_is_stored_at_once_and_vessel_rows_catch_up_by_close() {
     // closing writes every row that still waits: the store matches the picture
     let path = server.dir.path().join("test.gpkg");
     state.close().await;
-    let reopened = coastwatch_spatial::store::GeoPackageStore::open(&path)
+    let reopened = coastwatch_store::GeoPackageStore::open(&path)
         .await
         .unwrap();
     let row = reopened.get(Layer::Vessels, vessel).await.unwrap().unwrap();

@@ -7,11 +7,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use coastwatch_datasets::ais::encode::{PositionReport, sentences};
+use coastwatch_ais::encode::{PositionReport, sentences};
+use coastwatch_core::{Feature, Layer};
 use coastwatch_server::config::WebhookConfig;
 use coastwatch_server::{AppState, Config, app, feeds};
-use coastwatch_spatial::store::{GeoPackageStore, Query, Store};
-use coastwatch_spatial::{Feature, Layer};
+use coastwatch_store::{GeoPackageStore, Query, Store};
 use coastwatch_tests::{DISPATCHER, INGEST, ingest_config};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
@@ -551,7 +551,7 @@ async fn vehicle_fixes_raise_route_deviation_and_bad_fixes_change_nothing() {
         .ingest
         .submit(vec![coastwatch_server::ingest::Update::Vehicle {
             vehicle_id: "ZJB-001".into(),
-            sample: coastwatch_spatial::alerting::Sample {
+            sample: coastwatch_core::alerting::Sample {
                 t: (now + 120) as f64,
                 lon: 121.6,
                 lat: 29.6047,

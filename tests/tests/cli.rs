@@ -5,15 +5,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use coastwatch_datasets::ais::encode::{PositionReport, sentences, with_time};
-use coastwatch_spatial::Layer;
-use coastwatch_spatial::store::{GeoPackageStore, Query, Store};
+use coastwatch_ais::encode::{PositionReport, sentences, with_time};
+use coastwatch_core::Layer;
+use coastwatch_store::{GeoPackageStore, Query, Store};
 use coastwatch_tests::{coastwatch_bin, http_request, tool_available};
 use serde_json::{Value, json};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../datasets/tests/fixtures/import")
+        .join("../datasets/io/tests/fixtures/import")
         .join(name)
 }
 
@@ -30,7 +30,7 @@ fn text(bytes: &[u8]) -> String {
 }
 
 async fn count(store: &str, layer: Layer) -> u64 {
-    coastwatch_spatial::store::open(store)
+    coastwatch_store::open(store)
         .await
         .unwrap()
         .count(layer, &Query::default())
@@ -186,6 +186,14 @@ async fn bad_input_exits_2_and_leaves_the_store_unchanged() {
     )
     .unwrap();
     let missing = dir.path().join("nowhere.geojson");
+    // config values are typed: refused at load, naming the key
+    let config_file = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    let h3_config = config_file("h3.toml", "[ais]\nh3_res = 17\n");
+    let listen_config = config_file("listen.toml", "[server]\nlisten = \"everywhere:80\"\n");
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (
             vec![
@@ -255,6 +263,14 @@ async fn bad_input_exits_2_and_leaves_the_store_unchanged() {
             "cannot open store",
         ),
         (vec!["frobnicate"], "unrecognized subcommand"),
+        (
+            vec!["serve", "--config", &h3_config, "--store", store],
+            "ais.h3_res",
+        ),
+        (
+            vec!["serve", "--config", &listen_config, "--store", store],
+            "server.listen",
+        ),
     ];
     for (args, message) in cases {
         let out = coastwatch(&args);

@@ -8,9 +8,9 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use coastwatch_spatial::geodesy::{lat_deg, lon_deg};
-use coastwatch_spatial::store::{GeoPackageStore, Query, Store};
-use coastwatch_spatial::{Feature, Layer};
+use coastwatch_core::geodesy::{lat_deg, lon_deg};
+use coastwatch_core::{Feature, Layer};
+use coastwatch_store::{GeoPackageStore, Query, Store};
 use coastwatch_tests::{PLANNER, TestServer, VIEWER, coastwatch_bin, test_config};
 use geo::{LineString, Point, Rect, coord};
 use serde_json::{Value, json};
@@ -440,7 +440,7 @@ async fn coverage_routes() {
 /// A lon/lat DEM over the district, flat at 0 m but for a 100 m ridge 100–150 m south of
 /// the shore: it hides the dock that the middle camera sees on flat terrain.
 fn ridge_dem(path: &Path) {
-    use coastwatch_spatial::coverage::dem::{Dem, DemCrs};
+    use coastwatch_coverage::dem::{Dem, DemCrs};
     let cell_deg = 0.0003;
     let (west, north) = at(-2600.0, 2600.0);
     let (east, south) = at(2600.0, -2600.0);
@@ -467,7 +467,7 @@ fn ridge_dem(path: &Path) {
         DemCrs::lonlat(),
     )
     .unwrap();
-    coastwatch_datasets::dem::write_dem(path, &dem, "EPSG:4326").unwrap();
+    coastwatch_io::dem::write_dem(path, &dem, "EPSG:4326").unwrap();
 }
 
 #[tokio::test]

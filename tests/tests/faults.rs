@@ -13,8 +13,8 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use coastwatch_datasets::ais::encode::{PositionReport, sentences, with_time};
-use coastwatch_spatial::store::{GeoPackageStore, Store};
+use coastwatch_ais::encode::{PositionReport, sentences, with_time};
+use coastwatch_store::{GeoPackageStore, Store};
 use coastwatch_tests::{coastwatch_bin, free_port, http_request};
 
 const FEED: &str = "feed-secret-token";
@@ -325,7 +325,7 @@ struct Ledger {
 impl Ledger {
     /// Commits `rounds` batches of 200 fixes, each fix its own subject.
     async fn commit(&mut self, store: &GeoPackageStore, rounds: u32) {
-        use coastwatch_spatial::store::{Changes, Position, SubjectKind};
+        use coastwatch_store::{Changes, Position, SubjectKind};
         for _ in 0..rounds {
             let batch: Vec<u32> = (self.next..self.next + 200).collect();
             self.next += 200;
@@ -413,7 +413,7 @@ fn postgresql(action: &str) -> bool {
 async fn a_killed_postgresql_refuses_writes_and_ingest_resumes_when_it_is_back() {
     use coastwatch_server::auth::Role;
     use coastwatch_server::config::TokenConfig;
-    use coastwatch_spatial::store::PostgisStore;
+    use coastwatch_store::PostgisStore;
     use std::sync::Arc;
 
     let url = match std::env::var("COASTWATCH_TEST_PG") {
@@ -505,9 +505,9 @@ struct FlakyReads {
 }
 
 impl FlakyReads {
-    fn check(&self) -> coastwatch_spatial::StoreResult<()> {
+    fn check(&self) -> coastwatch_store::StoreResult<()> {
         if self.failing.load(std::sync::atomic::Ordering::SeqCst) {
-            return Err(coastwatch_spatial::StoreError::Database(
+            return Err(coastwatch_store::StoreError::Database(
                 sqlx::Error::PoolTimedOut,
             ));
         }
@@ -519,62 +519,62 @@ impl FlakyReads {
 impl Store for FlakyReads {
     async fn insert(
         &self,
-        layer: coastwatch_spatial::Layer,
-        features: Vec<coastwatch_spatial::Feature>,
-    ) -> coastwatch_spatial::StoreResult<Vec<coastwatch_spatial::model::FeatureId>> {
+        layer: coastwatch_core::Layer,
+        features: Vec<coastwatch_core::Feature>,
+    ) -> coastwatch_store::StoreResult<Vec<coastwatch_core::model::FeatureId>> {
         self.inner.insert(layer, features).await
     }
     async fn commit(
         &self,
-        changes: coastwatch_spatial::store::Changes,
-    ) -> coastwatch_spatial::StoreResult<()> {
+        changes: coastwatch_store::Changes,
+    ) -> coastwatch_store::StoreResult<()> {
         self.inner.commit(changes).await
     }
     async fn replace(
         &self,
-        layer: coastwatch_spatial::Layer,
-        id: coastwatch_spatial::model::FeatureId,
-        feature: coastwatch_spatial::Feature,
-    ) -> coastwatch_spatial::StoreResult<bool> {
+        layer: coastwatch_core::Layer,
+        id: coastwatch_core::model::FeatureId,
+        feature: coastwatch_core::Feature,
+    ) -> coastwatch_store::StoreResult<bool> {
         self.inner.replace(layer, id, feature).await
     }
     async fn delete(
         &self,
-        layer: coastwatch_spatial::Layer,
-        id: coastwatch_spatial::model::FeatureId,
-    ) -> coastwatch_spatial::StoreResult<bool> {
+        layer: coastwatch_core::Layer,
+        id: coastwatch_core::model::FeatureId,
+    ) -> coastwatch_store::StoreResult<bool> {
         self.inner.delete(layer, id).await
     }
     async fn get(
         &self,
-        layer: coastwatch_spatial::Layer,
-        id: coastwatch_spatial::model::FeatureId,
-    ) -> coastwatch_spatial::StoreResult<Option<coastwatch_spatial::Feature>> {
+        layer: coastwatch_core::Layer,
+        id: coastwatch_core::model::FeatureId,
+    ) -> coastwatch_store::StoreResult<Option<coastwatch_core::Feature>> {
         self.check()?;
         self.inner.get(layer, id).await
     }
     async fn query(
         &self,
-        layer: coastwatch_spatial::Layer,
-        query: &coastwatch_spatial::store::Query,
-    ) -> coastwatch_spatial::StoreResult<Vec<coastwatch_spatial::Feature>> {
+        layer: coastwatch_core::Layer,
+        query: &coastwatch_store::Query,
+    ) -> coastwatch_store::StoreResult<Vec<coastwatch_core::Feature>> {
         self.check()?;
         self.inner.query(layer, query).await
     }
     async fn count(
         &self,
-        layer: coastwatch_spatial::Layer,
-        query: &coastwatch_spatial::store::Query,
-    ) -> coastwatch_spatial::StoreResult<u64> {
+        layer: coastwatch_core::Layer,
+        query: &coastwatch_store::Query,
+    ) -> coastwatch_store::StoreResult<u64> {
         self.inner.count(layer, query).await
     }
     async fn positions_since(
         &self,
         t_epoch_s: f64,
-    ) -> coastwatch_spatial::StoreResult<Vec<coastwatch_spatial::store::Position>> {
+    ) -> coastwatch_store::StoreResult<Vec<coastwatch_store::Position>> {
         self.inner.positions_since(t_epoch_s).await
     }
-    async fn probe_write(&self) -> coastwatch_spatial::StoreResult<()> {
+    async fn probe_write(&self) -> coastwatch_store::StoreResult<()> {
         self.inner.probe_write().await
     }
     async fn close(&self) {
@@ -624,7 +624,7 @@ async fn a_stored_feature_is_acknowledged_once_even_when_reloading_the_picture_f
     assert_eq!(status, 201, "the fence is stored: the answer says so");
     let stored = flaky
         .inner
-        .count(coastwatch_spatial::Layer::Geofences, &Default::default())
+        .count(coastwatch_core::Layer::Geofences, &Default::default())
         .await
         .unwrap();
     assert_eq!(stored, 1);

@@ -3,9 +3,9 @@
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use coastwatch_datasets::ais::encode::{PositionReport, sentences, with_time};
+use coastwatch_ais::encode::{PositionReport, sentences, with_time};
+use coastwatch_core::model::Mmsi;
 use coastwatch_server::{AppState, Config, feeds};
-use coastwatch_spatial::model::Mmsi;
 use coastwatch_tests::{INGEST, TestServer, ingest_config};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;

@@ -8,10 +8,10 @@ use std::time::Duration;
 use axum::body::{Body, Bytes};
 use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode};
+use coastwatch_core::Layer;
+use coastwatch_fixtures::samples::sample;
 use coastwatch_server::Config;
-use coastwatch_spatial::Layer;
-use coastwatch_spatial::samples::sample;
-use coastwatch_spatial::store::Query;
+use coastwatch_store::Query;
 use coastwatch_tests::{
     DISPATCHER, INGEST, PLANNER, TestServer, VIEWER, ingest_config, test_config,
 };
@@ -882,7 +882,7 @@ async fn paging_parameters_are_bounded() {
 /// Live layers page like stored ones: in id order, counted in all, the page cut out.
 #[tokio::test]
 async fn live_layers_page_in_id_order() {
-    use coastwatch_datasets::ais::encode::{PositionReport, sentences, with_time};
+    use coastwatch_ais::encode::{PositionReport, sentences, with_time};
 
     let server = TestServer::new(with_ingest()).await;
     let now = std::time::SystemTime::now()

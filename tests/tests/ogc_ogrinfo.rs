@@ -2,8 +2,8 @@
 
 use std::process::Command;
 
-use coastwatch_spatial::Layer;
-use coastwatch_spatial::samples::sample;
+use coastwatch_core::Layer;
+use coastwatch_fixtures::samples::sample;
 use coastwatch_tests::{TestServer, test_config, tool_available};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -9,10 +9,10 @@ use std::process::Command;
 use std::sync::Arc;
 
 use axum::http::StatusCode;
-use coastwatch_server::tiles_export::{ArchiveFormat, ExportOptions, export_tiles};
-use coastwatch_spatial::Layer;
-use coastwatch_spatial::samples::sample;
-use coastwatch_spatial::store::Store;
+use coastwatch_core::Layer;
+use coastwatch_fixtures::samples::sample;
+use coastwatch_server::tiles::archive::{ArchiveFormat, ExportOptions, export_tiles};
+use coastwatch_store::Store;
 use coastwatch_tests::{TestServer, coastwatch_bin, test_config, tool_available};
 use coastwatch_tiles::{TileCoord, Zoom};
 use serde_json::Value;
@@ -483,7 +483,7 @@ async fn postgis_export_holds_the_served_tiles() {
         return;
     }
     let schema = format!("t_tiles_export_{}", std::process::id());
-    let store = coastwatch_spatial::store::PostgisStore::connect_in_schema(&url, Some(&schema))
+    let store = coastwatch_store::PostgisStore::connect_in_schema(&url, Some(&schema))
         .await
         .unwrap();
     let store: Arc<dyn Store> = Arc::new(store);

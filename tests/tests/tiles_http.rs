@@ -2,8 +2,8 @@
 //! catalog, composite sources, and 400/404 for bad coordinates and sources.
 
 use axum::http::StatusCode;
-use coastwatch_spatial::Layer;
-use coastwatch_spatial::samples::sample;
+use coastwatch_core::Layer;
+use coastwatch_fixtures::samples::sample;
 use coastwatch_tests::{TestServer, test_config};
 use coastwatch_tiles::mvt::decode;
 use coastwatch_tiles::{TileCoord, Zoom};
@@ -130,10 +130,10 @@ async fn postgis_tiles_come_from_st_asmvt() {
         return;
     };
     let schema = format!("t_tiles_{}", std::process::id());
-    let store = coastwatch_spatial::store::PostgisStore::connect_in_schema(&url, Some(&schema))
+    let store = coastwatch_store::PostgisStore::connect_in_schema(&url, Some(&schema))
         .await
         .unwrap();
-    let store: std::sync::Arc<dyn coastwatch_spatial::store::Store> = std::sync::Arc::new(store);
+    let store: std::sync::Arc<dyn coastwatch_store::Store> = std::sync::Arc::new(store);
     store
         .insert(Layer::RiskPoints, vec![sample(Layer::RiskPoints, 0)])
         .await

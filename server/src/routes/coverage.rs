@@ -13,12 +13,12 @@ use std::sync::{Arc, Mutex};
 use axum::extract::{Query as QueryParams, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use coastwatch_spatial::Layer;
-use coastwatch_spatial::coverage::report::{CoverageReport, Parameters, RANGE_SCALES};
-use coastwatch_spatial::coverage::{
+use coastwatch_core::Layer;
+use coastwatch_coverage::report::{CoverageReport, Parameters, RANGE_SCALES};
+use coastwatch_coverage::{
     Analysis, CameraTemplate, CandidateSites, CoverageOptions, FlatTerrain, Scene, SuggestOptions,
 };
-use coastwatch_spatial::store::Query;
+use coastwatch_store::Query;
 use serde::Deserialize;
 use serde_json::{Value, json};
 

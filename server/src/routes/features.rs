@@ -14,8 +14,9 @@ use axum::http::StatusCode;
 use axum::http::header::LOCATION;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use coastwatch_spatial::model::FeatureId;
-use coastwatch_spatial::{BodyError, Feature, Layer, store};
+use coastwatch_core::model::FeatureId;
+use coastwatch_core::{BodyError, Feature, Layer};
+use coastwatch_store as store;
 use geo::CoordsIter;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -68,7 +69,7 @@ fn editable_layer(name: &str) -> Result<Layer, AppError> {
 
 fn feature_id(text: &str) -> Result<FeatureId, AppError> {
     text.parse()
-        .map_err(|e: coastwatch_spatial::ModelError| AppError::bad_request(e.to_string()))
+        .map_err(|e: coastwatch_core::ModelError| AppError::bad_request(e.to_string()))
 }
 
 /// Query parameters of a listing.
@@ -246,7 +247,7 @@ async fn read_features(
 /// worker, while the store validates geometries), else right here.
 async fn off_runtime_if<T: Send + 'static>(
     blocking: bool,
-    write: impl Future<Output = Result<T, coastwatch_spatial::StoreError>> + Send + 'static,
+    write: impl Future<Output = Result<T, coastwatch_store::StoreError>> + Send + 'static,
 ) -> Result<T, AppError> {
     if !blocking {
         return Ok(write.await?);

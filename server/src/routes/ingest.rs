@@ -6,8 +6,8 @@ use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::routing::post;
-use coastwatch_datasets::ais::decoder::{Decoder, DecoderOptions};
-use coastwatch_spatial::engine::{CheckedFix, VehicleFix};
+use coastwatch_ais::decoder::{Decoder, DecoderOptions};
+use coastwatch_core::engine::{CheckedFix, VehicleFix};
 
 use crate::auth::{Caller, Role};
 use crate::clock::now_epoch_s;

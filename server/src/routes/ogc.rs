@@ -9,9 +9,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use coastwatch_spatial::layer::FieldType;
-use coastwatch_spatial::model::FeatureId;
-use coastwatch_spatial::{Feature, Layer, store};
+use coastwatch_core::layer::FieldType;
+use coastwatch_core::model::FeatureId;
+use coastwatch_core::{Feature, Layer};
+use coastwatch_store as store;
 use serde_json::{Value, json};
 
 use crate::auth::Caller;

@@ -8,9 +8,10 @@
 //! layers are accepted, and a tile whose encoding passes `server.max_tile_bytes` is refused
 //! with 400 (building stops there).
 //!
-//! Tiles of sources made only of static layers ([`crate::tile_cache::STATIC_LAYERS`]) are kept
-//! in the [`crate::tile_cache::TileCache`] and rebuilt after a write to one of their layers;
-//! [`build_tile`] is the one tile builder, shared with `coastwatch tiles export`.
+//! Tiles of sources made only of static layers ([`crate::tiles::cache::STATIC_LAYERS`]) are
+//! kept in the [`crate::tiles::cache::TileCache`] and rebuilt after a write to one of their
+//! layers; [`crate::tiles::build_tile`] is the one tile builder, shared with `coastwatch tiles
+//! export`.
 
 use std::sync::Arc;
 
@@ -24,12 +25,9 @@ use axum::http::header::{
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use coastwatch_spatial::store::{Query, Store};
-use coastwatch_spatial::{Feature, Layer, StoreError};
-use coastwatch_tiles::mvt::{TileEncoder, Value};
+use coastwatch_core::Layer;
+use coastwatch_tiles::TileCoord;
 use coastwatch_tiles::tilejson::{TileJson, VectorLayer};
-use coastwatch_tiles::{TileCoord, mercator_m_to_lon_lat};
-use geo::{Coord, Rect};
 use serde_json::{Map, json};
 
 use crate::auth::Caller;
@@ -37,15 +35,14 @@ use crate::error::AppError;
 use crate::extract::BaseUrl;
 use crate::live;
 use crate::state::AppState;
-use crate::tile_cache::EncodedTile;
+use crate::tiles::cache::EncodedTile;
+use crate::tiles::{TooLarge, build_tile_within};
 
 /// Response header telling whether a static tile came from the tile cache (`hit`) or was
 /// built (`miss`); absent for sources that are not cached.
 pub const X_TILE_CACHE: HeaderName = HeaderName::from_static("x-tile-cache");
 /// Highest zoom offered in TileJSON.
 const MAX_ZOOM: u8 = 22;
-/// Tile buffer (of 4096 units) fetched around a tile so clipped shapes join up.
-pub(crate) const BUFFER_FRACTION: f64 = 64.0 / 4096.0;
 
 /// The routes of this module.
 pub fn router() -> Router<AppState> {
@@ -202,92 +199,6 @@ async fn tile(
     Ok(respond(&tile, &headers, cache_control, cached))
 }
 
-/// A tile whose encoding passed the size limit while it was built.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TooLarge {
-    /// The limit it passed (bytes).
-    pub limit: usize,
-}
-
-/// Encodes tile `coord` of `layers` (in that order: MVT layers concatenate) as MVT bytes;
-/// an empty tile is an empty vector. The one tile builder of the HTTP route and of
-/// `coastwatch tiles export`, which takes tiles of any size.
-///
-/// Store layers come from `store` (PostGIS encodes them itself with `ST_AsMVT`); the live
-/// layers come from the engine of `live` when given, else from their stored copy (`ais_density`
-/// has none). `window` (epoch s) limits the layers that have time.
-pub async fn build_tile(
-    store: &dyn Store,
-    live: Option<&AppState>,
-    layers: &[Layer],
-    coord: TileCoord,
-    window: Option<(i64, i64)>,
-) -> Result<Vec<u8>, StoreError> {
-    // nothing in memory is larger than usize::MAX bytes: the inner result is always Ok
-    Ok(
-        build_tile_within(store, live, layers, coord, window, usize::MAX)
-            .await?
-            .unwrap_or_default(),
-    )
-}
-
-/// [`build_tile`] that gives up with [`TooLarge`] as soon as the tile passes `max_bytes`.
-pub async fn build_tile_within(
-    store: &dyn Store,
-    live: Option<&AppState>,
-    layers: &[Layer],
-    coord: TileCoord,
-    window: Option<(i64, i64)>,
-    max_bytes: usize,
-) -> Result<Result<Vec<u8>, TooLarge>, StoreError> {
-    let too_large = Err(TooLarge { limit: max_bytes });
-    let mut encoder = TileEncoder::new(coord);
-    // layers the store encodes itself (PostGIS), appended after ours: MVT layers concatenate
-    let mut from_store = Vec::new();
-    for layer in layers {
-        // the time window applies to the layers that have time
-        let time = window.filter(|_| layer.time_fields().is_some());
-        let query = Query {
-            bbox: Some(buffered_bounds(coord)),
-            time,
-            ..Query::default()
-        };
-        let features = match live.filter(|_| live::is_live(*layer)) {
-            Some(state) if *layer == Layer::AisDensity => {
-                let resolution = live::resolution_for_zoom(coord.z().get());
-                live::density(state, Some(resolution), query.bbox)
-            }
-            Some(state) => live::page(state, *layer, &query).1,
-            None if *layer == Layer::AisDensity => Vec::new(),
-            None => {
-                if let Some(bytes) = store
-                    .mvt_layer(*layer, coord.z().get(), coord.x(), coord.y(), time)
-                    .await?
-                {
-                    from_store.extend(bytes);
-                    if from_store.len() > max_bytes {
-                        return Ok(too_large);
-                    }
-                    continue;
-                }
-                store.query(*layer, &query).await?
-            }
-        };
-        for feature in &features {
-            add(&mut encoder, *layer, feature);
-            if encoder.size_hint().saturating_add(from_store.len()) > max_bytes {
-                return Ok(too_large);
-            }
-        }
-    }
-    let mut bytes = encoder.encode();
-    bytes.extend(from_store);
-    if bytes.len() > max_bytes {
-        return Ok(too_large);
-    }
-    Ok(Ok(bytes))
-}
-
 /// The response for `tile`: 204 when empty, 304 when the client's ETag matches, else the MVT
 /// bytes, gzip-compressed when the client accepts it (each encoding has its own strong ETag).
 fn respond(
@@ -364,53 +275,6 @@ fn etag_matches(headers: &HeaderMap, tile: &EncodedTile) -> bool {
             t.strip_prefix("W/").unwrap_or(t).as_bytes()
         })
         .any(|t| t == b"*" || t == raw || t == gzip)
-}
-
-/// The tile's lon/lat bounds grown by the encoder's buffer.
-fn buffered_bounds(coord: TileCoord) -> Rect {
-    let m = coord.bounds_mercator_m();
-    let pad = (m.max().x - m.min().x) * BUFFER_FRACTION;
-    let min = mercator_m_to_lon_lat(Coord {
-        x: m.min().x - pad,
-        y: m.min().y - pad,
-    });
-    let max = mercator_m_to_lon_lat(Coord {
-        x: m.max().x + pad,
-        y: m.max().y + pad,
-    });
-    Rect::new(
-        Coord {
-            x: min.x.max(-180.0),
-            y: min.y.max(-90.0),
-        },
-        Coord {
-            x: max.x.min(180.0),
-            y: max.y.min(90.0),
-        },
-    )
-}
-
-fn add(encoder: &mut TileEncoder, layer: Layer, feature: &Feature) {
-    let Some(geometry) = &feature.geometry else {
-        return;
-    };
-    let properties = feature.properties.iter().filter_map(|(k, v)| {
-        let value = match v {
-            serde_json::Value::Null => return None,
-            serde_json::Value::Array(_) | serde_json::Value::Object(_) => {
-                Value::String(v.to_string())
-            }
-            other => Value::from_json(other)?,
-        };
-        Some((k.as_str(), value))
-    });
-    let id = feature.id.map(|id| id.get() as u64);
-    if let Err(error) = encoder
-        .layer(layer.name())
-        .add_feature(id, geometry, properties)
-    {
-        tracing::warn!(%layer, ?id, %error, "feature left out of tile");
-    }
 }
 
 #[cfg(test)]

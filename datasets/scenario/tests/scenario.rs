@@ -1,0 +1,465 @@
+//! The scenario simulator on the synthetic district and on the embedded demo district:
+//! determinism, valid sentences and fixes, clean background traffic, every planted kind in
+//! the truth, the files round trip, and the detectors' score on the scenario.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
+
+use coastwatch_ais::decoder::{Decoder, DecoderOptions};
+use coastwatch_ais::messages::AisMessage;
+use coastwatch_core::alerting::{DetectorConfig, FenceSet};
+use coastwatch_core::geodesy::distance_m;
+use coastwatch_core::identity::mmsi_problem;
+use coastwatch_core::model::{AlertKind, ObjectKind, ShipCategory, SubjectType};
+use coastwatch_core::{Feature, Layer};
+use coastwatch_scenario::eval::SCORED_KINDS;
+use coastwatch_scenario::{
+    District, Report, Scenario, ScenarioConfig, SimEvent, evaluate, generate,
+};
+use geo::{Contains, Geometry, Point};
+
+fn config(seed: u64) -> ScenarioConfig {
+    ScenarioConfig {
+        seed,
+        ..ScenarioConfig::default()
+    }
+}
+
+fn synthetic() -> &'static District {
+    static D: OnceLock<District> = OnceLock::new();
+    D.get_or_init(District::synthetic)
+}
+
+fn demo() -> &'static District {
+    static D: OnceLock<District> = OnceLock::new();
+    D.get_or_init(|| District::demo().unwrap())
+}
+
+fn scenario(demo_district: bool) -> &'static Scenario {
+    static S: OnceLock<Scenario> = OnceLock::new();
+    static D: OnceLock<Scenario> = OnceLock::new();
+    if demo_district {
+        D.get_or_init(|| generate(demo(), &config(1)).unwrap())
+    } else {
+        S.get_or_init(|| generate(synthetic(), &config(1)).unwrap())
+    }
+}
+
+/// Every decoded message with its tag-block time.
+fn decoded(s: &Scenario) -> Vec<(f64, AisMessage)> {
+    let mut decoder = Decoder::new(DecoderOptions::default());
+    let mut out = Vec::new();
+    for (i, event) in s.events.iter().enumerate() {
+        if let SimEvent::Nmea { t, line } = event {
+            match decoder.feed_line(line.as_bytes()) {
+                Ok(Some(d)) => {
+                    assert_eq!(d.timestamp_s, Some(*t), "line {i}: {line}");
+                    out.push((*t, d.message));
+                }
+                Ok(None) => {}
+                Err(e) => panic!("line {i} does not decode: {e}: {line}"),
+            }
+        }
+    }
+    out
+}
+
+/// A decoded position: time, lon/lat, speed (kn), navigational status.
+type Position = (f64, [f64; 2], f64, u8);
+
+/// The subjects the truth names (both vessels of an encounter).
+fn planted(s: &Scenario) -> BTreeSet<String> {
+    s.truth
+        .iter()
+        .flat_map(|i| [Some(i.subject_id.clone()), i.other_id.clone()])
+        .flatten()
+        .collect()
+}
+
+#[test]
+fn the_same_seed_gives_the_same_scenario_and_another_seed_another() {
+    let a = scenario(false);
+    let b = generate(synthetic(), &config(1)).unwrap();
+    assert_eq!(a.events, b.events);
+    assert_eq!(a.truth, b.truth);
+    assert_eq!(a.vehicles, b.vehicles);
+    let c = generate(synthetic(), &config(2)).unwrap();
+    assert_ne!(a.truth, c.truth);
+    let subjects = |s: &Scenario| -> BTreeSet<String> {
+        s.truth.iter().map(|i| i.subject_id.clone()).collect()
+    };
+    assert_ne!(subjects(a), subjects(&c));
+}
+
+#[test]
+fn every_kind_but_dark_vessel_is_planted() {
+    for demo_district in [false, true] {
+        let s = scenario(demo_district);
+        assert!(s.notes.is_empty(), "{:?}", s.notes);
+        let kinds: BTreeSet<AlertKind> = s.truth.iter().map(|i| i.kind).collect();
+        for kind in SCORED_KINDS {
+            assert!(
+                kinds.contains(&kind),
+                "{kind:?} missing (demo: {demo_district})"
+            );
+        }
+        assert!(!kinds.contains(&AlertKind::DarkVessel));
+        for i in &s.truth {
+            assert!(
+                i.start <= i.end && i.start >= s.start && i.end <= s.end,
+                "{i:?}"
+            );
+            if i.kind == AlertKind::Encounter {
+                assert!(
+                    i.other_id.as_ref().is_some_and(|o| *o > i.subject_id),
+                    "{i:?}"
+                );
+            }
+            if i.kind == AlertKind::Tip {
+                assert_eq!(
+                    (i.subject_type, i.subject_id.as_str()),
+                    (SubjectType::Area, "tip")
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn sentences_decode_in_time_order_with_every_message_type() {
+    let s = scenario(true);
+    let times: Vec<f64> = s.events.iter().map(SimEvent::t).collect();
+    assert!(
+        times.windows(2).all(|w| w[0] <= w[1]),
+        "events out of order"
+    );
+    assert!(
+        times
+            .iter()
+            .all(|t| t.fract() == 0.0 && *t >= s.start && *t <= s.end)
+    );
+    let messages = decoded(s);
+    let types: BTreeSet<u8> = messages.iter().map(|(_, m)| m.header().msg_type).collect();
+    assert_eq!(types, BTreeSet::from([1, 2, 3, 5, 18, 24]));
+    // about 100k sentences for 10 h and 60 vessels
+    let (nmea, fixes, tips) = s.counts();
+    assert!((50_000..250_000).contains(&nmea), "{nmea}");
+    assert!(fixes > 1000 && tips >= 1, "{fixes} {tips}");
+}
+
+#[test]
+fn background_vessels_are_clean() {
+    for demo_district in [false, true] {
+        let s = scenario(demo_district);
+        let district = if demo_district { demo() } else { synthetic() };
+        let planted = planted(s);
+        let fences = FenceSet::compile(&s.geography.geofences).unwrap();
+        let docks: Vec<([f64; 2], bool)> = district
+            .risk_points
+            .iter()
+            .filter(|f| f.properties["kind"] == "dock")
+            .filter_map(|f| match &f.geometry {
+                Some(Geometry::Point(p)) => {
+                    Some(([p.x(), p.y()], f.properties["registered"] == true))
+                }
+                _ => None,
+            })
+            .collect();
+        let near_dock = |at: [f64; 2], m: f64, registered_only: bool| {
+            docks
+                .iter()
+                .any(|(d, reg)| (*reg || !registered_only) && distance_m(*d, at) <= m)
+        };
+        let on_land = |at: [f64; 2]| {
+            district.land.iter().any(|f| match &f.geometry {
+                Some(Geometry::Polygon(p)) => p.contains(&Point::new(at[0], at[1])),
+                Some(Geometry::MultiPolygon(p)) => p.contains(&Point::new(at[0], at[1])),
+                _ => false,
+            })
+        };
+        // per background vessel: positions, first static report, names, IMO
+        let mut positions: BTreeMap<u32, Vec<Position>> = BTreeMap::new();
+        let mut statics: BTreeMap<u32, (f64, String, Option<u8>)> = BTreeMap::new();
+        for (t, m) in decoded(s) {
+            let mmsi = m.header().mmsi.get();
+            if planted.contains(&mmsi.to_string()) {
+                continue;
+            }
+            match &m {
+                AisMessage::Position(p) => positions.entry(mmsi).or_default().push((
+                    t,
+                    [p.lon_deg.unwrap(), p.lat_deg.unwrap()],
+                    f64::from(p.sog_kn.unwrap()),
+                    p.nav_status,
+                )),
+                AisMessage::ClassBPosition(p) => positions.entry(mmsi).or_default().push((
+                    t,
+                    [p.lon_deg.unwrap(), p.lat_deg.unwrap()],
+                    f64::from(p.sog_kn.unwrap()),
+                    15,
+                )),
+                AisMessage::StaticVoyage(v) => {
+                    assert!(
+                        v.imo
+                            .is_none_or(|imo| imo == 0 || coastwatch_core::identity::imo_valid(imo))
+                    );
+                    statics.entry(mmsi).or_insert((
+                        t,
+                        v.shipname.as_str().to_owned(),
+                        Some(v.ship_type),
+                    ));
+                }
+                AisMessage::StaticData(d) => {
+                    if let Some(name) = &d.shipname {
+                        statics
+                            .entry(mmsi)
+                            .or_insert((t, name.as_str().to_owned(), None));
+                    }
+                }
+                _ => {}
+            }
+        }
+        assert!(positions.len() >= 40, "{}", positions.len());
+        for (mmsi, fixes) in &positions {
+            assert_eq!(mmsi_problem(*mmsi), None, "{mmsi}");
+            let (t_static, name, _) = statics
+                .get(mmsi)
+                .unwrap_or_else(|| panic!("{mmsi} sends no static report"));
+            assert!(t_static - fixes[0].0 <= 60.0, "{mmsi}: static report late");
+            assert!(
+                !name.trim_matches(['@', ' ']).is_empty(),
+                "{mmsi}: empty name"
+            );
+            for w in fixes.windows(2) {
+                let ((t0, a, _, _), (t1, _, _, _)) = (w[0], w[1]);
+                assert!(
+                    t1 - t0 < 20.0 * 60.0 || near_dock(a, 300.0, true),
+                    "{mmsi}: silent {} s at {a:?}",
+                    t1 - t0
+                );
+            }
+            for &(t, at, sog, status) in fixes {
+                let moored = near_dock(at, 300.0, true);
+                assert!(sog > 3.0 || moored, "{mmsi}: {sog} kn at {at:?}, {t}");
+                assert!(status != 5 || moored, "{mmsi}: moored away from a dock");
+                assert!(
+                    !on_land(at) || near_dock(at, 100.0, false),
+                    "{mmsi}: on land at {at:?}"
+                );
+                let inside: Vec<_> = fences
+                    .containing(at[0], at[1])
+                    .filter(|f| {
+                        f.applies_to(ObjectKind::Vessel(ShipCategory::Other))
+                            || f.applies_to(ObjectKind::Vessel(ShipCategory::Tanker))
+                    })
+                    .map(|f| f.id())
+                    .collect();
+                assert!(
+                    inside.is_empty(),
+                    "{mmsi}: inside fences {inside:?} at {at:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn trucks_keep_to_their_corridors_unless_planted_and_validate() {
+    for demo_district in [false, true] {
+        let s = scenario(demo_district);
+        let fences = FenceSet::compile(&s.geography.geofences).unwrap();
+        let deviating: BTreeSet<String> = s
+            .truth
+            .iter()
+            .filter(|i| i.kind == AlertKind::RouteDeviation)
+            .map(|i| i.subject_id.clone())
+            .collect();
+        assert!(!deviating.is_empty());
+        let mut corridor = BTreeMap::new();
+        for f in &s.vehicles {
+            let v: Feature = Layer::Vehicles.validate(f.clone()).unwrap();
+            assert_eq!(&v, f, "vehicles are stored normalized");
+            assert!(f.id.is_some());
+            corridor.insert(
+                f.properties["vehicle_id"].as_str().unwrap().to_owned(),
+                f.properties["corridor_id"].as_i64(),
+            );
+        }
+        let mut last: BTreeMap<&str, f64> = BTreeMap::new();
+        for e in &s.events {
+            let SimEvent::VehicleFix {
+                t,
+                vehicle_id,
+                lon,
+                lat,
+                speed_kmh,
+                heading_deg,
+            } = e
+            else {
+                continue;
+            };
+            assert!((0.0..360.0).contains(heading_deg) && *speed_kmh >= 0.0);
+            let Some(Some(cid)) = corridor.get(vehicle_id) else {
+                assert!(
+                    corridor.contains_key(vehicle_id),
+                    "{vehicle_id} is not registered"
+                );
+                continue;
+            };
+            if let Some(prev) = last.insert(vehicle_id, *t) {
+                assert!(*t > prev);
+                assert!(
+                    t - prev <= 600.0 || deviating.contains(vehicle_id),
+                    "{vehicle_id} silent at {t}"
+                );
+            }
+            if deviating.contains(vehicle_id) {
+                continue;
+            }
+            let id = coastwatch_core::model::FeatureId::try_from(*cid).unwrap();
+            let fence = fences.get(id).unwrap();
+            let half = s
+                .geography
+                .geofences
+                .iter()
+                .find(|g| g.id == Some(id))
+                .unwrap()
+                .properties["width_m"]
+                .as_f64()
+                .unwrap()
+                / 2.0;
+            let d = fence.distance_to_centre_line_m(*lon, *lat).unwrap();
+            assert!(
+                d <= half - 10.0 + 0.01,
+                "{vehicle_id} {d:.1} m off corridor {cid} at {t}"
+            );
+        }
+    }
+}
+
+#[test]
+fn files_round_trip() {
+    let s = scenario(false);
+    let dir = tempfile::tempdir().unwrap();
+    s.write(dir.path()).unwrap();
+    for name in coastwatch_scenario::SCENARIO_FILES {
+        assert!(dir.path().join(name).exists(), "{name}");
+    }
+    let back = Scenario::read(dir.path()).unwrap();
+    assert_eq!((back.seed, back.start, back.end), (s.seed, s.start, s.end));
+    assert_eq!(back.events.len(), s.events.len());
+    assert!(
+        back.events == s.events,
+        "events differ after the round trip"
+    );
+    assert_eq!(back.truth, s.truth);
+    assert_eq!(back.vehicles, s.vehicles);
+    assert_eq!(back.geography.geofences.len(), s.geography.geofences.len());
+    let truth: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("truth.json")).unwrap())
+            .unwrap();
+    let first = &truth["incidents"][0];
+    assert!(first["subject"]["type"].is_string() && first["subject"]["id"].is_string());
+    assert!(first["window"].as_array().is_some_and(|w| w.len() == 2));
+    assert!(first["location"].as_array().is_some_and(|w| w.len() == 2));
+    let csv = std::fs::read_to_string(dir.path().join("vehicle_fixes.csv")).unwrap();
+    assert!(csv.starts_with("vehicle_id,t,lon,lat,speed_kmh,heading_deg\n"));
+    // a broken line says where
+    std::fs::write(
+        dir.path().join("vehicle_fixes.csv"),
+        "vehicle_id,t,lon,lat,speed_kmh,heading_deg\nTRK-001,x,1,2,3,4\n",
+    )
+    .unwrap();
+    let err = Scenario::read(dir.path()).unwrap_err().to_string();
+    assert!(err.contains("vehicle_fixes.csv:2"), "{err}");
+}
+
+#[test]
+fn short_or_daytime_runs_skip_what_does_not_fit() {
+    // 12:00 to 15:00 local: no night, so no night movement and no night-only fence alert
+    let day = ScenarioConfig {
+        start_epoch_s: coastwatch_scenario::DEFAULT_START_EPOCH_S - 6 * 3600,
+        hours: 3.0,
+        vessels: 30,
+        trucks: 6,
+        ..ScenarioConfig::default()
+    };
+    let s = generate(demo(), &day).unwrap();
+    assert!(
+        s.notes.iter().any(|n| n.contains("night_movement")),
+        "{:?}",
+        s.notes
+    );
+    assert!(s.truth.iter().all(|i| i.kind != AlertKind::NightMovement));
+    assert!(s.truth.iter().any(|i| i.kind == AlertKind::Encounter));
+    assert!(s.events.iter().all(|e| e.t() >= s.start && e.t() <= s.end));
+    let report = evaluate(&s, &DetectorConfig::default()).unwrap();
+    assert!(report.passes(0.9, 0.95), "{report}");
+    // half an hour: next to nothing fits, and nothing breaks
+    let short = ScenarioConfig {
+        hours: 0.5,
+        ..day.clone()
+    };
+    let s = generate(synthetic(), &short).unwrap();
+    assert!(s.notes.len() >= 8, "{:?}", s.notes);
+    assert!(s.events.iter().all(|e| e.t() >= s.start && e.t() <= s.end));
+    let bad = ScenarioConfig { hours: 0.0, ..day };
+    assert!(generate(synthetic(), &bad).is_err());
+}
+
+#[test]
+fn pacing_compresses_time() {
+    let s = scenario(false);
+    let (offset, event) = s.paced(10.0).last().unwrap();
+    assert!((offset.as_secs_f64() - (event.t() - s.start) / 10.0).abs() < 1e-6);
+}
+
+#[test]
+fn the_detectors_find_the_planted_incidents() {
+    let mut reports = Vec::new();
+    for (demo_district, seed) in [(false, 1), (true, 1), (true, 7)] {
+        let s = if seed == 1 {
+            scenario(demo_district).clone()
+        } else {
+            generate(
+                if demo_district { demo() } else { synthetic() },
+                &config(seed),
+            )
+            .unwrap()
+        };
+        let report = evaluate(&s, &DetectorConfig::default()).unwrap();
+        assert!(
+            report.passes(0.9, 0.95),
+            "demo {demo_district}, seed {seed}:\n{report}"
+        );
+        reports.push(report);
+    }
+    let all = Report::merge(&reports);
+    assert!(all.passes(0.9, 0.95), "{all}");
+}
+
+/// `cargo test -p coastwatch-scenario --release --test scenario -- --ignored --nocapture`
+#[test]
+#[ignore = "slow: ten seeds on both districts; prints the scores"]
+fn scores_on_ten_seeds() {
+    for (name, district) in [("synthetic", synthetic()), ("demo", demo())] {
+        for seeds in [[1u64, 2, 3, 4, 5], [11, 12, 13, 14, 15]] {
+            let mut reports = Vec::new();
+            for seed in seeds {
+                let t = std::time::Instant::now();
+                let s = generate(district, &config(seed)).unwrap();
+                let generated = t.elapsed();
+                let report = evaluate(&s, &DetectorConfig::default()).unwrap();
+                let (n, v, tips) = s.counts();
+                println!(
+                    "{name} seed {seed}: {n} sentences, {v} vehicle fixes, {tips} tips, {} incidents; generated in {:.2?}, replayed in {:.2?}",
+                    s.truth.len(),
+                    generated,
+                    t.elapsed() - generated
+                );
+                reports.push(report);
+            }
+            println!("{name}:\n{}", Report::merge(&reports));
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! Tiles without HTTP: the builder ([`build_tile`]), the cache of static tiles ([`cache`]) and
+//! the MBTiles/PMTiles archives of `coastwatch tiles export` ([`archive`]).
+
+pub mod archive;
+pub mod cache;
+mod source;
+
+pub use source::{BUFFER_FRACTION, TooLarge, build_tile, build_tile_within};

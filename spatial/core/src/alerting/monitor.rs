@@ -1,0 +1,166 @@
+//! The monitor: geofences and behaviour detectors over one district, fed fix by fix.
+//!
+//! It is the one place the ingest path talks to: each new fix of a vessel or vehicle goes
+//! through the fence tracker and the behaviour detectors, and [`Monitor::tick`] runs the
+//! checks that fire on silence. Events without a town get the town of their location.
+
+use std::sync::Arc;
+
+use super::context::DetectionContext;
+use super::detect::{DetectorConfig, Detectors};
+use super::fences::{FenceSet, FenceTracker};
+use super::{AlertEvent, LocalClock, Sample, SubjectKey};
+use crate::engine::{VehicleState, VesselState};
+use crate::model::{IdentityFlag, ObjectKind, ShipCategory};
+use crate::{Feature, ModelError};
+
+/// The stored geography the detectors need.
+#[derive(Debug, Clone, Default)]
+pub struct Geography {
+    /// `risk_points` (registered docks, anchorages).
+    pub risk_points: Vec<Feature>,
+    /// `coastline` segments.
+    pub coastline: Vec<Feature>,
+    /// `areas` (towns, the district boundary).
+    pub areas: Vec<Feature>,
+    /// `geofences`.
+    pub geofences: Vec<Feature>,
+}
+
+/// Fences and behaviour detectors with their state.
+pub struct Monitor {
+    fences: Arc<FenceSet>,
+    tracker: FenceTracker,
+    detectors: Detectors,
+    context: DetectionContext,
+    clock: LocalClock,
+    data_clock: f64,
+}
+
+impl Monitor {
+    /// A monitor with no geography yet, reading local hours on `clock`.
+    pub fn new(config: DetectorConfig, clock: LocalClock) -> Self {
+        Self {
+            fences: Arc::new(FenceSet::default()),
+            tracker: FenceTracker::new(clock.clone()),
+            detectors: Detectors::new(config),
+            context: DetectionContext::default(),
+            clock,
+            data_clock: f64::MIN,
+        }
+    }
+
+    /// Replaces the geography (after an edit). Fence episodes of fences that are gone are
+    /// closed into `out`; everything else keeps its state.
+    pub fn set_geography(
+        &mut self,
+        geography: Geography,
+        out: &mut Vec<AlertEvent>,
+    ) -> Result<(), ModelError> {
+        let fences = FenceSet::compile(&geography.geofences)?;
+        self.context = DetectionContext::from_features(
+            &geography.risk_points,
+            &geography.coastline,
+            &geography.areas,
+            &geography.geofences,
+        );
+        self.fences = Arc::new(fences);
+        self.tracker.retain(&self.fences, out);
+        self.fill_towns(out, 0);
+        Ok(())
+    }
+
+    /// Takes in the latest fix of a vessel.
+    pub fn vessel(&mut self, state: &VesselState, out: &mut Vec<AlertEvent>) {
+        let Some(fix) = state.latest() else { return };
+        let sample = Sample {
+            t: fix.t_epoch_s,
+            lon: fix.lon,
+            lat: fix.lat,
+            speed_mps: fix.sog_kn.map(|s| s * crate::geodesy::MPS_PER_KN),
+        };
+        let from = out.len();
+        let mmsi = state.mmsi.get();
+        let name = state.info.name.as_deref();
+        let kind = ObjectKind::Vessel(ShipCategory::from_ais_type(
+            state.info.ship_type.unwrap_or(0),
+        ));
+        self.tracker.observe(
+            &self.fences,
+            &SubjectKey::vessel(mmsi),
+            kind,
+            name,
+            &sample,
+            out,
+        );
+        let flags: Vec<IdentityFlag> = state.flags.iter().copied().collect();
+        self.detectors
+            .observe_vessel(&self.context, &self.clock, mmsi, name, &flags, &sample, out);
+        self.advance(sample.t);
+        self.fill_towns(out, from);
+    }
+
+    /// Takes in the latest fix of a vehicle.
+    pub fn vehicle(&mut self, state: &VehicleState, out: &mut Vec<AlertEvent>) {
+        let Some(sample) = state.latest().copied() else {
+            return;
+        };
+        let from = out.len();
+        let vehicle = &state.vehicle;
+        let plate = vehicle.plate.as_deref();
+        self.tracker.observe(
+            &self.fences,
+            &SubjectKey::vehicle(vehicle.vehicle_id.clone()),
+            ObjectKind::Vehicle(vehicle.class),
+            plate,
+            &sample,
+            out,
+        );
+        self.detectors.observe_vehicle(
+            &self.context,
+            &self.clock,
+            &vehicle.vehicle_id,
+            plate,
+            vehicle.class,
+            vehicle.corridor_id,
+            &sample,
+            out,
+        );
+        self.advance(sample.t);
+        self.fill_towns(out, from);
+    }
+
+    /// Runs the checks that fire on silence, at data time `now`.
+    pub fn tick(&mut self, now: f64, out: &mut Vec<AlertEvent>) {
+        let from = out.len();
+        self.detectors.tick(&self.context, now, out);
+        self.fill_towns(out, from);
+    }
+
+    /// The newest fix time seen (epoch s); `f64::MIN` before the first.
+    pub fn data_clock(&self) -> f64 {
+        self.data_clock
+    }
+
+    /// The town whose area contains the point.
+    pub fn town_at(&self, lon: f64, lat: f64) -> Option<String> {
+        self.context.town_at(lon, lat).map(str::to_owned)
+    }
+
+    /// The compiled fences.
+    pub fn fences(&self) -> &FenceSet {
+        &self.fences
+    }
+
+    fn advance(&mut self, t: f64) {
+        self.data_clock = self.data_clock.max(t);
+    }
+
+    fn fill_towns(&self, out: &mut [AlertEvent], from: usize) {
+        for event in &mut out[from..] {
+            if event.town.is_none() {
+                event.town = self.town_at(event.location[0], event.location[1]);
+            }
+        }
+    }
+}

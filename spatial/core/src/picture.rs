@@ -1,0 +1,57 @@
+//! The one ingest step. The server's ingest writer (and through it `ais replay` and the demo)
+//! and the scenario evaluator all apply updates through [`Picture`], so that what a vessel's
+//! identity flags are and when the monitor sees a fix is decided in one place.
+
+use crate::alerting::monitor::Monitor;
+use crate::alerting::{AlertEvent, Sample};
+use crate::engine::{Applied, FixRefused, VehicleEngine, VesselEngine, VesselUpdate};
+use crate::identity::identity_flags;
+
+/// The in-memory picture as one ingest step changes it: the vessel and vehicle engines and
+/// the monitor, borrowed together. The server keeps them behind separate locks so that
+/// readers of one need not wait for the others, and takes them in this order: vessels,
+/// vehicles, monitor.
+pub struct Picture<'a> {
+    /// Latest positions and tracks of the vessels.
+    pub vessels: &'a mut VesselEngine,
+    /// Registered vehicles and their routes.
+    pub vehicles: &'a mut VehicleEngine,
+    /// Fences and behaviour detectors.
+    pub monitor: &'a mut Monitor,
+}
+
+impl Picture<'_> {
+    /// Applies a vessel update, raises the vessel's identity flags, and hands a position that
+    /// became the vessel's latest to the monitor, whose events go to `events`.
+    pub fn vessel(&mut self, update: VesselUpdate, events: &mut Vec<AlertEvent>) -> Applied {
+        let mmsi = update.mmsi();
+        let position = matches!(update, VesselUpdate::Position { .. });
+        let applied = self.vessels.apply(update);
+        let Some(state) = self.vessels.get(mmsi) else {
+            return applied;
+        };
+        let flags = identity_flags(state);
+        self.vessels.flag(mmsi, flags);
+        if position
+            && applied == Applied::Latest
+            && let Some(state) = self.vessels.get(mmsi)
+        {
+            self.monitor.vessel(state, events);
+        }
+        applied
+    }
+
+    /// Applies a fix of a registered vehicle and hands it to the monitor, whose events go to
+    /// `events`; a fix the engine refuses (unknown vehicle, not newer) changes nothing.
+    pub fn vehicle(
+        &mut self,
+        vehicle_id: &str,
+        sample: Sample,
+        heading_deg: Option<f64>,
+        events: &mut Vec<AlertEvent>,
+    ) -> Result<(), FixRefused> {
+        let state = self.vehicles.apply(vehicle_id, sample, heading_deg)?;
+        self.monitor.vehicle(state, events);
+        Ok(())
+    }
+}

@@ -1,0 +1,777 @@
+//! The embedded store: an OGC GeoPackage 1.3 file through sqlx/SQLite.
+//!
+//! One feature table per layer registered in `gpkg_contents` and `gpkg_geometry_columns`
+//! (EPSG:4326) with an R*Tree spatial index (`rtree_<layer>_geom`, the `gpkg_rtree_index`
+//! extension). The index rows are written by this store in the same transaction as the
+//! feature, so no SpatiaLite functions are needed. WAL journal with `synchronous=FULL`:
+//! a committed write survives a process kill and a power cut.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use geo::Geometry;
+use geozero::{CoordDimensions, ToGeo, ToWkb};
+use serde_json::Map;
+use sqlx::pool::PoolConnection;
+use sqlx::sqlite::{
+    SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::{Connection, Row, Sqlite, SqlitePool, Transaction};
+
+use super::sql::{self, Dialect, SqlValue, Statement};
+use super::{
+    Changes, POSITION_COLUMNS, Position, PositionRow, Query, Store, reindex, unique_violation,
+    validate_all, validate_upserts,
+};
+use coastwatch_core::Feature;
+use coastwatch_core::layer::{FieldType, Layer};
+use coastwatch_core::model::FeatureId;
+
+use crate::{StoreError, StoreResult};
+
+/// `PRAGMA application_id` of a GeoPackage ("GPKG").
+const GPKG_APPLICATION_ID: i64 = 0x4750_4B47;
+/// `PRAGMA cache_size` of the writing connection: 16 MiB (negative: KiB).
+const WRITER_CACHE: &str = "-16384";
+/// `PRAGMA user_version` of GeoPackage 1.3.
+const GPKG_USER_VERSION: i64 = 10300;
+const WGS84_WKT: &str = r#"GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]"#;
+
+/// A GeoPackage file used as the store.
+#[derive(Debug, Clone)]
+pub struct GeoPackageStore {
+    /// Connections for reading.
+    pool: SqlitePool,
+    /// The one connection that writes: SQLite takes one writer at a time anyway, and a
+    /// connection that alone writes keeps its page cache across transactions.
+    writer: SqlitePool,
+    path: String,
+}
+
+impl GeoPackageStore {
+    /// Opens (or creates) the GeoPackage at `path` and makes sure every layer table exists.
+    pub async fn open(path: impl AsRef<Path>) -> StoreResult<Self> {
+        let path_text = path.as_ref().display().to_string();
+        let not_gpkg = |reason: String| StoreError::NotAGeoPackage {
+            path: path_text.clone(),
+            reason,
+        };
+        if let Some(parent) = path.as_ref().parent()
+            && !parent.as_os_str().is_empty()
+            && !parent.is_dir()
+        {
+            return Err(StoreError::Open {
+                location: path_text,
+                reason: format!("folder {} does not exist", parent.display()),
+            });
+        }
+        let options = SqliteConnectOptions::from_str("sqlite://")
+            .map_err(StoreError::Database)?
+            .filename(path.as_ref())
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone().pragma("cache_size", WRITER_CACHE))
+            .await
+            .map_err(|e| not_gpkg(e.to_string()))?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .map_err(|e| not_gpkg(e.to_string()))?;
+        let store = Self {
+            pool,
+            writer,
+            path: path_text.clone(),
+        };
+        store.check_kind().await.map_err(|e| match e {
+            StoreError::Database(e) => not_gpkg(e.to_string()),
+            other => other,
+        })?;
+        store.create_schema().await?;
+        Ok(store)
+    }
+
+    /// Refuses SQLite files that hold other tables but are not GeoPackages.
+    async fn check_kind(&self) -> StoreResult<()> {
+        let app_id: i64 = sqlx::query_scalar("PRAGMA application_id")
+            .fetch_one(&self.pool)
+            .await?;
+        let tables: i64 = sqlx::query_scalar("SELECT count(*) FROM sqlite_master")
+            .fetch_one(&self.pool)
+            .await?;
+        if tables > 0 && app_id != GPKG_APPLICATION_ID {
+            return Err(StoreError::NotAGeoPackage {
+                path: self.path.clone(),
+                reason: format!("SQLite application_id is {app_id:#x}, not GPKG"),
+            });
+        }
+        Ok(())
+    }
+
+    /// The writing connection. Whoever writes through it must call [`Self::settle`] with the
+    /// outcome.
+    async fn writer(&self) -> StoreResult<PoolConnection<Sqlite>> {
+        Ok(self.writer.acquire().await?)
+    }
+
+    /// Hands the writing connection back after a write. After any failure it is closed
+    /// instead: SQLite may already have rolled the transaction back by itself (disk full, I/O
+    /// error), and sqlx, whose own ROLLBACK then fails, would go on believing a transaction
+    /// is open and turn the next BEGIN and COMMIT into a savepoint and its release, so that
+    /// nothing after the failure would ever be committed. A fresh connection knows no such
+    /// past.
+    fn settle<T>(mut conn: PoolConnection<Sqlite>, result: StoreResult<T>) -> StoreResult<T> {
+        if result.is_err() {
+            conn.close_on_drop();
+        }
+        result
+    }
+
+    async fn create_schema(&self) -> StoreResult<()> {
+        let mut conn = self.writer().await?;
+        let result = async {
+            let mut tx = conn.begin().await?;
+            for statement in schema_statements() {
+                sqlx::query(&statement).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        }
+        .await;
+        Self::settle(conn, result)?;
+        // Put the GeoPackage header (application_id, user_version) into the main file now:
+        // readers such as GDAL check it before they look at the WAL.
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    /// Inserts features without ids with multi-row statements; returns their ids in order.
+    async fn insert_chunked(
+        tx: &mut Transaction<'_, Sqlite>,
+        layer: Layer,
+        features: &[Feature],
+    ) -> StoreResult<Vec<i64>> {
+        let mut ids = Vec::with_capacity(features.len());
+        for chunk in features.chunks(sql::INSERT_CHUNK) {
+            let stmt = sql::chunk_statement(
+                Dialect::GeoPackage,
+                layer,
+                chunk,
+                ids.len(),
+                false,
+                encode_geometry,
+            )?;
+            let mut fids: Vec<i64> = bind_all(sqlx::query(&stmt.sql), stmt.params)
+                .fetch_all(&mut **tx)
+                .await?
+                .iter()
+                .map(|row| row.try_get(0))
+                .collect::<Result<_, _>>()?;
+            // ids assigned within one statement increase in row order
+            fids.sort_unstable();
+            Self::index_rows(tx, layer, fids.iter().copied().zip(chunk), false).await?;
+            ids.extend(fids);
+        }
+        Ok(ids)
+    }
+
+    async fn write_one(
+        tx: &mut Transaction<'_, Sqlite>,
+        layer: Layer,
+        id: Option<i64>,
+        feature: &Feature,
+        replace: bool,
+    ) -> StoreResult<Option<i64>> {
+        let blob = feature.geometry.as_ref().map(encode_geometry).transpose()?;
+        let stmt = if replace {
+            sql::update_statement(
+                Dialect::GeoPackage,
+                layer,
+                id.expect("replace has an id"),
+                blob,
+                &feature.properties,
+            )
+        } else {
+            sql::insert_statement(
+                Dialect::GeoPackage,
+                layer,
+                vec![(id, blob, &feature.properties)],
+            )
+        }
+        .map_err(|source| StoreError::Invalid { index: 0, source })?;
+        let fid = if replace {
+            let done = bind_all(sqlx::query(&stmt.sql), stmt.params)
+                .execute(&mut **tx)
+                .await?;
+            if done.rows_affected() == 0 {
+                return Ok(None);
+            }
+            id.expect("replace has an id")
+        } else {
+            match bind_all(sqlx::query(&stmt.sql), stmt.params)
+                .fetch_one(&mut **tx)
+                .await
+            {
+                Ok(row) => row.try_get(0)?,
+                Err(e) if unique_violation(&e) => {
+                    return Err(StoreError::Conflict {
+                        layer,
+                        id: id.unwrap_or_default(),
+                    });
+                }
+                Err(e) => return Err(e.into()),
+            }
+        };
+        Self::index(tx, layer, fid, feature.geometry.as_ref(), replace).await?;
+        Ok(Some(fid))
+    }
+
+    /// Keeps the R*Tree row of feature `fid` in step with its geometry (`existed`: the
+    /// feature may already have a row to remove).
+    async fn index(
+        tx: &mut Transaction<'_, Sqlite>,
+        layer: Layer,
+        fid: i64,
+        geometry: Option<&Geometry>,
+        existed: bool,
+    ) -> StoreResult<()> {
+        if existed {
+            sqlx::query(&format!("DELETE FROM rtree_{layer}_geom WHERE id = ?"))
+                .bind(fid)
+                .execute(&mut **tx)
+                .await?;
+        }
+        if let Some([minx, maxx, miny, maxy]) = geometry.and_then(sql::envelope) {
+            sqlx::query(&format!(
+                "INSERT INTO rtree_{layer}_geom VALUES (?, ?, ?, ?, ?)"
+            ))
+            .bind(fid)
+            .bind(minx)
+            .bind(maxx)
+            .bind(miny)
+            .bind(maxy)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Inserts or replaces features that all carry an id: a few multi-row statements per
+    /// chunk, the rows and then their index entries.
+    async fn upsert_rows(
+        tx: &mut Transaction<'_, Sqlite>,
+        layer: Layer,
+        features: &[Feature],
+    ) -> StoreResult<()> {
+        for (n, chunk) in features.chunks(sql::INSERT_CHUNK).enumerate() {
+            let stmt = sql::chunk_statement(
+                Dialect::GeoPackage,
+                layer,
+                chunk,
+                n * sql::INSERT_CHUNK,
+                true,
+                encode_geometry,
+            )?;
+            bind_all(sqlx::query(&stmt.sql), stmt.params)
+                .execute(&mut **tx)
+                .await?;
+            let rows = chunk.iter().filter_map(|f| Some((f.id?.get(), f)));
+            Self::index_rows(tx, layer, rows, true).await?;
+        }
+        Ok(())
+    }
+
+    /// Writes the R*Tree rows of the features `(fid, feature)` with a few multi-row
+    /// statements (`existed`: the features may already have rows to replace).
+    async fn index_rows(
+        tx: &mut Transaction<'_, Sqlite>,
+        layer: Layer,
+        rows: impl Iterator<Item = (i64, &Feature)>,
+        existed: bool,
+    ) -> StoreResult<()> {
+        let mut ids = Vec::new();
+        let mut boxes = Vec::new();
+        for (fid, feature) in rows {
+            ids.push(fid);
+            if let Some(envelope) = feature.geometry.as_ref().and_then(sql::envelope) {
+                boxes.push((fid, envelope));
+            }
+        }
+        if existed && !ids.is_empty() {
+            let marks = vec!["?"; ids.len()].join(", ");
+            let delete_sql = format!("DELETE FROM rtree_{layer}_geom WHERE id IN ({marks})");
+            let mut delete = sqlx::query(&delete_sql);
+            for id in &ids {
+                delete = delete.bind(id);
+            }
+            delete.execute(&mut **tx).await?;
+        }
+        if !boxes.is_empty() {
+            let marks = vec!["(?, ?, ?, ?, ?)"; boxes.len()].join(", ");
+            let insert_sql = format!("INSERT INTO rtree_{layer}_geom VALUES {marks}");
+            let mut insert = sqlx::query(&insert_sql);
+            for (id, [minx, maxx, miny, maxy]) in boxes {
+                insert = insert.bind(id).bind(minx).bind(maxx).bind(miny).bind(maxy);
+            }
+            insert.execute(&mut **tx).await?;
+        }
+        Ok(())
+    }
+
+    /// Appends fixes with multi-row statements, skipping those already stored.
+    async fn append_positions(
+        tx: &mut Transaction<'_, Sqlite>,
+        positions: &[Position],
+    ) -> StoreResult<()> {
+        // rows per statement: 8 parameters each, well under SQLite's limit of 32,766
+        const ROWS: usize = 200;
+        for chunk in positions.chunks(ROWS) {
+            let mut sql = String::from(
+                "INSERT OR IGNORE INTO positions (subject_kind, subject_id, t, lon, lat, speed_mps, course_deg, heading_deg) VALUES ",
+            );
+            for i in 0..chunk.len() {
+                sql.push_str(if i == 0 {
+                    "(?, ?, ?, ?, ?, ?, ?, ?)"
+                } else {
+                    ", (?, ?, ?, ?, ?, ?, ?, ?)"
+                });
+            }
+            let mut query = sqlx::query(&sql);
+            for p in chunk {
+                query = query
+                    .bind(p.kind.as_str())
+                    .bind(&p.subject_id)
+                    .bind(p.t_epoch_s)
+                    .bind(p.lon)
+                    .bind(p.lat)
+                    .bind(p.speed_mps)
+                    .bind(p.course_deg)
+                    .bind(p.heading_deg);
+            }
+            query.execute(&mut **tx).await?;
+        }
+        Ok(())
+    }
+
+    /// Inserts `features` in one transaction on the writing connection.
+    async fn insert_in(
+        conn: &mut PoolConnection<Sqlite>,
+        layer: Layer,
+        features: Vec<Feature>,
+    ) -> StoreResult<Vec<FeatureId>> {
+        let mut tx = conn.begin().await?;
+        let mut ids = Vec::with_capacity(features.len());
+        if features.iter().all(|f| f.id.is_none()) {
+            for fid in Self::insert_chunked(&mut tx, layer, &features).await? {
+                ids.push(
+                    FeatureId::try_from(fid).map_err(|source| StoreError::Invalid {
+                        index: ids.len(),
+                        source,
+                    })?,
+                );
+            }
+        } else {
+            for (index, feature) in features.iter().enumerate() {
+                let fid = Self::write_one(
+                    &mut tx,
+                    layer,
+                    feature.id.map(FeatureId::get),
+                    feature,
+                    false,
+                )
+                .await
+                .map_err(|e| reindex(e, index))?
+                .expect("insert returns an id");
+                ids.push(
+                    FeatureId::try_from(fid)
+                        .map_err(|source| StoreError::Invalid { index, source })?,
+                );
+            }
+        }
+        Self::touch(&mut tx, layer).await?;
+        tx.commit().await?;
+        Ok(ids)
+    }
+
+    async fn touch(tx: &mut Transaction<'_, Sqlite>, layer: Layer) -> StoreResult<()> {
+        sqlx::query("UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name = ?")
+            .bind(layer.name())
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Store for GeoPackageStore {
+    async fn insert(&self, layer: Layer, features: Vec<Feature>) -> StoreResult<Vec<FeatureId>> {
+        let features = validate_all(layer, features)?;
+        let mut conn = self.writer().await?;
+        let result = Self::insert_in(&mut conn, layer, features).await;
+        Self::settle(conn, result)
+    }
+
+    async fn commit(&self, changes: Changes) -> StoreResult<()> {
+        let upserts = validate_upserts(changes.upserts)?;
+        let mut conn = self.writer().await?;
+        let result = async {
+            let mut tx = conn.begin().await?;
+            Self::append_positions(&mut tx, &changes.positions).await?;
+            for (layer, features) in &upserts {
+                Self::upsert_rows(&mut tx, *layer, features).await?;
+                Self::touch(&mut tx, *layer).await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        }
+        .await;
+        Self::settle(conn, result)
+    }
+
+    async fn replace(&self, layer: Layer, id: FeatureId, feature: Feature) -> StoreResult<bool> {
+        let feature = validate_all(layer, vec![feature])?.remove(0);
+        let mut conn = self.writer().await?;
+        let result = async {
+            let mut tx = conn.begin().await?;
+            let done = Self::write_one(&mut tx, layer, Some(id.get()), &feature, true)
+                .await?
+                .is_some();
+            Self::touch(&mut tx, layer).await?;
+            tx.commit().await?;
+            Ok(done)
+        }
+        .await;
+        Self::settle(conn, result)
+    }
+
+    async fn delete(&self, layer: Layer, id: FeatureId) -> StoreResult<bool> {
+        let mut conn = self.writer().await?;
+        let result = async {
+            let mut tx = conn.begin().await?;
+            let done = sqlx::query(&format!("DELETE FROM {layer} WHERE fid = ?"))
+                .bind(id.get())
+                .execute(&mut *tx)
+                .await?;
+            Self::index(&mut tx, layer, id.get(), None, true).await?;
+            Self::touch(&mut tx, layer).await?;
+            tx.commit().await?;
+            Ok(done.rows_affected() > 0)
+        }
+        .await;
+        Self::settle(conn, result)
+    }
+
+    async fn probe_write(&self) -> StoreResult<()> {
+        let mut conn = self.writer().await?;
+        let result = async {
+            let mut tx = conn.begin().await?;
+            // rewrites one row as it is: a page goes through the WAL and the commit's fsync
+            sqlx::query(
+                "UPDATE gpkg_contents SET last_change = last_change WHERE table_name = 'positions'",
+            )
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(())
+        }
+        .await;
+        Self::settle(conn, result)
+    }
+
+    async fn get(&self, layer: Layer, id: FeatureId) -> StoreResult<Option<Feature>> {
+        let sql = format!(
+            "SELECT {} FROM {layer} WHERE fid = ?",
+            sql::select_list(Dialect::GeoPackage, layer)
+        );
+        let row = sqlx::query(&sql)
+            .bind(id.get())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| decode_row(layer, &row)).transpose()
+    }
+
+    async fn query(&self, layer: Layer, query: &Query) -> StoreResult<Vec<Feature>> {
+        let mut stmt = Statement::new(
+            Dialect::GeoPackage,
+            format!(
+                "SELECT {} FROM {layer}",
+                sql::select_list(Dialect::GeoPackage, layer)
+            ),
+        );
+        sql::push_filters(&mut stmt, layer, query)
+            .map_err(|source| StoreError::Invalid { index: 0, source })?;
+        sql::push_paging(&mut stmt, query);
+        let rows = bind_all(sqlx::query(&stmt.sql), stmt.params)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|row| decode_row(layer, row)).collect()
+    }
+
+    async fn count(&self, layer: Layer, query: &Query) -> StoreResult<u64> {
+        let mut stmt = Statement::new(Dialect::GeoPackage, format!("SELECT count(*) FROM {layer}"));
+        sql::push_filters(&mut stmt, layer, query)
+            .map_err(|source| StoreError::Invalid { index: 0, source })?;
+        let row = bind_all(sqlx::query(&stmt.sql), stmt.params)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get::<i64, _>(0)? as u64)
+    }
+
+    async fn positions_since(&self, t_epoch_s: f64) -> StoreResult<Vec<Position>> {
+        let rows: Vec<PositionRow> = sqlx::query_as(&format!(
+            "{POSITION_COLUMNS} FROM positions WHERE t >= ? ORDER BY t, fid"
+        ))
+        .bind(t_epoch_s)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(Position::from).collect())
+    }
+
+    async fn close(&self) {
+        if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.writer)
+            .await
+        {
+            tracing::warn!(%error, path = %self.path, "checkpoint before close failed");
+        }
+        self.pool.close().await;
+        self.writer.close().await;
+    }
+
+    fn describe(&self) -> String {
+        format!("GeoPackage {}", self.path)
+    }
+}
+
+type SqliteQuery<'q> = sqlx::query::Query<'q, Sqlite, SqliteArguments<'q>>;
+
+fn bind_all(mut query: SqliteQuery<'_>, params: Vec<SqlValue>) -> SqliteQuery<'_> {
+    for value in params {
+        query = match value {
+            SqlValue::Text(v) => query.bind(v),
+            SqlValue::Int(v) => query.bind(v),
+            SqlValue::Real(v) => query.bind(v),
+            SqlValue::Bool(v) => query.bind(v),
+            SqlValue::Json(v) => query.bind(v.map(|j| j.0.to_string())),
+            SqlValue::Blob(v) => query.bind(v),
+        };
+    }
+    query
+}
+
+fn decode_row(layer: Layer, row: &SqliteRow) -> StoreResult<Feature> {
+    let fid: i64 = row.try_get(0)?;
+    let blob: Option<Vec<u8>> = row.try_get(1)?;
+    let geometry = blob
+        .map(|b| decode_geometry(&b))
+        .transpose()
+        .map_err(|reason| StoreError::CorruptGeometry {
+            layer,
+            id: fid,
+            reason,
+        })?;
+    let mut properties = Map::new();
+    for (i, field) in layer.fields().iter().enumerate() {
+        let column = i + 2;
+        let value = match field.ty {
+            FieldType::Text => SqlValue::Text(row.try_get(column)?),
+            FieldType::Integer => SqlValue::Int(row.try_get(column)?),
+            FieldType::Real => SqlValue::Real(row.try_get(column)?),
+            FieldType::Bool => SqlValue::Bool(row.try_get(column)?),
+            FieldType::Json => {
+                let text: Option<String> = row.try_get(column)?;
+                SqlValue::Json(
+                    text.and_then(|t| serde_json::from_str(&t).ok())
+                        .map(sqlx::types::Json),
+                )
+            }
+        };
+        properties.insert(field.name.to_owned(), sql::from_sql(field, value));
+    }
+    let id = FeatureId::try_from(fid).map_err(|e| StoreError::CorruptGeometry {
+        layer,
+        id: fid,
+        reason: e.to_string(),
+    })?;
+    Ok(Feature {
+        id: Some(id),
+        geometry,
+        properties,
+    })
+}
+
+/// The DDL of the GeoPackage core tables and of every layer (idempotent).
+fn schema_statements() -> Vec<String> {
+    let mut statements = vec![
+        format!("PRAGMA application_id = {GPKG_APPLICATION_ID}"),
+        format!("PRAGMA user_version = {GPKG_USER_VERSION}"),
+        "CREATE TABLE IF NOT EXISTS gpkg_spatial_ref_sys (srs_name TEXT NOT NULL, srs_id INTEGER NOT NULL PRIMARY KEY, \
+         organization TEXT NOT NULL, organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT)"
+            .into(),
+        format!(
+            "INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES ('WGS 84 geodetic', 4326, 'EPSG', 4326, '{WGS84_WKT}', \
+             'longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid')"
+        ),
+        "INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES ('Undefined cartesian SRS', -1, 'NONE', -1, 'undefined', 'undefined cartesian coordinate reference system')".into(),
+        "INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES ('Undefined geographic SRS', 0, 'NONE', 0, 'undefined', 'undefined geographic coordinate reference system')".into(),
+        "CREATE TABLE IF NOT EXISTS gpkg_contents (table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL, \
+         identifier TEXT UNIQUE, description TEXT DEFAULT '', \
+         last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')), \
+         min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER, \
+         CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id))"
+            .into(),
+        "CREATE TABLE IF NOT EXISTS gpkg_geometry_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL, \
+         geometry_type_name TEXT NOT NULL, srs_id INTEGER NOT NULL, z TINYINT NOT NULL, m TINYINT NOT NULL, \
+         CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name), CONSTRAINT uk_gc_table_name UNIQUE (table_name), \
+         CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name), \
+         CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id))"
+            .into(),
+        "CREATE TABLE IF NOT EXISTS gpkg_extensions (table_name TEXT, column_name TEXT, extension_name TEXT NOT NULL, \
+         definition TEXT NOT NULL, scope TEXT NOT NULL, CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name))"
+            .into(),
+    ];
+    for layer in Layer::ALL {
+        let mut columns = vec![
+            "fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL".to_owned(),
+            format!("geom {}", layer.geometry_type().sql_name()),
+        ];
+        for field in layer.fields() {
+            let ty = match field.ty {
+                FieldType::Text | FieldType::Json => "TEXT",
+                FieldType::Integer => "INTEGER",
+                FieldType::Real => "REAL",
+                FieldType::Bool => "BOOLEAN",
+            };
+            let null = if field.nullable { "" } else { " NOT NULL" };
+            columns.push(format!("{} {ty}{null}", field.name));
+        }
+        statements.push(format!(
+            "CREATE TABLE IF NOT EXISTS {layer} ({})",
+            columns.join(", ")
+        ));
+        statements.push(format!(
+            "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, srs_id) VALUES ('{layer}', 'features', '{layer}', 4326)"
+        ));
+        statements.push(format!(
+            "INSERT OR IGNORE INTO gpkg_geometry_columns VALUES ('{layer}', 'geom', '{}', 4326, 0, 0)",
+            layer.geometry_type().sql_name()
+        ));
+        statements.push(format!("CREATE VIRTUAL TABLE IF NOT EXISTS rtree_{layer}_geom USING rtree(id, minx, maxx, miny, maxy)"));
+        statements.push(format!(
+            "INSERT OR IGNORE INTO gpkg_extensions VALUES ('{layer}', 'geom', 'gpkg_rtree_index', 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')"
+        ));
+        if let Some((start, end)) = layer.time_fields() {
+            statements.push(format!(
+                "CREATE INDEX IF NOT EXISTS {layer}_time ON {layer} ({start}, {end})"
+            ));
+        }
+    }
+    statements.extend([
+        "CREATE TABLE IF NOT EXISTS positions (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, subject_kind TEXT NOT NULL, \
+         subject_id TEXT NOT NULL, t REAL NOT NULL, lon REAL NOT NULL, lat REAL NOT NULL, speed_mps REAL, course_deg REAL, heading_deg REAL)"
+            .to_owned(),
+        // one index, led by time: fixes arrive roughly in time order, so new entries land on
+        // the last pages instead of one random page per subject (those would all be written
+        // again at every commit)
+        "CREATE UNIQUE INDEX IF NOT EXISTS positions_t_subject ON positions (t, subject_kind, subject_id)".into(),
+        "DROP INDEX IF EXISTS positions_subject_t".into(),
+        "DROP INDEX IF EXISTS positions_t".into(),
+        "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier) VALUES ('positions', 'attributes', 'positions')".into(),
+    ]);
+    statements
+}
+
+/// Encodes a geometry as a GeoPackage blob: `GP` header with SRS 4326 and, except for
+/// points, an xy envelope, followed by little-endian WKB.
+pub fn encode_geometry(geometry: &Geometry) -> StoreResult<Vec<u8>> {
+    let wkb = geometry
+        .to_wkb(CoordDimensions::xy())
+        .map_err(|e| StoreError::Invalid {
+            index: 0,
+            source: coastwatch_core::ModelError::invalid("geometry", e.to_string()),
+        })?;
+    let envelope = match geometry {
+        Geometry::Point(_) => None,
+        other => sql::envelope(other),
+    };
+    let mut blob = Vec::with_capacity(8 + 32 + wkb.len());
+    blob.extend_from_slice(b"GP");
+    blob.push(0); // version 1
+    let envelope_code: u8 = if envelope.is_some() { 1 } else { 0 };
+    blob.push((envelope_code << 1) | 1); // little-endian header
+    blob.extend_from_slice(&4326i32.to_le_bytes());
+    for v in envelope.into_iter().flatten() {
+        blob.extend_from_slice(&v.to_le_bytes());
+    }
+    blob.extend_from_slice(&wkb);
+    Ok(blob)
+}
+
+/// Decodes a GeoPackage geometry blob (any envelope kind, either byte order).
+pub fn decode_geometry(blob: &[u8]) -> Result<Geometry, String> {
+    if blob.len() < 8 || &blob[..2] != b"GP" {
+        return Err("missing GP header".into());
+    }
+    let flags = blob[3];
+    if flags & 0b10_0000 != 0 {
+        return Err("extended GeoPackage geometry types are not supported".into());
+    }
+    let envelope_len = match (flags >> 1) & 0b111 {
+        0 => 0,
+        1 => 32,
+        2 | 3 => 48,
+        4 => 64,
+        code => return Err(format!("envelope code {code} is invalid")),
+    };
+    let wkb = blob
+        .get(8 + envelope_len..)
+        .ok_or("blob shorter than its header")?;
+    geozero::wkb::Wkb(wkb.to_vec())
+        .to_geo()
+        .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use geo::{point, polygon};
+
+    use super::*;
+
+    #[test]
+    fn blob_round_trip_and_header() {
+        let p: Geometry = point!(x: 121.5, y: 29.6).into();
+        let blob = encode_geometry(&p).unwrap();
+        assert_eq!(&blob[..4], b"GP\0\x01");
+        assert_eq!(i32::from_le_bytes(blob[4..8].try_into().unwrap()), 4326);
+        assert_eq!(decode_geometry(&blob).unwrap(), p);
+
+        let poly: Geometry =
+            polygon![(x: 1.0, y: 2.0), (x: 3.0, y: 2.0), (x: 3.0, y: 5.0), (x: 1.0, y: 2.0)].into();
+        let blob = encode_geometry(&poly).unwrap();
+        assert_eq!(blob[3], 0b11, "xy envelope, little endian");
+        assert_eq!(
+            f64::from_le_bytes(blob[16..24].try_into().unwrap()),
+            3.0,
+            "maxx"
+        );
+        assert_eq!(decode_geometry(&blob).unwrap(), poly);
+    }
+
+    #[test]
+    fn corrupt_blobs_are_errors() {
+        assert!(decode_geometry(b"").is_err());
+        assert!(decode_geometry(b"XX\0\x01\0\0\0\0").is_err());
+        assert!(decode_geometry(b"GP\0\x0f\0\0\0\0").is_err());
+        assert!(decode_geometry(b"GP\0\x01\xe6\x10\0\0\x01\x01").is_err());
+    }
+}

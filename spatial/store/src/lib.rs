@@ -1,0 +1,270 @@
+//! Persistence: one [`Store`] trait, two backends (GeoPackage file, PostGIS).
+//!
+//! Both backends keep one table per [`Layer`] with typed columns, so that QGIS, `ogrinfo`
+//! and `psql` users see ordinary tables, plus a `positions` table of raw fixes indexed by
+//! (subject, time). Every write is one transaction: a batch is stored whole or not at all.
+
+mod error;
+mod geopackage;
+mod postgis;
+mod sql;
+
+pub use error::{StoreError, StoreResult};
+pub use geopackage::GeoPackageStore;
+pub use postgis::PostgisStore;
+
+use async_trait::async_trait;
+use geo::Rect;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use coastwatch_core::model::FeatureId;
+use coastwatch_core::{Feature, Layer};
+
+/// What to read from a layer.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Query {
+    /// Only features whose bounding box intersects this lon/lat rectangle.
+    pub bbox: Option<Rect>,
+    /// Only features whose time span (see [`Layer::time_fields`]) overlaps `[from, to]`, epoch s.
+    pub time: Option<(i64, i64)>,
+    /// Only features whose attribute equals the value (text, integer or boolean fields).
+    pub equals: Vec<(String, Value)>,
+    /// At most this many features.
+    pub limit: Option<u64>,
+    /// Skip this many features (in id order).
+    pub offset: u64,
+}
+
+/// The kind of object a fix belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubjectKind {
+    /// An AIS vessel (subject id: MMSI).
+    Vessel,
+    /// A road vehicle (subject id: vehicle_id).
+    Vehicle,
+    /// A camera track (subject id: camera/track id).
+    CameraTrack,
+}
+
+impl SubjectKind {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Vessel => "vessel",
+            Self::Vehicle => "vehicle",
+            Self::CameraTrack => "camera_track",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        [Self::Vessel, Self::Vehicle, Self::CameraTrack]
+            .into_iter()
+            .find(|k| k.as_str() == text)
+    }
+}
+
+/// One position fix of a moving object.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Position {
+    /// What moved.
+    pub kind: SubjectKind,
+    /// Its id (MMSI as decimal text, vehicle id, …).
+    pub subject_id: String,
+    /// When (epoch s, fractional).
+    pub t_epoch_s: f64,
+    /// Longitude (deg).
+    pub lon: f64,
+    /// Latitude (deg).
+    pub lat: f64,
+    /// Speed over ground (m/s).
+    pub speed_mps: Option<f64>,
+    /// Course over ground (deg).
+    pub course_deg: Option<f64>,
+    /// Heading (deg).
+    pub heading_deg: Option<f64>,
+}
+
+/// The SELECT list both backends read fixes with, in [`PositionRow`] order.
+const POSITION_COLUMNS: &str =
+    "SELECT subject_kind, subject_id, t, lon, lat, speed_mps, course_deg, heading_deg";
+
+/// A `positions` row as read back.
+type PositionRow = (
+    String,
+    String,
+    f64,
+    f64,
+    f64,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+);
+
+impl From<PositionRow> for Position {
+    fn from(
+        (kind, subject_id, t_epoch_s, lon, lat, speed_mps, course_deg, heading_deg): PositionRow,
+    ) -> Self {
+        Self {
+            kind: SubjectKind::parse(&kind).unwrap_or(SubjectKind::Vessel),
+            subject_id,
+            t_epoch_s,
+            lon,
+            lat,
+            speed_mps,
+            course_deg,
+            heading_deg,
+        }
+    }
+}
+
+/// What one ingest batch writes: fixes and object rows, stored in one transaction.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Changes {
+    /// Fixes to append; a fix already stored (same subject and time) is skipped.
+    pub positions: Vec<Position>,
+    /// Features to insert or replace, per layer; every feature carries an id.
+    pub upserts: Vec<(Layer, Vec<Feature>)>,
+}
+
+impl Changes {
+    /// Whether there is nothing to store.
+    pub fn is_empty(&self) -> bool {
+        self.positions.is_empty() && self.upserts.is_empty()
+    }
+
+    /// Adds features to insert or replace in `layer` (nothing when `features` is empty).
+    pub fn upsert(&mut self, layer: Layer, features: Vec<Feature>) {
+        if !features.is_empty() {
+            self.upserts.push((layer, features));
+        }
+    }
+}
+
+/// Persistent storage of layers and fixes. Implementations are cheap to share (`Arc`).
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Validates and stores `features` in one transaction, returning their ids in order.
+    /// A feature with an id keeps it (a taken id is a [`StoreError::Conflict`]).
+    async fn insert(&self, layer: Layer, features: Vec<Feature>) -> StoreResult<Vec<FeatureId>>;
+
+    /// Inserts or replaces features that all carry an id, in one transaction.
+    async fn upsert(&self, layer: Layer, features: Vec<Feature>) -> StoreResult<()> {
+        let mut changes = Changes::default();
+        changes.upsert(layer, features);
+        self.commit(changes).await
+    }
+
+    /// Stores the fixes and upserts of `changes` in one transaction: all or nothing.
+    async fn commit(&self, changes: Changes) -> StoreResult<()>;
+
+    /// Replaces feature `id`; `false` when there is none.
+    async fn replace(&self, layer: Layer, id: FeatureId, feature: Feature) -> StoreResult<bool>;
+
+    /// Deletes feature `id`; `false` when there is none.
+    async fn delete(&self, layer: Layer, id: FeatureId) -> StoreResult<bool>;
+
+    /// Reads feature `id`.
+    async fn get(&self, layer: Layer, id: FeatureId) -> StoreResult<Option<Feature>>;
+
+    /// Reads the features that match, in id order.
+    async fn query(&self, layer: Layer, query: &Query) -> StoreResult<Vec<Feature>>;
+
+    /// Counts the features that match, ignoring `limit` and `offset`.
+    async fn count(&self, layer: Layer, query: &Query) -> StoreResult<u64>;
+
+    /// Fixes at or after `t_epoch_s`, in time order (to rebuild in-memory state at start).
+    async fn positions_since(&self, t_epoch_s: f64) -> StoreResult<Vec<Position>>;
+
+    /// The layer's features in tile `z/x/y` as one encoded MVT layer, when the backend can
+    /// build it itself (PostGIS: `ST_AsMVT`); `None` to let the caller encode `query` results.
+    /// Extent 4096, buffer 64, clipped; an empty tile is an empty vector.
+    async fn mvt_layer(
+        &self,
+        _layer: Layer,
+        _z: u8,
+        _x: u32,
+        _y: u32,
+        _time: Option<(i64, i64)>,
+    ) -> StoreResult<Option<Vec<u8>>> {
+        Ok(None)
+    }
+
+    /// Commits a tiny write, to learn whether the store takes writes again after a failure
+    /// (disk full, database down). Changes no feature.
+    async fn probe_write(&self) -> StoreResult<()>;
+
+    /// Flushes and closes every connection (a GeoPackage's WAL is checkpointed into the file
+    /// so that other readers see it whole). Later calls fail.
+    async fn close(&self);
+
+    /// A short human description (path or URL without password).
+    fn describe(&self) -> String;
+}
+
+/// Opens the store at `location`: a `postgres://` (or `postgresql://`) URL, or a GeoPackage
+/// file path (created when missing).
+pub async fn open(location: &str) -> StoreResult<Box<dyn Store>> {
+    if location.starts_with("postgres://") || location.starts_with("postgresql://") {
+        Ok(Box::new(PostgisStore::connect(location).await?))
+    } else {
+        Ok(Box::new(GeoPackageStore::open(location).await?))
+    }
+}
+
+fn validate_all(layer: Layer, features: Vec<Feature>) -> StoreResult<Vec<Feature>> {
+    features
+        .into_iter()
+        .enumerate()
+        .map(|(index, f)| {
+            layer
+                .validate(f)
+                .map_err(|source| StoreError::Invalid { index, source })
+        })
+        .collect()
+}
+
+/// Validates the features of every upsert, checks that each carries an id, and keeps only
+/// the last of features that share an id (a statement may change a row only once).
+fn validate_upserts(
+    upserts: Vec<(Layer, Vec<Feature>)>,
+) -> StoreResult<Vec<(Layer, Vec<Feature>)>> {
+    upserts
+        .into_iter()
+        .map(|(layer, features)| {
+            let features = validate_all(layer, features)?;
+            if let Some(index) = features.iter().position(|f| f.id.is_none()) {
+                return Err(StoreError::Invalid {
+                    index,
+                    source: coastwatch_core::ModelError::invalid(
+                        "id",
+                        "upsert needs an id on every feature",
+                    ),
+                });
+            }
+            let mut seen = std::collections::HashSet::new();
+            let mut last: Vec<Feature> = features
+                .into_iter()
+                .rev()
+                .filter(|f| seen.insert(f.id))
+                .collect();
+            last.reverse();
+            Ok((layer, last))
+        })
+        .collect()
+}
+
+/// Puts the batch position into a per-feature error raised while writing.
+fn reindex(error: StoreError, index: usize) -> StoreError {
+    match error {
+        StoreError::Invalid { source, .. } => StoreError::Invalid { index, source },
+        other => other,
+    }
+}
+
+fn unique_violation(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .is_some_and(|e| e.is_unique_violation())
+}

@@ -1,0 +1,575 @@
+//! One behavioural suite, run against both stores: a GeoPackage in a temp folder and PostGIS
+//! in a fresh schema of the database at `COASTWATCH_TEST_PG` (scripts/test.sh sets it up).
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use coastwatch_core::Feature;
+use coastwatch_core::layer::Layer;
+use coastwatch_core::model::FeatureId;
+use coastwatch_fixtures::samples::sample;
+use coastwatch_store::StoreError;
+use coastwatch_store::{
+    Changes, GeoPackageStore, Position, PostgisStore, Query, Store, SubjectKind,
+};
+use geo::{Rect, coord};
+use serde_json::json;
+
+/// Opens a fresh store, and can reopen the same one (to check persistence).
+trait Backend: Sized {
+    type S: Store;
+    async fn fresh(name: &str) -> Option<Self>;
+    fn store(&self) -> &Self::S;
+    async fn reopen(&self) -> Self::S;
+}
+
+struct Gpkg {
+    _dir: tempfile::TempDir,
+    path: std::path::PathBuf,
+    store: GeoPackageStore,
+}
+
+impl Backend for Gpkg {
+    type S = GeoPackageStore;
+    async fn fresh(_: &str) -> Option<Self> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store.gpkg");
+        let store = GeoPackageStore::open(&path).await.unwrap();
+        Some(Self {
+            _dir: dir,
+            path,
+            store,
+        })
+    }
+    fn store(&self) -> &GeoPackageStore {
+        &self.store
+    }
+    async fn reopen(&self) -> GeoPackageStore {
+        GeoPackageStore::open(&self.path).await.unwrap()
+    }
+}
+
+struct Pg {
+    url: String,
+    schema: String,
+    store: PostgisStore,
+}
+
+/// The PostGIS test database, or `None` (with a note) outside CI when none is configured.
+pub fn pg_url() -> Option<String> {
+    match std::env::var("COASTWATCH_TEST_PG") {
+        Ok(url) => Some(url),
+        Err(_) if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("CI=true but COASTWATCH_TEST_PG is not set")
+        }
+        Err(_) => {
+            eprintln!(
+                "skipping PostGIS test: COASTWATCH_TEST_PG is not set (scripts/test.sh sets it)"
+            );
+            None
+        }
+    }
+}
+
+static SCHEMA_SEQ: AtomicU32 = AtomicU32::new(0);
+
+impl Backend for Pg {
+    type S = PostgisStore;
+    async fn fresh(name: &str) -> Option<Self> {
+        let url = pg_url()?;
+        let schema = format!(
+            "t_{name}_{}_{}",
+            std::process::id(),
+            SCHEMA_SEQ.fetch_add(1, Ordering::Relaxed)
+        );
+        let store = PostgisStore::connect_in_schema(&url, Some(&schema))
+            .await
+            .expect("PostGIS test database reachable");
+        Some(Self { url, schema, store })
+    }
+    fn store(&self) -> &PostgisStore {
+        &self.store
+    }
+    async fn reopen(&self) -> PostgisStore {
+        PostgisStore::connect_in_schema(&self.url, Some(&self.schema))
+            .await
+            .unwrap()
+    }
+}
+
+fn id(n: i64) -> FeatureId {
+    FeatureId::try_from(n).unwrap()
+}
+
+async fn every_layer_round_trips<B: Backend>(b: B) {
+    let store = b.store();
+    for layer in Layer::ALL {
+        let features = vec![sample(*layer, 1), sample(*layer, 2)];
+        let ids = store.insert(*layer, features.clone()).await.unwrap();
+        assert_eq!(ids.len(), 2);
+        for (feature, id) in features.iter().zip(&ids) {
+            let back = store
+                .get(*layer, *id)
+                .await
+                .unwrap()
+                .expect("stored feature is found");
+            assert_eq!(back, feature.clone().with_id(*id), "{layer} round trip");
+        }
+        assert_eq!(
+            store.count(*layer, &Query::default()).await.unwrap(),
+            2,
+            "{layer}"
+        );
+    }
+    let reopened = b.reopen().await;
+    for layer in Layer::ALL {
+        let all = reopened.query(*layer, &Query::default()).await.unwrap();
+        assert_eq!(all.len(), 2, "{layer} after reopening");
+        assert_eq!(all[0].properties, sample(*layer, 1).properties);
+    }
+}
+
+async fn queries_filter_and_page<B: Backend>(b: B) {
+    let store = b.store();
+    let features: Vec<Feature> = (0..25).map(|n| sample(Layer::VesselTracks, n)).collect();
+    store.insert(Layer::VesselTracks, features).await.unwrap();
+
+    // sample n spans lon 121.60+n/1000 .. 121.63+n/1000
+    let bbox = Rect::new(
+        coord! { x: 121.0, y: 29.0 },
+        coord! { x: 121.6035, y: 29.9 },
+    );
+    let hits = store
+        .query(
+            Layer::VesselTracks,
+            &Query {
+                bbox: Some(bbox),
+                ..Query::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(hits.len(), 4, "tracks 0..=3 start west of 121.6035");
+
+    let far = Rect::new(coord! { x: 10.0, y: 10.0 }, coord! { x: 11.0, y: 11.0 });
+    assert_eq!(
+        store
+            .count(
+                Layer::VesselTracks,
+                &Query {
+                    bbox: Some(far),
+                    ..Query::default()
+                }
+            )
+            .await
+            .unwrap(),
+        0
+    );
+
+    // sample n spans t 1_790_000_000 + 600n .. +300
+    let time = Query {
+        time: Some((1_790_000_000 + 600 * 10 + 100, 1_790_000_000 + 600 * 12)),
+        ..Query::default()
+    };
+    let in_window = store.query(Layer::VesselTracks, &time).await.unwrap();
+    let starts: Vec<_> = in_window
+        .iter()
+        .map(|f| f.properties["t_start"].as_i64().unwrap())
+        .collect();
+    assert_eq!(starts, vec![1_790_006_000, 1_790_006_600, 1_790_007_200]);
+
+    let page = Query {
+        limit: Some(10),
+        offset: 20,
+        ..Query::default()
+    };
+    assert_eq!(
+        store.query(Layer::VesselTracks, &page).await.unwrap().len(),
+        5
+    );
+    assert_eq!(
+        store.count(Layer::VesselTracks, &page).await.unwrap(),
+        25,
+        "count ignores paging"
+    );
+
+    store
+        .insert(
+            Layer::RiskPoints,
+            (0..6).map(|n| sample(Layer::RiskPoints, n)).collect(),
+        )
+        .await
+        .unwrap();
+    let registered = Query {
+        equals: vec![("registered".into(), json!(true))],
+        ..Query::default()
+    };
+    assert_eq!(
+        store.count(Layer::RiskPoints, &registered).await.unwrap(),
+        3
+    );
+    let bad = Query {
+        equals: vec![("colour".into(), json!("red"))],
+        ..Query::default()
+    };
+    assert!(
+        store
+            .query(Layer::RiskPoints, &bad)
+            .await
+            .unwrap_err()
+            .to_string()
+            .contains("no filterable attribute")
+    );
+    let no_time = Query {
+        time: Some((0, 1)),
+        ..Query::default()
+    };
+    assert!(store.query(Layer::RiskPoints, &no_time).await.is_err());
+}
+
+async fn replace_delete_and_missing<B: Backend>(b: B) {
+    let store = b.store();
+    let ids = store
+        .insert(Layer::Cameras, vec![sample(Layer::Cameras, 1)])
+        .await
+        .unwrap();
+    let mut changed = sample(Layer::Cameras, 5);
+    changed
+        .properties
+        .insert("heading_deg".into(), json!(200.0));
+    assert!(
+        store
+            .replace(Layer::Cameras, ids[0], changed.clone())
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store
+            .get(Layer::Cameras, ids[0])
+            .await
+            .unwrap()
+            .unwrap()
+            .properties["heading_deg"],
+        200.0
+    );
+    assert!(
+        !store
+            .replace(Layer::Cameras, id(999), changed)
+            .await
+            .unwrap()
+    );
+
+    let moved = Rect::new(
+        coord! { x: 121.554, y: 29.59 },
+        coord! { x: 121.556, y: 29.61 },
+    );
+    assert_eq!(
+        store
+            .count(
+                Layer::Cameras,
+                &Query {
+                    bbox: Some(moved),
+                    ..Query::default()
+                }
+            )
+            .await
+            .unwrap(),
+        1,
+        "index follows the new position"
+    );
+
+    assert!(store.delete(Layer::Cameras, ids[0]).await.unwrap());
+    assert!(!store.delete(Layer::Cameras, ids[0]).await.unwrap());
+    assert!(store.get(Layer::Cameras, ids[0]).await.unwrap().is_none());
+    assert_eq!(
+        store
+            .count(
+                Layer::Cameras,
+                &Query {
+                    bbox: Some(moved),
+                    ..Query::default()
+                }
+            )
+            .await
+            .unwrap(),
+        0
+    );
+}
+
+async fn batches_are_all_or_nothing<B: Backend>(b: B) {
+    let store = b.store();
+    let mut broken = sample(Layer::RiskPoints, 2);
+    broken.properties.insert("kind".into(), json!("castle"));
+    let err = store
+        .insert(
+            Layer::RiskPoints,
+            vec![sample(Layer::RiskPoints, 1), broken],
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid { index: 1, .. }), "{err}");
+    assert_eq!(
+        store
+            .count(Layer::RiskPoints, &Query::default())
+            .await
+            .unwrap(),
+        0
+    );
+
+    let taken = store
+        .insert(
+            Layer::Vessels,
+            vec![sample(Layer::Vessels, 1).with_id(id(412_345_679))],
+        )
+        .await
+        .unwrap();
+    assert_eq!(taken, vec![id(412_345_679)]);
+    let err = store
+        .insert(
+            Layer::Vessels,
+            vec![
+                sample(Layer::Vessels, 2).with_id(id(7)),
+                sample(Layer::Vessels, 3).with_id(id(412_345_679)),
+            ],
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::Conflict {
+                id: 412_345_679,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        store
+            .count(Layer::Vessels, &Query::default())
+            .await
+            .unwrap(),
+        1,
+        "the batch left nothing behind"
+    );
+    // an id chosen by the caller does not make later automatic ids collide
+    let auto = store
+        .insert(Layer::Vessels, vec![sample(Layer::Vessels, 4)])
+        .await
+        .unwrap();
+    assert!(auto[0].get() > 412_345_679);
+
+    let mut moved = sample(Layer::Vessels, 9).with_id(id(412_345_679));
+    moved.properties.insert("sog_kn".into(), json!(0.5));
+    store
+        .upsert(
+            Layer::Vessels,
+            vec![moved, sample(Layer::Vessels, 8).with_id(id(100))],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .get(Layer::Vessels, id(412_345_679))
+            .await
+            .unwrap()
+            .unwrap()
+            .properties["sog_kn"],
+        0.5
+    );
+    assert_eq!(
+        store
+            .count(Layer::Vessels, &Query::default())
+            .await
+            .unwrap(),
+        3
+    );
+}
+
+async fn positions_append_and_replay<B: Backend>(b: B) {
+    let store = b.store();
+    let fix = |id: &str, t: f64| Position {
+        kind: SubjectKind::Vessel,
+        subject_id: id.into(),
+        t_epoch_s: t,
+        lon: 121.6,
+        lat: 29.5 + t / 1e7,
+        speed_mps: Some(3.2),
+        course_deg: None,
+        heading_deg: Some(90.0),
+    };
+    let fixes = |positions: Vec<Position>| Changes {
+        positions,
+        ..Changes::default()
+    };
+    store
+        .commit(fixes(vec![
+            fix("1", 100.0),
+            fix("2", 50.5),
+            fix("1", 200.0),
+        ]))
+        .await
+        .unwrap();
+    store
+        .commit(fixes(vec![fix("1", 100.0), fix("3", 300.0)]))
+        .await
+        .unwrap();
+    let all = store.positions_since(0.0).await.unwrap();
+    assert_eq!(
+        all.iter().map(|p| p.t_epoch_s).collect::<Vec<_>>(),
+        vec![50.5, 100.0, 200.0, 300.0],
+        "duplicate skipped, time order"
+    );
+    assert_eq!(all[1], fix("1", 100.0));
+    assert_eq!(
+        b.reopen().await.positions_since(150.0).await.unwrap().len(),
+        2
+    );
+}
+
+async fn a_commit_is_all_or_nothing<B: Backend>(b: B) {
+    let store = b.store();
+    let fix = Position {
+        kind: SubjectKind::Vehicle,
+        subject_id: "truck-7".into(),
+        t_epoch_s: 1000.0,
+        lon: 121.6,
+        lat: 29.5,
+        speed_mps: None,
+        course_deg: None,
+        heading_deg: None,
+    };
+    let vessel = |n, sog: f64| {
+        let mut f = sample(Layer::Vessels, n).with_id(id(412_000_001));
+        f.properties.insert("sog_kn".into(), json!(sog));
+        f
+    };
+    // a bad feature in the second layer refuses the fixes and the first layer too
+    let mut broken = sample(Layer::Alerts, 0).with_id(id(5));
+    broken.properties.remove("kind");
+    let mut changes = Changes {
+        positions: vec![fix.clone()],
+        ..Changes::default()
+    };
+    changes.upsert(Layer::Vessels, vec![vessel(1, 3.0)]);
+    changes.upsert(Layer::Alerts, vec![broken]);
+    assert!(matches!(
+        store.commit(changes).await,
+        Err(StoreError::Invalid { index: 0, .. })
+    ));
+    assert!(store.positions_since(0.0).await.unwrap().is_empty());
+    assert_eq!(
+        store
+            .count(Layer::Vessels, &Query::default())
+            .await
+            .unwrap(),
+        0
+    );
+
+    // the same id twice in one upsert: the last one wins
+    let mut changes = Changes {
+        positions: vec![fix],
+        ..Changes::default()
+    };
+    changes.upsert(Layer::Vessels, vec![vessel(1, 3.0), vessel(2, 7.5)]);
+    changes.upsert(Layer::Vehicles, Vec::new());
+    assert_eq!(changes.upserts.len(), 1, "an empty upsert is left out");
+    store.commit(changes).await.unwrap();
+    assert_eq!(store.positions_since(0.0).await.unwrap().len(), 1);
+    let stored = store
+        .query(Layer::Vessels, &Query::default())
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].properties["sog_kn"], 7.5);
+}
+
+async fn large_batches_keep_their_order<B: Backend>(b: B) {
+    let store = b.store();
+    let features: Vec<Feature> = (0..1234).map(|n| sample(Layer::RiskPoints, n)).collect();
+    let ids = store.insert(Layer::RiskPoints, features).await.unwrap();
+    assert_eq!(ids.len(), 1234);
+    assert!(ids.windows(2).all(|w| w[0] < w[1]));
+    for n in [0usize, 499, 500, 1001, 1233] {
+        let f = store.get(Layer::RiskPoints, ids[n]).await.unwrap().unwrap();
+        assert_eq!(
+            f.properties["name"],
+            format!("Pier {n}"),
+            "id {} belongs to feature {n}",
+            ids[n]
+        );
+    }
+    let corner = Rect::new(
+        coord! { x: 121.5205, y: 29.5 },
+        coord! { x: 121.5215, y: 29.7 },
+    );
+    assert_eq!(
+        store
+            .count(
+                Layer::RiskPoints,
+                &Query {
+                    bbox: Some(corner),
+                    ..Query::default()
+                }
+            )
+            .await
+            .unwrap(),
+        1,
+        "indexed"
+    );
+}
+
+macro_rules! suite {
+    ($($test:ident),* $(,)?) => {
+        mod geopackage {
+            $(#[tokio::test] async fn $test() { if let Some(b) = <super::Gpkg as super::Backend>::fresh(stringify!($test)).await { super::$test(b).await } })*
+        }
+        mod postgis {
+            $(#[tokio::test] async fn $test() { if let Some(b) = <super::Pg as super::Backend>::fresh(stringify!($test)).await { super::$test(b).await } })*
+        }
+    };
+}
+
+suite!(
+    every_layer_round_trips,
+    queries_filter_and_page,
+    replace_delete_and_missing,
+    batches_are_all_or_nothing,
+    positions_append_and_replay,
+    a_commit_is_all_or_nothing,
+    large_batches_keep_their_order
+);
+
+#[tokio::test]
+async fn unreachable_postgis_is_a_clear_error() {
+    let err = PostgisStore::connect("postgres://nobody:secret@127.0.0.1:1/none")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("cannot open store postgres://nobody:***@127.0.0.1:1/none"),
+        "{err}"
+    );
+    assert!(!err.contains("secret"));
+}
+
+#[tokio::test]
+async fn files_that_are_not_geopackages_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = dir.path().join("notes.gpkg");
+    let content = "this is not a database, just some text that is long enough to be a page header";
+    std::fs::write(&text, content).unwrap();
+    let err = GeoPackageStore::open(&text).await.unwrap_err().to_string();
+    assert!(err.contains("is not a usable GeoPackage"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&text).unwrap(),
+        content,
+        "left untouched"
+    );
+
+    let missing_dir = dir.path().join("nope").join("x.gpkg");
+    let err = GeoPackageStore::open(&missing_dir)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("does not exist"), "{err}");
+}

@@ -12,7 +12,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 const LOG: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/data/ais/kystverket/Ais1000Lines.nm4"
+    "/../../../shared/data/ais/kystverket/Ais1000Lines.nm4"
 );
 
 fn lines() -> Vec<Vec<u8>> {

@@ -191,7 +191,7 @@ fn lines(items: &[String]) -> Vec<u8> {
 
 #[test]
 fn shared_samples() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data/ais");
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/ais");
     let gpsd = std::fs::read(format!("{dir}/gpsd/sample.aivdm")).unwrap();
     let kyst = std::fs::read(format!("{dir}/kystverket/Ais1000Lines.nm4")).unwrap();
     assert!(check(&gpsd) > 50);

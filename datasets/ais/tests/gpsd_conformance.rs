@@ -10,11 +10,11 @@ use coastwatch_ais::{AisError, Decoder, DecoderOptions};
 
 const SAMPLE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/data/ais/gpsd/sample.aivdm"
+    "/../../../shared/data/ais/gpsd/sample.aivdm"
 );
 const GOLDEN: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/data/ais/gpsd/sample.aivdm.js.chk"
+    "/../../../shared/data/ais/gpsd/sample.aivdm.js.chk"
 );
 
 /// Message types this decoder decodes in full.

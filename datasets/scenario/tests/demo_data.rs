@@ -25,7 +25,7 @@ const FILES: [&str; 9] = [
 ];
 
 fn dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("data/demo")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/demo")
 }
 
 /// The features of one file, as read (not validated).

@@ -1,0 +1,134 @@
+//! `coastwatch import` and `coastwatch export`: layers in and out of a store.
+
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::Context;
+use coastwatch_core::Layer;
+use coastwatch_io::import::{ImportOptions, read_layer};
+use coastwatch_store::{GeoPackageStore, Query, Store};
+
+use super::{CliError, CliResult, ExportFormat, StoreArg, open_store};
+
+/// How `import` maps and filters.
+pub struct ImportArgs {
+    /// `TARGET=SOURCE` field pairs.
+    pub field_map: Vec<String>,
+    /// The layer of a multi-layer source.
+    pub source_layer: Option<String>,
+    /// Store the valid features even when some are rejected.
+    pub skip_invalid: bool,
+}
+
+/// Imports `file` into `layer`: all or nothing unless `skip_invalid`.
+pub async fn import(layer: Layer, file: &Path, store: &StoreArg, args: ImportArgs) -> CliResult {
+    let mut options = ImportOptions {
+        source_layer: args.source_layer,
+        ..ImportOptions::default()
+    };
+    for pair in &args.field_map {
+        let (target, source) = pair
+            .split_once('=')
+            .ok_or_else(|| CliError::input(format!("--map {pair:?} must be TARGET=SOURCE")))?;
+        if layer.field(target).is_none() {
+            return Err(CliError::input(format!(
+                "--map {pair:?}: {layer} has no field {target:?}"
+            )));
+        }
+        options
+            .field_map
+            .insert(target.to_owned(), source.to_owned());
+    }
+    let bar = indicatif::ProgressBar::new(0).with_style(
+        indicatif::ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} features ({per_sec})")
+            .expect("valid template"),
+    );
+    bar.set_message(format!("reading {}", file.display()));
+    let progress_bar = bar.clone();
+    options.progress = Some(Box::new(move |done, total| {
+        progress_bar.set_length(total);
+        progress_bar.set_position(done);
+    }));
+
+    let store = open_store(store).await?;
+    let started = Instant::now();
+    let report = read_layer(file, layer, &options).map_err(|e| CliError::input(e.to_string()))?;
+    bar.finish_and_clear();
+    for reject in &report.rejects {
+        eprintln!(
+            "{}: feature {}: {}",
+            file.display(),
+            reject.feature_number,
+            reject.reason
+        );
+    }
+    if !report.ignored_fields.is_empty() {
+        eprintln!(
+            "ignored source fields (use --map TARGET=SOURCE to keep one): {}",
+            report.ignored_fields.join(", ")
+        );
+    }
+    if !report.rejects.is_empty() && !args.skip_invalid {
+        return Err(CliError::input(format!(
+            "{} of {} features rejected; nothing imported (use --skip-invalid to import the {} valid ones)",
+            report.rejects.len(),
+            report.read,
+            report.features.len()
+        )));
+    }
+    let count = report.features.len();
+    store
+        .insert(layer, report.features)
+        .await
+        .map_err(|e| CliError::input(format!("{}: {e}", file.display())))?;
+    store.close().await;
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "imported {count} features into {layer} ({} rejected) in {seconds:.2} s ({:.0} features/s)",
+        report.rejects.len(),
+        count as f64 / seconds.max(1e-9)
+    );
+    Ok(())
+}
+
+/// Exports `layer` as GeoJSON (to `out` or standard output) or into a new GeoPackage.
+pub async fn export(
+    layer: Layer,
+    format: ExportFormat,
+    out: Option<&Path>,
+    store: &StoreArg,
+) -> CliResult {
+    let store = open_store(store).await?;
+    let features = store.query(layer, &Query::default()).await?;
+    match format {
+        ExportFormat::Geojson => match out {
+            Some(path) => {
+                let file = std::fs::File::create(path)
+                    .with_context(|| format!("cannot create {}", path.display()))?;
+                let mut writer = std::io::BufWriter::new(file);
+                coastwatch_core::geojson::write_geojson(&features, &mut writer)?;
+                std::io::Write::flush(&mut writer)?;
+            }
+            None => {
+                let mut stdout = std::io::stdout().lock();
+                coastwatch_core::geojson::write_geojson(&features, &mut stdout)?;
+            }
+        },
+        ExportFormat::Gpkg => {
+            let path = out.ok_or_else(|| CliError::input("--format gpkg needs --out FILE.gpkg"))?;
+            if path.exists() {
+                return Err(CliError::input(format!(
+                    "{} already exists; choose a new file",
+                    path.display()
+                )));
+            }
+            let target = GeoPackageStore::open(path).await?;
+            target.insert(layer, features).await?;
+            target.close().await;
+        }
+    }
+    if let Some(path) = out {
+        eprintln!("exported {layer} to {}", path.display());
+    }
+    Ok(())
+}

@@ -9,15 +9,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use coastwatch_ais::decoder::{Decoder, DecoderOptions};
+use coastwatch_core::geodesy::MPS_PER_KMH;
 use coastwatch_core::model::SubjectType;
 use coastwatch_core::{Feature, Layer};
 use coastwatch_scenario::eval::score;
 use coastwatch_scenario::{AlertRecord, District, Report, Scenario, SimEvent};
-use coastwatch_store::StoreError;
-use coastwatch_store::{Query, Store};
+use coastwatch_store::{Query, Store, StoreError};
 
 use crate::clock::now_epoch_s;
-use crate::ingest::Update;
+use crate::error::AppError;
+use crate::ingest::{IngestError, Update};
 use crate::state::{AppState, StartError};
 
 /// Updates gathered before they go to the writer.
@@ -46,13 +47,29 @@ pub async fn load_district(
     Ok(())
 }
 
+/// Why a scenario stopped playing.
+#[derive(Debug, thiserror::Error)]
+pub enum PlayError {
+    /// Reading or writing the store failed.
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    /// The picture could not be brought up to date after registering the vehicles.
+    #[error("vehicles: {0}")]
+    Vehicles(#[from] StartError),
+    /// The ingest writer refused a batch.
+    #[error("ingest: {0}")]
+    Ingest(#[from] IngestError),
+    /// A tip was refused.
+    #[error("tip: {0}")]
+    Tip(#[from] AppError),
+}
+
 /// Registers the scenario's vehicles (those not registered yet) in a running server.
-async fn register_vehicles(state: &AppState, vehicles: &[Feature]) -> Result<(), String> {
+async fn register_vehicles(state: &AppState, vehicles: &[Feature]) -> Result<(), PlayError> {
     let known = state
         .store
         .query(Layer::Vehicles, &Query::default())
-        .await
-        .map_err(|e| e.to_string())?;
+        .await?;
     let ids: std::collections::HashSet<&str> = known
         .iter()
         .filter_map(|v| v.properties["vehicle_id"].as_str())
@@ -70,22 +87,15 @@ async fn register_vehicles(state: &AppState, vehicles: &[Feature]) -> Result<(),
         })
         .collect();
     if !missing.is_empty() {
-        state
-            .store
-            .insert(Layer::Vehicles, missing)
-            .await
-            .map_err(|e| e.to_string())?;
+        state.store.insert(Layer::Vehicles, missing).await?;
     }
-    state
-        .layer_changed(Layer::Vehicles)
-        .await
-        .map_err(|e| e.to_string())
+    Ok(state.layer_changed(Layer::Vehicles).await?)
 }
 
 /// Plays `scenario` into the server, in its exact order. With `live`, each event waits for
 /// its time on the server's clock (which `--speed` makes run fast); otherwise everything goes
 /// in as fast as the writer takes it, on the scenario's own clock.
-pub async fn play(state: AppState, scenario: Scenario, live: bool) -> Result<(), String> {
+pub async fn play(state: AppState, scenario: Scenario, live: bool) -> Result<(), PlayError> {
     register_vehicles(&state, &scenario.vehicles).await?;
     let mut decoder = Decoder::new(DecoderOptions::default());
     let mut batch: Vec<Update> = Vec::new();
@@ -93,11 +103,7 @@ pub async fn play(state: AppState, scenario: Scenario, live: bool) -> Result<(),
         if live {
             let wait = event.t() - now_epoch_s();
             if wait > 0.0 {
-                state
-                    .ingest
-                    .submit(std::mem::take(&mut batch))
-                    .await
-                    .map_err(|e| e.to_string())?;
+                state.ingest.submit(std::mem::take(&mut batch)).await?;
                 tokio::time::sleep(Duration::from_secs_f64(wait / crate::clock::speed())).await;
             }
         }
@@ -120,16 +126,12 @@ pub async fn play(state: AppState, scenario: Scenario, live: bool) -> Result<(),
                     t,
                     lon,
                     lat,
-                    speed_mps: Some(speed_kmh / 3.6),
+                    speed_mps: Some(speed_kmh * MPS_PER_KMH),
                 },
                 heading_deg: Some(heading_deg),
             }),
             SimEvent::Tip { t, lon, lat, text } => {
-                state
-                    .ingest
-                    .submit(std::mem::take(&mut batch))
-                    .await
-                    .map_err(|e| e.to_string())?;
+                state.ingest.submit(std::mem::take(&mut batch)).await?;
                 let town = state
                     .ingest
                     .pipeline
@@ -140,19 +142,14 @@ pub async fn play(state: AppState, scenario: Scenario, live: bool) -> Result<(),
                 state
                     .alerts
                     .tip([lon, lat], &text, Some("scenario".into()), t, town)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                    .await?;
             }
         }
         if batch.len() >= BATCH {
-            state
-                .ingest
-                .submit(std::mem::take(&mut batch))
-                .await
-                .map_err(|e| e.to_string())?;
+            state.ingest.submit(std::mem::take(&mut batch)).await?;
         }
     }
-    state.ingest.submit(batch).await.map_err(|e| e.to_string())
+    Ok(state.ingest.submit(batch).await?)
 }
 
 /// Replays an exported scenario through a fresh server over a temporary GeoPackage and
@@ -173,13 +170,9 @@ pub async fn evaluate(dir: &Path, mut config: crate::Config) -> anyhow::Result<R
         ..District::default()
     };
     load_district(store.as_ref(), &district, &[]).await?;
-    let state = AppState::start(config, store.clone())
-        .await
-        .map_err(|e: StartError| anyhow::anyhow!(e))?;
+    let state = AppState::start(config, store.clone()).await?;
     let (seed, truth, end) = (scenario.seed, scenario.truth.clone(), scenario.end);
-    play(state.clone(), scenario, false)
-        .await
-        .map_err(|e| anyhow::anyhow!(e))?;
+    play(state.clone(), scenario, false).await?;
     // the silence detectors need the clock to run to the end of the scenario
     let mut events = Vec::new();
     state

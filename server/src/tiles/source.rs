@@ -72,10 +72,7 @@ pub async fn build_tile_within(
             Some(state) => live::page(state, *layer, &query).1,
             None if *layer == Layer::AisDensity => Vec::new(),
             None => {
-                if let Some(bytes) = store
-                    .mvt_layer(*layer, coord.z().get(), coord.x(), coord.y(), time)
-                    .await?
-                {
+                if let Some(bytes) = store.mvt_layer(*layer, coord, time).await? {
                     from_store.extend(bytes);
                     if from_store.len() > max_bytes {
                         return Ok(too_large);

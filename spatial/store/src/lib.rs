@@ -20,6 +20,7 @@ use serde_json::Value;
 
 use coastwatch_core::model::FeatureId;
 use coastwatch_core::{Feature, Layer};
+use coastwatch_tiles::TileCoord;
 
 /// What to read from a layer.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -177,15 +178,13 @@ pub trait Store: Send + Sync {
     /// Fixes at or after `t_epoch_s`, in time order (to rebuild in-memory state at start).
     async fn positions_since(&self, t_epoch_s: f64) -> StoreResult<Vec<Position>>;
 
-    /// The layer's features in tile `z/x/y` as one encoded MVT layer, when the backend can
+    /// The layer's features in tile `coord` as one encoded MVT layer, when the backend can
     /// build it itself (PostGIS: `ST_AsMVT`); `None` to let the caller encode `query` results.
     /// Extent 4096, buffer 64, clipped; an empty tile is an empty vector.
     async fn mvt_layer(
         &self,
         _layer: Layer,
-        _z: u8,
-        _x: u32,
-        _y: u32,
+        _coord: TileCoord,
         _time: Option<(i64, i64)>,
     ) -> StoreResult<Option<Vec<u8>>> {
         Ok(None)

@@ -20,6 +20,7 @@ use super::{
 use coastwatch_core::layer::{FieldType, Layer};
 use coastwatch_core::model::FeatureId;
 use coastwatch_core::{Feature, ModelError};
+use coastwatch_tiles::TileCoord;
 
 use crate::{StoreError, StoreResult};
 
@@ -352,9 +353,7 @@ impl Store for PostgisStore {
     async fn mvt_layer(
         &self,
         layer: Layer,
-        z: u8,
-        x: u32,
-        y: u32,
+        coord: TileCoord,
         time: Option<(i64, i64)>,
     ) -> StoreResult<Option<Vec<u8>>> {
         // the layer's attributes; JSON ones as text (MVT values are scalars)
@@ -380,9 +379,9 @@ impl Store for PostgisStore {
             columns = columns.join(", ")
         );
         let mut query = sqlx::query_scalar::<_, Option<Vec<u8>>>(&sql)
-            .bind(i32::from(z))
-            .bind(x as i32)
-            .bind(y as i32);
+            .bind(i32::from(coord.z().get()))
+            .bind(coord.x() as i32)
+            .bind(coord.y() as i32);
         if !time_filter.is_empty() {
             query = query.bind(from).bind(to);
         }

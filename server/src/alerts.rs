@@ -22,8 +22,10 @@ use tokio::sync::broadcast;
 use crate::clock::now_epoch_s;
 use crate::error::AppError;
 
-/// Events kept for clients that resume.
+/// Events kept for clients that resume: at most this many…
 const KEEP_EVENTS: usize = 100_000;
+/// …and at most this many bytes of alert JSON, however large the alerts are.
+const KEEP_BYTES: usize = 64 << 20;
 
 /// One alert change as delivered: its event number and the alert's JSON.
 #[derive(Debug)]
@@ -58,27 +60,50 @@ pub struct Subscription {
 
 /// The numbered stream of alert changes.
 pub struct AlertFeed {
-    recent: Mutex<(u64, VecDeque<Arc<AlertMessage>>)>,
+    recent: Mutex<Recent>,
     sender: broadcast::Sender<Arc<AlertMessage>>,
+    keep_bytes: usize,
+}
+
+/// The events kept for resuming subscribers.
+struct Recent {
+    /// The number the next event gets.
+    next: u64,
+    /// The kept events, oldest first.
+    messages: VecDeque<Arc<AlertMessage>>,
+    /// Bytes of JSON in `messages`.
+    bytes: usize,
 }
 
 impl Default for AlertFeed {
     fn default() -> Self {
-        let first = (crate::clock::wall_epoch_s() * 1e6) as u64;
-        Self {
-            recent: Mutex::new((first, VecDeque::new())),
-            sender: broadcast::channel(4096).0,
-        }
+        Self::keeping(KEEP_BYTES)
     }
 }
 
 impl AlertFeed {
+    /// A feed that keeps at most `keep_bytes` of alert JSON (and 100,000 events) for resuming
+    /// subscribers. Numbers start at the boot time in microseconds, so they grow across
+    /// restarts.
+    fn keeping(keep_bytes: usize) -> Self {
+        let next = (crate::clock::wall_epoch_s() * 1e6) as u64;
+        Self {
+            recent: Mutex::new(Recent {
+                next,
+                messages: VecDeque::new(),
+                bytes: 0,
+            }),
+            sender: broadcast::channel(4096).0,
+            keep_bytes,
+        }
+    }
+
     /// Numbers and publishes the changed alerts.
     pub fn publish(&self, alerts: &[Feature]) {
         let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
         for alert in alerts {
-            let seq = recent.0;
-            recent.0 += 1;
+            let seq = recent.next;
+            recent.next += 1;
             let message = Arc::new(AlertMessage {
                 seq,
                 town: alert.properties["town"].as_str().map(str::to_owned),
@@ -88,10 +113,14 @@ impl AlertFeed {
                     .to_owned(),
                 json: book::alert_json(alert).to_string(),
             });
-            if recent.1.len() == KEEP_EVENTS {
-                recent.1.pop_front();
+            recent.bytes += message.json.len();
+            recent.messages.push_back(message.clone());
+            while recent.messages.len() > KEEP_EVENTS || recent.bytes > self.keep_bytes {
+                let Some(oldest) = recent.messages.pop_front() else {
+                    break;
+                };
+                recent.bytes -= oldest.json.len();
             }
-            recent.1.push_back(message.clone());
             // no receivers is fine: nobody is listening
             let _ = self.sender.send(message);
         }
@@ -108,10 +137,10 @@ impl AlertFeed {
                 live,
             };
         };
-        let oldest = recent.1.front().map_or(recent.0, |m| m.seq);
-        let start = recent.1.partition_point(|m| m.seq <= after);
+        let oldest = recent.messages.front().map_or(recent.next, |m| m.seq);
+        let start = recent.messages.partition_point(|m| m.seq <= after);
         Subscription {
-            backlog: recent.1.range(start..).cloned().collect(),
+            backlog: recent.messages.range(start..).cloned().collect(),
             complete: after + 1 >= oldest,
             live,
         }
@@ -119,7 +148,7 @@ impl AlertFeed {
 
     /// The number the next event will get.
     pub fn next_seq(&self) -> u64 {
-        self.recent.lock().unwrap_or_else(|e| e.into_inner()).0
+        self.recent.lock().unwrap_or_else(|e| e.into_inner()).next
     }
 }
 
@@ -335,5 +364,24 @@ mod tests {
         assert!(live.backlog.is_empty());
         feed.publish(&[alert(4, "Songao")]);
         assert_eq!(live.live.try_recv().unwrap().seq, first + 3);
+    }
+
+    /// The kept events are bounded in bytes, not only in number: large alerts cannot make
+    /// the feed hold more memory than its budget.
+    #[test]
+    fn kept_events_stay_within_the_byte_budget() {
+        // two-digit ids: every event has the same size
+        let one = book::alert_json(&alert(10, "Chunhu")).to_string().len();
+        let feed = AlertFeed::keeping(10 * one);
+        let first = feed.next_seq();
+        for id in 10..35 {
+            feed.publish(&[alert(id, "Chunhu")]);
+        }
+        let kept = feed.subscribe(Some(first - 1));
+        assert!(!kept.complete, "the oldest events were let go");
+        assert_eq!(kept.backlog.len(), 10);
+        assert_eq!(kept.backlog[0].seq, first + 15);
+        let bytes: usize = kept.backlog.iter().map(|m| m.json.len()).sum();
+        assert!(bytes <= 10 * one);
     }
 }

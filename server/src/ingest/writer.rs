@@ -1,0 +1,334 @@
+//! The writer task: batches applied through the ingest step and stored in one transaction,
+//! and the recovery after a failed one.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::time::{Duration, Instant};
+
+use coastwatch_core::Layer;
+use coastwatch_core::engine::VesselUpdate;
+use coastwatch_core::geodesy::MPS_PER_KN;
+use coastwatch_core::model::Mmsi;
+use coastwatch_core::picture::Picture;
+use coastwatch_store::{Changes, Position, StoreError, SubjectKind};
+use tokio::sync::{mpsc, watch};
+
+use super::{Batch, IngestError, Pipeline, Replay, Update};
+use crate::metrics::AisCounters;
+use crate::write_behind::WriteBehind;
+
+/// Updates the writer gathers from queued batches into one transaction at most (more
+/// would only hold memory longer; the commit's fixed cost is spread well before).
+const GROUP_UPDATES: usize = 8192;
+/// How often vessels silent for a whole track window are forgotten.
+const EVICT_EVERY: Duration = Duration::from_secs(60);
+/// The data counts as live while its newest fix is at most this old (s).
+const LIVE_DATA_S: f64 = 300.0;
+/// Batches of streaming feeds kept through a store outage; beyond them feeds wait.
+const KEEP_BATCHES: usize = 64;
+/// Longest wait between two probes of a failed store.
+const MAX_PROBE_WAIT: Duration = Duration::from_secs(5);
+
+/// The writer task: stores the queued batches in groups, in order. After a failed group it
+/// recovers (see the module doc) before it takes the next one.
+pub(super) async fn write_batches(
+    mut writer: Writer,
+    mut batches: mpsc::Receiver<Batch>,
+    health: watch::Sender<Option<String>>,
+    counters: AisCounters,
+) {
+    // feed batches kept through a store outage, stored first once it is over
+    let mut kept: VecDeque<Batch> = VecDeque::new();
+    loop {
+        let first = match kept.pop_front() {
+            Some(batch) => batch,
+            None => match batches.recv().await {
+                Some(batch) => batch,
+                None => return,
+            },
+        };
+        let mut group = vec![first];
+        let mut size = group[0].updates.len();
+        while size < GROUP_UPDATES {
+            let Some(batch) = kept.pop_front().or_else(|| batches.try_recv().ok()) else {
+                break;
+            };
+            size += batch.updates.len();
+            group.push(batch);
+        }
+        let updates: Vec<&Update> = group.iter().flat_map(|b| &b.updates).collect();
+        let tick = group.iter().filter_map(|b| b.tick).reduce(f64::max);
+        let mut result = writer.write(&updates, Replay::Live, tick).await;
+        if result.is_ok() && group.iter().any(|b| b.all_rows) {
+            result = writer.write_waiting_rows().await;
+        }
+        let error = match result {
+            Ok(()) => {
+                for batch in group {
+                    let _ = batch.ack.send(Ok(()));
+                }
+                continue;
+            }
+            Err(error) => IngestError::from(&error),
+        };
+        tracing::error!(%error, "storing updates failed; nothing of them was kept");
+        counters.store_failures.inc();
+        health.send_replace(Some(error.to_string()));
+        for mut batch in group {
+            if batch.from_feed && kept.len() < KEEP_BATCHES {
+                batch.from_feed = false;
+                kept.push_back(batch);
+            } else {
+                let _ = batch.ack.send(Err(error.clone()));
+            }
+        }
+        writer.recover(&mut batches, &mut kept, &error).await;
+        health.send_replace(None);
+        tracing::info!("the store takes writes again; the picture was rebuilt from it");
+    }
+}
+
+/// The one writer: applies batches to the engines and the detectors and stores each
+/// batch, with its alerts and the object rows due, in one transaction.
+pub(super) struct Writer {
+    pipeline: Pipeline,
+    counters: AisCounters,
+    /// Vessels the picture holds at most.
+    max_vessels: usize,
+    /// When silent vessels were last forgotten.
+    last_eviction: Instant,
+    row_interval: Duration,
+    rows_per_batch: usize,
+    /// Vessel rows follow their fixes at most once per interval. Vehicle rows are written
+    /// with every fix: the `vehicles` layer is served from the store, and trucks report
+    /// seldom.
+    vessel_rows: WriteBehind<Mmsi>,
+}
+
+impl Writer {
+    /// A writer that rewrites a vessel's row at most once per `row_interval`, at most
+    /// `rows_per_batch` rows in one batch besides urgent ones.
+    pub(super) fn new(
+        pipeline: Pipeline,
+        counters: AisCounters,
+        max_vessels: usize,
+        row_interval: Duration,
+        rows_per_batch: usize,
+    ) -> Self {
+        Self {
+            pipeline,
+            counters,
+            max_vessels,
+            last_eviction: Instant::now(),
+            row_interval,
+            rows_per_batch,
+            vessel_rows: WriteBehind::new(row_interval, rows_per_batch),
+        }
+    }
+
+    /// Stores the rows of every vessel whose change still waits.
+    async fn write_waiting_rows(&mut self) -> Result<(), StoreError> {
+        let vessels = self.vessel_rows.drain();
+        self.pipeline.store.commit(self.rows(&vessels, &[])).await
+    }
+
+    /// The current rows of these vessels and vehicles, as changes to store.
+    fn rows<'a>(
+        &self,
+        vessels: &[Mmsi],
+        vehicles: impl IntoIterator<Item = &'a String>,
+    ) -> Changes {
+        let mut changes = Changes::default();
+        let engine = self
+            .pipeline
+            .vessels
+            .read()
+            .unwrap_or_else(|e| e.into_inner());
+        changes.upsert(
+            Layer::Vessels,
+            vessels
+                .iter()
+                .filter_map(|m| engine.get(*m)?.to_feature())
+                .collect(),
+        );
+        let engine = self
+            .pipeline
+            .vehicles
+            .read()
+            .unwrap_or_else(|e| e.into_inner());
+        changes.upsert(
+            Layer::Vehicles,
+            vehicles
+                .into_iter()
+                .filter_map(|v| Some(engine.get(v)?.to_feature()))
+                .collect(),
+        );
+        changes
+    }
+
+    /// Applies the updates, runs the detectors (the time-driven ones at `tick`, a wall-clock
+    /// time, when given) and stores what `mode` says: the fixes, the alerts and the object
+    /// rows due. Fixes of new vessels beyond the cap are dropped and counted.
+    pub(super) async fn write(
+        &mut self,
+        updates: &[&Update],
+        mode: Replay,
+        tick: Option<f64>,
+    ) -> Result<(), StoreError> {
+        let mut events = Vec::new();
+        let mut positions = Vec::new();
+        let mut over_cap = 0;
+        // each changed object once, with whether its row must be written in this batch
+        let mut changed_vessels: BTreeMap<Mmsi, bool> = BTreeMap::new();
+        let mut changed_vehicles: BTreeSet<String> = BTreeSet::new();
+        let pipeline = &self.pipeline;
+        {
+            // the lock order of every writer: vessels, vehicles, monitor
+            let mut vessels = pipeline.vessels.write().unwrap_or_else(|e| e.into_inner());
+            let mut vehicles = pipeline.vehicles.write().unwrap_or_else(|e| e.into_inner());
+            let mut monitor = pipeline.monitor.lock().unwrap_or_else(|e| e.into_inner());
+            let mut picture = Picture {
+                vessels: &mut vessels,
+                vehicles: &mut vehicles,
+                monitor: &mut monitor,
+            };
+            for update in updates {
+                match update {
+                    Update::Vessel(update) => {
+                        let mmsi = update.mmsi();
+                        if picture.vessels.get(mmsi).is_none()
+                            && picture.vessels.len() >= self.max_vessels
+                        {
+                            over_cap += 1;
+                            continue;
+                        }
+                        picture.vessel(update.clone(), &mut events);
+                        // identity data lives only in the row: it is written at once
+                        let identity = matches!(update, VesselUpdate::Static { .. });
+                        *changed_vessels.entry(mmsi).or_default() |= identity;
+                    }
+                    Update::Vehicle {
+                        vehicle_id,
+                        sample,
+                        heading_deg,
+                    } => {
+                        if picture
+                            .vehicle(vehicle_id, *sample, *heading_deg, &mut events)
+                            .is_ok()
+                        {
+                            changed_vehicles.insert(vehicle_id.clone());
+                        }
+                    }
+                }
+                if mode == Replay::Live {
+                    positions.extend(position(update));
+                }
+            }
+            // the data's own clock, or the wall clock while the data is live (newest fix
+            // within 5 minutes): a receiver outage must not look like every vessel going dark
+            let data = monitor.data_clock();
+            let now = match tick {
+                Some(wall) if wall - data <= LIVE_DATA_S => wall,
+                _ => data,
+            };
+            monitor.tick(now, &mut events);
+            if self.last_eviction.elapsed() >= EVICT_EVERY {
+                self.last_eviction = Instant::now();
+                let evicted = vessels.evict_silent(data);
+                if evicted > 0 {
+                    tracing::debug!(evicted, "forgot vessels silent for a track window");
+                }
+            }
+        }
+        if over_cap > 0 {
+            self.counters.drop("all", "vessel_cap", over_cap);
+            tracing::warn!(
+                over_cap,
+                max_vessels = self.max_vessels,
+                "fixes of new vessels dropped: the picture holds ais.max_vessels"
+            );
+        }
+        if mode == Replay::Restore {
+            return Ok(());
+        }
+        let now = Instant::now();
+        let vessel_rows = self.vessel_rows.take(changed_vessels, now);
+        let mut changes = self.rows(&vessel_rows, &changed_vehicles);
+        changes.positions = positions;
+        self.pipeline.alerts.commit(events, changes).await?;
+        Ok(())
+    }
+
+    /// After a failed write: waits until the store commits a probe write, then rebuilds the
+    /// picture from the store. Meanwhile clients' batches are refused with `error` at once and
+    /// feeds' batches kept (up to [`KEEP_BATCHES`]; then the queue fills and feeds wait).
+    async fn recover(
+        &mut self,
+        batches: &mut mpsc::Receiver<Batch>,
+        kept: &mut VecDeque<Batch>,
+        error: &IngestError,
+    ) {
+        // at once: what was not stored leaves the picture (readers still work on a full disk)
+        if let Err(error) = self.pipeline.reload(Replay::Restore).await {
+            tracing::warn!(%error, "the picture cannot be read back from the store yet");
+        }
+        let mut wait = Duration::from_millis(100);
+        loop {
+            let probe_at = tokio::time::sleep(wait);
+            tokio::pin!(probe_at);
+            loop {
+                tokio::select! {
+                    _ = &mut probe_at => break,
+                    batch = batches.recv(), if kept.len() < KEEP_BATCHES => match batch {
+                        Some(batch) if batch.from_feed => kept.push_back(batch),
+                        Some(batch) => {
+                            let _ = batch.ack.send(Err(error.clone()));
+                        }
+                        None => break,
+                    },
+                }
+            }
+            match self.pipeline.store.probe_write().await {
+                Ok(()) => match self.pipeline.reload(Replay::Rebuild).await {
+                    Ok(_) => {
+                        self.vessel_rows = WriteBehind::new(self.row_interval, self.rows_per_batch);
+                        return;
+                    }
+                    Err(error) => tracing::warn!(%error, "rebuilding the picture failed"),
+                },
+                Err(error) => tracing::debug!(%error, "the store still cannot write"),
+            }
+            wait = (wait * 2).min(MAX_PROBE_WAIT);
+        }
+    }
+}
+
+/// The stored fix of an update, if it is one.
+fn position(update: &Update) -> Option<Position> {
+    match update {
+        Update::Vessel(VesselUpdate::Position { mmsi, fix }) => Some(Position {
+            kind: SubjectKind::Vessel,
+            subject_id: mmsi.get().to_string(),
+            t_epoch_s: fix.t_epoch_s,
+            lon: fix.lon,
+            lat: fix.lat,
+            speed_mps: fix.sog_kn.map(|s| s * MPS_PER_KN),
+            course_deg: fix.cog_deg,
+            heading_deg: fix.heading_deg,
+        }),
+        Update::Vessel(VesselUpdate::Static { .. }) => None,
+        Update::Vehicle {
+            vehicle_id,
+            sample,
+            heading_deg,
+        } => Some(Position {
+            kind: SubjectKind::Vehicle,
+            subject_id: vehicle_id.clone(),
+            t_epoch_s: sample.t,
+            lon: sample.lon,
+            lat: sample.lat,
+            speed_mps: sample.speed_mps,
+            course_deg: None,
+            heading_deg: *heading_deg,
+        }),
+    }
+}

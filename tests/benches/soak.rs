@@ -8,7 +8,8 @@
 //! WebSocket subscribers, an AIS TCP feed of 1,000 vessels, and abusers (partial headers,
 //! bodies that never end, 16 MiB bodies without a token, garbage and half-lines on the AIS
 //! port, a composite tile naming one layer 100 times, 1 MiB WebSocket frames). It samples
-//! the server's RSS every 5 s and times `/healthz` every 100 ms, then prints the figures and
+//! the server's RSS every 5 s and times `/healthz` every 100 ms (with a progress line on stderr
+//! every 30 s: RSS, stored alerts, vessels), then prints the figures and
 //! fails when the server answered 5xx, its RSS after the first minute left ±20 % of the
 //! first minute's, or `/healthz` p99 reached 100 ms. Every loop stops at the deadline.
 //! `COASTWATCH_BIN` picks the binary (default: target/release/coastwatch).
@@ -340,10 +341,31 @@ async fn soak(port: u16, ais_port: u16, pid: u32, length: Duration) -> Result<()
         .build()
         .unwrap();
     let mut next_rss = Instant::now();
+    let mut next_report = Instant::now();
     while tokio::time::Instant::now() < deadline {
         if Instant::now() >= next_rss {
             rss.push((started.elapsed().as_secs_f64(), rss_mib(pid)));
             next_rss += Duration::from_secs(5);
+        }
+        if Instant::now() >= next_report {
+            next_report += Duration::from_secs(30);
+            let matched = |layer: &'static str| {
+                let (health, base) = (health.clone(), base.clone());
+                async move {
+                    let url = format!("{base}/ogc/collections/{layer}/items?limit=1&f=json");
+                    let page: serde_json::Value =
+                        health.get(url).send().await.ok()?.json().await.ok()?;
+                    page["numberMatched"].as_u64()
+                }
+            };
+            eprintln!(
+                "{:4.0} s: RSS {:.0} MiB, {} alerts, {} vessels, {} responses",
+                started.elapsed().as_secs_f64(),
+                rss_mib(pid),
+                matched("alerts").await.unwrap_or_default(),
+                matched("vessels").await.unwrap_or_default(),
+                tally.ok.load(Ordering::Relaxed)
+            );
         }
         let asked = Instant::now();
         let status = health

@@ -41,6 +41,19 @@ pub struct AlertMessage {
 }
 
 impl AlertMessage {
+    /// Event `seq` carrying `alert`.
+    pub fn new(seq: u64, alert: &Feature) -> Self {
+        Self {
+            seq,
+            town: alert.properties["town"].as_str().map(str::to_owned),
+            kind: alert.properties["kind"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            json: book::alert_json(alert).to_string(),
+        }
+    }
+
     /// Whether a subscriber of `town` (all towns when `None`) wants this event.
     pub fn for_town(&self, town: Option<&str>) -> bool {
         town.is_none_or(|t| self.town.as_deref() == Some(t))
@@ -104,15 +117,7 @@ impl AlertFeed {
         for alert in alerts {
             let seq = recent.next;
             recent.next += 1;
-            let message = Arc::new(AlertMessage {
-                seq,
-                town: alert.properties["town"].as_str().map(str::to_owned),
-                kind: alert.properties["kind"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned(),
-                json: book::alert_json(alert).to_string(),
-            });
+            let message = Arc::new(AlertMessage::new(seq, alert));
             recent.bytes += message.json.len();
             recent.messages.push_back(message.clone());
             while recent.messages.len() > KEEP_EVENTS || recent.bytes > self.keep_bytes {

@@ -225,6 +225,9 @@ pub struct ServerConfig {
     /// Largest encoded tile (bytes, before gzip); building stops once a tile passes it and
     /// the request is refused with 400.
     pub max_tile_bytes: usize,
+    /// Most alerts in one tile: the newest ones (alerts pile up over time; a tile never reads
+    /// them all).
+    pub max_tile_alerts: u64,
     /// Most features in one page of the features API and OGC API items (`limit`, and the
     /// features API's page when no limit is given); a larger `limit` is refused with 400.
     pub max_page_features: u64,
@@ -248,6 +251,7 @@ impl ServerConfig {
         for (key, value) in [
             ("server.max_tile_layers", self.max_tile_layers as u64),
             ("server.max_tile_bytes", self.max_tile_bytes as u64),
+            ("server.max_tile_alerts", self.max_tile_alerts),
             ("server.max_page_features", self.max_page_features),
             (
                 "server.max_geometry_vertices",
@@ -485,6 +489,7 @@ impl Default for ServerConfig {
             tile_cache_mib: 64,
             max_tile_layers: 16,
             max_tile_bytes: 4 * 1024 * 1024,
+            max_tile_alerts: 5_000,
             max_page_features: 10_000,
             max_geometry_vertices: 10_000,
             max_connections: 1024,

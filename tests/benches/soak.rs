@@ -52,6 +52,19 @@ fn now_s() -> i64 {
         .as_secs() as i64
 }
 
+/// The server's clock (`X-Coastwatch-Time`), epoch s.
+async fn server_now_s(client: &reqwest::Client, base: &str) -> Option<i64> {
+    let response = client.get(format!("{base}/healthz")).send().await.ok()?;
+    let now: f64 = response
+        .headers()
+        .get("x-coastwatch-time")?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()?;
+    Some(now as i64)
+}
+
 fn rss_mib(pid: u32) -> f64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
@@ -220,7 +233,10 @@ async fn soak(port: u16, ais_port: u16, pid: u32, length: Duration) -> Result<()
             }
         });
     }
-    // an AIS feed: 1,000 vessels, one report each per second
+    // an AIS feed: 1,000 vessels, one report each per second, stamped on the server's clock
+    // (the demo's runs ten times as fast: real-time stamps would fall ever further behind
+    // and make every vessel look dark)
+    let (clock, clock_base) = (client.clone(), base.clone());
     tasks.spawn(async move {
         while tokio::time::Instant::now() < deadline {
             let Ok(mut feed) = TcpStream::connect(("127.0.0.1", ais_port)).await else {
@@ -228,7 +244,9 @@ async fn soak(port: u16, ais_port: u16, pid: u32, length: Duration) -> Result<()
                 continue;
             };
             while tokio::time::Instant::now() < deadline {
-                let t = now_s();
+                let t = server_now_s(&clock, &clock_base)
+                    .await
+                    .unwrap_or_else(now_s);
                 let lines: String = (0..1000u32)
                     .map(|n| {
                         let report = PositionReport {

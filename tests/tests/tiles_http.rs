@@ -487,3 +487,34 @@ async fn a_tile_over_the_size_limit_is_refused() {
         );
     }
 }
+
+/// Alerts pile up; a tile holds only the newest `server.max_tile_alerts` of them, read newest
+/// first, on either store.
+#[tokio::test]
+async fn a_tile_holds_only_the_newest_alerts() {
+    let mut config = test_config();
+    config.server.max_tile_alerts = 3;
+    let server = TestServer::new(config).await;
+    let alerts: Vec<_> = (0..10).map(|_| sample(Layer::Alerts, 0)).collect();
+    let ids = server.store.insert(Layer::Alerts, alerts).await.unwrap();
+    let at = sample(Layer::Alerts, 0);
+    let geo::Geometry::Point(point) = at.geometry.unwrap() else {
+        panic!("alerts are points")
+    };
+    let tile = TileCoord::containing_lon_lat(point.x(), point.y(), Zoom::new(14).unwrap()).unwrap();
+    let (status, _, body) = server
+        .send_raw("GET", &tile_uri("alerts", tile), None, None, &[])
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let tile = decode(&body).unwrap();
+    let mut shown: Vec<u64> = tile
+        .layer("alerts")
+        .unwrap()
+        .features
+        .iter()
+        .filter_map(|f| f.id)
+        .collect();
+    shown.sort_unstable();
+    let newest: Vec<u64> = ids[7..].iter().map(|id| id.get() as u64).collect();
+    assert_eq!(shown, newest);
+}

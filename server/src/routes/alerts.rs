@@ -2,6 +2,7 @@
 //! town scorecards.
 
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
@@ -185,14 +186,15 @@ fn stream_params(
 async fn messages(
     state: &AppState,
     params: &StreamParams,
-) -> Result<impl Stream<Item = (u64, String)> + use<>, AppError> {
+) -> Result<impl Stream<Item = Arc<AlertMessage>> + use<>, AppError> {
     let Subscription {
         backlog,
         complete,
         live,
     } = state.alerts.feed.subscribe(params.last_event_id);
     let town = params.town.clone();
-    let mut first: Vec<(u64, String)> = Vec::new();
+    // the backlog is shared with the feed, not copied: a lagging subscriber costs pointers
+    let mut first: Vec<Arc<AlertMessage>> = Vec::new();
     if !complete {
         // resume point lost (restart or long absence): the current state of every
         // unresolved alert, numbered just before the backlog
@@ -205,16 +207,11 @@ async fn messages(
             open.iter()
                 .filter(|a| a.properties["status"] != "resolved")
                 .filter(|a| town.is_none() || a.properties["town"].as_str() == town.as_deref())
-                .map(|a| (seq, alert_json(a).to_string())),
+                .map(|a| Arc::new(AlertMessage::new(seq, a))),
         );
     }
     let last_backlog = backlog.last().map(|m| m.seq);
-    first.extend(
-        backlog
-            .iter()
-            .filter(|m| m.for_town(town.as_deref()))
-            .map(|m| (m.seq, m.json.clone())),
-    );
+    first.extend(backlog.into_iter().filter(|m| m.for_town(town.as_deref())));
     // a lagging subscriber's stream ends; the client reconnects and resumes
     let live = stream::unfold(live, move |mut live| async move {
         match live.recv().await {
@@ -222,11 +219,10 @@ async fn messages(
             Err(RecvError::Lagged(_) | RecvError::Closed) => None,
         }
     })
-    .filter(move |m: &std::sync::Arc<AlertMessage>| {
+    .filter(move |m: &Arc<AlertMessage>| {
         let wanted = m.for_town(town.as_deref()) && last_backlog.is_none_or(|l| m.seq > l);
         async move { wanted }
-    })
-    .map(|m| (m.seq, m.json.clone()));
+    });
     Ok(stream::iter(first).chain(live))
 }
 
@@ -246,11 +242,11 @@ async fn sse(
                 .ok_or_else(|| AppError::bad_request("Last-Event-ID must be an event number"))?,
         );
     }
-    let events = messages(&state, &params).await?.map(|(seq, json)| {
+    let events = messages(&state, &params).await?.map(|message| {
         Ok(Event::default()
             .event("alert")
-            .id(seq.to_string())
-            .data(json))
+            .id(message.seq.to_string())
+            .data(&message.json))
     });
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
@@ -275,13 +271,13 @@ async fn websocket(
 }
 
 /// Sends each event as a text frame `{"id": <event number>, "alert": {...}}`.
-async fn send_all(mut socket: WebSocket, events: impl Stream<Item = (u64, String)>) {
+async fn send_all(mut socket: WebSocket, events: impl Stream<Item = Arc<AlertMessage>>) {
     let mut events = std::pin::pin!(events);
     loop {
         tokio::select! {
             event = events.next() => {
-                let Some((seq, json)) = event else { break };
-                let frame = format!(r#"{{"id":{seq},"alert":{json}}}"#);
+                let Some(message) = event else { break };
+                let frame = format!(r#"{{"id":{},"alert":{}}}"#, message.seq, message.json);
                 if socket.send(Message::Text(frame.into())).await.is_err() {
                     return;
                 }

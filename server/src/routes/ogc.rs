@@ -223,6 +223,7 @@ async fn items(
         equals,
         limit: Some(limit),
         offset,
+        newest_first: false,
     };
     if query.time.is_some() && layer.time_fields().is_none() {
         return Err(AppError::bad_request(format!(

@@ -36,7 +36,7 @@ use crate::extract::BaseUrl;
 use crate::live;
 use crate::state::AppState;
 use crate::tiles::cache::EncodedTile;
-use crate::tiles::{TooLarge, build_tile_within};
+use crate::tiles::{TileLimits, TooLarge, build_tile_within};
 
 /// Response header telling whether a static tile came from the tile cache (`hit`) or was
 /// built (`miss`); absent for sources that are not cached.
@@ -156,7 +156,10 @@ async fn tile(
     } else {
         "public, max-age=300"
     };
-    let max_bytes = state.config.server.max_tile_bytes;
+    let limits = TileLimits {
+        bytes: state.config.server.max_tile_bytes,
+        alerts: state.config.server.max_tile_alerts,
+    };
     let build = || async {
         match build_tile_within(
             state.store.as_ref(),
@@ -164,7 +167,7 @@ async fn tile(
             &layers,
             coord,
             window,
-            max_bytes,
+            limits,
         )
         .await?
         {

@@ -5,4 +5,4 @@ pub mod archive;
 pub mod cache;
 mod source;
 
-pub use source::{BUFFER_FRACTION, TooLarge, build_tile, build_tile_within};
+pub use source::{BUFFER_FRACTION, TileLimits, TooLarge, build_tile, build_tile_within};

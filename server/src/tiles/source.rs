@@ -37,21 +37,41 @@ pub async fn build_tile(
 ) -> Result<Vec<u8>, StoreError> {
     // nothing in memory is larger than usize::MAX bytes: the inner result is always Ok
     Ok(
-        build_tile_within(store, live, layers, coord, window, usize::MAX)
+        build_tile_within(store, live, layers, coord, window, TileLimits::NONE)
             .await?
             .unwrap_or_default(),
     )
 }
 
-/// [`build_tile`] that gives up with [`TooLarge`] as soon as the tile passes `max_bytes`.
+/// What one tile may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TileLimits {
+    /// Bytes of the encoded tile; building stops past them ([`TooLarge`]).
+    pub bytes: usize,
+    /// Alerts in the tile: the newest ones. Alerts accumulate for ever (an AIS outage raises
+    /// one per vessel), and a tile must not read them all.
+    pub alerts: u64,
+}
+
+impl TileLimits {
+    /// No limits (`coastwatch tiles export` writes whole layers).
+    pub const NONE: Self = Self {
+        bytes: usize::MAX,
+        alerts: u64::MAX,
+    };
+}
+
+/// [`build_tile`] within `limits`: it gives up with [`TooLarge`] as soon as the tile passes
+/// `limits.bytes`, and takes only the newest `limits.alerts` alerts.
 pub async fn build_tile_within(
     store: &dyn Store,
     live: Option<&AppState>,
     layers: &[Layer],
     coord: TileCoord,
     window: Option<(i64, i64)>,
-    max_bytes: usize,
+    limits: TileLimits,
 ) -> Result<Result<Vec<u8>, TooLarge>, StoreError> {
+    let max_bytes = limits.bytes;
     let too_large = Err(TooLarge { limit: max_bytes });
     let mut encoder = TileEncoder::new(coord);
     // layers the store encodes itself (PostGIS), appended after ours: MVT layers concatenate
@@ -59,9 +79,12 @@ pub async fn build_tile_within(
     for layer in layers {
         // the time window applies to the layers that have time
         let time = window.filter(|_| layer.time_fields().is_some());
+        let alerts = *layer == Layer::Alerts;
         let query = Query {
             bbox: Some(buffered_bounds(coord)),
             time,
+            limit: alerts.then_some(limits.alerts),
+            newest_first: alerts,
             ..Query::default()
         };
         let features = match live.filter(|_| live::is_live(*layer)) {
@@ -72,7 +95,12 @@ pub async fn build_tile_within(
             Some(state) => live::page(state, *layer, &query).1,
             None if *layer == Layer::AisDensity => Vec::new(),
             None => {
-                if let Some(bytes) = store.mvt_layer(*layer, coord, time).await? {
+                let encoded = if alerts {
+                    None
+                } else {
+                    store.mvt_layer(*layer, coord, time).await?
+                };
+                if let Some(bytes) = encoded {
                     from_store.extend(bytes);
                     if from_store.len() > max_bytes {
                         return Ok(too_large);

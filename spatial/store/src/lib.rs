@@ -35,6 +35,8 @@ pub struct Query {
     pub limit: Option<u64>,
     /// Skip this many features (in id order).
     pub offset: u64,
+    /// Newest (highest id) first rather than oldest first.
+    pub newest_first: bool,
 }
 
 /// The kind of object a fix belongs to.

@@ -155,7 +155,11 @@ pub(crate) fn push_filters(
 
 /// Appends ORDER BY, LIMIT and OFFSET.
 pub(crate) fn push_paging(stmt: &mut Statement, query: &Query) {
-    stmt.push(" ORDER BY fid");
+    stmt.push(if query.newest_first {
+        " ORDER BY fid DESC"
+    } else {
+        " ORDER BY fid"
+    });
     let limit = query
         .limit
         .map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));

@@ -7,8 +7,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-/// mimalloc rather than glibc's malloc: in the 10-minute soak glibc's per-thread arenas held
-/// 440 MiB at one minute and up to 2.9 GiB later; mimalloc starts at 270 MiB and gives memory back.
+/// mimalloc rather than glibc's malloc: in the soak (`tests/benches/soak.rs`) the server holds
+/// about 300 MiB at one minute where glibc's per-thread arenas held 440–490 MiB, and it gives
+/// memory back after the spikes of single requests.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

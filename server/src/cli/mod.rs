@@ -228,32 +228,33 @@ impl From<anyhow::Error> for CliError {
     }
 }
 
-impl From<StoreError> for CliError {
-    fn from(error: StoreError) -> Self {
-        anyhow::Error::from(error).into()
-    }
+/// Every error a command meets goes through the one classifier above.
+macro_rules! through_anyhow {
+    ($($error:ty),*) => {$(
+        impl From<$error> for CliError {
+            fn from(error: $error) -> Self {
+                anyhow::Error::from(error).into()
+            }
+        }
+    )*};
 }
 
-impl From<ScenarioError> for CliError {
-    fn from(error: ScenarioError) -> Self {
-        anyhow::Error::from(error).into()
-    }
-}
+through_anyhow!(
+    StoreError,
+    ScenarioError,
+    StartError,
+    std::io::Error,
+    serde_json::Error
+);
 
-impl From<StartError> for CliError {
-    fn from(error: StartError) -> Self {
-        anyhow::Error::from(error).into()
-    }
-}
-
-impl From<std::io::Error> for CliError {
-    fn from(error: std::io::Error) -> Self {
-        anyhow::Error::from(error).into()
-    }
-}
-
-impl From<serde_json::Error> for CliError {
-    fn from(error: serde_json::Error) -> Self {
+/// A command's failure that knows whether it is the user's input (`is_bad_input`).
+fn judged<E>(error: E, bad_input: bool) -> CliError
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    if bad_input {
+        CliError::input(error.to_string())
+    } else {
         anyhow::Error::from(error).into()
     }
 }
@@ -306,17 +307,18 @@ pub async fn run(cli: Cli) -> CliResult {
             let result =
                 coastwatch_server::coverage::run(&args, target.as_ref(), write_layers).await;
             target.close().await;
-            match result {
-                Ok(_) => Ok(()),
-                Err(e) if e.is_bad_input() => Err(CliError::input(e.to_string())),
-                Err(e) => Err(anyhow::Error::from(e).into()),
-            }
+            result.map(drop).map_err(|e| {
+                let bad = e.is_bad_input();
+                judged(e, bad)
+            })
         }
-        Command::Tiles { command } => match coastwatch_server::tiles::archive::run(command).await {
-            Ok(_) => Ok(()),
-            Err(e) if e.is_bad_input() => Err(CliError::input(e.to_string())),
-            Err(e) => Err(anyhow::Error::from(e).into()),
-        },
+        Command::Tiles { command } => coastwatch_server::tiles::archive::run(command)
+            .await
+            .map(drop)
+            .map_err(|e| {
+                let bad = e.is_bad_input();
+                judged(e, bad)
+            }),
         Command::Demo {
             port,
             speed,

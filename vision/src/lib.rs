@@ -1,0 +1,10 @@
+//! The video core of coastwatch: a camera stream becomes tracks.
+//!
+//! Frames come from a [`source`] (the `ffmpeg` program as a supervised child process), pass the
+//! per-camera [`motion`] gate, reach the [`detect`]or (ONNX through `ort`) only where something
+//! moves, and are followed by the [`track`]er (ByteTrack-class). [`metrics`] scores tracker output
+//! against ground truth as MOTChallenge and TrackEval do.
+
+pub mod geometry;
+
+pub use geometry::{BBox, Detection, ObjectClass};

@@ -5,6 +5,8 @@
 //! moves, and are followed by the [`track`]er (ByteTrack-class). [`metrics`] scores tracker output
 //! against ground truth as MOTChallenge and TrackEval do.
 
+pub mod frame;
 pub mod geometry;
 
+pub use frame::Frame;
 pub use geometry::{BBox, Detection, ObjectClass};

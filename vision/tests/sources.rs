@@ -1,0 +1,190 @@
+//! Frame sources against the real `ffmpeg` program and real footage from Debian's `opencv-doc`.
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::time::Instant;
+
+use coastwatch_vision::source::{Input, Source, SourceConfig, SourceError};
+
+const VTEST: &str = "/usr/share/doc/opencv-doc/examples/data/vtest.avi";
+
+/// Whether the decoder and the footage are here; on CI (CI=true) their absence fails the test.
+fn have_footage() -> bool {
+    let ok = std::process::Command::new("ffmpeg")
+        .arg("-version")
+        .output()
+        .is_ok()
+        && std::path::Path::new(VTEST).exists();
+    if !ok {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "CI=true but ffmpeg or opencv-doc is missing (scripts/install-deps.sh --test installs them)"
+        );
+        eprintln!("skipping: ffmpeg or {VTEST} is missing");
+    }
+    ok
+}
+
+fn open(spec: &str, config: SourceConfig) -> Result<Source, SourceError> {
+    Source::open(Input::parse(spec)?, config)
+}
+
+#[test]
+fn a_file_is_sampled_at_the_configured_rate_on_its_own_timeline() {
+    if !have_footage() {
+        return;
+    }
+    let config = SourceConfig {
+        fps: 2.0,
+        max_width: Some(384),
+        ..Default::default()
+    };
+    let frames: Vec<_> = open(VTEST, config)
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    // 795 frames at 10 fps are 79.5 s: 159 samples at 2 fps.
+    assert!(
+        (158..=160).contains(&frames.len()),
+        "{} frames",
+        frames.len()
+    );
+    assert_eq!((frames[0].width, frames[0].height), (384, 288));
+    assert_eq!(frames[0].rgb.len(), 384 * 288 * 3);
+    let step = frames[11].t.duration_since(frames[10].t).as_secs_f64();
+    assert!((step - 0.5).abs() < 1e-6, "{step}");
+    assert!(frames.windows(2).all(|w| w[1].index == w[0].index + 1));
+    // Real pictures, not blank buffers.
+    let distinct: std::collections::HashSet<_> = frames[0].rgb.chunks(3).take(5000).collect();
+    assert!(distinct.len() > 100);
+}
+
+#[test]
+fn an_image_folder_is_read_in_name_order() {
+    if !have_footage() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new("ffmpeg")
+        .args([
+            "-v",
+            "error",
+            "-i",
+            VTEST,
+            "-frames:v",
+            "6",
+            "-vf",
+            "scale=160:120",
+        ])
+        .arg(dir.path().join("f%03d.png"))
+        .status()
+        .unwrap();
+    assert!(out.success());
+    let source = open(dir.path().to_str().unwrap(), SourceConfig::default()).unwrap();
+    assert_eq!(source.size(), (160, 120));
+    let frames: Vec<_> = source.collect::<Result<_, _>>().unwrap();
+    assert_eq!(frames.len(), 6);
+}
+
+#[test]
+fn a_file_that_is_not_video_is_a_clear_error() {
+    if !have_footage() {
+        return;
+    }
+    let mut file = tempfile::Builder::new().suffix(".mp4").tempfile().unwrap();
+    file.write_all(b"this is a shipping manifest, not a video\n")
+        .unwrap();
+    let err = open(file.path().to_str().unwrap(), SourceConfig::default())
+        .err()
+        .unwrap();
+    assert!(matches!(err, SourceError::NotVideo { .. }), "{err}");
+    assert!(err.to_string().contains("not a video"), "{err}");
+    assert!(!err.is_transient());
+}
+
+#[test]
+fn a_truncated_file_is_an_error_not_a_short_success() {
+    if !have_footage() {
+        return;
+    }
+    let bytes = std::fs::read(VTEST).unwrap();
+    let mut file = tempfile::Builder::new().suffix(".avi").tempfile().unwrap();
+    file.write_all(&bytes[..bytes.len() / 4]).unwrap();
+    let config = SourceConfig {
+        fps: 5.0,
+        max_width: Some(192),
+        ..Default::default()
+    };
+    let results: Vec<_> = open(file.path().to_str().unwrap(), config)
+        .unwrap()
+        .collect();
+    let err = results
+        .last()
+        .unwrap()
+        .as_ref()
+        .err()
+        .expect("the last item is the error");
+    assert!(matches!(err, SourceError::Broken { .. }), "{err}");
+    assert!(results.len() > 10, "the frames before the cut still arrive");
+}
+
+#[test]
+fn a_refused_camera_url_fails_fast_and_keeps_its_password() {
+    if !have_footage() {
+        return;
+    }
+    // A port that was just free: nothing listens there.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("rtsp://admin:S3cret-pass@127.0.0.1:{port}/Streaming/Channels/101");
+    let started = Instant::now();
+    let err = open(
+        &url,
+        SourceConfig {
+            connect_timeout_s: 5.0,
+            ..Default::default()
+        },
+    )
+    .err()
+    .unwrap();
+    assert!(started.elapsed().as_secs_f64() < 6.0);
+    assert!(matches!(err, SourceError::Unreachable { .. }), "{err}");
+    assert!(err.is_transient());
+    let text = format!("{err} {err:?}");
+    assert!(!text.contains("S3cret-pass"), "{text}");
+    assert!(text.contains("127.0.0.1"), "{text}");
+}
+
+#[test]
+fn a_silent_camera_is_a_timeout_not_a_hang() {
+    if !have_footage() {
+        return;
+    }
+    // Accepts the connection and never answers.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let _keep = std::thread::spawn(move || {
+        let held: Vec<_> = listener.incoming().take(4).collect();
+        std::thread::sleep(std::time::Duration::from_secs(30));
+        drop(held);
+    });
+    let started = Instant::now();
+    let config = SourceConfig {
+        connect_timeout_s: 2.0,
+        stall_timeout_s: 2.0,
+        ..Default::default()
+    };
+    let err = open(&format!("rtsp://127.0.0.1:{port}/live"), config)
+        .err()
+        .unwrap();
+    assert!(
+        started.elapsed().as_secs_f64() < 5.0,
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(err.is_transient(), "{err}");
+}

@@ -32,6 +32,8 @@
 pub(crate) mod assign;
 pub(crate) mod kalman;
 mod state;
+#[cfg(test)]
+mod tests;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};

@@ -8,6 +8,8 @@
 pub mod frame;
 pub mod geometry;
 pub mod source;
+pub mod track;
 
 pub use frame::Frame;
 pub use geometry::{BBox, Detection, ObjectClass};
+pub use track::{TrackOutput, Tracker, TrackerConfig};

@@ -423,7 +423,7 @@ impl Source {
         // A file that decodes with errors and stops well short of its stated length is broken
         // (truncated, corrupt); a few frames short is only rounding of the duration.
         let short = self.expected.is_some_and(|n| self.delivered * 10 < n * 9);
-        if short && (!status.success() || self.log.lock().expect("log lock").len() > 0) {
+        if short && (!status.success() || !self.log.lock().expect("log lock").is_empty()) {
             return Err(SourceError::Broken {
                 source_name,
                 frames: self.delivered,
@@ -681,10 +681,10 @@ fn common_image_extension(dir: &Path) -> Result<Option<String>, SourceError> {
     let mut counts = std::collections::BTreeMap::<String, usize>::new();
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
-        if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
-            if IMAGE_EXTENSIONS.contains(&ext) {
-                *counts.entry(ext.to_string()).or_default() += 1;
-            }
+        if let Some(ext) = path.extension().and_then(|e| e.to_str())
+            && IMAGE_EXTENSIONS.contains(&ext)
+        {
+            *counts.entry(ext.to_string()).or_default() += 1;
         }
     }
     Ok(counts

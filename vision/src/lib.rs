@@ -7,6 +7,7 @@
 
 pub mod frame;
 pub mod geometry;
+pub mod metrics;
 
 pub use frame::Frame;
 pub use geometry::{BBox, Detection, ObjectClass};

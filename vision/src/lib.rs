@@ -7,6 +7,7 @@
 
 pub mod frame;
 pub mod geometry;
+pub mod metrics;
 pub mod source;
 pub mod track;
 

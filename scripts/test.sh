@@ -11,6 +11,9 @@ export COASTWATCH_TEST_PG=${COASTWATCH_TEST_PG:-$(scripts/start-postgis.sh)}
 python3 -c "import mapbox_vector_tile" 2>/dev/null || pip install -q --disable-pip-version-check mapbox-vector-tile
 python3 -c "import pmtiles.reader" 2>/dev/null || pip install -q --disable-pip-version-check pmtiles   # tiles_export reads PMTiles back
 
+export COASTWATCH_MOT_DATA=${COASTWATCH_MOT_DATA:-$PWD/target/mot-data}
+vision/scripts/fetch-mot-data.sh "$COASTWATCH_MOT_DATA"   # motmetrics' TUD ground truth (not committed)
+
 scripts/build-web.sh   # the web map bundle, embedded into the binary by style/build.rs
 
 # the end-to-end tests run the `coastwatch` binary, which `cargo test` does not build for them

@@ -123,8 +123,7 @@ fn a_truncated_file_is_an_error_not_a_short_success() {
         .last()
         .unwrap()
         .as_ref()
-        .err()
-        .expect("the last item is the error");
+        .expect_err("the last item is the error");
     assert!(matches!(err, SourceError::Broken { .. }), "{err}");
     assert!(results.len() > 10, "the frames before the cut still arrive");
 }

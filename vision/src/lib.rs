@@ -8,6 +8,7 @@
 pub mod frame;
 pub mod geometry;
 pub mod metrics;
+pub mod motion;
 pub mod source;
 pub mod track;
 

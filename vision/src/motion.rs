@@ -116,15 +116,12 @@ impl MotionGate {
             return Motion::default();
         }
         let (gw, gh) = self.grid;
-        let mut moving = vec![false; gw * gh];
-        let mut changed = 0usize;
-        for i in 0..moving.len() {
-            if !self.masked[i] && (self.grey[i] - self.background[i]).abs() > self.config.threshold
-            {
-                moving[i] = true;
-                changed += 1;
-            }
-        }
+        let moving: Vec<bool> = (0..gw * gh)
+            .map(|i| {
+                !self.masked[i] && (self.grey[i] - self.background[i]).abs() > self.config.threshold
+            })
+            .collect();
+        let changed = moving.iter().filter(|m| **m).count();
         let open = self.masked.iter().filter(|m| !**m).count().max(1);
         let share = changed as f32 / open as f32;
         if share > self.config.max_changed {
@@ -138,9 +135,10 @@ impl MotionGate {
         // Moving cells are learnt more slowly, so an object that stops fades into the background
         // over seconds rather than at once.
         let rate = self.config.learning_rate.clamp(0.0, 1.0);
-        for i in 0..moving.len() {
-            let r = if moving[i] { rate / 4.0 } else { rate };
-            self.background[i] += r * (self.grey[i] - self.background[i]);
+        for ((background, grey), moving) in self.background.iter_mut().zip(&self.grey).zip(&moving)
+        {
+            let r = if *moving { rate / 4.0 } else { rate };
+            *background += r * (grey - *background);
         }
         let blobs = self.blobs(&dilate(&moving, gw, gh));
         Motion {

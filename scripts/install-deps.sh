@@ -7,7 +7,7 @@ set -euo pipefail
 want=(pkg-config libgdal-dev gdal-bin libsqlite3-dev)
 command -v npm >/dev/null || want+=(nodejs npm)   # bundles the web map (scripts/build-web.sh)
 if [[ " $* " == *" --test "* ]]; then
-  want+=(postgresql-15 postgresql-15-postgis-3 postgresql-client-15 chromium)
+  want+=(postgresql-15 postgresql-15-postgis-3 postgresql-client-15 chromium ffmpeg opencv-doc)
 fi
 if [[ " $* " == *" --data "* ]]; then want+=(gmt gmt-gshhg-full); fi
 

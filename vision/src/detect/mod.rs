@@ -1,6 +1,6 @@
 //! Object detection with ONNX models through ONNX Runtime (`ort`, loaded at run time).
 //!
-//! A [`Detector`] letterboxes a frame (or [tiles](tiles) of it, or a region) into the model
+//! A [`Detector`] letterboxes a frame (or [tiles] of it, or a region) into the model
 //! input, runs the model, decodes the outputs for its [`Family`], maps the model's class names
 //! onto [`ObjectClass`](crate::ObjectClass) ([`classes::map_class`]; other classes are dropped)
 //! and merges boxes with per-class [`nms`](nms::nms). The shipped default is NanoDet-m 416

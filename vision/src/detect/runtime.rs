@@ -1,5 +1,6 @@
 //! Finding and loading the ONNX Runtime library, once per process.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -15,7 +16,12 @@ static ENVIRONMENT: OnceLock<Environment> = OnceLock::new();
 /// The ONNX Runtime library to load: `ORT_DYLIB_PATH` if set, else `configured`. Checked before
 /// `ort` is touched, because `ort` panics when it cannot find the library on its own.
 pub fn library_path(configured: Option<&Path>) -> Result<PathBuf> {
-    let (path, from) = match std::env::var_os(ORT_DYLIB_PATH).filter(|v| !v.is_empty()) {
+    resolve(std::env::var_os(ORT_DYLIB_PATH), configured)
+}
+
+/// [`library_path`] given the variable's value.
+fn resolve(var: Option<OsString>, configured: Option<&Path>) -> Result<PathBuf> {
+    let (path, from) = match var.filter(|v| !v.is_empty()) {
         Some(v) => (PathBuf::from(v), ORT_DYLIB_PATH),
         None => match configured {
             Some(p) => (p.to_path_buf(), "the detector's `onnxruntime` setting"),
@@ -52,4 +58,35 @@ pub(crate) fn environment(configured: Option<&Path>) -> Result<Environment> {
         .build()
         .map_err(DetectError::onnx("create its environment"))?;
     Ok(ENVIRONMENT.get_or_init(|| env).clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_library_is_explained_before_ort_is_touched() {
+        let msg = resolve(None, None).unwrap_err().to_string();
+        assert!(
+            msg.contains("ORT_DYLIB_PATH is unset")
+                && msg.contains("scripts/install-onnxruntime.sh"),
+            "{msg}"
+        );
+        let msg = resolve(Some("/nope/libonnxruntime.so".into()), None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("ORT_DYLIB_PATH names /nope/libonnxruntime.so, which is not a file"),
+            "{msg}"
+        );
+        let msg = resolve(Some("".into()), Some(Path::new("/nope/lib.so")))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("`onnxruntime` setting names /nope/lib.so"),
+            "{msg}"
+        );
+        let file = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"));
+        assert_eq!(resolve(None, Some(file)).unwrap(), file);
+    }
 }

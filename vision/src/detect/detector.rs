@@ -373,6 +373,12 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_detector_can_move_to_a_worker_thread() {
+        fn send<T: Send>() {}
+        send::<Detector>();
+    }
+
+    #[test]
     fn regions_become_whole_pixels_inside_the_frame() {
         let r = pixel_rect(
             BBox {

@@ -5,11 +5,13 @@
 //! moves, and are followed by the [`track`]er (ByteTrack-class). [`metrics`] scores tracker output
 //! against ground truth as MOTChallenge and TrackEval do.
 
+pub mod camera;
 pub mod detect;
 pub mod frame;
 pub mod geometry;
 pub mod metrics;
 pub mod motion;
+pub mod pipeline;
 pub mod source;
 pub mod track;
 

@@ -97,6 +97,11 @@ impl MotionGate {
         }
     }
 
+    /// The frame size this gate serves.
+    pub fn frame_size(&self) -> (u32, u32) {
+        self.frame_size
+    }
+
     /// How often the background was rebuilt after a change of the whole picture.
     pub fn resets(&self) -> u64 {
         self.resets
@@ -132,8 +137,9 @@ impl MotionGate {
                 changed: share,
             };
         }
-        // Moving cells are learnt more slowly, so an object that stops fades into the background
-        // over seconds rather than at once.
+        // Moving cells learn four times slower, so a moving object leaves no trail of cells it
+        // brightened while passing; an object that stops (or the "ghost" of one that stood in the
+        // first frame) still fades into the background, in about 180 frames at the defaults.
         let rate = self.config.learning_rate.clamp(0.0, 1.0);
         for ((background, grey), moving) in self.background.iter_mut().zip(&self.grey).zip(&moving)
         {

@@ -9,6 +9,8 @@ scripts/install-deps.sh
 command -v cargo >/dev/null || { echo "cargo is missing: install Rust 1.95 (rustup) first" >&2; exit 1; }
 scripts/build-web.sh
 cargo build --release --locked -p coastwatch-server
+# the camera detector loads ONNX Runtime from PyPI's wheel (installed once into .cache/)
+export ORT_DYLIB_PATH=${ORT_DYLIB_PATH:-$(scripts/install-onnxruntime.sh)}
 
 # the demo district with its live scenario on a temporary GeoPackage; the map is at
 # http://localhost:8080 (`--speed N` runs the clock N times faster, `--seed N` another scenario)

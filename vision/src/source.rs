@@ -100,6 +100,12 @@ pub enum SourceError {
 }
 
 impl SourceError {
+    /// Whether the source the user named is at fault (missing, not video, unreachable, broken),
+    /// rather than this machine (no ffmpeg, an I/O error).
+    pub fn is_bad_input(&self) -> bool {
+        !matches!(self, Self::FfmpegMissing(_) | Self::Io(_))
+    }
+
     /// Whether retrying later may help (a live stream that dropped), as opposed to input that
     /// will never decode.
     pub fn is_transient(&self) -> bool {

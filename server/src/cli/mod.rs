@@ -6,6 +6,7 @@ mod ais;
 mod layers;
 mod scenario;
 mod serve;
+mod vision;
 
 use std::path::{Path, PathBuf};
 
@@ -109,6 +110,11 @@ pub enum Command {
     Ais {
         #[command(subcommand)]
         command: AisCommand,
+    },
+    /// The video core: tracking in video files and camera streams, tracking metrics.
+    Vision {
+        #[command(subcommand)]
+        command: vision::VisionCommand,
     },
 }
 
@@ -337,6 +343,8 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Ais {
             command: AisCommand::Replay { file, speed, store },
         } => ais::replay(&file, speed, &store).await,
+        // Blocking work on the CLI's own thread: nothing else runs on this runtime meanwhile.
+        Command::Vision { command } => vision::run(command),
     }
 }
 

@@ -74,6 +74,26 @@ pub enum Family {
     Nanodet,
 }
 
+impl std::str::FromStr for Family {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let all = [
+            Family::Yolov5,
+            Family::Yolov8,
+            Family::E2e,
+            Family::Yolox,
+            Family::Nanodet,
+        ];
+        match s {
+            "yolo11" => Ok(Family::Yolov8),
+            _ => all.into_iter().find(|f| f.as_str() == s).ok_or_else(|| {
+                format!("unknown model family `{s}` (expected yolov5, yolov8, yolo11, e2e, yolox or nanodet)")
+            }),
+        }
+    }
+}
+
 impl Family {
     /// The name used in config.
     pub fn as_str(self) -> &'static str {

@@ -83,6 +83,21 @@ pub enum DetectError {
 pub type Result<T, E = DetectError> = std::result::Result<T, E>;
 
 impl DetectError {
+    /// Whether the user's model or settings are at fault (rather than the runtime or the
+    /// machine): a model that cannot be read or is not ONNX, outputs of no known family, a
+    /// bad configuration or frame.
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            Self::ModelRead { .. }
+                | Self::NotOnnx { .. }
+                | Self::Input { .. }
+                | Self::Outputs { .. }
+                | Self::Config(_)
+                | Self::Frame { .. }
+        )
+    }
+
     /// Wraps an ONNX Runtime error with what was being done.
     pub(crate) fn onnx<R>(action: &'static str) -> impl FnOnce(ort::Error<R>) -> DetectError {
         move |e| DetectError::Onnx {

@@ -3,7 +3,7 @@
 //! Environment variables are `COASTWATCH_<SECTION>__<KEY>`, e.g.
 //! `COASTWATCH_STORE__LOCATION=postgres://…` or `COASTWATCH_SERVER__LISTEN=0.0.0.0:9000`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
@@ -45,6 +45,17 @@ pub struct Config {
     pub alerts: AlertsConfig,
     /// Thresholds of the behaviour detectors.
     pub detectors: DetectorConfig,
+    /// The cameras the video core runs.
+    pub vision: VisionConfig,
+}
+
+/// The video core: one pipeline per camera (see `server/src/cameras.rs`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct VisionConfig {
+    /// `[[vision.cameras]]`: id, url (a file, an image folder, `rtsp://…`, `http://…`) and the
+    /// optional `motion_only`, `source`, `detector`, `pipeline` and `backoff_max_s` tables.
+    pub cameras: Vec<coastwatch_vision::camera::CameraConfig>,
 }
 
 /// Alert delivery beyond the HTTP API.
@@ -554,6 +565,29 @@ impl Config {
     }
 
     fn check(&self) -> Result<(), ConfigError> {
+        let mut cameras = HashSet::new();
+        for camera in &self.vision.cameras {
+            if camera.id.trim().is_empty() || !cameras.insert(camera.id.as_str()) {
+                return Err(
+                    format!("vision.cameras: id {:?} is empty or used twice", camera.id).into(),
+                );
+            }
+            if let Err(e) = camera.pipeline.tracker.validate() {
+                return Err(
+                    format!("vision.cameras {:?}: pipeline.tracker: {e}", camera.id).into(),
+                );
+            }
+            if !(camera.source.fps.is_finite()
+                && camera.source.fps > 0.0
+                && camera.source.fps <= 120.0)
+            {
+                return Err(format!(
+                    "vision.cameras {:?}: source.fps must be above 0 and at most 120",
+                    camera.id
+                )
+                .into());
+            }
+        }
         let mut seen = HashMap::new();
         for t in &self.auth.tokens {
             if seen.insert(t.sha256()?, t.user.as_str()).is_some() {

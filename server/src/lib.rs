@@ -6,6 +6,7 @@
 pub mod alerts;
 mod app;
 pub mod auth;
+pub mod cameras;
 pub mod clock;
 pub mod config;
 mod cors;

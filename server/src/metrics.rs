@@ -155,6 +155,8 @@ pub struct Metrics {
     registry: Registry,
     /// AIS feed counters.
     pub ais: AisCounters,
+    /// Camera pipeline counters.
+    pub vision: crate::cameras::VisionCounters,
     http_requests: Family<HttpLabels, Counter>,
     http_duration: Family<HttpLabels, Histogram>,
 }
@@ -179,9 +181,12 @@ impl Metrics {
         );
         let ais = AisCounters::default();
         ais.register(&mut registry);
+        let vision = crate::cameras::VisionCounters::default();
+        vision.register(&mut registry);
         Self {
             registry,
             ais,
+            vision,
             http_requests,
             http_duration,
         }

@@ -10,6 +10,7 @@ use coastwatch_store::{Query, Store};
 
 use crate::alerts::Alerts;
 use crate::auth::Tokens;
+use crate::cameras::Cameras;
 use crate::clock::now_epoch_s;
 use crate::config::Config;
 use crate::ingest::{Ingest, PictureSettings, Pipeline, Replay};
@@ -51,6 +52,8 @@ pub struct AppState {
     pub alerts: Alerts,
     /// Encoded tiles of the static layers (`routes/tiles.rs`).
     pub tile_cache: Arc<TileCache>,
+    /// The cameras the video core runs.
+    pub cameras: Cameras,
 }
 
 impl AppState {
@@ -75,7 +78,9 @@ impl AppState {
         let metrics = Arc::new(Metrics::new());
         let ingest = Ingest::start(pipeline, metrics.ais.clone());
         tokio::spawn(run_clock(ingest.clone()));
+        let cameras = Cameras::start(&config.vision.cameras, &metrics.vision);
         Ok(Self {
+            cameras,
             tokens: Arc::new(Tokens::new(&config.auth)),
             ingest,
             config: Arc::new(config),
@@ -88,6 +93,7 @@ impl AppState {
 
     /// Writes the object rows that still wait behind their fixes, then closes the store.
     pub async fn close(&self) {
+        self.cameras.stop();
         if let Err(error) = self.ingest.write_rows().await {
             tracing::warn!(%error, "object rows not written at close");
         }

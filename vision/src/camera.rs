@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::detect::{DetectError, Detector, DetectorConfig};
 use crate::pipeline::{FrameReport, Pipeline, PipelineConfig};
@@ -12,13 +12,14 @@ use crate::source::{Input, Source, SourceConfig, SourceError};
 use crate::track::TrackSummary;
 
 /// One camera: where its stream is and how it is processed.
-#[derive(Clone, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CameraConfig {
     /// The camera's id (matches the `cameras` layer).
     pub id: String,
     /// A file, an image folder or a live URL (`rtsp://user:pass@host:554/…`): a secret, never
-    /// printed with its credentials.
+    /// printed with its credentials, nor serialized.
+    #[serde(skip_serializing)]
     pub url: String,
     /// Track moving blobs as `unknown` objects, without a model.
     #[serde(default)]

@@ -7,13 +7,13 @@
 //! the threshold, outside the masks, are motion. Neighbouring motion cells are joined (one cell
 //! of dilation, 8-connected) into blobs.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::frame::Frame;
 use crate::geometry::BBox;
 
 /// How motion is found.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct MotionConfig {
     /// Width of the grey grid the frame is reduced to (cells); the height keeps the aspect.

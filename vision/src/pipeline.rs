@@ -12,7 +12,7 @@ use crate::motion::{MotionConfig, MotionGate, detection_regions};
 use crate::track::{TrackOutput, TrackSummary, Tracker, TrackerConfig};
 
 /// How a camera's frames are processed.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PipelineConfig {
     /// Run the detector only where the motion gate saw motion (and on the tracks it follows).

@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/openapi.json", get(openapi))
+        .route("/api/v1/vision/cameras", get(cameras))
         .route("/style.json", get(style))
 }
 
@@ -52,8 +53,21 @@ async fn healthz(
     if !reader {
         return Ok(Json(json!({ "status": "ok" })).into_response());
     }
-    Ok(Json(json!({ "status": "ok", "store": state.store.describe(), "version": env!("CARGO_PKG_VERSION") }))
+    let cameras: serde_json::Map<String, Value> = state
+        .cameras
+        .statuses()
+        .into_iter()
+        .map(|c| (c.id, json!(c.state)))
+        .collect();
+    Ok(Json(json!({ "status": "ok", "store": state.store.describe(), "version": env!("CARGO_PKG_VERSION"), "cameras": cameras }))
     .into_response())
+}
+
+/// The cameras the video core runs: state, last error, frame counts (never their URLs, which
+/// carry passwords); a read token is needed when reads are closed.
+async fn cameras(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, AppError> {
+    caller.require_read()?;
+    Ok(Json(json!({ "cameras": state.cameras.statuses() })))
 }
 
 /// Prometheus metrics; a read token is needed when reads are closed.

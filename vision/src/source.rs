@@ -198,9 +198,19 @@ impl Input {
             ]
             .map(String::from)
             .to_vec(),
-            Self::Live(url) => ["-rw_timeout", &timeout_us, "-i", url.secret()]
-                .map(String::from)
-                .to_vec(),
+            // An MJPEG stream carries no timestamps: without the arrival times the decoder
+            // assumes 25 pictures a second, and `fps` would sample a 10 fps camera at 2/5 of
+            // the rate asked.
+            Self::Live(url) => [
+                "-use_wallclock_as_timestamps",
+                "1",
+                "-rw_timeout",
+                &timeout_us,
+                "-i",
+                url.secret(),
+            ]
+            .map(String::from)
+            .to_vec(),
         }
     }
 }

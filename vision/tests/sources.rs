@@ -187,3 +187,42 @@ fn a_silent_camera_is_a_timeout_not_a_hang() {
     );
     assert!(err.is_transient(), "{err}");
 }
+
+/// The folder `vision/scripts/fetch-footage.sh` filled, or `None` (with a note) outside CI when
+/// none is configured.
+fn footage_dir() -> Option<std::path::PathBuf> {
+    match std::env::var_os("COASTWATCH_FOOTAGE") {
+        Some(dir) => Some(dir.into()),
+        None if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("CI=true but COASTWATCH_FOOTAGE is not set")
+        }
+        None => {
+            eprintln!(
+                "skipping the bikes.mp4 test: COASTWATCH_FOOTAGE is not set \
+                 (vision/scripts/fetch-footage.sh DIR fetches the footage)"
+            );
+            None
+        }
+    }
+}
+
+#[test]
+fn street_footage_in_h264_mp4_is_sampled_to_the_expected_frame_count() {
+    let Some(dir) = footage_dir() else { return };
+    if !have_footage() {
+        return;
+    }
+    let path = dir.join("bikes.mp4");
+    let config = SourceConfig {
+        fps: 5.0,
+        ..Default::default()
+    };
+    let source = open(path.to_str().unwrap(), config).unwrap();
+    assert_eq!(source.size(), (640, 272));
+    let frames: Vec<_> = source.collect::<Result<_, _>>().unwrap();
+    // ffprobe: 250 frames at 25 fps, 10.000 s; sampled at 5 fps that is 50 frames.
+    assert_eq!(frames.len(), 50);
+    let step = frames[1].t.duration_since(frames[0].t).as_secs_f64();
+    assert!((step - 0.2).abs() < 1e-6, "{step}");
+    assert_ne!(frames[0].rgb, frames[49].rgb, "the bikes move");
+}

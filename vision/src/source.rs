@@ -669,17 +669,22 @@ fn parse_rate(text: &str) -> Option<f64> {
     (rate.is_finite() && rate > 0.0).then_some(rate)
 }
 
+/// The most pixels a frame may have (3840 × 2160): a stream that announces more is scaled down
+/// to fit, so a hostile or broken camera cannot make each frame buffer gigabytes.
+pub const MAX_FRAME_PIXELS: u64 = 3840 * 2160;
+
 /// The size frames are delivered at: even numbers (rgb24 scaling wants them), at most
-/// `max_width` wide.
+/// `max_width` wide and at most [`MAX_FRAME_PIXELS`] in all, keeping the aspect.
 fn output_size(width: u32, height: u32, max_width: Option<u32>) -> (u32, u32) {
-    let even = |v: f64| ((v / 2.0).round() as u32).max(1) * 2;
-    match max_width {
-        Some(max) if width > max => {
-            let w = even(max as f64);
-            (w, even(height as f64 * w as f64 / width as f64))
-        }
-        _ => (even(width as f64), even(height as f64)),
+    let even = |v: f64| ((v / 2.0).floor() as u32).max(1) * 2;
+    let (w, h) = (f64::from(width.max(1)), f64::from(height.max(1)));
+    let by_width = max_width.map_or(1.0, |max| (f64::from(max) / w).min(1.0));
+    let by_pixels = (MAX_FRAME_PIXELS as f64 / (w * h)).sqrt().min(1.0);
+    let scale = by_width.min(by_pixels);
+    if scale >= 1.0 {
+        return (even(w + 1.0), even(h + 1.0));
     }
+    (even(w * scale), even(h * scale))
 }
 
 fn missing_or_io(program: &'static str, e: std::io::Error) -> SourceError {
@@ -791,6 +796,11 @@ mod tests {
         assert_eq!(output_size(1920, 1080, Some(1280)), (1280, 720));
         assert_eq!(output_size(641, 273, None), (642, 274));
         assert_eq!(output_size(640, 272, Some(1280)), (640, 272));
+        // A camera announcing a gigapixel frame gets frames of at most MAX_FRAME_PIXELS.
+        let (w, h) = output_size(65_000, 40_000, None);
+        assert!(u64::from(w) * u64::from(h) <= MAX_FRAME_PIXELS, "{w}x{h}");
+        assert!((f64::from(w) / f64::from(h) - 1.625).abs() < 0.01);
+        assert_eq!(output_size(3840, 2160, None), (3840, 2160));
     }
 
     #[test]

@@ -132,13 +132,7 @@ pub async fn play(state: AppState, scenario: Scenario, live: bool) -> Result<(),
             }),
             SimEvent::Tip { t, lon, lat, text } => {
                 state.ingest.submit(std::mem::take(&mut batch)).await?;
-                let town = state
-                    .ingest
-                    .pipeline
-                    .monitor
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .town_at(lon, lat);
+                let town = state.ingest.picture().with_monitor(|m| m.town_at(lon, lat));
                 state
                     .alerts
                     .tip([lon, lat], &text, Some("scenario".into()), t, town)
@@ -152,13 +146,21 @@ pub async fn play(state: AppState, scenario: Scenario, live: bool) -> Result<(),
     Ok(state.ingest.submit(batch).await?)
 }
 
-/// Replays an exported scenario through a fresh server over a temporary GeoPackage and
-/// scores the alerts it raised against the truth.
-pub async fn evaluate(dir: &Path, mut config: crate::Config) -> anyhow::Result<Report> {
+/// Replays an exported scenario folder through a fresh server over a temporary GeoPackage
+/// and scores the alerts it raised against the truth: `coastwatch scenario eval`.
+pub async fn evaluate(dir: &Path, config: crate::Config) -> anyhow::Result<Report> {
+    evaluate_scenario(Scenario::read(dir)?, config).await
+}
+
+/// The one evaluator: `scenario` through a fresh server's ingest path, detectors and alert
+/// book, the alerts it raised scored against the truth.
+pub async fn evaluate_scenario(
+    scenario: Scenario,
+    mut config: crate::Config,
+) -> anyhow::Result<Report> {
     // the scenario runs on its own clock, as fast as it can
     config.ais.max_future_s = f64::INFINITY;
     config.ais.max_age_s = f64::INFINITY;
-    let scenario = Scenario::read(dir)?;
     let temp = tempfile::tempdir()?;
     let store: Arc<dyn Store> =
         Arc::new(coastwatch_store::GeoPackageStore::open(temp.path().join("eval.gpkg")).await?);
@@ -177,11 +179,8 @@ pub async fn evaluate(dir: &Path, mut config: crate::Config) -> anyhow::Result<R
     let mut events = Vec::new();
     state
         .ingest
-        .pipeline
-        .monitor
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .tick(end, &mut events);
+        .picture()
+        .with_monitor(|m| m.tick(end, &mut events));
     state.alerts.record(events).await?;
     let alerts = store.query(Layer::Alerts, &Query::default()).await?;
     let records: Vec<AlertRecord> = alerts.iter().filter_map(record).collect();

@@ -31,11 +31,7 @@ pub fn page(state: &AppState, layer: Layer, query: &Query) -> (u64, Vec<Feature>
         .map_or((f64::MIN, f64::MAX), |(a, b)| (a as f64, b as f64));
     match layer {
         Layer::Vessels | Layer::VesselTracks => {
-            let engine = state
-                .ingest
-                .vessels()
-                .read()
-                .unwrap_or_else(|e| e.into_inner());
+            let engine = state.ingest.picture().vessels();
             let mut mmsis: Vec<_> = match (layer, query.bbox) {
                 (Layer::Vessels, Some(bbox)) => engine.in_bbox(bbox).map(|v| v.mmsi).collect(),
                 _ => engine.iter().map(|v| v.mmsi).collect(),
@@ -67,12 +63,7 @@ pub fn page(state: &AppState, layer: Layer, query: &Query) -> (u64, Vec<Feature>
             }
         }
         Layer::VehicleRoutes => {
-            let vehicles = state
-                .ingest
-                .pipeline
-                .vehicles
-                .read()
-                .unwrap_or_else(|e| e.into_inner());
+            let vehicles = state.ingest.picture().vehicles();
             let mut all: Vec<_> = vehicles.iter().collect();
             all.sort_unstable_by_key(|v| v.feature_id);
             for vehicle in all {
@@ -82,11 +73,7 @@ pub fn page(state: &AppState, layer: Layer, query: &Query) -> (u64, Vec<Feature>
         }
         Layer::AisDensity => {
             let mut cells: Vec<_> = {
-                let engine = state
-                    .ingest
-                    .vessels()
-                    .read()
-                    .unwrap_or_else(|e| e.into_inner());
+                let engine = state.ingest.picture().vessels();
                 engine.density(engine.resolution()).into_iter().collect()
             };
             cells.sort_unstable_by_key(|(cell, _)| u64::from(*cell));
@@ -142,22 +129,13 @@ impl Pager {
 /// One feature of a live layer (the id is the MMSI, or the vehicle's feature id).
 pub fn get(state: &AppState, layer: Layer, id: FeatureId) -> Option<Feature> {
     if layer == Layer::VehicleRoutes {
-        let vehicles = state
-            .ingest
-            .pipeline
-            .vehicles
-            .read()
-            .unwrap_or_else(|e| e.into_inner());
+        let vehicles = state.ingest.picture().vehicles();
         return vehicles
             .iter()
             .find(|v| v.feature_id == id)?
             .route_feature(f64::MIN, f64::MAX);
     }
-    let engine = state
-        .ingest
-        .vessels()
-        .read()
-        .unwrap_or_else(|e| e.into_inner());
+    let engine = state.ingest.picture().vessels();
     let mmsi = coastwatch_core::model::Mmsi::try_from(id.get()).ok()?;
     let vessel = engine.get(mmsi)?;
     match layer {
@@ -173,11 +151,7 @@ pub fn density(
     resolution: Option<Resolution>,
     bbox: Option<Rect>,
 ) -> Vec<Feature> {
-    let engine = state
-        .ingest
-        .vessels()
-        .read()
-        .unwrap_or_else(|e| e.into_inner());
+    let engine = state.ingest.picture().vessels();
     let resolution = resolution.map_or(engine.resolution(), |r| r.min(engine.resolution()));
     engine
         .density(resolution)

@@ -125,16 +125,16 @@ impl AppState {
     /// Brings the in-memory picture up to date after a write to `layer` through the API.
     pub async fn layer_changed(&self, layer: Layer) -> Result<(), StartError> {
         self.tile_cache.layer_changed(layer);
-        let pipeline = &self.ingest.pipeline;
         match layer {
             Layer::Vehicles => {
                 let stored = self.store.query(Layer::Vehicles, &Query::default()).await?;
-                let mut vehicles = pipeline.vehicles.write().unwrap_or_else(|e| e.into_inner());
-                vehicles.retain_registered(&stored);
+                self.ingest
+                    .picture()
+                    .with_vehicles(|v| v.retain_registered(&stored));
                 Ok(())
             }
             Layer::Geofences | Layer::RiskPoints | Layer::Areas | Layer::Coastline => {
-                pipeline.load_geography().await
+                self.ingest.load_geography().await
             }
             _ => Ok(()),
         }

@@ -37,7 +37,7 @@ fn mmsi(n: i64) -> Mmsi {
 
 async fn wait_for(state: &AppState, vessel: Mmsi) {
     let started = Instant::now();
-    while state.ingest.vessels().read().unwrap().get(vessel).is_none() {
+    while state.ingest.picture().vessels().get(vessel).is_none() {
         assert!(
             started.elapsed() < Duration::from_secs(10),
             "vessel {vessel} never arrived"
@@ -238,7 +238,7 @@ async fn tcp_and_udp_feeds_reach_the_engine_and_survive_bad_lines() {
     let restarted = AppState::start(long_memory(), server.store.clone())
         .await
         .unwrap();
-    let engine = restarted.ingest.vessels().read().unwrap();
+    let engine = restarted.ingest.picture().vessels();
     assert_eq!(engine.len(), 2);
     assert_eq!(
         engine
@@ -298,9 +298,8 @@ async fn replay_of_a_real_log_names_its_vessels() {
     let restarted = AppState::start(long_memory(), store.clone()).await.unwrap();
     let engine_named = restarted
         .ingest
+        .picture()
         .vessels()
-        .read()
-        .unwrap()
         .iter()
         .filter(|v| v.info.name.is_some())
         .count();
@@ -448,7 +447,7 @@ async fn an_over_long_line_is_dropped_and_the_feed_goes_on() {
         .stream("test", std::io::Cursor::new(text), Duration::from_secs(60))
         .await
         .unwrap();
-    let engine = state.ingest.vessels().read().unwrap();
+    let engine = state.ingest.picture().vessels();
     assert!(engine.get(mmsi(412_000_002)).is_some());
     assert!(engine.get(mmsi(371_798_000)).is_some());
     let feed = coastwatch_server::metrics::FeedLabels {

@@ -538,10 +538,8 @@ async fn vehicle_fixes_raise_route_deviation_and_bad_fixes_change_nothing() {
     assert_eq!(after_restart.len(), alerts.len(), "{after_restart:?}");
     let route = restarted
         .ingest
-        .pipeline
-        .vehicles
-        .read()
-        .unwrap()
+        .picture()
+        .vehicles()
         .get("ZJB-001")
         .unwrap()
         .route
@@ -617,12 +615,8 @@ async fn broken_fences_are_refused_and_change_nothing() {
         server
             .state
             .ingest
-            .pipeline
-            .monitor
-            .lock()
-            .unwrap()
-            .fences()
-            .is_empty()
+            .picture()
+            .with_monitor(|m| m.fences().is_empty())
     );
     let (status, _) = call(reqwest::Method::POST, &url, DISPATCHER, Some(fence())).await;
     assert_eq!(status, 201);
@@ -630,12 +624,8 @@ async fn broken_fences_are_refused_and_change_nothing() {
         server
             .state
             .ingest
-            .pipeline
-            .monitor
-            .lock()
-            .unwrap()
-            .fences()
-            .len(),
+            .picture()
+            .with_monitor(|m| m.fences().len()),
         1,
         "a new fence takes effect at once"
     );

@@ -632,12 +632,8 @@ async fn a_stored_feature_is_acknowledged_once_even_when_reloading_the_picture_f
     let started = Instant::now();
     while state
         .ingest
-        .pipeline
-        .monitor
-        .lock()
-        .unwrap()
-        .fences()
-        .is_empty()
+        .picture()
+        .with_monitor(|m| m.fences().is_empty())
     {
         assert!(
             started.elapsed() < Duration::from_secs(10),

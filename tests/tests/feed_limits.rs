@@ -37,7 +37,7 @@ fn fix(mmsi: u32, lon: f64, t: i64) -> String {
 }
 
 fn latest_lon(state: &AppState, mmsi: u32) -> Option<f64> {
-    let engine = state.ingest.vessels().read().unwrap();
+    let engine = state.ingest.picture().vessels();
     Some(
         engine
             .get(Mmsi::try_from(i64::from(mmsi)).ok()?)?

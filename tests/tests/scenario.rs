@@ -151,3 +151,78 @@ fn the_demo_serves_at_once_and_comes_alive() {
         "the web map page"
     );
 }
+
+/// The in-process replays of the scenario crate's tests, now through the one evaluator: a
+/// fresh server's ingest path, detectors and alert book.
+mod replay {
+    use coastwatch_scenario::{District, Report, ScenarioConfig, generate};
+    use coastwatch_server::Config;
+    use coastwatch_server::demo::evaluate_scenario;
+
+    fn config(seed: u64) -> ScenarioConfig {
+        ScenarioConfig {
+            seed,
+            ..ScenarioConfig::default()
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn the_detectors_find_the_planted_incidents() {
+        let (synthetic, demo) = (District::synthetic(), District::demo().unwrap());
+        let mut reports = Vec::new();
+        for (district, name, seed) in [
+            (&synthetic, "synthetic", 1),
+            (&demo, "demo", 1),
+            (&demo, "demo", 7),
+        ] {
+            let scenario = generate(district, &config(seed)).unwrap();
+            let report = evaluate_scenario(scenario, Config::default())
+                .await
+                .unwrap();
+            assert!(report.passes(0.9, 0.95), "{name}, seed {seed}:\n{report}");
+            reports.push(report);
+        }
+        let all = Report::merge(&reports);
+        assert!(all.passes(0.9, 0.95), "{all}");
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_daytime_run_scores_on_what_fits() {
+        // 12:00 to 15:00 local: no night, so no night movement and no night-only fence alert
+        let day = ScenarioConfig {
+            start_epoch_s: coastwatch_scenario::DEFAULT_START_EPOCH_S - 6 * 3600,
+            hours: 3.0,
+            vessels: 30,
+            trucks: 6,
+            ..ScenarioConfig::default()
+        };
+        let scenario = generate(&District::demo().unwrap(), &day).unwrap();
+        let report = evaluate_scenario(scenario, Config::default())
+            .await
+            .unwrap();
+        assert!(report.passes(0.9, 0.95), "{report}");
+    }
+
+    /// `cargo test -p coastwatch-tests --release --test scenario -- --ignored --nocapture`
+    #[tokio::test(flavor = "multi_thread")]
+    #[ignore = "slow: ten seeds on both districts; prints the scores"]
+    async fn scores_on_ten_seeds() {
+        for (name, district) in [
+            ("synthetic", District::synthetic()),
+            ("demo", District::demo().unwrap()),
+        ] {
+            for seeds in [[1u64, 2, 3, 4, 5], [11, 12, 13, 14, 15]] {
+                let mut reports = Vec::new();
+                for seed in seeds {
+                    let scenario = generate(&district, &config(seed)).unwrap();
+                    reports.push(
+                        evaluate_scenario(scenario, Config::default())
+                            .await
+                            .unwrap(),
+                    );
+                }
+                println!("{name} seeds {seeds:?}:\n{}", Report::merge(&reports));
+            }
+        }
+    }
+}

@@ -1,11 +1,7 @@
-//! Scoring a scenario: replay it through the real detectors without a server and compare
-//! the alerts with the truth, per alert kind.
-//!
-//! The replay takes the server's ingest step: NMEA lines go through one [`Decoder`] and
-//! [`vessel_updates`], and every update through [`Picture`] (engines, identity flags,
-//! monitor) with the scenario's vehicles registered; the monitor ticks every minute of data
-//! time. A tip always raises a `tip`
-//! alert, as `POST /api/v1/tips` does.
+//! Scoring a scenario: the alerts a replay raised against the truth, per alert kind. The one
+//! replay is the server's (`coastwatch_server::demo::evaluate`, behind `coastwatch scenario
+//! eval`): the scenario's files through a fresh server's real ingest path, detectors and alert
+//! book.
 //!
 //! An alert matches a truth incident when it has the same kind and subject (for an
 //! encounter either vessel of the pair; for a tip a location within 1 km) and its time
@@ -13,24 +9,13 @@
 //! minutes on each side. Precision is the share of alerts that match an incident, recall
 //! the share of incidents matched by an alert.
 
-use std::collections::HashMap;
 use std::fmt;
 
-use coastwatch_core::alerting::monitor::Monitor;
-use coastwatch_core::alerting::{
-    AlertEvent, DetectorConfig, EpisodeKey, LocalClock, Phase, Sample,
-};
-use coastwatch_core::engine::{VehicleEngine, VesselEngine};
-use coastwatch_core::geodesy::{self, MPS_PER_KMH};
+use coastwatch_core::geodesy;
 use coastwatch_core::model::{AlertKind, SubjectType};
-use coastwatch_core::picture::Picture;
 use serde::{Deserialize, Serialize};
 
-use super::error::Result;
-use super::world::TIME_ZONE;
-use super::{Incident, Scenario, SimEvent};
-use coastwatch_ais::decoder::{Decoder, DecoderOptions};
-use coastwatch_ais::engine::vessel_updates;
+use super::Incident;
 
 /// Slack (s) on each side of a truth window.
 pub const MATCH_SLACK_S: f64 = 300.0;
@@ -224,128 +209,6 @@ fn rate(good: usize, all: usize) -> f64 {
     } else {
         good as f64 / all as f64
     }
-}
-
-/// Replays `scenario` through the detectors with thresholds `config` and scores the
-/// alerts against its truth.
-///
-/// # Errors
-/// Detector thresholds that [`DetectorConfig::check`] rejects, or district layers the
-/// monitor cannot compile.
-pub fn evaluate(scenario: &Scenario, config: &DetectorConfig) -> Result<Report> {
-    let alerts = replay(scenario, config)?;
-    Ok(score(scenario.seed, &scenario.truth, &alerts))
-}
-
-/// The alert episodes the detectors raise on `scenario`.
-///
-/// # Errors
-/// As [`evaluate`].
-pub fn replay(scenario: &Scenario, config: &DetectorConfig) -> Result<Vec<AlertRecord>> {
-    config.check()?;
-    let clock = LocalClock::new(TIME_ZONE)?;
-    let mut monitor = Monitor::new(config.clone(), clock);
-    let mut events: Vec<AlertEvent> = Vec::new();
-    monitor.set_geography(scenario.geography.clone(), &mut events)?;
-    let mut vessels = VesselEngine::new(7200.0, h3o::Resolution::Nine);
-    let mut vehicles = VehicleEngine::new(7200.0);
-    for feature in &scenario.vehicles {
-        vehicles.register(feature);
-    }
-    let mut picture = Picture {
-        vessels: &mut vessels,
-        vehicles: &mut vehicles,
-        monitor: &mut monitor,
-    };
-    let mut decoder = Decoder::new(DecoderOptions::default());
-    let mut tips = Vec::new();
-    let mut next_tick = scenario.start + 60.0;
-    for event in &scenario.events {
-        while next_tick <= event.t() {
-            picture.monitor.tick(next_tick, &mut events);
-            next_tick += 60.0;
-        }
-        match event {
-            SimEvent::Nmea { t, line } => {
-                let decoded = match decoder.feed_line(line.as_bytes()) {
-                    Ok(Some(d)) => Some((d.message, d.timestamp_s.unwrap_or(*t))),
-                    _ => None,
-                };
-                let Some((message, t)) = decoded else {
-                    continue;
-                };
-                for update in vessel_updates(&message, t) {
-                    picture.vessel(update, &mut events);
-                }
-            }
-            SimEvent::VehicleFix {
-                t,
-                vehicle_id,
-                lon,
-                lat,
-                speed_kmh,
-                heading_deg,
-            } => {
-                let sample = Sample {
-                    t: *t,
-                    lon: *lon,
-                    lat: *lat,
-                    speed_mps: Some(speed_kmh * MPS_PER_KMH),
-                };
-                // a fix of an unregistered vehicle changes nothing, as in the server
-                let _ = picture.vehicle(vehicle_id, sample, Some(*heading_deg), &mut events);
-            }
-            SimEvent::Tip { t, lon, lat, .. } => tips.push(AlertRecord {
-                kind: AlertKind::Tip,
-                subject_type: SubjectType::Area,
-                subject_id: "tip".into(),
-                scope: String::new(),
-                start: *t,
-                end: *t,
-                location: [*lon, *lat],
-                closed: true,
-            }),
-        }
-    }
-    while next_tick <= scenario.end {
-        picture.monitor.tick(next_tick, &mut events);
-        next_tick += 60.0;
-    }
-    picture.monitor.tick(scenario.end, &mut events);
-
-    let mut records: Vec<AlertRecord> = Vec::new();
-    let mut open: HashMap<EpisodeKey, usize> = HashMap::new();
-    for event in events {
-        match event.phase {
-            Phase::Open => {
-                open.insert(event.key.clone(), records.len());
-                records.push(AlertRecord {
-                    kind: event.key.kind,
-                    subject_type: event.key.subject.kind,
-                    subject_id: event.key.subject.id.clone(),
-                    scope: event.key.scope.clone(),
-                    start: event.t,
-                    end: event.t,
-                    location: event.location,
-                    closed: false,
-                });
-            }
-            Phase::Update | Phase::Close => {
-                let closing = event.phase == Phase::Close;
-                let index = if closing {
-                    open.remove(&event.key)
-                } else {
-                    open.get(&event.key).copied()
-                };
-                if let Some(record) = index.and_then(|i| records.get_mut(i)) {
-                    record.end = record.end.max(event.t);
-                    record.closed |= closing;
-                }
-            }
-        }
-    }
-    records.extend(tips);
-    Ok(records)
 }
 
 fn matches(truth: &Incident, alert: &AlertRecord) -> bool {

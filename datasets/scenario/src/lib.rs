@@ -31,9 +31,8 @@
 //! the rules call for is listed, including one a planted truck raises by crossing another
 //! corridor. Times are whole epoch seconds; the district's clock is Asia/Shanghai.
 //!
-//! [`evaluate`] replays a scenario through the real detectors (decoder, vessel and vehicle
-//! engines, [`Monitor`](coastwatch_core::alerting::monitor::Monitor)) and scores the
-//! alerts against the truth per kind.
+//! [`score`] compares the alerts a replay raised with the truth per kind; the replay is the
+//! server's (`coastwatch scenario eval`).
 
 mod district;
 mod error;
@@ -43,6 +42,8 @@ mod generate;
 mod geom;
 mod nmea;
 mod plan;
+#[cfg(any(test, feature = "fixtures"))]
+mod synthetic;
 mod trucks;
 mod truth;
 mod world;
@@ -56,7 +57,7 @@ use serde::{Deserialize, Serialize};
 
 pub use district::{DISTRICT_FILES, District};
 pub use error::{Result, ScenarioError};
-pub use eval::{AlertRecord, KindScore, Report, evaluate};
+pub use eval::{AlertRecord, KindScore, Report, score};
 pub use files::SCENARIO_FILES;
 pub use generate::generate;
 

@@ -98,11 +98,7 @@ pub async fn replay(file: &Path, speed: Option<f64>, store: &StoreArg) -> CliRes
     let stats = decoder.stats();
     print_final_alerts(&state, first_event);
     let (vessels, named) = {
-        let engine = state
-            .ingest
-            .vessels()
-            .read()
-            .unwrap_or_else(|e| e.into_inner());
+        let engine = state.ingest.picture().vessels();
         (
             engine.len(),
             engine.iter().filter(|v| v.info.name.is_some()).count(),

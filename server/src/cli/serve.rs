@@ -58,7 +58,7 @@ pub async fn serve(config: Config) -> CliResult {
     let store: Arc<dyn Store> = Arc::from(coastwatch_store::open(&config.store.location).await?);
     let server = Server::start(config, store.clone()).await?;
     let address = server.listener.local_addr()?;
-    let vessels = server.state.ingest.vessels().read().map_or(0, |v| v.len());
+    let vessels = server.state.ingest.picture().vessels().len();
     tracing::info!(
         store = %store.describe(),
         %address,

@@ -17,14 +17,12 @@
 //! unstored stays visible, and goes on. Lines a streaming feed had queued are kept through
 //! the outage (a bounded number of batches; beyond it the feeds wait) and stored after it.
 
-use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use coastwatch_ais::decoder::{Decoder, DecoderOptions};
 use coastwatch_ais::engine::vessel_updates;
 use coastwatch_core::alerting::Sample;
-use coastwatch_core::alerting::monitor::Monitor;
-use coastwatch_core::engine::{VehicleEngine, VesselEngine, VesselUpdate};
+use coastwatch_core::engine::VesselUpdate;
 use coastwatch_store::StoreError;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::sync::{mpsc, oneshot, watch};
@@ -33,9 +31,11 @@ use crate::clock::now_epoch_s;
 use crate::metrics::AisCounters;
 use writer::{Writer, write_batches};
 
+mod picture;
 mod pipeline;
 mod writer;
 
+pub use picture::SharedPicture;
 pub use pipeline::{PictureSettings, Pipeline};
 
 /// Batches waiting for the writer before feeds have to wait.
@@ -50,13 +50,6 @@ const ROWS_PER_BATCH: usize = 64;
 /// Longest line a streaming feed may send (an NMEA sentence is at most 82 characters; a
 /// tag block adds a few dozen).
 const MAX_LINE_BYTES: usize = 4 * 1024;
-
-/// The shared vessel picture.
-pub type SharedEngine = Arc<RwLock<VesselEngine>>;
-/// The shared vehicle picture.
-pub type SharedVehicles = Arc<RwLock<VehicleEngine>>;
-/// The shared detectors.
-pub type SharedMonitor = Arc<Mutex<Monitor>>;
 
 /// One thing a feed reports.
 #[derive(Debug, Clone, PartialEq)]
@@ -168,7 +161,7 @@ impl FeedLimits {
 pub struct Ingest {
     queue: mpsc::Sender<Batch>,
     /// What the writer keeps up to date.
-    pub pipeline: Pipeline,
+    pipeline: Pipeline,
     /// Counters per feed.
     pub counters: AisCounters,
     /// What feeds may bring in.
@@ -215,9 +208,14 @@ impl Ingest {
         }
     }
 
-    /// The vessel picture.
-    pub fn vessels(&self) -> &SharedEngine {
-        &self.pipeline.vessels
+    /// The in-memory picture: engines and detectors.
+    pub fn picture(&self) -> &SharedPicture {
+        &self.pipeline.picture
+    }
+
+    /// Loads fences, docks, coastline and areas from the store into the detectors.
+    pub async fn load_geography(&self) -> Result<(), crate::state::StartError> {
+        self.pipeline.load_geography().await
     }
 
     /// Why the store cannot write now, or `None` when it can.

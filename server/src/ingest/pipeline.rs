@@ -1,7 +1,7 @@
 //! What the writer works on — the store, the engines, the detectors, the alerts — and how the
 //! picture is rebuilt from the store.
 
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use coastwatch_core::alerting::detect::DetectorConfig;
@@ -14,7 +14,7 @@ use coastwatch_core::{Feature, Layer};
 use coastwatch_store::{Position, Query, Store, StoreError, SubjectKind};
 
 use super::writer::Writer;
-use super::{FeedLimits, Replay, SharedEngine, SharedMonitor, SharedVehicles, Update};
+use super::{FeedLimits, Replay, SharedPicture, Update};
 use crate::alerts::Alerts;
 use crate::clock::now_epoch_s;
 use crate::metrics::AisCounters;
@@ -40,12 +40,8 @@ pub struct PictureSettings {
 pub struct Pipeline {
     /// The persistent store.
     pub store: Arc<dyn Store>,
-    /// The vessel picture.
-    pub vessels: SharedEngine,
-    /// The vehicle picture.
-    pub vehicles: SharedVehicles,
-    /// The fence and behaviour detectors.
-    pub monitor: SharedMonitor,
+    /// The engines and the detectors.
+    pub picture: SharedPicture,
     /// Where alerts go.
     pub alerts: Alerts,
     /// How the picture is made.
@@ -56,15 +52,11 @@ impl Pipeline {
     /// An empty picture over `store` and `alerts`; [`reload`](Self::reload) fills it.
     pub fn new(store: Arc<dyn Store>, alerts: Alerts, settings: PictureSettings) -> Self {
         Self {
-            vessels: Arc::new(RwLock::new(VesselEngine::new(
-                settings.window_s,
-                settings.resolution,
-            ))),
-            vehicles: Arc::new(RwLock::new(VehicleEngine::new(settings.window_s))),
-            monitor: Arc::new(Mutex::new(Monitor::new(
-                settings.detectors.clone(),
-                settings.clock.clone(),
-            ))),
+            picture: SharedPicture::new(
+                VesselEngine::new(settings.window_s, settings.resolution),
+                VehicleEngine::new(settings.window_s),
+                Monitor::new(settings.detectors.clone(), settings.clock.clone()),
+            ),
             store,
             alerts,
             settings,
@@ -80,12 +72,11 @@ impl Pipeline {
     pub async fn reload(&self, mode: Replay) -> Result<usize, StartError> {
         let settings = &self.settings;
         self.alerts.reload().await?;
-        *self.vessels.write().unwrap_or_else(|e| e.into_inner()) =
-            VesselEngine::new(settings.window_s, settings.resolution);
-        *self.vehicles.write().unwrap_or_else(|e| e.into_inner()) =
-            VehicleEngine::new(settings.window_s);
-        *self.monitor.lock().unwrap_or_else(|e| e.into_inner()) =
-            Monitor::new(settings.detectors.clone(), settings.clock.clone());
+        self.picture.replace(
+            VesselEngine::new(settings.window_s, settings.resolution),
+            VehicleEngine::new(settings.window_s),
+            Monitor::new(settings.detectors.clone(), settings.clock.clone()),
+        );
         let events = self.set_geography().await?;
         if mode == Replay::Rebuild {
             self.alerts.record(events).await?;
@@ -112,10 +103,8 @@ impl Pipeline {
             geofences: store.query(Layer::Geofences, &all).await?,
         };
         let mut events = Vec::new();
-        self.monitor
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .set_geography(geography, &mut events)?;
+        self.picture
+            .with_monitor(|m| m.set_geography(geography, &mut events))?;
         Ok(events)
     }
 }
@@ -129,16 +118,14 @@ async fn rebuild(pipeline: &Pipeline, window_s: f64, mode: Replay) -> Result<usi
     let limits = pipeline.settings.limits;
     let stored_vessels = store.query(Layer::Vessels, &Query::default()).await?;
     let stored_vehicles = store.query(Layer::Vehicles, &Query::default()).await?;
-    {
-        let mut vessels = pipeline.vessels.write().unwrap_or_else(|e| e.into_inner());
+    pipeline.picture.apply(|picture| {
         for feature in &stored_vessels {
-            restore_vessel(&mut vessels, feature);
+            restore_vessel(picture.vessels, feature);
         }
-        let mut vehicles = pipeline.vehicles.write().unwrap_or_else(|e| e.into_inner());
         for feature in &stored_vehicles {
-            vehicles.register(feature);
+            picture.vehicles.register(feature);
         }
-    }
+    });
     let now = now_epoch_s();
     let positions = store.positions_since(now - window_s).await?;
     // a fix stamped in the future (stored before times were bounded) must not freeze its
@@ -160,11 +147,7 @@ async fn rebuild(pipeline: &Pipeline, window_s: f64, mode: Replay) -> Result<usi
         let chunk: Vec<&Update> = chunk.iter().collect();
         writer.write(&chunk, mode, None).await?;
     }
-    Ok(pipeline
-        .vessels
-        .read()
-        .unwrap_or_else(|e| e.into_inner())
-        .len())
+    Ok(pipeline.picture.vessels().len())
 }
 
 /// A stored `vessels` feature back into the picture: identity and flags.

@@ -8,7 +8,6 @@ use coastwatch_core::Layer;
 use coastwatch_core::engine::VesselUpdate;
 use coastwatch_core::geodesy::MPS_PER_KN;
 use coastwatch_core::model::Mmsi;
-use coastwatch_core::picture::Picture;
 use coastwatch_store::{Changes, Position, StoreError, SubjectKind};
 use tokio::sync::{mpsc, watch};
 
@@ -138,11 +137,7 @@ impl Writer {
         vehicles: impl IntoIterator<Item = &'a String>,
     ) -> Changes {
         let mut changes = Changes::default();
-        let engine = self
-            .pipeline
-            .vessels
-            .read()
-            .unwrap_or_else(|e| e.into_inner());
+        let engine = self.pipeline.picture.vessels();
         changes.upsert(
             Layer::Vessels,
             vessels
@@ -150,11 +145,8 @@ impl Writer {
                 .filter_map(|m| engine.get(*m)?.to_feature())
                 .collect(),
         );
-        let engine = self
-            .pipeline
-            .vehicles
-            .read()
-            .unwrap_or_else(|e| e.into_inner());
+        drop(engine);
+        let engine = self.pipeline.picture.vehicles();
         changes.upsert(
             Layer::Vehicles,
             vehicles
@@ -180,23 +172,15 @@ impl Writer {
         // each changed object once, with whether its row must be written in this batch
         let mut changed_vessels: BTreeMap<Mmsi, bool> = BTreeMap::new();
         let mut changed_vehicles: BTreeSet<String> = BTreeSet::new();
-        let pipeline = &self.pipeline;
-        {
-            // the lock order of every writer: vessels, vehicles, monitor
-            let mut vessels = pipeline.vessels.write().unwrap_or_else(|e| e.into_inner());
-            let mut vehicles = pipeline.vehicles.write().unwrap_or_else(|e| e.into_inner());
-            let mut monitor = pipeline.monitor.lock().unwrap_or_else(|e| e.into_inner());
-            let mut picture = Picture {
-                vessels: &mut vessels,
-                vehicles: &mut vehicles,
-                monitor: &mut monitor,
-            };
+        let max_vessels = self.max_vessels;
+        let last_eviction = &mut self.last_eviction;
+        self.pipeline.picture.apply(|picture| {
             for update in updates {
                 match update {
                     Update::Vessel(update) => {
                         let mmsi = update.mmsi();
                         if picture.vessels.get(mmsi).is_none()
-                            && picture.vessels.len() >= self.max_vessels
+                            && picture.vessels.len() >= max_vessels
                         {
                             over_cap += 1;
                             continue;
@@ -225,20 +209,20 @@ impl Writer {
             }
             // the data's own clock, or the wall clock while the data is live (newest fix
             // within 5 minutes): a receiver outage must not look like every vessel going dark
-            let data = monitor.data_clock();
+            let data = picture.monitor.data_clock();
             let now = match tick {
                 Some(wall) if wall - data <= LIVE_DATA_S => wall,
                 _ => data,
             };
-            monitor.tick(now, &mut events);
-            if self.last_eviction.elapsed() >= EVICT_EVERY {
-                self.last_eviction = Instant::now();
-                let evicted = vessels.evict_silent(data);
+            picture.monitor.tick(now, &mut events);
+            if last_eviction.elapsed() >= EVICT_EVERY {
+                *last_eviction = Instant::now();
+                let evicted = picture.vessels.evict_silent(data);
                 if evicted > 0 {
                     tracing::debug!(evicted, "forgot vessels silent for a track window");
                 }
             }
-        }
+        });
         if over_cap > 0 {
             self.counters.drop("all", "vessel_cap", over_cap);
             tracing::warn!(

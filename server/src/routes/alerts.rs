@@ -331,11 +331,8 @@ async fn tip(
     let t = body.t.map_or_else(now_epoch_s, |t| t as f64);
     let town = state
         .ingest
-        .pipeline
-        .monitor
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .town_at(body.lon, body.lat);
+        .picture()
+        .with_monitor(|m| m.town_at(body.lon, body.lat));
     let alert = state
         .alerts
         .tip([body.lon, body.lat], &body.text, body.reporter, t, town)

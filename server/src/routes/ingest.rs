@@ -111,12 +111,7 @@ async fn positions(
     let mut updates = Vec::with_capacity(items.len());
     let mut problems = Vec::new();
     {
-        let vehicles = state
-            .ingest
-            .pipeline
-            .vehicles
-            .read()
-            .unwrap_or_else(|e| e.into_inner());
+        let vehicles = state.ingest.picture().vehicles();
         let mut latest: std::collections::HashMap<String, f64> = std::collections::HashMap::new();
         for (index, item) in items.into_iter().enumerate() {
             let update = serde_json::from_value::<VehicleFix>(item)

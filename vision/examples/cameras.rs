@@ -123,7 +123,7 @@ fn main() -> Result<(), Error> {
         args.threads
     );
     println!(
-        "gate  N  kept_up  fps/cam(min)  dropped  process_ms(mean/p95)  latency_ms(p95)  detector_frames  cores(all/decode)  cores/cam"
+        "gate  N  kept_up  fps/cam(min)  dropped  process_ms(mean/p95)  latency_ms(p95)  detector_frames  their_ms(mean/max/on_cpu/runqueue)  cores(all/decode)  cores/cam  other_cores"
     );
     for &gate in &args.gates {
         for n in args.from..=args.to {
@@ -131,9 +131,10 @@ fn main() -> Result<(), Error> {
             let kept_up = run.dropped * 100 < run.due;
             let mut process = run.process_ms.clone();
             let mut latency = run.latency_ms.clone();
+            let mut detected = run.detected_ms.clone();
             let cores = (run.cpu_self + run.cpu_children) / run.wall;
             println!(
-                "{:<5} {n:>2}  {:<7}  {:>12.2}  {:>6.1}%  {:>10.1} / {:<8.1}  {:>15.0}  {:>14.0}%  {:>8.2} / {:<6.2}  {:>9.3}",
+                "{:<5} {n:>2}  {:<7}  {:>12.2}  {:>6.1}%  {:>10.1} / {:<8.1}  {:>15.0}  {:>14.0}%  {:>8.1} / {:<5.0} / {:<5.0} / {:<5.0}  {:>8.2} / {:<6.2}  {:>9.3}  {:>11.2}",
                 if gate { "on" } else { "off" },
                 if kept_up { "yes" } else { "no" },
                 run.min_fps,
@@ -142,9 +143,14 @@ fn main() -> Result<(), Error> {
                 percentile(&mut process, 0.95),
                 percentile(&mut latency, 0.95),
                 100.0 * run.detected as f64 / run.processed.max(1) as f64,
+                mean(&detected),
+                percentile(&mut detected, 1.0),
+                mean(&run.detected_cpu_ms),
+                mean(&run.detected_wait_ms),
                 cores,
                 run.cpu_children / run.wall,
                 cores / n as f64,
+                (run.cpu_machine - run.cpu_self - run.cpu_children) / run.wall,
             );
             if !kept_up {
                 break;
@@ -166,6 +172,12 @@ struct Run {
     /// The slowest camera's processed frames per second.
     min_fps: f64,
     process_ms: Vec<f64>,
+    /// Processing time of the frames the detector ran on.
+    detected_ms: Vec<f64>,
+    /// The camera thread's time on a CPU during those frames.
+    detected_cpu_ms: Vec<f64>,
+    /// The camera thread's time waiting for a CPU (runnable, not running) during those frames.
+    detected_wait_ms: Vec<f64>,
     /// From when a frame fell due to when its processing ended.
     latency_ms: Vec<f64>,
     wall: f64,
@@ -173,6 +185,9 @@ struct Run {
     /// while the cameras ran.
     cpu_self: f64,
     cpu_children: f64,
+    /// CPU seconds the whole machine was busy meanwhile (`/proc/stat`), so that other work on
+    /// a shared machine shows.
+    cpu_machine: f64,
 }
 
 fn run(video: &Path, n: usize, gate: bool, seconds: f64, threads: usize) -> Result<Run, Error> {
@@ -194,17 +209,26 @@ fn run(video: &Path, n: usize, gate: bool, seconds: f64, threads: usize) -> Resu
         .collect();
     let [start, end, done] = &*barriers;
     start.wait();
-    let cpu_before = (own_cpu_s("self")?, live_children_cpu_s()?);
+    let cpu_before = (
+        own_cpu_s("self")?,
+        live_children_cpu_s()?,
+        machine_busy_s()?,
+    );
     let started = Instant::now();
     end.wait();
     let wall = started.elapsed().as_secs_f64();
-    let cpu_after = (own_cpu_s("self")?, live_children_cpu_s()?);
+    let cpu_after = (
+        own_cpu_s("self")?,
+        live_children_cpu_s()?,
+        machine_busy_s()?,
+    );
     done.wait();
     let mut total = Run {
         min_fps: f64::INFINITY,
         wall,
         cpu_self: cpu_after.0 - cpu_before.0,
         cpu_children: cpu_after.1 - cpu_before.1,
+        cpu_machine: cpu_after.2 - cpu_before.2,
         ..Default::default()
     };
     for handle in handles {
@@ -215,6 +239,9 @@ fn run(video: &Path, n: usize, gate: bool, seconds: f64, threads: usize) -> Resu
         total.detected += one.detected;
         total.min_fps = total.min_fps.min(one.processed as f64 / seconds);
         total.process_ms.extend(one.process_ms);
+        total.detected_ms.extend(one.detected_ms);
+        total.detected_cpu_ms.extend(one.detected_cpu_ms);
+        total.detected_wait_ms.extend(one.detected_wait_ms);
         total.latency_ms.extend(one.latency_ms);
     }
     Ok(total)
@@ -285,11 +312,18 @@ fn camera(
             let due = start + period * tick as u32;
             let frame = next(&mut source, video)?;
             let began = Instant::now();
+            let sched_began = thread_schedstat()?;
             let report = pipeline.process(&frame)?;
             let done = Instant::now();
+            let sched = thread_schedstat()?;
             out.processed += 1;
             out.detected += u64::from(report.detected);
             out.process_ms.push((done - began).as_secs_f64() * 1e3);
+            if report.detected {
+                out.detected_ms.push((done - began).as_secs_f64() * 1e3);
+                out.detected_cpu_ms.push((sched.0 - sched_began.0) * 1e3);
+                out.detected_wait_ms.push((sched.1 - sched_began.1) * 1e3);
+            }
             out.latency_ms.push((done - due).as_secs_f64() * 1e3);
             tick += 1;
             Ok(())
@@ -439,6 +473,18 @@ fn cpu_s(pid: &str) -> Result<(f64, f64), Error> {
     ))
 }
 
+/// Seconds this thread has run on a CPU and waited on a run queue (`/proc/thread-self/schedstat`).
+fn thread_schedstat() -> Result<(f64, f64), Error> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat")?;
+    let mut ns = text
+        .split_whitespace()
+        .map(|v| v.parse::<f64>().unwrap_or(0.0));
+    Ok((
+        ns.next().unwrap_or(0.0) / 1e9,
+        ns.next().unwrap_or(0.0) / 1e9,
+    ))
+}
+
 /// CPU seconds of a process itself.
 fn own_cpu_s(pid: &str) -> Result<f64, Error> {
     Ok(cpu_s(pid)?.0)
@@ -451,6 +497,20 @@ fn live_children_cpu_s() -> Result<f64, Error> {
         total += own_cpu_s(&pid.to_string()).unwrap_or(0.0);
     }
     Ok(total)
+}
+
+/// CPU seconds all cores have been busy since boot (`/proc/stat`: all but idle and iowait).
+fn machine_busy_s() -> Result<f64, Error> {
+    let stat = std::fs::read_to_string("/proc/stat")?;
+    let line = stat.lines().next().ok_or("empty /proc/stat")?;
+    let ticks: Vec<f64> = line
+        .split_whitespace()
+        .skip(1)
+        .map(|v| v.parse().unwrap_or(0.0))
+        .collect();
+    // user nice system idle iowait irq softirq steal …
+    let busy = ticks.iter().take(8).sum::<f64>() - ticks[3] - ticks[4];
+    Ok(busy / clock_ticks()?)
 }
 
 /// Clock ticks per second (`getconf CLK_TCK`; 100 on Linux), asked once.

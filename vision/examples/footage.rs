@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! ORT_DYLIB_PATH=$(scripts/install-onnxruntime.sh) cargo run --release -p coastwatch-vision \
-//!   --example footage -- VIDEO FPS [--gate on|off] [--threads T] [--timeline]
+//!   --example footage -- VIDEO FPS [--gate on|off] [--threads T] [--timeline] [--at SECONDS]...
 //! ```
 //!
 //! Without ground truth, identity errors are judged from the track list:
@@ -38,15 +38,18 @@ struct Seen {
 
 fn main() -> Result<(), Error> {
     let mut args = std::env::args().skip(1);
-    let usage = "usage: footage VIDEO FPS [--gate on|off] [--threads T] [--timeline]";
+    let usage =
+        "usage: footage VIDEO FPS [--gate on|off] [--threads T] [--timeline] [--at SECONDS]...";
     let video = args.next().ok_or(usage)?;
     let fps: f64 = args.next().ok_or(usage)?.parse()?;
     let (mut gate, mut threads, mut timeline) = (true, None, false);
+    let mut at: Vec<f64> = Vec::new();
     while let Some(flag) = args.next() {
         match flag.as_str() {
             "--gate" => gate = args.next().ok_or(usage)? == "on",
             "--threads" => threads = Some(args.next().ok_or(usage)?.parse()?),
             "--timeline" => timeline = true,
+            "--at" => at.push(args.next().ok_or(usage)?.parse()?),
             _ => return Err(usage.into()),
         }
     }
@@ -71,17 +74,41 @@ fn main() -> Result<(), Error> {
     let mut seen: BTreeMap<u64, Seen> = BTreeMap::new();
     let (mut frames, mut detected, mut detections) = (0u64, 0u64, 0usize);
     let (mut motion, mut detect, mut track, mut process) = (0.0, 0.0, 0.0, 0.0);
+    let mut on_cpu = 0.0;
     let wall = Instant::now();
     while let Some(frame) = source.next_frame()? {
         let began = Instant::now();
+        let cpu_began = thread_cpu_s()?;
         let report = pipeline.process(&frame)?;
         process += began.elapsed().as_secs_f64();
+        on_cpu += thread_cpu_s()? - cpu_began;
         frames += 1;
         detected += u64::from(report.detected);
         detections += report.detections;
         motion += report.timing.motion.as_secs_f64();
         detect += report.timing.detect.as_secs_f64();
         track += report.timing.track.as_secs_f64();
+        if at.iter().any(|s| (s * fps).round() as u64 == report.frame) {
+            println!(
+                "at {:.1} s: {}",
+                report.frame as f64 / fps,
+                report
+                    .tracks
+                    .iter()
+                    .map(|t| format!(
+                        "{} {} {:.2} {:.0},{:.0} {:.0}×{:.0}",
+                        t.id,
+                        t.class.as_str(),
+                        t.score,
+                        t.bbox.x,
+                        t.bbox.y,
+                        t.bbox.w,
+                        t.bbox.h
+                    ))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            );
+        }
         for t in &report.tracks {
             let s = seen.entry(t.id).or_insert(Seen {
                 class: t.class,
@@ -115,6 +142,11 @@ fn main() -> Result<(), Error> {
         ms(detect),
         ms(track),
         ms(wall)
+    );
+    println!(
+        "this thread on a CPU while processing: {:.1} ms per frame (all of it with --threads 1; \
+         a load-independent figure)",
+        ms(on_cpu)
     );
     println!(
         "detector ran on {:.0}% of frames; {:.1} detections per frame",
@@ -178,4 +210,11 @@ fn main() -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// Seconds this thread has run on a CPU (`/proc/thread-self/schedstat`).
+fn thread_cpu_s() -> Result<f64, Error> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat")?;
+    let ns: f64 = text.split_whitespace().next().unwrap_or("0").parse()?;
+    Ok(ns / 1e9)
 }

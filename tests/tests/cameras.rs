@@ -66,8 +66,10 @@ async fn cameras_run_fail_and_recover_on_their_own() {
         assert_eq!(status, StatusCode::OK, "{cameras}");
         let dock = find(&cameras, "dock-1");
         let depot = find(&cameras, "depot-2");
+        // a file camera starts over at its end: between passes it is `down` for a second
         let settled = dock["frames"].as_u64().unwrap() > 20
             && dock["tracks"].as_u64().unwrap() > 0
+            && dock["state"] == "streaming"
             && depot["restarts"].as_u64().unwrap() >= 2
             && find(&cameras, "yard-3")["state"] == "failed";
         if settled {
@@ -104,10 +106,14 @@ async fn cameras_run_fail_and_recover_on_their_own() {
         StatusCode::OK,
         "a camera down is not the server down"
     );
-    assert_eq!(
-        health["cameras"],
-        json!({"dock-1": "streaming", "depot-2": "down", "yard-3": "failed"})
+    let states = &health["cameras"];
+    assert!(
+        states["dock-1"] == "streaming" || states["dock-1"] == "down",
+        "{states}"
     );
+    assert_eq!(states["depot-2"], "down", "{states}");
+    assert_eq!(states["yard-3"], "failed", "{states}");
+    assert_eq!(states.as_object().unwrap().len(), 3, "{states}");
 
     let (_, metrics) = server.send("GET", "/metrics", Some(VIEWER), None).await;
     let metrics = metrics.as_str().unwrap().to_string();

@@ -5,6 +5,7 @@
 //! moves, and are followed by the [`track`]er (ByteTrack-class). [`metrics`] scores tracker output
 //! against ground truth as MOTChallenge and TrackEval do.
 
+pub mod assign;
 pub mod camera;
 pub mod detect;
 pub mod frame;

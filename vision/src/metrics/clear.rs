@@ -1,8 +1,8 @@
 //! CLEAR MOT (Bernardin & Stiefelhagen 2008) and the identity measures (Ristani et al. 2016),
 //! computed the way motmetrics 1.4.0's `MOTAccumulator` and `metrics` module compute them.
 
-use super::assign::min_cost_assignment;
 use super::frames::Aligned;
+use crate::assign::min_cost_assignment;
 
 /// Event counts of one sequence.
 #[derive(Debug, Clone, Copy, Default)]

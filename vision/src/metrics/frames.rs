@@ -3,8 +3,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::GtFilter;
-use super::assign::min_cost_assignment;
 use super::motfile::MotRecord;
+use crate::assign::min_cost_assignment;
 
 /// A box as its corners, the form both motmetrics and TrackEval compute IoU from.
 #[derive(Clone, Copy)]

@@ -5,8 +5,8 @@
 //! trajectories overlap over the whole sequence), and a match counts when its IoU ≥ alpha. The
 //! reported scores are means over the 19 alphas.
 
-use super::assign::min_cost_assignment;
 use super::frames::Aligned;
+use crate::assign::min_cost_assignment;
 
 /// Number of alpha thresholds.
 pub(crate) const ALPHAS: usize = 19;

@@ -16,7 +16,6 @@
 //! # Ok::<(), coastwatch_vision::metrics::MotError>(())
 //! ```
 
-pub mod assign;
 mod clear;
 mod frames;
 mod hota;
@@ -27,7 +26,7 @@ mod tests;
 
 use serde::Serialize;
 
-pub use assign::min_cost_assignment;
+pub use crate::assign::min_cost_assignment;
 pub use motfile::{MotError, MotProblem, MotRecord, Sequence, write_mot};
 pub use table::render_table;
 

@@ -1,6 +1,6 @@
 //! Optimal matching of tracks to detections by IoU cost.
 //!
-//! The Hungarian (Kuhn–Munkres) method with row and column potentials, on a matrix padded the
+//! The crate's Hungarian solver ([`crate::assign`]) on a matrix padded the
 //! way `lapjv`'s `cost_limit` pads it (and ByteTrack uses it): every row may instead take a
 //! "no match" column and every column a "no match" row, each at half the cost limit. Leaving a
 //! pair unmatched therefore costs the limit, so a pair costing more is never chosen and the
@@ -51,73 +51,11 @@ pub(crate) fn assign(cost: &[f32], rows: usize, cols: usize, max_cost: f32) -> V
             };
         }
     }
-    let col_of_row = hungarian(&padded, n);
-    (0..rows)
-        .filter_map(|r| {
-            let c = col_of_row[r];
-            (c < cols && f64::from(cost[r * cols + c]) <= limit).then_some((r, c))
-        })
+    // Every padded entry is finite, so the solver gives a complete assignment of the square matrix.
+    crate::assign::min_cost_assignment(&padded, n, n)
+        .into_iter()
+        .filter(|&(r, c)| r < rows && c < cols && f64::from(cost[r * cols + c]) <= limit)
         .collect()
-}
-
-/// Minimum-cost perfect matching on an n × n matrix: the column of each row. Shortest augmenting
-/// paths with potentials `u` (rows) and `v` (columns); index 0 is a virtual column.
-fn hungarian(cost: &[f64], n: usize) -> Vec<usize> {
-    let mut u = vec![0.0f64; n + 1];
-    let mut v = vec![0.0f64; n + 1];
-    // row_of[j]: the row (1-based, 0 for none) holding column j (1-based).
-    let mut row_of = vec![0usize; n + 1];
-    let mut came_from = vec![0usize; n + 1];
-    for row in 1..=n {
-        row_of[0] = row;
-        let mut col = 0;
-        let mut min_slack = vec![f64::INFINITY; n + 1];
-        let mut visited = vec![false; n + 1];
-        // Grow a tree of tight edges from `row` until it reaches a free column.
-        loop {
-            visited[col] = true;
-            let r = row_of[col];
-            let mut delta = f64::INFINITY;
-            let mut next = 0;
-            for j in 1..=n {
-                if visited[j] {
-                    continue;
-                }
-                let slack = cost[(r - 1) * n + (j - 1)] - u[r] - v[j];
-                if slack < min_slack[j] {
-                    min_slack[j] = slack;
-                    came_from[j] = col;
-                }
-                if min_slack[j] < delta {
-                    delta = min_slack[j];
-                    next = j;
-                }
-            }
-            for j in 0..=n {
-                if visited[j] {
-                    u[row_of[j]] += delta;
-                    v[j] -= delta;
-                } else {
-                    min_slack[j] -= delta;
-                }
-            }
-            col = next;
-            if row_of[col] == 0 {
-                break;
-            }
-        }
-        // Flip the alternating path back to the root.
-        while col != 0 {
-            let prev = came_from[col];
-            row_of[col] = row_of[prev];
-            col = prev;
-        }
-    }
-    let mut col_of_row = vec![0usize; n];
-    for j in 1..=n {
-        col_of_row[row_of[j] - 1] = j - 1;
-    }
-    col_of_row
 }
 
 #[cfg(test)]

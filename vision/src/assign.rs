@@ -1,4 +1,5 @@
-//! Minimum-cost assignment of rows to columns (the Hungarian method) on `f64` costs.
+//! Minimum-cost assignment of rows to columns (the Hungarian method) on `f64` costs, shared by
+//! the tracker and the tracking metrics.
 //!
 //! The solver is the shortest-augmenting-path form of Kuhn–Munkres with row and column
 //! potentials: one row is added at a time and joined to the matching along a cheapest path,

@@ -6,24 +6,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use coastwatch_vision::camera::{CameraConfig, CameraError, CameraEvent, run_camera};
 
-const VTEST: &str = "/usr/share/doc/opencv-doc/examples/data/vtest.avi";
+mod support;
 
-fn have_footage() -> bool {
-    let ok = std::process::Command::new("ffmpeg")
-        .arg("-version")
-        .output()
-        .is_ok()
-        && std::path::Path::new(VTEST).exists();
-    if !ok {
-        assert_ne!(
-            std::env::var("CI").as_deref(),
-            Ok("true"),
-            "CI=true but ffmpeg or opencv-doc is missing"
-        );
-        eprintln!("skipping: ffmpeg or {VTEST} is missing");
-    }
-    ok
-}
+use support::{VTEST, have_footage};
 
 fn camera(url: &str) -> CameraConfig {
     let text = format!(

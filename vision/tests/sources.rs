@@ -6,26 +6,9 @@ use std::time::Instant;
 
 use coastwatch_vision::source::{Input, Source, SourceConfig, SourceError};
 
-const VTEST: &str = "/usr/share/doc/opencv-doc/examples/data/vtest.avi";
+mod support;
 
-/// Whether the decoder and the footage are here; on CI (CI=true) their absence fails the test.
-fn have_footage() -> bool {
-    let ok = std::process::Command::new("ffmpeg")
-        .arg("-version")
-        .output()
-        .is_ok()
-        && std::path::Path::new(VTEST).exists();
-    if !ok {
-        assert_ne!(
-            std::env::var("CI").as_deref(),
-            Ok("true"),
-            "CI=true but ffmpeg or opencv-doc is missing (scripts/install-deps.sh --test installs them)"
-        );
-        eprintln!("skipping: ffmpeg or {VTEST} is missing");
-    }
-    ok
-}
-
+use support::{VTEST, have_footage};
 fn open(spec: &str, config: SourceConfig) -> Result<Source, SourceError> {
     Source::open(Input::parse(spec)?, config)
 }

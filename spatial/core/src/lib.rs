@@ -8,6 +8,8 @@
 //! - [`alerting`]: fences, behaviour detectors and the alert events they emit.
 //! - [`picture`]: the one ingest step (engines, identity flags, monitor).
 //! - [`geodesy`]: distances in metres and a local metric frame.
+//! - [`georef`]: camera calibration: pixels to the sea surface and back (pose or ground
+//!   control points).
 //! - [`geojson`]: features written out as GeoJSON.
 //! - [`identity`]: the identity checks of a vessel (MMSI and MID, IMO, name, static report,
 //!   speed) that raise its [`IdentityFlag`](model::IdentityFlag)s.
@@ -19,6 +21,7 @@ mod error;
 mod feature;
 pub mod geodesy;
 pub mod geojson;
+pub mod georef;
 pub mod identity;
 pub mod layer;
 pub mod model;

@@ -41,8 +41,9 @@ use coastwatch_core::model::{Camera, FeatureId};
 use coastwatch_core::{Feature, ModelError};
 
 /// Refraction coefficient GDAL's viewshed uses by default (`1 - 1/7` of the curvature
-/// correction is applied: 0.85714).
-pub const DEFAULT_CURVATURE_COEFF: f64 = 0.85714;
+/// correction is applied: 0.85714); the one constant of the domain core, which camera
+/// calibration uses too.
+pub const DEFAULT_CURVATURE_COEFF: f64 = coastwatch_core::georef::CURVATURE_COEFF;
 
 /// A camera as coverage planning sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

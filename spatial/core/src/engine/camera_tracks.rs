@@ -104,8 +104,8 @@ impl Default for MatchGate {
 }
 
 impl MatchGate {
-    /// The AIS vessels around an observation, nearest (by gate ratio) first. Only vessels
-    /// whose prediction lies within twice the gate are listed.
+    /// The AIS vessels around an observation (those that could have reached it since their
+    /// last fix), nearest by gate ratio first.
     pub fn candidates(&self, obs: &CameraObservation, vessels: &VesselEngine) -> Vec<AisCandidate> {
         // a vessel seen `max_age_s` ago at 30 kn may have come this far
         let reach = self.sigmas * obs.range_sigma_m + 30.0 * MPS_PER_KN * self.max_age_s;
@@ -148,7 +148,7 @@ impl MatchGate {
                 let b = bearing_residual_deg.abs() / bearing_gate;
                 let r = range_residual_m.abs() / range_gate;
                 let gate_ratio = b.max(r);
-                (gate_ratio <= 2.0).then(|| AisCandidate {
+                Some(AisCandidate {
                     mmsi: vessel.mmsi.get(),
                     name: vessel.info.name.clone(),
                     predicted,
@@ -194,16 +194,20 @@ impl CameraTrackState {
         FeatureId::try_from(id).expect("a positive id")
     }
 
-    /// The `camera_tracks` feature: its path (a single position is drawn as a point-long
-    /// line), its class and match.
+    /// The `camera_tracks` feature: its path (an object that stood still is drawn as a
+    /// line 0.1 m long), its class and match.
     pub fn to_feature(&self) -> Option<Feature> {
         let mut coords: Vec<Coord> = self
             .path
             .iter()
             .map(|s| Coord { x: s.lon, y: s.lat })
             .collect();
-        if coords.len() == 1 {
-            coords.push(coords[0]);
+        coords.dedup();
+        if let [only] = coords[..] {
+            coords.push(Coord {
+                x: only.x + 1e-6,
+                y: only.y,
+            });
         }
         let properties = json!({
             "camera_id": self.latest.camera_id.get(),
@@ -412,8 +416,16 @@ mod tests {
             matches!(feature.geometry, Some(geo::Geometry::LineString(ref l)) if l.0.len() == 5)
         );
         assert!(engine.evict(150.0).is_empty());
-        let gone: Vec<String> = engine.evict(170.0).into_iter().map(|t| t.key).collect();
-        assert_eq!(gone, vec!["3/a-1".to_owned()]);
+        // an object standing still is still a line
+        let mut still = observation(100.0, 45.0, 800.0);
+        still.track_id = "still".into();
+        for t in [100.0, 101.0] {
+            engine.apply(CameraObservation { t, ..still.clone() });
+        }
+        assert!(engine.get("3/still").unwrap().to_feature().is_some());
+        let mut gone: Vec<String> = engine.evict(170.0).into_iter().map(|t| t.key).collect();
+        gone.sort();
+        assert_eq!(gone, vec!["3/a-1".to_owned(), "3/still".to_owned()]);
         assert!(engine.is_empty());
     }
 }

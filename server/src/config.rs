@@ -588,6 +588,9 @@ impl Config {
                 )
                 .into());
             }
+            if let Some(Err(e)) = camera.calibration.as_ref().map(|c| c.compile()) {
+                return Err(format!("vision.cameras {:?}: calibration: {e}", camera.id).into());
+            }
         }
         let mut seen = HashMap::new();
         for t in &self.auth.tokens {

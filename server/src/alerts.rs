@@ -15,7 +15,8 @@ use coastwatch_core::alerting::{AlertEvent, EpisodeKey, Phase, SubjectKey};
 use coastwatch_core::model::{AlertKind, FeatureId, Severity, SubjectType};
 use coastwatch_core::{Feature, Layer};
 use coastwatch_store::StoreError;
-use coastwatch_store::{Changes, Query, Store};
+use coastwatch_store::{Changes, Query, Snapshot, Store};
+use coastwatch_vision::snapshot::Evidence;
 use serde_json::{Map, json};
 use tokio::sync::broadcast;
 
@@ -213,14 +214,17 @@ impl Alerts {
     /// Folds detector events into alerts, stores the changed ones and publishes them;
     /// returns them.
     pub async fn record(&self, events: Vec<AlertEvent>) -> Result<Vec<Feature>, StoreError> {
-        self.commit(events, Changes::default()).await
+        self.commit(events, Changes::default(), HashMap::new())
+            .await
     }
 
-    /// Like [`record`](Self::record), storing `changes` in the same transaction.
+    /// Like [`record`](Self::record), storing `changes` in the same transaction, with the
+    /// evidence `pictures` of the episodes they open (a camera's frame and crop).
     pub async fn commit(
         &self,
         events: Vec<AlertEvent>,
         mut changes: Changes,
+        mut pictures: HashMap<EpisodeKey, Evidence>,
     ) -> Result<Vec<Feature>, StoreError> {
         if events.is_empty() {
             if !changes.is_empty() {
@@ -234,10 +238,22 @@ impl Alerts {
         let mut order: Vec<FeatureId> = Vec::new();
         let mut changed: HashMap<FeatureId, Feature> = HashMap::new();
         for event in events {
-            if let Some(feature) = book.apply(event)
-                && let Some(id) = feature.id
-                && changed.insert(id, feature).is_none()
-            {
+            let picture = match event.phase {
+                Phase::Open => pictures.remove(&event.key),
+                _ => None,
+            };
+            let Some(feature) = book.apply(event) else {
+                continue;
+            };
+            let Some(id) = feature.id else { continue };
+            if let Some(picture) = picture {
+                changes.snapshots.push(Snapshot {
+                    alert_id: id,
+                    frame_jpeg: picture.frame_jpeg,
+                    crop_jpeg: picture.crop_jpeg,
+                });
+            }
+            if changed.insert(id, feature).is_none() {
                 order.push(id);
             }
         }

@@ -47,6 +47,7 @@ pub struct VisionCounters {
     observations: Family<CameraLabels, Counter>,
     unplaced: Family<CameraLabels, Counter>,
     inference: Family<CameraLabels, Histogram>,
+    latency: Family<CameraLabels, Histogram>,
 }
 
 impl Default for VisionCounters {
@@ -60,6 +61,9 @@ impl Default for VisionCounters {
             unplaced: Family::default(),
             inference: Family::new_with_constructor(|| {
                 Histogram::new(exponential_buckets(0.001, 2.0, 12))
+            }),
+            latency: Family::new_with_constructor(|| {
+                Histogram::new(exponential_buckets(0.005, 2.0, 12))
             }),
         }
     }
@@ -93,6 +97,11 @@ impl VisionCounters {
             "vision_unplaced",
             "Track positions not placed: above the horizon, or not stored (store down)",
             self.unplaced.clone(),
+        );
+        registry.register(
+            "vision_frame_to_alert_seconds",
+            "From a frame's capture until its tracks are stored and their alerts published",
+            self.latency.clone(),
         );
         registry.register(
             "vision_inference_seconds",
@@ -272,6 +281,13 @@ impl Camera {
                     let (placed, unplaced) = place(placement, session, &report, frame);
                     counters.observations.get_or_create(&labels).inc_by(placed);
                     counters.unplaced.get_or_create(&labels).inc_by(unplaced);
+                    if placed > 0 {
+                        let since = jiff::Timestamp::now().duration_since(report.t);
+                        counters
+                            .latency
+                            .get_or_create(&labels)
+                            .observe(since.as_secs_f64().max(0.0));
+                    }
                 }
                 // Ids are given in increasing order at confirmation: ids above the highest seen
                 // so far are the tracks confirmed in this frame.

@@ -1114,3 +1114,247 @@ async fn camera_detections_raise_dark_vessels_unless_ais_explains_them() {
     let (status, _) = call(reqwest::Method::POST, &url, DISPATCHER, Some(json!([]))).await;
     assert_eq!(status, 403, "feeding needs the ingest role");
 }
+
+/// A 30 s video (640×360, 10 fps) of a dark boat crossing a calm sea from left to right,
+/// its foot on row 236; or `None` without ffmpeg.
+fn boat_video(dir: &Path) -> Option<std::path::PathBuf> {
+    let out = dir.join("boat.mp4");
+    let made = std::process::Command::new("ffmpeg")
+        .args([
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=0x5a7890:s=640x360:r=10",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=0x1c1c1c:s=48x16:r=10",
+            "-filter_complex",
+            "[0][1]overlay=x='60+t*12':y=220",
+            "-t",
+            "30",
+            "-pix_fmt",
+            "yuv420p",
+            "-y",
+        ])
+        .arg(&out)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !made {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "CI=true but ffmpeg is missing"
+        );
+        eprintln!("skipping: ffmpeg is missing");
+    }
+    made.then_some(out)
+}
+
+/// The pose of the camera that films [`boat_video`]: 20 m above the sea at (121.60, 29.60),
+/// looking north, 2° down.
+fn boat_camera_pose() -> coastwatch_core::georef::Pose {
+    coastwatch_core::georef::Pose {
+        lon: 121.60,
+        lat: 29.60,
+        height_m: 20.0,
+        heading_deg: 0.0,
+        tilt_deg: 2.0,
+        hfov_deg: 60.0,
+        width: 640,
+        height: 360,
+    }
+}
+
+/// A server running a camera on `video`, with the camera in the `cameras` layer and a
+/// coastline between it and the sea.
+async fn boat_server(video: &Path) -> Running {
+    let mut config = config();
+    let pose = serde_json::to_value(boat_camera_pose()).unwrap();
+    config.vision.cameras = vec![
+        serde_json::from_value(json!({
+            "id": "pier-cam", "url": video, "motion_only": true,
+            "source": {"fps": 5, "connect_timeout_s": 5}, "calibration": {"pose": pose},
+        }))
+        .unwrap(),
+    ];
+    // the layers first, as an operator would have them before the cameras start
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(
+        GeoPackageStore::open(dir.path().join("a.gpkg"))
+            .await
+            .unwrap(),
+    );
+    let camera = Feature::new(
+        geo::Point::new(121.60, 29.60),
+        json!({"name": "pier-cam", "height_m": 20.0, "heading_deg": 0.0, "hfov_deg": 60.0, "range_m": 3000.0}),
+    );
+    store.insert(Layer::Cameras, vec![camera]).await.unwrap();
+    let shore = Feature::new(
+        geo::LineString::from(vec![[121.55, 29.601], [121.65, 29.601]]),
+        json!({"town": "Chunhu"}),
+    );
+    store.insert(Layer::Coastline, vec![shore]).await.unwrap();
+    let state = AppState::start(config, store.clone()).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(axum::serve(listener, app(state.clone())).into_future());
+    Running {
+        base,
+        state,
+        store,
+        _dir: dir,
+    }
+}
+
+/// The decoded RGB pixels, width and height of a JPEG.
+fn decode_jpeg(bytes: &[u8]) -> (Vec<u8>, usize, usize) {
+    let mut decoder = jpeg_decoder::Decoder::new(bytes);
+    let pixels = decoder.decode().expect("a JPEG");
+    let info = decoder.info().unwrap();
+    (pixels, usize::from(info.width), usize::from(info.height))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_camera_that_sees_a_boat_without_ais_raises_dark_vessel_with_a_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(video) = boat_video(dir.path()) else {
+        return;
+    };
+    let server = boat_server(&video).await;
+    let mut events = sse(&server.base, None);
+    let alert = loop {
+        let (_, alert) = tokio::time::timeout(Duration::from_secs(40), events.recv())
+            .await
+            .expect("dark_vessel within 40 s")
+            .expect("the stream goes on");
+        if alert["kind"] == "dark_vessel" {
+            break alert;
+        }
+    };
+    assert_eq!(alert["subject"]["type"], "camera_track");
+    let evidence = &alert["evidence"];
+    assert_eq!(evidence["motion_only_at_sea"], true, "{evidence}");
+    // the boat is ahead of the camera, a few hundred metres out
+    let bearing = evidence["bearing_deg"].as_f64().unwrap();
+    assert!(bearing > 330.0 || bearing < 30.0, "{evidence}");
+    let range = evidence["range_m"].as_f64().unwrap();
+    assert!((150.0..3000.0).contains(&range), "{evidence}");
+
+    let url = format!("{}/api/v1/alerts/{}/snapshot.jpg", server.base, alert["id"]);
+    let response = reqwest::Client::new()
+        .get(&url)
+        .bearer_auth(DISPATCHER)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "image/jpeg");
+    let (pixels, width, height) = decode_jpeg(&response.bytes().await.unwrap());
+    assert_eq!((width, height), (640, 360));
+    // the box is drawn in red around the boat (rows 220–236)
+    let red = (200..260)
+        .flat_map(|y| (0..width).map(move |x| (y * width + x) * 3))
+        .filter(|&i| pixels[i] > 180 && pixels[i + 1] < 90 && pixels[i + 2] < 90)
+        .count();
+    assert!(red > 40, "{red} red pixels around the boat");
+    let crop = reqwest::Client::new()
+        .get(url.replace("snapshot.jpg", "crop.jpg"))
+        .bearer_auth(DISPATCHER)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(crop.status(), 200);
+    decode_jpeg(&crop.bytes().await.unwrap());
+    let unknown = reqwest::Client::new()
+        .get(&url)
+        .bearer_auth("no-such-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 401, "read as the alert is");
+
+    // the camera's latest frame for the map's popup
+    let frame = reqwest::Client::new()
+        .get(format!(
+            "{}/api/v1/vision/cameras/pier-cam/frame.jpg",
+            server.base
+        ))
+        .bearer_auth(DISPATCHER)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(frame.status(), 200);
+    assert_eq!(decode_jpeg(&frame.bytes().await.unwrap()).1, 640);
+    server.state.cameras.stop();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_boat_whose_ais_is_on_is_matched_not_alerted() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(video) = boat_video(dir.path()) else {
+        return;
+    };
+    // the boat's track on the sea, from the camera's pose: where its foot is at 5 s and 25 s
+    let pose = boat_camera_pose();
+    let at = |s: f64| {
+        let g = pose
+            .pixel_to_ground([60.0 + 12.0 * s + 24.0, 236.0])
+            .unwrap();
+        [g.lon, g.lat]
+    };
+    let (from, to) = (at(5.0), at(25.0));
+    let sog_kn = coastwatch_core::geodesy::distance_m(from, to)
+        / 20.0
+        / coastwatch_core::geodesy::MPS_PER_KN;
+    let cog_deg = coastwatch_core::geodesy::bearing_deg(from, to);
+    let server = boat_server(&video).await;
+    // the boat's AIS, 5 s into the video
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let mmsi = 412_000_088;
+    let report = PositionReport {
+        mmsi,
+        nav_status: 0,
+        lon: from[0],
+        lat: from[1],
+        sog_kn,
+        cog_deg,
+        heading_deg: None,
+        second: 0,
+    };
+    let nmea = sentences(&report.bits(), 'A', 0).join("\r\n") + "\r\n";
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/v1/ingest/ais", server.base))
+        .bearer_auth(INGEST)
+        .header("content-type", "text/plain")
+        .body(nmea)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    // the crossing takes 30 s; the tracks' rows follow
+    tokio::time::sleep(Duration::from_secs(26)).await;
+    let alerts = server
+        .store
+        .query(Layer::Alerts, &Query::default())
+        .await
+        .unwrap();
+    assert!(
+        alerts.iter().all(|a| a.properties["kind"] != "dark_vessel"),
+        "{alerts:?}"
+    );
+    let tracks = server
+        .store
+        .query(Layer::CameraTracks, &Query::default())
+        .await
+        .unwrap();
+    assert!(!tracks.is_empty(), "the camera saw the boat");
+    assert!(
+        tracks.iter().any(|t| t.properties["matched_mmsi"] == mmsi),
+        "{tracks:?}"
+    );
+    server.state.cameras.stop();
+}

@@ -95,6 +95,14 @@ pub fn evidence(frame: &Frame, bbox: BBox) -> Evidence {
     evidence_within(frame, bbox, MAX_EVIDENCE_BYTES)
 }
 
+/// The frame alone as JPEG, scaled down as an evidence frame is (a camera's latest view).
+pub fn frame_jpeg(frame: &Frame) -> Vec<u8> {
+    match Source::of(frame) {
+        Some(source) => encode(&source.frame_picture(None), FRAME_QUALITY, FRAME_SAMPLING),
+        None => Evidence::blank().frame_jpeg,
+    }
+}
+
 /// [`evidence`] with at most `max_bytes` (black 64×64 pictures when nothing else fits).
 fn evidence_within(frame: &Frame, bbox: BBox, max_bytes: usize) -> Evidence {
     let Some(source) = Source::of(frame) else {

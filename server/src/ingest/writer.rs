@@ -5,10 +5,14 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use coastwatch_core::Layer;
+use coastwatch_core::alerting::{AlertEvent, EpisodeKey, Phase};
 use coastwatch_core::engine::VesselUpdate;
 use coastwatch_core::geodesy::MPS_PER_KN;
 use coastwatch_core::model::Mmsi;
+use coastwatch_core::model::SubjectType;
 use coastwatch_store::{Changes, Position, StoreError, SubjectKind};
+use coastwatch_vision::BBox;
+use coastwatch_vision::snapshot::{self, Evidence};
 use tokio::sync::{mpsc, watch};
 
 use super::{Batch, EvidenceFrame, IngestError, Pipeline, Replay, Update};
@@ -262,7 +266,11 @@ impl Writer {
         let mut changes = self.rows(&vessel_rows, &changed_vehicles);
         changes.upsert(Layer::CameraTracks, track_rows);
         changes.positions = positions;
-        self.pipeline.alerts.commit(events, changes).await?;
+        let pictures = evidence(&events, &frames);
+        self.pipeline
+            .alerts
+            .commit(events, changes, pictures)
+            .await?;
         Ok(())
     }
 
@@ -308,6 +316,28 @@ impl Writer {
             wait = (wait * 2).min(MAX_PROBE_WAIT);
         }
     }
+}
+
+/// The evidence pictures of the camera-track episodes that `events` open: the frame the
+/// track was seen in (its box drawn) and its crop.
+fn evidence(
+    events: &[AlertEvent],
+    frames: &HashMap<String, (EvidenceFrame, [f32; 4])>,
+) -> HashMap<EpisodeKey, Evidence> {
+    events
+        .iter()
+        .filter(|e| e.phase == Phase::Open && e.key.subject.kind == SubjectType::CameraTrack)
+        .filter_map(|e| {
+            let (frame, [x, y, w, h]) = frames.get(&e.key.subject.id)?;
+            let bbox = BBox {
+                x: *x,
+                y: *y,
+                w: *w,
+                h: *h,
+            };
+            Some((e.key.clone(), snapshot::evidence(&frame.0, bbox)))
+        })
+        .collect()
 }
 
 /// The stored fix of an update, if it is one.

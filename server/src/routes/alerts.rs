@@ -35,7 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/alerts/stream", get(sse))
         .route("/api/v1/alerts/ws", get(websocket))
         .route("/api/v1/alerts/{id}", get(read))
-        .route("/api/v1/alerts/{id}/{action}", post(act))
+        .route("/api/v1/alerts/{id}/{action}", get(picture).post(act))
         .route("/api/v1/tips", post(tip))
         .route("/api/v1/scorecards", get(scorecards))
 }
@@ -105,6 +105,41 @@ async fn read(
         .await?
         .ok_or_else(|| AppError::NotFound(format!("no alert {id}")))?;
     Ok(Json(alert_json(&alert)))
+}
+
+/// `GET /api/v1/alerts/{id}/snapshot.jpg` (the camera's frame with the object's box) and
+/// `/crop.jpg` (the object): the evidence of an alert raised from a camera, read as the alert
+/// is.
+async fn picture(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, name)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    caller.require_read()?;
+    let id = alert_id(&id)?;
+    let crop = match name.as_str() {
+        "snapshot.jpg" => false,
+        "crop.jpg" => true,
+        _ => return Err(AppError::NotFound(format!("no {name} of alerts"))),
+    };
+    let snapshot = state
+        .store
+        .snapshot(id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("alert {id} has no snapshot")))?;
+    let jpeg = if crop {
+        snapshot.crop_jpeg
+    } else {
+        snapshot.frame_jpeg
+    };
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "image/jpeg"),
+            (axum::http::header::CACHE_CONTROL, "private, max-age=86400"),
+        ],
+        jpeg,
+    )
+        .into_response())
 }
 
 fn alert_id(text: &str) -> Result<FeatureId, AppError> {

@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/metrics", get(metrics))
         .route("/openapi.json", get(openapi))
         .route("/api/v1/vision/cameras", get(cameras))
+        .route("/api/v1/vision/cameras/{id}/frame.jpg", get(camera_frame))
         .route("/style.json", get(style))
 }
 
@@ -68,6 +69,31 @@ async fn healthz(
 async fn cameras(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, AppError> {
     caller.require_read()?;
     Ok(Json(json!({ "cameras": state.cameras.statuses() })))
+}
+
+/// `GET /api/v1/vision/cameras/{id}/frame.jpg`: the camera's latest frame (404 before the
+/// first).
+async fn camera_frame(
+    State(state): State<AppState>,
+    caller: Caller,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<axum::response::Response, AppError> {
+    caller.require_read()?;
+    let frame = state
+        .cameras
+        .latest_frame(&id)
+        .ok_or_else(|| AppError::NotFound(format!("camera {id:?} has no frame")))?;
+    let jpeg = tokio::task::spawn_blocking(move || coastwatch_vision::snapshot::frame_jpeg(&frame))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok((
+        [
+            (CONTENT_TYPE, "image/jpeg"),
+            (axum::http::header::CACHE_CONTROL, "no-store"),
+        ],
+        jpeg,
+    )
+        .into_response())
 }
 
 /// Prometheus metrics; a read token is needed when reads are closed.

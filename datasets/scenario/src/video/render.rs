@@ -31,7 +31,7 @@ const WHEELHOUSE_SHARE: f64 = 0.75;
 const HAZE_M: f64 = 8000.0;
 
 /// Spread (px, one sigma) of a navigation light's glow on the sensor.
-const GLOW_SIGMA_PX: f64 = 0.6;
+const GLOW_SIGMA_PX: f64 = 0.8;
 
 /// Standard gravity (m/s²), for the waves' periods.
 const GRAVITY_MPS2: f64 = 9.81;
@@ -111,7 +111,7 @@ const DAY: Palette = Palette {
     sea_far: [138.0, 150.0, 160.0],
     land: [88.0, 94.0, 70.0],
     hull: [34.0, 36.0, 40.0],
-    wheelhouse: [176.0, 180.0, 182.0],
+    wheelhouse: [112.0, 118.0, 124.0],
     person: [62.0, 54.0, 48.0],
     wave_levels: 3.0,
     noise_levels: 3,
@@ -235,13 +235,10 @@ impl Renderer {
                         )
                     }
                     (Surface::Land, Some([east, north, range_m])) => {
-                        // Fields and woods: patches of 6 m that keep still.
-                        let patch = hash(
-                            texture_seed,
-                            (east / 6.0).floor() as i64,
-                            (north / 6.0).floor() as i64,
-                        );
-                        let shade = 1.0 + 0.24 * ((patch >> 40) as f64 / (1u64 << 24) as f64 - 0.5);
+                        // Fields and woods: patches of 16 m and of 2 m, which keep still.
+                        let shade = 1.0
+                            + patch_shade(texture_seed, east, north, 16.0, 0.2)
+                            + patch_shade(texture_seed ^ 1, east, north, 2.0, 0.1);
                         let land =
                             |p: &Palette| hazed(p, p.land.map(|c| c * shade as f32), range_m);
                         (land(&DAY), land(&NIGHT))
@@ -283,8 +280,10 @@ impl Renderer {
     }
 
     /// The frame at `t_epoch_s` with `objects` in view: packed RGB, `width × height × 3`
-    /// bytes. Objects behind the camera or below the horizon are not drawn; nearer ones cover
-    /// farther ones. The same seed, time and objects give the same bytes.
+    /// bytes. Objects behind the camera, within a metre of it or below the horizon are not
+    /// drawn; nearer ones cover farther ones. At night a vessel shows only its lights (nothing
+    /// without them) and a person shows bright. The same seed, time and objects give the same
+    /// bytes.
     pub fn frame(&self, t_epoch_s: f64, objects: &[SceneObject], night: bool) -> Vec<u8> {
         let palette = if night { &NIGHT } else { &DAY };
         let mut rgb = if night {
@@ -324,7 +323,7 @@ impl Renderer {
         let mut order: Vec<(f64, &SceneObject)> = objects
             .iter()
             .map(|o| (geodesy::distance_m(self.pose.position(), o.lonlat), o))
-            .filter(|(range_m, _)| range_m.is_finite())
+            .filter(|(range_m, _)| *range_m >= 1.0)
             .collect();
         order.sort_by(|a, b| b.0.total_cmp(&a.0));
         order
@@ -355,10 +354,10 @@ impl Renderer {
             for (pixel, texel) in pixels.chunks_exact_mut(3).zip(texels) {
                 let mut delta = noise[(bits & 0xFF) as usize];
                 bits >>= 8;
-                for k in 0..2 {
-                    if texel.amp[k] > 0 {
-                        let phase = texel.phase[k].wrapping_add(offsets[k]) >> shift;
-                        delta += (sine[phase as usize] * i32::from(texel.amp[k])) >> 16;
+                for ((phase, amp), offset) in texel.phase.iter().zip(texel.amp).zip(offsets) {
+                    if amp > 0 {
+                        let step = phase.wrapping_add(offset) >> shift;
+                        delta += (sine[step as usize] * i32::from(amp)) >> 16;
                     }
                 }
                 for channel in pixel {
@@ -629,9 +628,15 @@ fn to_u8(c: f32) -> u8 {
     c.round().clamp(0.0, 255.0) as u8
 }
 
-/// 64 well-mixed bits of a seed and a cell.
-fn hash(seed: u64, i: i64, j: i64) -> u64 {
-    Rng::new(seed).fork(i as u64).fork(j as u64).next_u64()
+/// A brightness change in `-spread/2..spread/2`, the same over each square of `side_m` of the
+/// ground.
+fn patch_shade(seed: u64, east: f64, north: f64, side_m: f64, spread: f64) -> f64 {
+    let (i, j) = (
+        (east / side_m).floor() as i64,
+        (north / side_m).floor() as i64,
+    );
+    let bits = Rng::new(seed).fork(i as u64).fork(j as u64).next_u64();
+    spread * ((bits >> 11) as f64 / (1u64 << 53) as f64 - 0.5)
 }
 
 #[cfg(test)]
@@ -854,14 +859,20 @@ mod tests {
         let far = boat(geodesy::destination(low.position(), 90.0, 300.0), 0.0);
         let a = r.frame(1.0e9, &[person, far], false);
         assert_eq!(a, r.frame(1.0e9, &[far, person], false));
-        // At the wheelhouse's middle row the person's dark body shows, not the light house.
+        // At the wheelhouse's middle row the person's dark body shows, not the lighter house.
         let house = r
             .pose()
             .ground_to_pixel(far.lonlat, 0.5 * (FREEBOARD_SHARE + WHEELHOUSE_SHARE) * 6.0)
             .unwrap();
-        let i = ((house[1] as usize) * 640 + 320) * 3;
+        // The boat heads left (north), so its wheelhouse stands right of centre, aft.
+        let column = (house[0] + 0.25 * 10.0 * r.focal_px / 300.0).round() as usize;
+        let i = ((house[1] as usize) * 640 + column) * 3;
         let only_boat = r.frame(1.0e9, &[far], false);
-        assert!(f64::from(only_boat[i]) > 150.0, "{}", only_boat[i]);
+        assert!(
+            (f64::from(only_boat[i]) - f64::from(DAY.wheelhouse[0])).abs() < 10.0,
+            "{}",
+            only_boat[i]
+        );
         assert!(
             (f64::from(a[i]) - f64::from(DAY.person[0])).abs() < 8.0,
             "{}",

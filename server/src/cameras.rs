@@ -3,11 +3,23 @@
 //! model or source can never work is marked failed, and the others go on. Their state shows in
 //! `GET /api/v1/vision/cameras`, `/healthz` and `/metrics`; their URLs, which carry the
 //! cameras' passwords, never leave the process.
+//!
+//! A calibrated camera that is also a feature of the `cameras` layer (by id, or by name)
+//! places its tracks on the map: each confirmed track's foot point (the bottom centre of its
+//! box) goes through the calibration to the sea surface and into the ingest writer as a
+//! camera observation, with the frame it was seen in as evidence. The camera waits until
+//! they are stored (back-pressure); while the store cannot write they are dropped and
+//! counted.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
+use coastwatch_core::engine::CameraObservation;
+use coastwatch_core::georef::Georef;
+use coastwatch_core::model::{FeatureId, TrackClass};
 use coastwatch_vision::camera::{CameraConfig, CameraEvent, run_camera};
+use coastwatch_vision::pipeline::FrameReport;
+use coastwatch_vision::{Frame, ObjectClass};
 use jiff::Timestamp;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -15,6 +27,8 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 use serde::Serialize;
+
+use crate::ingest::{EvidenceFrame, Ingest, Update};
 
 /// Labels of the camera metrics.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
@@ -30,6 +44,8 @@ pub struct VisionCounters {
     detections: Family<CameraLabels, Counter>,
     tracks: Family<CameraLabels, Counter>,
     restarts: Family<CameraLabels, Counter>,
+    observations: Family<CameraLabels, Counter>,
+    unplaced: Family<CameraLabels, Counter>,
     inference: Family<CameraLabels, Histogram>,
 }
 
@@ -40,6 +56,8 @@ impl Default for VisionCounters {
             detections: Family::default(),
             tracks: Family::default(),
             restarts: Family::default(),
+            observations: Family::default(),
+            unplaced: Family::default(),
             inference: Family::new_with_constructor(|| {
                 Histogram::new(exponential_buckets(0.001, 2.0, 12))
             }),
@@ -65,6 +83,16 @@ impl VisionCounters {
             "vision_restarts",
             "Camera streams reopened after a drop",
             self.restarts.clone(),
+        );
+        registry.register(
+            "vision_observations",
+            "Track positions placed on the map and stored",
+            self.observations.clone(),
+        );
+        registry.register(
+            "vision_unplaced",
+            "Track positions not placed: above the horizon, or not stored (store down)",
+            self.unplaced.clone(),
         );
         registry.register(
             "vision_inference_seconds",
@@ -113,10 +141,25 @@ pub struct CameraStatus {
     pub restarts: u64,
     /// Whether a model recognises objects (else motion only).
     pub detector: bool,
+    /// The `cameras` feature whose map position its tracks take, when it is calibrated.
+    pub camera_id: Option<i64>,
 }
 
 struct Camera {
     status: Mutex<CameraStatus>,
+    /// The latest frame (the map's camera popup shows it).
+    latest: Mutex<Option<Arc<Frame>>>,
+}
+
+/// Where a camera's tracks go: its calibration, its map feature, and the ingest writer.
+#[derive(Clone)]
+pub struct Placement {
+    /// The `cameras` feature.
+    pub camera_id: FeatureId,
+    /// Pixels to the sea surface.
+    pub georef: Georef,
+    /// The writer.
+    pub ingest: Ingest,
 }
 
 /// The running cameras.
@@ -127,12 +170,18 @@ pub struct Cameras {
 }
 
 impl Cameras {
-    /// Starts one thread per camera.
-    pub fn start(configs: &[CameraConfig], counters: &VisionCounters) -> Self {
+    /// Starts one thread per camera; `placements[i]` (when given) places the tracks of
+    /// `configs[i]` on the map.
+    pub fn start(
+        configs: &[CameraConfig],
+        placements: Vec<Option<Placement>>,
+        counters: &VisionCounters,
+    ) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let cameras = configs
             .iter()
-            .map(|config| {
+            .zip(placements.into_iter().chain(std::iter::repeat(None)))
+            .map(|(config, placement)| {
                 let camera = Arc::new(Camera {
                     status: Mutex::new(CameraStatus {
                         id: config.id.clone(),
@@ -145,17 +194,18 @@ impl Cameras {
                         tracks: 0,
                         restarts: 0,
                         detector: !config.motion_only,
+                        camera_id: placement.as_ref().map(|p| p.camera_id.get()),
                     }),
+                    latest: Mutex::new(None),
                 });
-                let (config, stop, counters, worker) = (
-                    config.clone(),
-                    stop.clone(),
-                    counters.clone(),
-                    camera.clone(),
-                );
+                // a file plays as a live camera would send it
+                let mut config = config.clone();
+                config.source.realtime = true;
+                let (config, stop, counters, worker) =
+                    (config, stop.clone(), counters.clone(), camera.clone());
                 let spawned = std::thread::Builder::new()
                     .name(format!("camera-{}", config.id))
-                    .spawn(move || worker.run(&config, &stop, &counters));
+                    .spawn(move || worker.run(&config, placement, &stop, &counters));
                 if let Err(e) = spawned {
                     camera.update(|s| {
                         (s.state, s.error) = (CameraState::Failed, Some(e.to_string()))
@@ -178,6 +228,15 @@ impl Cameras {
             .collect()
     }
 
+    /// The latest frame of camera `id`, if it has one.
+    pub fn latest_frame(&self, id: &str) -> Option<Arc<Frame>> {
+        let camera = self
+            .cameras
+            .iter()
+            .find(|c| c.status.lock().expect("camera lock").id == id)?;
+        camera.latest.lock().expect("frame lock").clone()
+    }
+
     /// Asks every camera to stop (they finish the frame at hand).
     pub fn stop(&self) {
         self.stop.store(true, Ordering::Relaxed);
@@ -189,17 +248,31 @@ impl Camera {
         change(&mut self.status.lock().expect("camera lock"));
     }
 
-    fn run(&self, config: &CameraConfig, stop: &AtomicBool, counters: &VisionCounters) {
+    fn run(
+        &self,
+        config: &CameraConfig,
+        placement: Option<Placement>,
+        stop: &AtomicBool,
+        counters: &VisionCounters,
+    ) {
         let labels = CameraLabels {
             camera: config.id.clone(),
         };
+        // track ids restart with the process: the session tells them apart in the store
+        let session = crate::clock::wall_epoch_s() as u64;
         let mut newest_id = 0;
         let result = run_camera(config, stop, |event| match event {
             CameraEvent::Connected { width, height } => self.update(|s| {
                 (s.state, s.error, s.frame_size) =
                     (CameraState::Streaming, None, Some([width, height]));
             }),
-            CameraEvent::Frame(report) => {
+            CameraEvent::Frame(report, frame) => {
+                *self.latest.lock().expect("frame lock") = Some(frame.clone());
+                if let Some(placement) = &placement {
+                    let (placed, unplaced) = place(placement, session, &report, frame);
+                    counters.observations.get_or_create(&labels).inc_by(placed);
+                    counters.unplaced.get_or_create(&labels).inc_by(unplaced);
+                }
                 // Ids are given in increasing order at confirmation: ids above the highest seen
                 // so far are the tracks confirmed in this frame.
                 let confirmed = report.tracks.iter().filter(|t| t.id > newest_id).count() as u64;
@@ -241,5 +314,66 @@ impl Camera {
                 self.update(|s| (s.state, s.error) = (CameraState::Failed, Some(e.to_string())));
             }
         }
+    }
+}
+
+/// Places the confirmed tracks of a frame on the map and stores them; returns how many were
+/// stored and how many were not (above the horizon, or the store cannot write).
+fn place(
+    placement: &Placement,
+    session: u64,
+    report: &FrameReport,
+    frame: Arc<Frame>,
+) -> (u64, u64) {
+    let t = report.t.as_millisecond() as f64 / 1000.0;
+    let evidence = EvidenceFrame(frame);
+    let mut unplaced = 0;
+    let updates: Vec<Update> = report
+        .tracks
+        .iter()
+        .filter_map(|track| {
+            let b = track.bbox;
+            let foot = [f64::from(b.x + b.w / 2.0), f64::from(b.y + b.h)];
+            let Ok(ground) = placement.georef.pixel_to_ground(foot) else {
+                unplaced += 1;
+                return None;
+            };
+            let observation = CameraObservation {
+                camera_id: placement.camera_id,
+                track_id: format!("{session}-{}", track.id),
+                class: track_class(track.class),
+                t,
+                camera: placement.georef.camera(),
+                position: [ground.lon, ground.lat],
+                range_m: ground.range_m,
+                bearing_deg: ground.bearing_deg,
+                range_sigma_m: ground.range_sigma_m,
+                bearing_sigma_deg: ground.bearing_sigma_deg,
+                score: track.score,
+                bbox: Some([b.x, b.y, b.w, b.h]),
+            };
+            Some(Update::CameraTrack {
+                observation,
+                frame: Some(evidence.clone()),
+            })
+        })
+        .collect();
+    let count = updates.len() as u64;
+    match placement.ingest.submit_blocking(updates) {
+        Ok(()) => (count, unplaced),
+        Err(error) => {
+            tracing::warn!(%error, "camera tracks not stored");
+            (0, unplaced + count)
+        }
+    }
+}
+
+/// The map's class of a video-core class.
+fn track_class(class: ObjectClass) -> TrackClass {
+    match class {
+        ObjectClass::Vessel => TrackClass::Vessel,
+        ObjectClass::Person => TrackClass::Person,
+        ObjectClass::Vehicle => TrackClass::Vehicle,
+        ObjectClass::Unknown => TrackClass::Unknown,
     }
 }

@@ -364,7 +364,8 @@ fn is_base_url(text: &str) -> bool {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct BodyLimits {
-    /// Body of `POST /api/v1/ingest/ais` and `/api/v1/ingest/positions` (bytes).
+    /// Body of `POST /api/v1/ingest/ais`, `/api/v1/ingest/positions` and
+    /// `/api/v1/ingest/detections` (bytes).
     pub ingest_bytes: usize,
     /// Body of an alert action and of a tip (bytes).
     pub alerts_bytes: usize,
@@ -586,6 +587,9 @@ impl Config {
                     camera.id
                 )
                 .into());
+            }
+            if let Some(Err(e)) = camera.calibration.as_ref().map(|c| c.compile()) {
+                return Err(format!("vision.cameras {:?}: calibration: {e}", camera.id).into());
             }
         }
         let mut seen = HashMap::new();

@@ -10,7 +10,7 @@ use coastwatch_store::{Query, Store};
 
 use crate::alerts::Alerts;
 use crate::auth::Tokens;
-use crate::cameras::Cameras;
+use crate::cameras::{Cameras, Placement};
 use crate::clock::now_epoch_s;
 use crate::config::Config;
 use crate::ingest::{Ingest, PictureSettings, Pipeline, Replay};
@@ -78,7 +78,8 @@ impl AppState {
         let metrics = Arc::new(Metrics::new());
         let ingest = Ingest::start(pipeline, metrics.ais.clone());
         tokio::spawn(run_clock(ingest.clone()));
-        let cameras = Cameras::start(&config.vision.cameras, &metrics.vision);
+        let placements = placements(&config.vision.cameras, store.as_ref(), &ingest).await?;
+        let cameras = Cameras::start(&config.vision.cameras, placements, &metrics.vision);
         Ok(Self {
             cameras,
             tokens: Arc::new(Tokens::new(&config.auth)),
@@ -149,4 +150,50 @@ async fn run_clock(ingest: Ingest) {
         interval.tick().await;
         ingest.tick(now_epoch_s());
     }
+}
+
+/// Where each configured camera's tracks go: a calibrated camera that is a feature of the
+/// `cameras` layer (its id, or its name, is the camera's `id`) places them on the map; the
+/// others only count them (said in the log).
+async fn placements(
+    configs: &[coastwatch_vision::camera::CameraConfig],
+    store: &dyn Store,
+    ingest: &Ingest,
+) -> Result<Vec<Option<Placement>>, StartError> {
+    if configs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let features = store.query(Layer::Cameras, &Query::default()).await?;
+    let mut placements = Vec::with_capacity(configs.len());
+    for config in configs {
+        let Some(calibration) = &config.calibration else {
+            tracing::info!(
+                camera = config.id,
+                "no calibration: its tracks stay off the map"
+            );
+            placements.push(None);
+            continue;
+        };
+        let georef = calibration.compile().map_err(|e| {
+            ModelError::invalid("calibration", format!("camera {}: {e}", config.id))
+        })?;
+        let feature = features.iter().find(|f| {
+            f.id.is_some_and(|id| id.get().to_string() == config.id)
+                || f.properties.get("name").and_then(|n| n.as_str()) == Some(config.id.as_str())
+        });
+        let Some(camera_id) = feature.and_then(|f| f.id) else {
+            tracing::warn!(
+                camera = config.id,
+                "no feature of the cameras layer has this id or name: its tracks stay off the map"
+            );
+            placements.push(None);
+            continue;
+        };
+        placements.push(Some(Placement {
+            camera_id,
+            georef,
+            ingest: ingest.clone(),
+        }));
+    }
+    Ok(placements)
 }

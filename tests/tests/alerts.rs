@@ -12,7 +12,7 @@ use coastwatch_core::{Feature, Layer};
 use coastwatch_server::config::WebhookConfig;
 use coastwatch_server::{AppState, Config, app, feeds};
 use coastwatch_store::{GeoPackageStore, Query, Store};
-use coastwatch_tests::{DISPATCHER, INGEST, ingest_config};
+use coastwatch_tests::{DISPATCHER, INGEST, PLANNER, ingest_config};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt;
@@ -932,4 +932,185 @@ fn pending_webhook_deliveries_survive_a_restart() {
         "the same event number after the restart"
     );
     second.shutdown_timeout(Duration::from_secs(5));
+}
+
+/// Observations of camera track `track` of `class` at `(bearing_deg, range_m)` from the
+/// camera, one a second from `t0` for `seconds`.
+fn observations(
+    camera: &Value,
+    track: &str,
+    class: &str,
+    t0: i64,
+    seconds: i64,
+    (bearing_deg, range_m): (f64, f64),
+) -> Value {
+    let at = [
+        camera["geometry"]["coordinates"][0].as_f64().unwrap(),
+        camera["geometry"]["coordinates"][1].as_f64().unwrap(),
+    ];
+    let [lon, lat] = coastwatch_core::geodesy::destination(at, bearing_deg, range_m);
+    let items: Vec<Value> = (0..seconds)
+        .map(|s| {
+            json!({"camera_id": camera["id"], "track_id": track, "class": class, "t": t0 + s,
+                        "lon": lon, "lat": lat, "score": 0.8})
+        })
+        .collect();
+    Value::from(items)
+}
+
+#[tokio::test]
+async fn camera_detections_raise_dark_vessels_unless_ais_explains_them() {
+    let server = running(config()).await;
+    let base = &server.base;
+    let camera = json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [121.60, 29.60]},
+        "properties": {"name": "CAM-1", "height_m": 20.0, "heading_deg": 0.0, "hfov_deg": 90.0, "range_m": 3000.0}});
+    let (status, camera) = call(
+        reqwest::Method::POST,
+        &format!("{base}/api/v1/cameras"),
+        PLANNER,
+        Some(camera),
+    )
+    .await;
+    assert_eq!(status, 201, "{camera}");
+    // a person-only fence 500 m north-west of the camera
+    let yard = json!({"type": "Feature",
+        "geometry": {"type": "Polygon", "coordinates": [[[121.594, 29.603], [121.598, 29.603], [121.598, 29.606], [121.594, 29.606], [121.594, 29.603]]]},
+        "properties": {"name": "Oil depot", "kind": "watch_zone", "rule": {"classes": ["camera_track:person"], "detect": ["enter"], "debounce": {"fixes": 1}}}});
+    let (status, body) = call(
+        reqwest::Method::POST,
+        &format!("{base}/api/v1/geofences"),
+        DISPATCHER,
+        Some(yard),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+
+    // an AIS vessel standing 1 km north of the camera
+    let mmsi = 412_000_077;
+    let [lon, lat] = coastwatch_core::geodesy::destination([121.60, 29.60], 0.0, 1000.0);
+    let report = PositionReport {
+        mmsi,
+        nav_status: 0,
+        lon,
+        lat,
+        sog_kn: 0.0,
+        cog_deg: 0.0,
+        heading_deg: None,
+        second: 0,
+    };
+    let nmea = sentences(&report.bits(), 'A', 0).join("\r\n") + "\r\n";
+    let response = reqwest::Client::new()
+        .post(format!("{base}/api/v1/ingest/ais"))
+        .bearer_auth(INGEST)
+        .header("content-type", "text/plain")
+        .body(nmea)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let url = format!("{base}/api/v1/ingest/detections");
+    // the camera sees the AIS vessel (a little off in range, as monocular range is), a boat
+    // nobody explains, and a person in the depot
+    for body in [
+        observations(&camera, "ais", "vessel", now, 30, (0.2, 1150.0)),
+        observations(&camera, "dark", "vessel", now, 30, (45.0, 1500.0)),
+        observations(&camera, "walker", "person", now, 5, (-45.0, 700.0)),
+    ] {
+        let (status, body) = call(reqwest::Method::POST, &url, INGEST, Some(body)).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let alerts = server
+        .store
+        .query(Layer::Alerts, &Query::default())
+        .await
+        .unwrap();
+    let of = |kind: &str| -> Vec<&Feature> {
+        alerts
+            .iter()
+            .filter(|a| a.properties["kind"] == kind)
+            .collect()
+    };
+    let dark = of("dark_vessel");
+    assert_eq!(dark.len(), 1, "{alerts:?}");
+    let camera_id = camera["id"].as_i64().unwrap();
+    assert_eq!(dark[0].properties["subject"]["type"], "camera_track");
+    assert_eq!(
+        dark[0].properties["subject"]["id"],
+        format!("{camera_id}/dark")
+    );
+    assert_eq!(dark[0].properties["severity"], "critical");
+    let evidence = &dark[0].properties["evidence"];
+    assert!(
+        (evidence["bearing_deg"].as_f64().unwrap() - 45.0).abs() < 0.5,
+        "{evidence}"
+    );
+    assert_eq!(evidence["nearest_ais"][0]["mmsi"], mmsi, "{evidence}");
+    let enter = of("geofence_enter");
+    assert_eq!(enter.len(), 1, "{alerts:?}");
+    assert_eq!(
+        enter[0].properties["subject"]["id"],
+        format!("{camera_id}/walker")
+    );
+
+    // the matched track carries the vessel's MMSI in the camera_tracks layer
+    let tracks = server
+        .store
+        .query(Layer::CameraTracks, &Query::default())
+        .await
+        .unwrap();
+    let matched: Vec<_> = tracks
+        .iter()
+        .filter(|t| t.properties["matched_mmsi"] == mmsi)
+        .collect();
+    assert!(!matched.is_empty(), "{tracks:?}");
+    assert!(
+        tracks
+            .iter()
+            .all(|t| t.properties["camera_id"] == camera_id)
+    );
+    let stored = server.store.positions_since(0.0).await.unwrap().len();
+
+    for (bad, why) in [
+        (
+            json!([{"camera_id": 999, "track_id": "x", "class": "vessel", "t": now + 40, "lon": 121.6, "lat": 29.61}]),
+            "unknown camera",
+        ),
+        (
+            json!([{"camera_id": camera_id, "track_id": "x", "class": "submarine", "t": now + 40, "lon": 121.6, "lat": 29.61}]),
+            "class",
+        ),
+        (
+            json!([{"camera_id": camera_id, "track_id": "dark", "class": "vessel", "t": now + 10, "lon": 121.6, "lat": 29.61}]),
+            "older than the track",
+        ),
+        (
+            json!([{"camera_id": camera_id, "track_id": "x", "class": "vessel", "t": now + 100_000, "lon": 121.6, "lat": 29.61}]),
+            "future",
+        ),
+        (
+            json!([{"camera_id": camera_id, "track_id": "", "class": "vessel", "t": now + 40, "lon": 121.6, "lat": 29.61}]),
+            "empty track id",
+        ),
+        (
+            json!([{"camera_id": camera_id, "track_id": "y", "class": "vessel", "t": now + 40, "lon": 121.6, "lat": 29.61},
+                {"camera_id": camera_id, "track_id": "y", "class": "vessel", "t": now + 40, "lon": 121.6, "lat": 29.61, "score": 7}]),
+            "score, all or nothing",
+        ),
+    ] {
+        let (status, body) = call(reqwest::Method::POST, &url, INGEST, Some(bad)).await;
+        assert_eq!(status, 400, "{why}: {body}");
+        assert!(body["error"].is_string(), "{why}: {body}");
+    }
+    assert_eq!(
+        server.store.positions_since(0.0).await.unwrap().len(),
+        stored,
+        "nothing stored"
+    );
+    let (status, _) = call(reqwest::Method::POST, &url, DISPATCHER, Some(json!([]))).await;
+    assert_eq!(status, 403, "feeding needs the ingest role");
 }

@@ -530,6 +530,13 @@ impl Store for FlakyReads {
     ) -> coastwatch_store::StoreResult<()> {
         self.inner.commit(changes).await
     }
+    async fn snapshot(
+        &self,
+        alert_id: coastwatch_core::model::FeatureId,
+    ) -> coastwatch_store::StoreResult<Option<coastwatch_store::Snapshot>> {
+        self.check()?;
+        self.inner.snapshot(alert_id).await
+    }
     async fn replace(
         &self,
         layer: coastwatch_core::Layer,

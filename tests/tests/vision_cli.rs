@@ -1,10 +1,12 @@
 //! `coastwatch vision detect` and `vision mot-eval` end to end, on real footage (Debian's
-//! `opencv-doc`) and motmetrics' TUD sequences; bad input exits 2 with a message that says what
-//! was wrong.
+//! `opencv-doc`) and motmetrics' TUD sequences, and `vision calibrate` on calibration files;
+//! bad input exits 2 with a message that says what was wrong.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use coastwatch_core::geodesy::{self, LocalFrame};
+use coastwatch_core::georef::Pose;
 use coastwatch_tests::{coastwatch_bin, free_port};
 use serde_json::Value;
 
@@ -300,4 +302,206 @@ fn mot_eval_reproduces_motmetrics_on_tud() {
     ]);
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("line 2"), "{}", stderr(&output));
+}
+
+/// 30 m above the sea off Xiangshan, looking east-south-east, as `example-pose.toml`.
+const POSE: Pose = Pose {
+    lon: 121.6,
+    lat: 29.6,
+    height_m: 30.0,
+    heading_deg: 120.0,
+    tilt_deg: 4.0,
+    hfov_deg: 60.0,
+    width: 1280,
+    height: 720,
+};
+
+/// The footprint ring of a `vision calibrate` Feature, checked to be a closed polygon with
+/// the given properties.
+fn footprint_ring(feature: &Value, range_m: f64) -> Vec<[f64; 2]> {
+    assert_eq!(feature["type"], "Feature", "{feature}");
+    assert_eq!(feature["geometry"]["type"], "Polygon", "{feature}");
+    assert_eq!(feature["properties"]["range_m"], range_m, "{feature}");
+    assert!(feature["properties"]["rms_px"].is_f64(), "{feature}");
+    let ring: Vec<[f64; 2]> =
+        serde_json::from_value(feature["geometry"]["coordinates"][0].clone()).unwrap();
+    assert!(ring.len() > 64, "{}", ring.len());
+    assert_eq!(ring.first(), ring.last());
+    ring
+}
+
+/// Where the homography printed by `vision calibrate` puts a pixel: metres east and north of
+/// the camera.
+fn through(homography: &Value, px: [f64; 2]) -> [f64; 2] {
+    let m: [[f64; 3]; 3] = serde_json::from_value(homography.clone()).unwrap();
+    let [e, n, w] = m.map(|r| r[0] * px[0] + r[1] * px[1] + r[2]);
+    assert!(w > 0.0, "{px:?} is above the horizon line of {m:?}");
+    [e / w, n / w]
+}
+
+#[test]
+fn calibrate_prints_the_homography_and_a_footprint_inside_the_sector() {
+    let dir = tempfile::tempdir().unwrap();
+    let pose_file = dir.path().join("pier-7.toml");
+    std::fs::write(
+        &pose_file,
+        format!(
+            "range_m = 2000\n[pose]\nlon = {}\nlat = {}\nheight_m = {}\nheading_deg = {}\n\
+             tilt_deg = {}\nhfov_deg = {}\nwidth = {}\nheight = {}\n",
+            POSE.lon,
+            POSE.lat,
+            POSE.height_m,
+            POSE.heading_deg,
+            POSE.tilt_deg,
+            POSE.hfov_deg,
+            POSE.width,
+            POSE.height
+        ),
+    )
+    .unwrap();
+    let output = coastwatch(&["vision", "calibrate", pose_file.to_str().unwrap(), "--json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let out: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let rms_px = out["rms_px"].as_f64().unwrap();
+    assert!(rms_px > 0.0 && rms_px < 1.0, "{out}");
+    assert_eq!(out["footprint"]["properties"]["rms_px"], rms_px);
+    // Every vertex within the range and the bearings the (tilted) image spans.
+    let half_deg = POSE.sector_half_width_deg();
+    let camera = POSE.position();
+    for vertex in footprint_ring(&out["footprint"], 2000.0) {
+        let distance_m = geodesy::distance_m(camera, vertex);
+        assert!(distance_m <= 2001.0, "{vertex:?}: {distance_m} m");
+        let bearing = geodesy::bearing_deg(camera, vertex);
+        let off = (bearing - 120.0 + 540.0).rem_euclid(360.0) - 180.0;
+        assert!(off.abs() <= half_deg + 0.5, "{vertex:?}: {off}°");
+    }
+    // The homography agrees with the pose near the camera: the centre pixel is 429 m out
+    // at 120°, where one pixel spans 5.6 m of range.
+    let expected = LocalFrame::new(camera).to_xy(
+        POSE.pixel_to_ground([640.0, 360.0])
+            .map(|g| [g.lon, g.lat])
+            .unwrap(),
+    );
+    let got = through(&out["homography"], [640.0, 360.0]);
+    let miss_m = (got[0] - expected[0]).hypot(got[1] - expected[1]);
+    assert!(miss_m < 2.8, "{got:?} vs {expected:?}");
+
+    // The text form, --range-m over the file's range_m: the Feature is the last line.
+    let output = coastwatch(&[
+        "vision",
+        "calibrate",
+        pose_file.to_str().unwrap(),
+        "--range-m",
+        "1500",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.starts_with("homography"), "{text}");
+    assert!(text.contains(&format!("rms_px: {rms_px:.3}")), "{text}");
+    let feature: Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+    let ring = footprint_ring(&feature, 1500.0);
+    let farthest = ring
+        .iter()
+        .map(|&v| geodesy::distance_m(camera, v))
+        .fold(0.0, f64::max);
+    assert!(farthest > 1499.0 && farthest <= 1501.0, "{farthest}");
+}
+
+#[test]
+fn calibrate_fits_ground_control_points_and_refuses_collinear_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    // Eight points the pose sees, as a surveyor would give them (0.1 px, 1e-6°).
+    let pixels = [
+        [150.0, 330.0],
+        [640.0, 320.0],
+        [1130.0, 330.0],
+        [330.0, 430.0],
+        [950.0, 430.0],
+        [120.0, 640.0],
+        [640.0, 560.0],
+        [1160.0, 640.0],
+    ];
+    let mut toml = String::from("camera = [121.6, 29.6]\nwidth = 1280\nheight = 720\npoints = [\n");
+    for px in pixels {
+        let g = POSE.pixel_to_ground(px).unwrap();
+        toml += &format!(
+            "  {{ pixel = [{:.1}, {:.1}], lonlat = [{:.6}, {:.6}] }},\n",
+            px[0], px[1], g.lon, g.lat
+        );
+    }
+    toml += "]\n";
+    let gcp_file = dir.path().join("pier-7-gcp.toml");
+    std::fs::write(&gcp_file, &toml).unwrap();
+    let output = coastwatch(&["vision", "calibrate", gcp_file.to_str().unwrap(), "--json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let out: Value = serde_json::from_slice(&output.stdout).unwrap();
+    // Rounding to 1e-6° (0.1 m) moves a point 890 m out by 0.004 px; the sea's curvature
+    // over these 100–890 m adds as little.
+    assert!(out["rms_px"].as_f64().unwrap() < 0.1, "{out}");
+    let camera = POSE.position();
+    for vertex in footprint_ring(&out["footprint"], 3000.0) {
+        assert!(geodesy::distance_m(camera, vertex) <= 3001.0, "{vertex:?}");
+    }
+    // It puts a pixel between the points where the pose does, within 1 m (200 m out).
+    let expected = POSE.pixel_to_ground([500.0, 500.0]).unwrap();
+    let expected = LocalFrame::new(camera).to_xy([expected.lon, expected.lat]);
+    let got = through(&out["homography"], [500.0, 500.0]);
+    assert!(
+        (got[0] - expected[0]).hypot(got[1] - expected[1]) < 1.0,
+        "{got:?} vs {expected:?}"
+    );
+
+    // Five points on one column: refused, exit 2, with the reason.
+    let collinear = dir.path().join("collinear.json");
+    let points: Vec<Value> = [350.0, 400.0, 450.0, 550.0, 700.0]
+        .iter()
+        .map(|&y| {
+            let g = POSE.pixel_to_ground([640.0, y]).unwrap();
+            serde_json::json!({"pixel": [640.0, y], "lonlat": [g.lon, g.lat]})
+        })
+        .collect();
+    let body = serde_json::json!({
+        "camera": [121.6, 29.6], "width": 1280, "height": 720, "points": points,
+    });
+    std::fs::write(&collinear, body.to_string()).unwrap();
+    let output = coastwatch(&["vision", "calibrate", collinear.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert!(
+        message.contains("collinear.json: calibration refused: the pixel points lie on one line"),
+        "{message}"
+    );
+    assert!(output.stdout.is_empty());
+
+    // A range out of bounds, a file of neither kind.
+    let output = coastwatch(&[
+        "vision",
+        "calibrate",
+        gcp_file.to_str().unwrap(),
+        "--range-m=0",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("range 0 m"), "{}", stderr(&output));
+    let yaml = dir.path().join("calibration.yaml");
+    std::fs::write(&yaml, "camera: [121.6, 29.6]\n").unwrap();
+    let output = coastwatch(&["vision", "calibrate", yaml.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains(".toml or .json"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn the_example_calibrations_are_accepted() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../vision/calibration");
+    for name in ["example-pose.toml", "example-gcp.toml"] {
+        let file = dir.join(name);
+        let output = coastwatch(&["vision", "calibrate", file.to_str().unwrap(), "--json"]);
+        assert!(output.status.success(), "{name}: {}", stderr(&output));
+        let out: Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert!(out["rms_px"].as_f64().unwrap() < 1.0, "{name}: {out}");
+        footprint_ring(&out["footprint"], 3000.0);
+    }
 }

@@ -1,11 +1,14 @@
 //! A camera kept running: its source is opened again with backoff whenever it drops, and its
 //! pipeline (tracks, ids, background) carries on across reconnects.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use coastwatch_core::georef::Calibration;
 use serde::{Deserialize, Serialize};
 
+use crate::Frame;
 use crate::detect::{DetectError, Detector, DetectorConfig};
 use crate::pipeline::{FrameReport, Pipeline, PipelineConfig};
 use crate::source::{Input, Source, SourceConfig, SourceError};
@@ -33,6 +36,10 @@ pub struct CameraConfig {
     /// Motion gate and tracker.
     #[serde(default)]
     pub pipeline: PipelineConfig,
+    /// How pixels map to the sea surface: a pose or ground control points. Without it the
+    /// camera's tracks are counted but not placed on the map.
+    #[serde(default)]
+    pub calibration: Option<Calibration>,
     /// Longest wait between reconnection attempts, in seconds.
     #[serde(default = "default_backoff_max_s")]
     pub backoff_max_s: f64,
@@ -73,8 +80,8 @@ pub enum CameraEvent {
         /// Frame height.
         height: u32,
     },
-    /// A processed frame.
-    Frame(Box<FrameReport>),
+    /// A processed frame: what it gave, and the frame itself (the evidence of its tracks).
+    Frame(Box<FrameReport>, Arc<Frame>),
     /// The stream dropped (or ended); the tracks it had are closed and it is retried after
     /// `retry_in`.
     Down {
@@ -184,7 +191,8 @@ fn stream(
         match source.next_frame() {
             Ok(Some(frame)) => {
                 delivered += 1;
-                on_event(CameraEvent::Frame(Box::new(pipeline.process(&frame)?)));
+                let report = pipeline.process(&frame)?;
+                on_event(CameraEvent::Frame(Box::new(report), Arc::new(frame)));
             }
             Ok(None) => return Ok((delivered, format!("{}: end of stream", source.input()))),
             Err(e) => return Ok((delivered, e.to_string())),

@@ -3,7 +3,8 @@
 //! Frames come from a [`source`] (the `ffmpeg` program as a supervised child process), pass the
 //! per-camera [`motion`] gate, reach the [`detect`]or (ONNX through `ort`) only where something
 //! moves, and are followed by the [`track`]er (ByteTrack-class). [`metrics`] scores tracker output
-//! against ground truth as MOTChallenge and TrackEval do.
+//! against ground truth as MOTChallenge and TrackEval do. [`snapshot`] makes an alert's evidence
+//! pictures (the frame with the box drawn, and the crop) as JPEG.
 
 pub mod assign;
 pub mod camera;
@@ -13,6 +14,7 @@ pub mod geometry;
 pub mod metrics;
 pub mod motion;
 pub mod pipeline;
+pub mod snapshot;
 pub mod source;
 pub mod track;
 

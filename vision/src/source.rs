@@ -33,6 +33,10 @@ pub struct SourceConfig {
     pub connect_timeout_s: f64,
     /// Seconds without a frame after which a live stream counts as dropped.
     pub stall_timeout_s: f64,
+    /// Play a file or image folder at its own rate, stamped from the moment it opens, as a
+    /// live camera would send it (the server's cameras); otherwise as fast as it decodes,
+    /// stamped on the file's own timeline from the Unix epoch.
+    pub realtime: bool,
 }
 
 impl Default for SourceConfig {
@@ -42,6 +46,7 @@ impl Default for SourceConfig {
             max_width: None,
             connect_timeout_s: 10.0,
             stall_timeout_s: 10.0,
+            realtime: false,
         }
     }
 }
@@ -300,6 +305,10 @@ impl Source {
         let mut args: Vec<String> = ["-hide_banner", "-loglevel", "error", "-nostdin"]
             .map(String::from)
             .to_vec();
+        let paced = config.realtime && !input.is_live();
+        if paced {
+            args.push("-re".into());
+        }
         args.extend(input.ffmpeg_input(&config));
         let mut filters = Vec::new();
         if !matches!(input, Input::Folder { .. }) {
@@ -330,6 +339,7 @@ impl Source {
             out: child.stdout.take().expect("piped"),
             tx,
             live: input.is_live(),
+            start: paced.then(Timestamp::now),
             fps: config.fps,
             width,
             height,
@@ -470,6 +480,8 @@ struct FrameReader {
     out: std::process::ChildStdout,
     tx: SyncSender<Frame>,
     live: bool,
+    /// A paced file's opening time: its frames are stamped from it.
+    start: Option<Timestamp>,
     fps: f64,
     width: u32,
     height: u32,
@@ -487,7 +499,8 @@ impl FrameReader {
             let t = if self.live {
                 Timestamp::now()
             } else {
-                Timestamp::UNIX_EPOCH + SignedDuration::from_secs_f64(index as f64 / self.fps)
+                self.start.unwrap_or(Timestamp::UNIX_EPOCH)
+                    + SignedDuration::from_secs_f64(index as f64 / self.fps)
             };
             let frame = Frame {
                 index,

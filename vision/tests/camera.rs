@@ -74,7 +74,7 @@ fn a_file_camera_starts_over_at_its_end_and_keeps_its_track_ids() {
             assert_eq!((width, height), (192, 144));
             connects += 1;
         }
-        CameraEvent::Frame(report) => {
+        CameraEvent::Frame(report, _) => {
             frames += 1;
             if let Some(last) = last_frame {
                 assert_eq!(

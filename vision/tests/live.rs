@@ -209,7 +209,7 @@ fn frames_until(camera: &RunningCamera, deadline: Instant, enough: usize, tracke
     let mut pass = Pass::default();
     while pass.frames.len() < enough || pass.with_tracks < tracked {
         match camera.next(deadline, "frames with tracks") {
-            CameraEvent::Frame(report) => {
+            CameraEvent::Frame(report, _) => {
                 pass.frames.push(report.frame);
                 pass.with_tracks += usize::from(!report.tracks.is_empty());
             }
@@ -256,7 +256,7 @@ fn an_rtsp_camera_that_goes_away_is_reconnected_and_carries_on() {
     let mut last = *first.frames.last().unwrap();
     let ended = loop {
         match camera.next(killed + Duration::from_secs(6), "Down after the kill") {
-            CameraEvent::Frame(report) => last = report.frame, // already on their way
+            CameraEvent::Frame(report, _) => last = report.frame, // already on their way
             CameraEvent::Down { ended, .. } => break ended,
             other => panic!("Down, not {other:?}"),
         }

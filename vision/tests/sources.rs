@@ -44,6 +44,36 @@ fn a_file_is_sampled_at_the_configured_rate_on_its_own_timeline() {
 }
 
 #[test]
+fn a_realtime_file_plays_at_its_own_rate_stamped_from_its_opening() {
+    if !have_footage() {
+        return;
+    }
+    let config = SourceConfig {
+        fps: 4.0,
+        max_width: Some(192),
+        realtime: true,
+        ..Default::default()
+    };
+    let opened = jiff::Timestamp::now();
+    let started = Instant::now();
+    let frames: Vec<_> = open(VTEST, config)
+        .unwrap()
+        .take(9)
+        .collect::<Result<_, _>>()
+        .unwrap();
+    // nine frames at 4 fps span 2 s of the file: played as a camera sends them
+    let took = started.elapsed().as_secs_f64();
+    assert!(took >= 1.7, "paced: {took:.2} s");
+    let first = frames[0].t.duration_since(opened).as_secs_f64();
+    assert!(
+        (0.0..2.0).contains(&first),
+        "stamped from the opening: {first}"
+    );
+    let step = frames[8].t.duration_since(frames[0].t).as_secs_f64();
+    assert!((step - 2.0).abs() < 1e-6, "{step}");
+}
+
+#[test]
 fn an_image_folder_is_read_in_name_order() {
     if !have_footage() {
         return;

@@ -1,10 +1,12 @@
-//! `coastwatch vision detect` and `coastwatch vision mot-eval`.
+//! `coastwatch vision detect`, `coastwatch vision mot-eval` and `coastwatch vision calibrate`.
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use clap::Subcommand;
+use coastwatch_core::geodesy;
+use coastwatch_core::georef::{Calibration, Georef};
 use coastwatch_vision::detect::{DetectError, Detector, DetectorConfig, Family};
 use coastwatch_vision::metrics::{self, EvalOptions, MotRecord, Sequence, SequenceMetrics};
 use coastwatch_vision::motion::MotionConfig;
@@ -69,7 +71,26 @@ pub enum VisionCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Check a camera calibration (a pose, or ground control points) and print its image → sea
+    /// homography, its RMS reprojection error and the sea the image shows (a GeoJSON
+    /// Feature). A refused calibration exits 2 with the reason.
+    Calibrate {
+        /// TOML or JSON file (by extension) holding one calibration — `pose = {…}`, or
+        /// `camera`, `width`, `height` and `points` — and an optional `range_m`.
+        file: PathBuf,
+        /// How far the footprint reaches (m): overrides the file's `range_m` [default: 3000].
+        #[arg(long)]
+        range_m: Option<f64>,
+        /// Print one JSON object {homography, rms_px, footprint}.
+        #[arg(long)]
+        json: bool,
+    },
 }
+
+/// The footprint's reach when neither the file nor `--range-m` sets it (m).
+const DEFAULT_CALIBRATION_RANGE_M: f64 = 3000.0;
+/// The longest footprint reach (m), where the local metric frame is still accurate.
+const MAX_CALIBRATION_RANGE_M: f64 = 100_000.0;
 
 /// Runs a `vision` command.
 pub fn run(command: VisionCommand) -> CliResult {
@@ -126,6 +147,11 @@ pub fn run(command: VisionCommand) -> CliResult {
             iou,
             json,
         } => mot_eval(&gt, &test, iou, json),
+        VisionCommand::Calibrate {
+            file,
+            range_m,
+            json,
+        } => calibrate(&file, range_m, json),
     }
 }
 
@@ -427,4 +453,125 @@ fn sequences(gt: &Path, test: &Path) -> CliResult<Vec<(String, PathBuf, PathBuf)
     }
     found.sort();
     Ok(found)
+}
+
+/// A calibration file: one [`Calibration`] and an optional `range_m`.
+fn read_calibration(path: &Path) -> CliResult<(Calibration, Option<f64>)> {
+    let name = path.display();
+    let text =
+        std::fs::read_to_string(path).map_err(|e| CliError::input(format!("{name}: {e}")))?;
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let mut value: serde_json::Value = match extension.as_deref() {
+        Some("toml") => {
+            use figment::providers::{Format, Toml};
+            figment::Figment::from(Toml::string(&text))
+                .extract()
+                .map_err(|e| CliError::input(format!("{name}: {e}")))?
+        }
+        Some("json") => {
+            serde_json::from_str(&text).map_err(|e| CliError::input(format!("{name}: {e}")))?
+        }
+        _ => {
+            return Err(CliError::input(format!(
+                "{name}: a calibration file ends in .toml or .json"
+            )));
+        }
+    };
+    let table = value
+        .as_object_mut()
+        .ok_or_else(|| CliError::input(format!("{name}: expected a table of keys")))?;
+    let range_m = match table.remove("range_m") {
+        None => None,
+        Some(range) => Some(
+            range
+                .as_f64()
+                .ok_or_else(|| CliError::input(format!("{name}: range_m must be a number")))?,
+        ),
+    };
+    let calibration =
+        serde_json::from_value(value).map_err(|e| CliError::input(format!("{name}: {e}")))?;
+    Ok((calibration, range_m))
+}
+
+/// Prints the homography, its RMS error and the footprint of a calibration file.
+fn calibrate(path: &Path, range_m: Option<f64>, json: bool) -> CliResult {
+    let (calibration, file_range_m) = read_calibration(path)?;
+    let range_m = range_m
+        .or(file_range_m)
+        .unwrap_or(DEFAULT_CALIBRATION_RANGE_M);
+    if !(range_m.is_finite() && range_m > 0.0 && range_m <= MAX_CALIBRATION_RANGE_M) {
+        return Err(CliError::input(format!(
+            "range {range_m} m must be above 0 and at most {MAX_CALIBRATION_RANGE_M}"
+        )));
+    }
+    let georef = calibration
+        .compile()
+        .map_err(|e| CliError::input(format!("{}: calibration refused: {e}", path.display())))?;
+    let ring = georef.footprint(range_m);
+    check_footprint(&georef, &ring, range_m)?;
+    let footprint = serde_json::json!({
+        "type": "Feature",
+        "geometry": { "type": "Polygon", "coordinates": [ring] },
+        "properties": { "rms_px": georef.rms_px(), "range_m": range_m },
+    });
+    if json {
+        let out = serde_json::json!({
+            "homography": georef.homography(),
+            "rms_px": georef.rms_px(),
+            "footprint": footprint,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    let [lon, lat] = georef.camera();
+    println!(
+        "homography, pixel (x, y, 1) → (east, north, w) metres from the camera at {lon}, {lat}:"
+    );
+    for row in georef.homography() {
+        println!("  {:>15.8e} {:>15.8e} {:>15.8e}", row[0], row[1], row[2]);
+    }
+    let of = if georef.pose().is_some() {
+        "the pose's near-sea grid"
+    } else {
+        "the ground control points"
+    };
+    println!(
+        "rms_px: {:.3} (reprojection error over {of})",
+        georef.rms_px()
+    );
+    println!("footprint to {range_m} m:");
+    println!("{footprint}");
+    Ok(())
+}
+
+/// Fails (a bug, not the input) when the footprint leaves the camera's reach: beyond the range,
+/// or, for a pose, outside the bearings its image spans.
+fn check_footprint(georef: &Georef, ring: &[[f64; 2]], range_m: f64) -> CliResult {
+    let fail = |what: String| Err(CliError::Failed(anyhow::anyhow!("footprint {what}")));
+    if ring.len() < 4 {
+        return fail(format!("has {} vertices", ring.len()));
+    }
+    let camera = georef.camera();
+    for &vertex in ring {
+        let distance_m = geodesy::distance_m(camera, vertex);
+        if distance_m > range_m + 1.0 {
+            return fail(format!(
+                "vertex {vertex:?} lies {distance_m:.1} m from the camera"
+            ));
+        }
+        if let Some(pose) = georef.pose() {
+            let bearing = geodesy::bearing_deg(camera, vertex);
+            let off = (bearing - pose.heading_deg + 540.0).rem_euclid(360.0) - 180.0;
+            let half = pose.sector_half_width_deg();
+            if off.abs() > half + 0.5 {
+                return fail(format!(
+                    "vertex {vertex:?} lies {off:.2}° off the heading, outside ±{half:.2}°"
+                ));
+            }
+        }
+    }
+    Ok(())
 }

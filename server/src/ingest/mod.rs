@@ -17,13 +17,15 @@
 //! unstored stays visible, and goes on. Lines a streaming feed had queued are kept through
 //! the outage (a bounded number of batches; beyond it the feeds wait) and stored after it.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use coastwatch_ais::decoder::{Decoder, DecoderOptions};
 use coastwatch_ais::engine::vessel_updates;
 use coastwatch_core::alerting::Sample;
-use coastwatch_core::engine::VesselUpdate;
+use coastwatch_core::engine::{CameraObservation, VesselUpdate};
 use coastwatch_store::StoreError;
+use coastwatch_vision::Frame;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::sync::{mpsc, oneshot, watch};
 
@@ -56,6 +58,14 @@ const MAX_LINE_BYTES: usize = 4 * 1024;
 pub enum Update {
     /// A decoded AIS message.
     Vessel(VesselUpdate),
+    /// A georeferenced observation of a camera track, with the frame it was seen in (the
+    /// evidence of the alerts it raises).
+    CameraTrack {
+        /// Where and what.
+        observation: CameraObservation,
+        /// The frame, when it came from one of the server's cameras.
+        frame: Option<EvidenceFrame>,
+    },
     /// A vehicle GPS fix (already checked against the vehicle picture).
     Vehicle {
         /// The tracker's vehicle id.
@@ -65,6 +75,26 @@ pub enum Update {
         /// Heading (deg), when reported.
         heading_deg: Option<f64>,
     },
+}
+
+/// A camera frame shared by the observations made in it (cheap to clone).
+#[derive(Clone)]
+pub struct EvidenceFrame(pub Arc<Frame>);
+
+impl PartialEq for EvidenceFrame {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl std::fmt::Debug for EvidenceFrame {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "EvidenceFrame({}×{} at {})",
+            self.0.width, self.0.height, self.0.t
+        )
+    }
 }
 
 /// Why updates were not stored.
@@ -241,6 +271,28 @@ impl Ingest {
         }
         let stored = self.send(updates, false, false).await?;
         stored.await.map_err(|_| IngestError::Stopped)?
+    }
+
+    /// Submits updates from a thread outside the runtime (a camera) and waits until they
+    /// are stored; fails at once while the store cannot write.
+    pub fn submit_blocking(&self, updates: Vec<Update>) -> Result<(), IngestError> {
+        if updates.is_empty() {
+            return Ok(());
+        }
+        if let Some(reason) = self.store_failure() {
+            return Err(IngestError::Unavailable(reason));
+        }
+        let (ack, stored) = oneshot::channel();
+        self.queue
+            .blocking_send(Batch {
+                updates,
+                all_rows: false,
+                tick: None,
+                from_feed: false,
+                ack,
+            })
+            .map_err(|_| IngestError::Stopped)?;
+        stored.blocking_recv().map_err(|_| IngestError::Stopped)?
     }
 
     /// Queues a feed's updates without waiting for them to be stored (a full queue still

@@ -7,12 +7,15 @@ use std::time::Duration;
 use coastwatch_core::alerting::detect::DetectorConfig;
 use coastwatch_core::alerting::monitor::{Geography, Monitor};
 use coastwatch_core::alerting::{AlertEvent, LocalClock, Sample};
-use coastwatch_core::engine::{Fix, VehicleEngine, VesselEngine, VesselInfo, VesselUpdate};
+use coastwatch_core::engine::{
+    CameraTrackEngine, Fix, VehicleEngine, VesselEngine, VesselInfo, VesselUpdate,
+};
 use coastwatch_core::geodesy::MPS_PER_KN;
 use coastwatch_core::model::Mmsi;
 use coastwatch_core::{Feature, Layer};
 use coastwatch_store::{Position, Query, Store, StoreError, SubjectKind};
 
+use super::picture::Parts;
 use super::writer::Writer;
 use super::{FeedLimits, Replay, SharedPicture, Update};
 use crate::alerts::Alerts;
@@ -35,6 +38,18 @@ pub struct PictureSettings {
     pub limits: FeedLimits,
 }
 
+impl PictureSettings {
+    /// An empty picture built with these settings.
+    fn empty_picture(&self) -> Parts {
+        Parts(
+            VesselEngine::new(self.window_s, self.resolution),
+            VehicleEngine::new(self.window_s),
+            CameraTrackEngine::new(self.window_s),
+            Monitor::new(self.detectors.clone(), self.clock.clone()),
+        )
+    }
+}
+
 /// What the writer works on: the store, the engines, the detectors and the alerts.
 #[derive(Clone)]
 pub struct Pipeline {
@@ -52,11 +67,7 @@ impl Pipeline {
     /// An empty picture over `store` and `alerts`; [`reload`](Self::reload) fills it.
     pub fn new(store: Arc<dyn Store>, alerts: Alerts, settings: PictureSettings) -> Self {
         Self {
-            picture: SharedPicture::new(
-                VesselEngine::new(settings.window_s, settings.resolution),
-                VehicleEngine::new(settings.window_s),
-                Monitor::new(settings.detectors.clone(), settings.clock.clone()),
-            ),
+            picture: SharedPicture::new(settings.empty_picture()),
             store,
             alerts,
             settings,
@@ -72,11 +83,7 @@ impl Pipeline {
     pub async fn reload(&self, mode: Replay) -> Result<usize, StartError> {
         let settings = &self.settings;
         self.alerts.reload().await?;
-        self.picture.replace(
-            VesselEngine::new(settings.window_s, settings.resolution),
-            VehicleEngine::new(settings.window_s),
-            Monitor::new(settings.detectors.clone(), settings.clock.clone()),
-        );
+        self.picture.replace(settings.empty_picture());
         let events = self.set_geography().await?;
         if mode == Replay::Rebuild {
             self.alerts.record(events).await?;

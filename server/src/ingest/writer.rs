@@ -1,7 +1,7 @@
 //! The writer task: batches applied through the ingest step and stored in one transaction,
 //! and the recovery after a failed one.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use coastwatch_core::Layer;
@@ -11,13 +11,15 @@ use coastwatch_core::model::Mmsi;
 use coastwatch_store::{Changes, Position, StoreError, SubjectKind};
 use tokio::sync::{mpsc, watch};
 
-use super::{Batch, IngestError, Pipeline, Replay, Update};
+use super::{Batch, EvidenceFrame, IngestError, Pipeline, Replay, Update};
 use crate::metrics::AisCounters;
 use crate::write_behind::WriteBehind;
 
 /// Updates the writer gathers from queued batches into one transaction at most (more
 /// would only hold memory longer; the commit's fixed cost is spread well before).
 const GROUP_UPDATES: usize = 8192;
+/// A camera track's row is rewritten every this many observations (and at its end).
+const TRACK_ROW_EVERY: u64 = 10;
 /// How often vessels silent for a whole track window are forgotten.
 const EVICT_EVERY: Duration = Duration::from_secs(60);
 /// The data counts as live while its newest fix is at most this old (s).
@@ -172,6 +174,9 @@ impl Writer {
         // each changed object once, with whether its row must be written in this batch
         let mut changed_vessels: BTreeMap<Mmsi, bool> = BTreeMap::new();
         let mut changed_vehicles: BTreeSet<String> = BTreeSet::new();
+        let mut track_rows = Vec::new();
+        // the frame each camera track was last seen in, in this batch
+        let mut frames: HashMap<String, (EvidenceFrame, [f32; 4])> = HashMap::new();
         let max_vessels = self.max_vessels;
         let last_eviction = &mut self.last_eviction;
         self.pipeline.picture.apply(|picture| {
@@ -202,6 +207,21 @@ impl Writer {
                             changed_vehicles.insert(vehicle_id.clone());
                         }
                     }
+                    Update::CameraTrack { observation, frame } => {
+                        let key = observation.key();
+                        if !picture.camera_track(observation.clone(), &mut events) {
+                            continue;
+                        }
+                        if let (Some(frame), Some(bbox)) = (frame, observation.bbox) {
+                            frames.insert(key.clone(), (frame.clone(), bbox));
+                        }
+                        // a track's row when it appears, then every few seconds, and at its end
+                        if let Some(track) = picture.camera_tracks.get(&key)
+                            && track.observations % TRACK_ROW_EVERY == 1
+                        {
+                            track_rows.extend(track.to_feature());
+                        }
+                    }
                 }
                 if mode == Replay::Live {
                     positions.extend(position(update));
@@ -215,6 +235,9 @@ impl Writer {
                 _ => data,
             };
             picture.monitor.tick(now, &mut events);
+            for track in picture.end_camera_tracks(now, &mut events) {
+                track_rows.extend(track.to_feature());
+            }
             if last_eviction.elapsed() >= EVICT_EVERY {
                 *last_eviction = Instant::now();
                 let evicted = picture.vessels.evict_silent(data);
@@ -237,6 +260,7 @@ impl Writer {
         let now = Instant::now();
         let vessel_rows = self.vessel_rows.take(changed_vessels, now);
         let mut changes = self.rows(&vessel_rows, &changed_vehicles);
+        changes.upsert(Layer::CameraTracks, track_rows);
         changes.positions = positions;
         self.pipeline.alerts.commit(events, changes).await?;
         Ok(())
@@ -300,6 +324,16 @@ fn position(update: &Update) -> Option<Position> {
             heading_deg: fix.heading_deg,
         }),
         Update::Vessel(VesselUpdate::Static { .. }) => None,
+        Update::CameraTrack { observation, .. } => Some(Position {
+            kind: SubjectKind::CameraTrack,
+            subject_id: observation.key(),
+            t_epoch_s: observation.t,
+            lon: observation.position[0],
+            lat: observation.position[1],
+            speed_mps: None,
+            course_deg: None,
+            heading_deg: None,
+        }),
         Update::Vehicle {
             vehicle_id,
             sample,

@@ -1,5 +1,6 @@
-//! Ingest over HTTP, role `ingest`: `POST /api/v1/ingest/ais` (NMEA lines as text/plain)
-//! and `POST /api/v1/ingest/positions` (vehicle GPS fixes as a JSON array).
+//! Ingest over HTTP, role `ingest`: `POST /api/v1/ingest/ais` (NMEA lines as text/plain),
+//! `POST /api/v1/ingest/positions` (vehicle GPS fixes as a JSON array) and
+//! `POST /api/v1/ingest/detections` (camera tracks of external detectors, a JSON array).
 
 use axum::Json;
 use axum::Router;
@@ -7,7 +8,12 @@ use axum::extract::{Request, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::routing::post;
 use coastwatch_ais::decoder::{Decoder, DecoderOptions};
-use coastwatch_core::engine::{CheckedFix, VehicleFix};
+use coastwatch_core::Layer;
+use coastwatch_core::engine::{CameraObservation, CheckedFix, VehicleFix};
+use coastwatch_core::geodesy;
+use coastwatch_core::model::{FeatureId, TrackClass};
+use coastwatch_store::Query;
+use serde::Deserialize;
 
 use crate::auth::{Caller, Role};
 use crate::clock::now_epoch_s;
@@ -21,6 +27,172 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/ingest/ais", post(ais))
         .route("/api/v1/ingest/positions", post(positions))
+        .route("/api/v1/ingest/detections", post(detections))
+}
+
+/// One observation of an external detector: a track of a camera, placed on the ground.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DetectionIn {
+    /// The camera's `cameras` feature id.
+    camera_id: i64,
+    /// The detector's track id (unique for the camera).
+    track_id: String,
+    /// `vessel`, `person`, `vehicle` or `unknown`.
+    class: TrackClass,
+    /// Epoch seconds, or an RFC 3339 time.
+    t: serde_json::Value,
+    /// Longitude (deg).
+    lon: f64,
+    /// Latitude (deg).
+    lat: f64,
+    /// Detection score, 0–1 (default 1).
+    #[serde(default)]
+    score: Option<f32>,
+    /// One standard deviation of the range from the camera (m); default 10 % of the range.
+    #[serde(default)]
+    range_sigma_m: Option<f64>,
+    /// One standard deviation of the bearing (deg); default 0.5.
+    #[serde(default)]
+    bearing_sigma_deg: Option<f64>,
+}
+
+/// Checks one detection: values in range, time within the feed limits, a known camera.
+fn detection(
+    item: DetectionIn,
+    cameras: &std::collections::HashMap<i64, [f64; 2]>,
+    now: f64,
+    limits: &FeedLimits,
+    text_chars: usize,
+) -> Result<CameraObservation, String> {
+    check_text("track_id", &item.track_id, text_chars).map_err(|e| e.to_string())?;
+    if item.track_id.trim().is_empty() {
+        return Err("track_id must not be empty".into());
+    }
+    // the same checks as a vehicle fix: time, position
+    let fix = VehicleFix {
+        vehicle_id: item.track_id.clone(),
+        t: item.t,
+        lon: item.lon,
+        lat: item.lat,
+        speed_kmh: None,
+        heading_deg: None,
+    };
+    let Update::Vehicle { sample, .. } = checked(fix, now, limits)? else {
+        unreachable!("checked() makes vehicle updates")
+    };
+    let camera_id = FeatureId::try_from(item.camera_id)
+        .map_err(|_| format!("camera_id {} is not a feature id", item.camera_id))?;
+    let camera = *cameras
+        .get(&item.camera_id)
+        .ok_or_else(|| format!("no camera {} in the cameras layer", item.camera_id))?;
+    let in_range = |v: Option<f64>, what: &str, max: f64| match v {
+        Some(v) if !(v.is_finite() && v > 0.0 && v <= max) => {
+            Err(format!("{what} {v} is outside 0..{max}"))
+        }
+        _ => Ok(v),
+    };
+    let position = [sample.lon, sample.lat];
+    let range_m = geodesy::distance_m(camera, position);
+    let range_sigma_m = in_range(item.range_sigma_m, "range_sigma_m", 100_000.0)?
+        .unwrap_or((range_m * 0.1).max(10.0));
+    let bearing_sigma_deg =
+        in_range(item.bearing_sigma_deg, "bearing_sigma_deg", 180.0)?.unwrap_or(0.5);
+    let score = match item.score {
+        Some(s) if !(s.is_finite() && (0.0..=1.0).contains(&s)) => {
+            return Err(format!("score {s} is outside 0..1"));
+        }
+        s => s.unwrap_or(1.0),
+    };
+    Ok(CameraObservation {
+        camera_id,
+        track_id: item.track_id,
+        class: item.class,
+        t: sample.t,
+        camera,
+        position,
+        range_m,
+        bearing_deg: geodesy::bearing_deg(camera, position),
+        range_sigma_m,
+        bearing_sigma_deg,
+        score,
+        bbox: None,
+    })
+}
+
+/// Stores a batch of camera-track observations from an external detector, all or nothing:
+/// every one must name a camera of the `cameras` layer, lie in range and in time, and be
+/// newer than its track's previous observation. Answers once they are durable.
+async fn detections(
+    State(state): State<AppState>,
+    caller: Caller,
+    request: Request,
+) -> Result<Json<serde_json::Value>, AppError> {
+    caller.require(&[Role::Ingest])?;
+    let server = &state.config.server;
+    let body = json_body(request, BodyLimit::of(server, BodyKind::Ingest)).await?;
+    let text_chars = server.body_limits.text_chars;
+    let serde_json::Value::Array(items) = body else {
+        return Err(AppError::bad_request(
+            "expected a JSON array of {camera_id, track_id, class, t, lon, lat, score?, range_sigma_m?, bearing_sigma_deg?}",
+        ));
+    };
+    let cameras: std::collections::HashMap<i64, [f64; 2]> = state
+        .store
+        .query(Layer::Cameras, &Query::default())
+        .await?
+        .iter()
+        .filter_map(|f| match (f.id, &f.geometry) {
+            (Some(id), Some(geo::Geometry::Point(p))) => Some((id.get(), [p.x(), p.y()])),
+            _ => None,
+        })
+        .collect();
+    let now = now_epoch_s();
+    let mut updates = Vec::with_capacity(items.len());
+    let mut problems = Vec::new();
+    {
+        let tracks = state.ingest.picture().camera_tracks();
+        let mut latest: std::collections::HashMap<String, f64> = std::collections::HashMap::new();
+        for (index, item) in items.into_iter().enumerate() {
+            let checked = serde_json::from_value::<DetectionIn>(item)
+                .map_err(|e| e.to_string())
+                .and_then(|item| detection(item, &cameras, now, &state.ingest.limits, text_chars))
+                .and_then(|obs| {
+                    let key = obs.key();
+                    let previous = latest
+                        .get(&key)
+                        .copied()
+                        .or_else(|| tracks.get(&key).map(|t| t.latest.t));
+                    if let Some(previous) = previous.filter(|p| obs.t <= *p) {
+                        return Err(format!(
+                            "observation at {} is not newer than the track's observation at {previous}",
+                            obs.t
+                        ));
+                    }
+                    latest.insert(key, obs.t);
+                    Ok(obs)
+                });
+            match checked {
+                Ok(observation) => updates.push(Update::CameraTrack {
+                    observation,
+                    frame: None,
+                }),
+                Err(error) => problems.push(serde_json::json!({ "index": index, "error": error })),
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(AppError::BadRequest(
+            format!(
+                "{} of the detections are refused; nothing was stored",
+                problems.len()
+            ),
+            Some(serde_json::json!({ "problems": problems })),
+        ));
+    }
+    let accepted = updates.len();
+    state.ingest.submit(updates).await?;
+    Ok(Json(serde_json::json!({ "accepted": accepted })))
 }
 
 /// Decodes and stores the lines; answers once they are durable. Multi-sentence messages must

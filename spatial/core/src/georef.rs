@@ -3,14 +3,21 @@
 //!
 //! A camera is calibrated either by its [`Pose`] (position, height, heading, tilt and field of
 //! view of a pinhole camera over a curved sea with refraction) or by ground control points
-//! (`Gcp`: pixels with known lon/lat) that fit a `Homography`. Both compile into a
-//! `Georef`, which maps pixels to [`GroundPoint`]s with their uncertainty.
+//! ([`Gcp`]: pixels with known lon/lat) that fit a [`Homography`]. Both compile into a
+//! [`Georef`], which maps pixels to [`GroundPoint`]s with their uncertainty.
 //!
 //! # Units
 //!
 //! Pixels: x right, y down, `(0, 0)` the top-left corner of the image, which spans
 //! `[0, width] × [0, height]`; the principal point is its centre. Angles in degrees (bearings
 //! clockwise from north), distances and heights in metres, positions as `[lon, lat]`.
+
+mod calibration;
+mod homography;
+mod linalg;
+
+pub use calibration::{Calibration, Georef};
+pub use homography::{Gcp, Homography};
 
 use serde::{Deserialize, Serialize};
 
@@ -130,10 +137,10 @@ pub enum CalibrationError {
         /// The second point's index.
         b: usize,
     },
-    /// Points on one line, which fix no homography.
+    /// Points on one line, or all but one of them, which fix no homography.
     #[error(
-        "the {plane} points lie on one line (or 3 of 4 do): spread them over the image and \
-         the sea"
+        "the {plane} points lie on one line (or all but one do): a homography needs 4 with no 3 \
+         on one line, so spread them over the image and the sea"
     )]
     Collinear {
         /// `pixel` or `ground`.
@@ -144,8 +151,11 @@ pub enum CalibrationError {
         "the points give an ill-conditioned homography: spread them over the image and the sea"
     )]
     IllConditioned,
-    /// A point on the far side of the horizon line the others fix.
-    #[error("point {index} falls beyond the horizon of the fitted homography: check it")]
+    /// A point on the far side of the horizon line of the homography the points fit.
+    #[error(
+        "point {index} falls beyond the horizon line of the homography the points fit: they \
+         disagree (check for a mistyped or swapped point)"
+    )]
     BeyondHorizon {
         /// The point's index.
         index: usize,
@@ -340,7 +350,12 @@ impl Pose {
     /// have no ground. May lie outside the image; ±∞ when the horizon is 90° or more off the
     /// optical axis.
     pub fn horizon_row(&self) -> f64 {
-        let depression = (2.0 * (DROP_PER_M2 * self.height_m).sqrt()).atan();
+        self.row_of_depression((2.0 * (DROP_PER_M2 * self.height_m).sqrt()).atan())
+    }
+
+    /// The image row (y, px) at the centre column whose ray dips `depression` (rad) below the
+    /// horizontal; ±∞ at 90° or more off the optical axis.
+    fn row_of_depression(&self, depression: f64) -> f64 {
         let off = depression - self.tilt_deg.to_radians();
         if off >= std::f64::consts::FRAC_PI_2 {
             f64::INFINITY

@@ -4,18 +4,24 @@
 
 use crate::alerting::monitor::Monitor;
 use crate::alerting::{AlertEvent, Sample};
-use crate::engine::{Applied, FixRefused, VehicleEngine, VesselEngine, VesselUpdate};
+use crate::engine::{
+    Applied, CameraObservation, CameraTrackEngine, CameraTrackState, FixRefused, VehicleEngine,
+    VesselEngine, VesselUpdate,
+};
 use crate::identity::identity_flags;
+use crate::model::Mmsi;
 
 /// The in-memory picture as one ingest step changes it: the vessel and vehicle engines and
 /// the monitor, borrowed together. The server keeps them behind separate locks so that
 /// readers of one need not wait for the others, and takes them in this order: vessels,
-/// vehicles, monitor.
+/// vehicles, camera tracks, monitor.
 pub struct Picture<'a> {
     /// Latest positions and tracks of the vessels.
     pub vessels: &'a mut VesselEngine,
     /// Registered vehicles and their routes.
     pub vehicles: &'a mut VehicleEngine,
+    /// What the cameras see.
+    pub camera_tracks: &'a mut CameraTrackEngine,
     /// Fences and behaviour detectors.
     pub monitor: &'a mut Monitor,
 }
@@ -53,5 +59,38 @@ impl Picture<'_> {
         let state = self.vehicles.apply(vehicle_id, sample, heading_deg)?;
         self.monitor.vehicle(state, events);
         Ok(())
+    }
+
+    /// Applies a camera observation: matches it to the AIS vessels dead-reckoned to its time
+    /// (a match sets the track's `matched_mmsi`) and hands it to the monitor. An observation
+    /// not newer than its track's latest changes nothing (`false`).
+    pub fn camera_track(&mut self, obs: CameraObservation, events: &mut Vec<AlertEvent>) -> bool {
+        let candidates = self
+            .monitor
+            .config()
+            .dark_gate
+            .candidates(&obs, self.vessels);
+        let Some(track) = self.camera_tracks.apply(obs) else {
+            return false;
+        };
+        if let Some(matched) = candidates.iter().find(|c| c.in_gate) {
+            track.matched_mmsi = Mmsi::try_from(i64::from(matched.mmsi)).ok();
+        }
+        self.monitor.camera_track(track, &candidates, events);
+        true
+    }
+
+    /// Forgets the camera tracks not observed lately (at data time `now`), closing their
+    /// episodes; returns them.
+    pub fn end_camera_tracks(
+        &mut self,
+        now: f64,
+        events: &mut Vec<AlertEvent>,
+    ) -> Vec<CameraTrackState> {
+        let ended = self.camera_tracks.evict(now);
+        for track in &ended {
+            self.monitor.camera_track_ended(&track.key, events);
+        }
+        ended
     }
 }

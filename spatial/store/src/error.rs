@@ -7,9 +7,10 @@ use coastwatch_core::{Layer, ModelError};
 #[non_exhaustive]
 pub enum StoreError {
     /// Feature number `index` (0-based, in the order given) was refused; nothing was written.
+    /// In a [`Changes`](crate::Changes) it may be a snapshot, numbered in its `snapshots`.
     #[error("feature {index}: {source}")]
     Invalid {
-        /// Position of the feature in the batch.
+        /// Position of the feature (or snapshot) in the batch.
         index: usize,
         /// What is wrong with it.
         source: ModelError,

@@ -23,8 +23,8 @@ use sqlx::{Connection, Row, Sqlite, SqlitePool, Transaction};
 
 use super::sql::{self, Dialect, SqlValue, Statement};
 use super::{
-    Changes, POSITION_COLUMNS, Position, PositionRow, Query, Store, reindex, unique_violation,
-    validate_all, validate_upserts,
+    Changes, POSITION_COLUMNS, Position, PositionRow, Query, Snapshot, Store, reindex,
+    unique_violation, validate_all, validate_snapshots, validate_upserts,
 };
 use coastwatch_core::Feature;
 use coastwatch_core::layer::{FieldType, Layer};
@@ -363,6 +363,26 @@ impl GeoPackageStore {
         Ok(())
     }
 
+    /// Inserts or replaces the snapshots, one statement each.
+    async fn write_snapshots(
+        tx: &mut Transaction<'_, Sqlite>,
+        snapshots: &[Snapshot],
+    ) -> StoreResult<()> {
+        if snapshots.is_empty() {
+            return Ok(());
+        }
+        let sql = sql::snapshot_upsert(Dialect::GeoPackage);
+        for snapshot in snapshots {
+            sqlx::query(&sql)
+                .bind(snapshot.alert_id.get())
+                .bind(&snapshot.frame_jpeg)
+                .bind(&snapshot.crop_jpeg)
+                .execute(&mut **tx)
+                .await?;
+        }
+        Self::touch(tx, sql::SNAPSHOT_TABLE).await
+    }
+
     /// Inserts `features` in one transaction on the writing connection.
     async fn insert_in(
         conn: &mut PoolConnection<Sqlite>,
@@ -398,14 +418,15 @@ impl GeoPackageStore {
                 );
             }
         }
-        Self::touch(&mut tx, layer).await?;
+        Self::touch(&mut tx, layer.name()).await?;
         tx.commit().await?;
         Ok(ids)
     }
 
-    async fn touch(tx: &mut Transaction<'_, Sqlite>, layer: Layer) -> StoreResult<()> {
+    /// Sets the `last_change` of `table` in `gpkg_contents`.
+    async fn touch(tx: &mut Transaction<'_, Sqlite>, table: &str) -> StoreResult<()> {
         sqlx::query("UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name = ?")
-            .bind(layer.name())
+            .bind(table)
             .execute(&mut **tx)
             .await?;
         Ok(())
@@ -423,14 +444,16 @@ impl Store for GeoPackageStore {
 
     async fn commit(&self, changes: Changes) -> StoreResult<()> {
         let upserts = validate_upserts(changes.upserts)?;
+        validate_snapshots(&changes.snapshots)?;
         let mut conn = self.writer().await?;
         let result = async {
             let mut tx = conn.begin().await?;
             Self::append_positions(&mut tx, &changes.positions).await?;
             for (layer, features) in &upserts {
                 Self::upsert_rows(&mut tx, *layer, features).await?;
-                Self::touch(&mut tx, *layer).await?;
+                Self::touch(&mut tx, layer.name()).await?;
             }
+            Self::write_snapshots(&mut tx, &changes.snapshots).await?;
             tx.commit().await?;
             Ok(())
         }
@@ -446,7 +469,7 @@ impl Store for GeoPackageStore {
             let done = Self::write_one(&mut tx, layer, Some(id.get()), &feature, true)
                 .await?
                 .is_some();
-            Self::touch(&mut tx, layer).await?;
+            Self::touch(&mut tx, layer.name()).await?;
             tx.commit().await?;
             Ok(done)
         }
@@ -463,7 +486,7 @@ impl Store for GeoPackageStore {
                 .execute(&mut *tx)
                 .await?;
             Self::index(&mut tx, layer, id.get(), None, true).await?;
-            Self::touch(&mut tx, layer).await?;
+            Self::touch(&mut tx, layer.name()).await?;
             tx.commit().await?;
             Ok(done.rows_affected() > 0)
         }
@@ -525,6 +548,19 @@ impl Store for GeoPackageStore {
             .fetch_one(&self.pool)
             .await?;
         Ok(row.try_get::<i64, _>(0)? as u64)
+    }
+
+    async fn snapshot(&self, alert_id: FeatureId) -> StoreResult<Option<Snapshot>> {
+        let row: Option<(Vec<u8>, Vec<u8>)> =
+            sqlx::query_as(&sql::snapshot_select(Dialect::GeoPackage))
+                .bind(alert_id.get())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|(frame_jpeg, crop_jpeg)| Snapshot {
+            alert_id,
+            frame_jpeg,
+            crop_jpeg,
+        }))
     }
 
     async fn positions_since(&self, t_epoch_s: f64) -> StoreResult<Vec<Position>> {
@@ -687,6 +723,17 @@ fn schema_statements() -> Vec<String> {
         "DROP INDEX IF EXISTS positions_subject_t".into(),
         "DROP INDEX IF EXISTS positions_t".into(),
         "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier) VALUES ('positions', 'attributes', 'positions')".into(),
+        // evidence pictures of alerts, an attribute table keyed by the alert's fid; no foreign
+        // key, so that a snapshot may outlive its alert
+        format!(
+            "CREATE TABLE IF NOT EXISTS {table} (alert_id INTEGER PRIMARY KEY NOT NULL, \
+             frame_jpeg BLOB NOT NULL, crop_jpeg BLOB NOT NULL)",
+            table = sql::SNAPSHOT_TABLE
+        ),
+        format!(
+            "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier) VALUES ('{table}', 'attributes', '{table}')",
+            table = sql::SNAPSHOT_TABLE
+        ),
     ]);
     statements
 }

@@ -2,7 +2,8 @@
 //!
 //! Both backends keep one table per [`Layer`] with typed columns, so that QGIS, `ogrinfo`
 //! and `psql` users see ordinary tables, plus a `positions` table of raw fixes indexed by
-//! (subject, time). Every write is one transaction: a batch is stored whole or not at all.
+//! (subject, time) and an `alert_snapshots` table of the alerts' evidence pictures
+//! ([`Snapshot`]). Every write is one transaction: a batch is stored whole or not at all.
 
 mod error;
 mod geopackage;
@@ -122,19 +123,70 @@ impl From<PositionRow> for Position {
     }
 }
 
-/// What one ingest batch writes: fixes and object rows, stored in one transaction.
+/// Most bytes the two pictures of one [`Snapshot`] may take together: 4 MiB.
+pub const MAX_SNAPSHOT_BYTES: usize = 4 * 1024 * 1024;
+
+/// The evidence pictures of one alert (a camera's frame and the object's crop), stored with
+/// the alert and served with it.
+///
+/// A snapshot is kept when its alert feature is deleted (alerts are never deleted today).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    /// The alert's feature id in the `alerts` layer.
+    pub alert_id: FeatureId,
+    /// The whole frame with the object's box drawn, as JPEG.
+    pub frame_jpeg: Vec<u8>,
+    /// The object and its surroundings, as JPEG.
+    pub crop_jpeg: Vec<u8>,
+}
+
+impl Snapshot {
+    /// Why the store refuses this snapshot, if it does: an empty picture, one that does not
+    /// start with the JPEG SOI marker (`FF D8`), or more than [`MAX_SNAPSHOT_BYTES`] together.
+    fn check(&self) -> Result<(), coastwatch_core::ModelError> {
+        let refuse = |reason: String| {
+            Err(coastwatch_core::ModelError::invalid(
+                "snapshot",
+                format!("alert {}: {reason}", self.alert_id.get()),
+            ))
+        };
+        for (name, jpeg) in [
+            ("frame_jpeg", &self.frame_jpeg),
+            ("crop_jpeg", &self.crop_jpeg),
+        ] {
+            if jpeg.is_empty() {
+                return refuse(format!("{name} is empty"));
+            }
+            if !jpeg.starts_with(&[0xFF, 0xD8]) {
+                return refuse(format!("{name} is not a JPEG (no FF D8 marker)"));
+            }
+        }
+        let bytes = self.frame_jpeg.len() + self.crop_jpeg.len();
+        if bytes > MAX_SNAPSHOT_BYTES {
+            return refuse(format!(
+                "{bytes} bytes of pictures, more than {MAX_SNAPSHOT_BYTES}"
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// What one ingest batch writes: fixes, object rows and alert snapshots, stored in one
+/// transaction.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Changes {
     /// Fixes to append; a fix already stored (same subject and time) is skipped.
     pub positions: Vec<Position>,
     /// Features to insert or replace, per layer; every feature carries an id.
     pub upserts: Vec<(Layer, Vec<Feature>)>,
+    /// Evidence pictures of alerts; one replaces the snapshot its alert already has.
+    pub snapshots: Vec<Snapshot>,
 }
 
 impl Changes {
     /// Whether there is nothing to store.
     pub fn is_empty(&self) -> bool {
-        self.positions.is_empty() && self.upserts.is_empty()
+        self.positions.is_empty() && self.upserts.is_empty() && self.snapshots.is_empty()
     }
 
     /// Adds features to insert or replace in `layer` (nothing when `features` is empty).
@@ -159,8 +211,12 @@ pub trait Store: Send + Sync {
         self.commit(changes).await
     }
 
-    /// Stores the fixes and upserts of `changes` in one transaction: all or nothing.
+    /// Stores the fixes, upserts and snapshots of `changes` in one transaction: all or
+    /// nothing. An invalid feature or snapshot is a [`StoreError::Invalid`] and stores nothing.
     async fn commit(&self, changes: Changes) -> StoreResult<()>;
+
+    /// Reads the snapshot of alert `alert_id`; `None` when it has none.
+    async fn snapshot(&self, alert_id: FeatureId) -> StoreResult<Option<Snapshot>>;
 
     /// Replaces feature `id`; `false` when there is none.
     async fn replace(&self, layer: Layer, id: FeatureId, feature: Feature) -> StoreResult<bool>;
@@ -254,6 +310,16 @@ fn validate_upserts(
             Ok((layer, last))
         })
         .collect()
+}
+
+/// Checks every snapshot ([`StoreError::Invalid`] with its position in the list).
+fn validate_snapshots(snapshots: &[Snapshot]) -> StoreResult<()> {
+    for (index, snapshot) in snapshots.iter().enumerate() {
+        snapshot
+            .check()
+            .map_err(|source| StoreError::Invalid { index, source })?;
+    }
+    Ok(())
 }
 
 /// Puts the batch position into a per-feature error raised while writing.

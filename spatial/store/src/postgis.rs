@@ -1,6 +1,7 @@
 //! The production store: PostgreSQL with PostGIS through sqlx.
 //!
-//! The schema lives in `spatial/migrations/` and is applied with `sqlx::migrate!` at connect.
+//! The schema lives in `spatial/store/migrations/` and is applied with `sqlx::migrate!` at
+//! connect (`0002_alert_snapshots.sql` adds the table of alert snapshots, `bytea` pictures).
 //! Geometries are `geometry(<type>, 4326)` columns with GiST indexes; fixes go to the
 //! range-partitioned `positions` table keyed by (subject, time).
 
@@ -14,8 +15,8 @@ use sqlx::{ConnectOptions, Executor, PgPool, Postgres, Row, Transaction};
 
 use super::sql::{self, Dialect, SqlValue, Statement};
 use super::{
-    Changes, POSITION_COLUMNS, Position, PositionRow, Query, Store, reindex, unique_violation,
-    validate_all, validate_upserts,
+    Changes, POSITION_COLUMNS, Position, PositionRow, Query, Snapshot, Store, reindex,
+    unique_violation, validate_all, validate_snapshots, validate_upserts,
 };
 use coastwatch_core::layer::{FieldType, Layer};
 use coastwatch_core::model::FeatureId;
@@ -209,6 +210,23 @@ impl PostgisStore {
         Ok(())
     }
 
+    /// Inserts or replaces the snapshots, one statement each.
+    async fn write_snapshots(
+        tx: &mut Transaction<'_, Postgres>,
+        snapshots: &[Snapshot],
+    ) -> StoreResult<()> {
+        let sql = sql::snapshot_upsert(Dialect::Postgis);
+        for snapshot in snapshots {
+            sqlx::query(&sql)
+                .bind(snapshot.alert_id.get())
+                .bind(&snapshot.frame_jpeg)
+                .bind(&snapshot.crop_jpeg)
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Moves the id sequence past ids that callers chose themselves.
     async fn bump_sequence(tx: &mut Transaction<'_, Postgres>, layer: Layer) -> StoreResult<()> {
         sqlx::query(&format!(
@@ -263,12 +281,14 @@ impl Store for PostgisStore {
 
     async fn commit(&self, changes: Changes) -> StoreResult<()> {
         let upserts = validate_upserts(changes.upserts)?;
+        validate_snapshots(&changes.snapshots)?;
         let mut tx = self.pool.begin().await?;
         Self::append_positions(&mut tx, &changes.positions).await?;
         for (layer, features) in &upserts {
             Self::upsert_rows(&mut tx, *layer, features).await?;
             Self::bump_sequence(&mut tx, *layer).await?;
         }
+        Self::write_snapshots(&mut tx, &changes.snapshots).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -338,6 +358,19 @@ impl Store for PostgisStore {
             .fetch_one(&self.pool)
             .await?;
         Ok(row.try_get::<i64, _>(0)? as u64)
+    }
+
+    async fn snapshot(&self, alert_id: FeatureId) -> StoreResult<Option<Snapshot>> {
+        let row: Option<(Vec<u8>, Vec<u8>)> =
+            sqlx::query_as(&sql::snapshot_select(Dialect::Postgis))
+                .bind(alert_id.get())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|(frame_jpeg, crop_jpeg)| Snapshot {
+            alert_id,
+            frame_jpeg,
+            crop_jpeg,
+        }))
     }
 
     async fn positions_since(&self, t_epoch_s: f64) -> StoreResult<Vec<Position>> {

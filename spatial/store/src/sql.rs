@@ -23,6 +23,16 @@ pub(crate) enum Dialect {
     Postgis,
 }
 
+impl Dialect {
+    /// The placeholder of parameter number `n` (from 1).
+    fn mark(self, n: usize) -> String {
+        match self {
+            Self::GeoPackage => "?".to_owned(),
+            Self::Postgis => format!("${n}"),
+        }
+    }
+}
+
 /// A bound parameter value.
 #[derive(Debug, Clone)]
 pub(crate) enum SqlValue {
@@ -53,10 +63,7 @@ impl Statement {
     /// Adds a parameter and returns its placeholder.
     pub fn param(&mut self, value: SqlValue) -> String {
         self.params.push(value);
-        match self.dialect {
-            Dialect::GeoPackage => "?".to_owned(),
-            Dialect::Postgis => format!("${}", self.params.len()),
-        }
+        self.dialect.mark(self.params.len())
     }
 
     /// Adds a geometry parameter (already encoded for the dialect) and returns its SQL.
@@ -348,4 +355,24 @@ pub(crate) fn envelope(geometry: &Geometry) -> Option<[f64; 4]> {
     geometry
         .bounding_rect()
         .map(|r| [r.min().x, r.max().x, r.min().y, r.max().y])
+}
+
+/// The table of alert snapshots (not a layer: no geometry, served only by alert id).
+pub(crate) const SNAPSHOT_TABLE: &str = "alert_snapshots";
+
+/// Inserts or replaces one alert's snapshot: parameters alert id, frame JPEG, crop JPEG.
+pub(crate) fn snapshot_upsert(dialect: Dialect) -> String {
+    let [a, b, c] = [1, 2, 3].map(|n| dialect.mark(n));
+    format!(
+        "INSERT INTO {SNAPSHOT_TABLE} (alert_id, frame_jpeg, crop_jpeg) VALUES ({a}, {b}, {c}) \
+         ON CONFLICT (alert_id) DO UPDATE SET frame_jpeg = excluded.frame_jpeg, crop_jpeg = excluded.crop_jpeg"
+    )
+}
+
+/// Reads one alert's snapshot as (frame JPEG, crop JPEG): parameter alert id.
+pub(crate) fn snapshot_select(dialect: Dialect) -> String {
+    format!(
+        "SELECT frame_jpeg, crop_jpeg FROM {SNAPSHOT_TABLE} WHERE alert_id = {}",
+        dialect.mark(1)
+    )
 }

@@ -4,8 +4,9 @@
 use std::process::Command;
 
 use coastwatch_core::layer::{GeometryType, Layer};
+use coastwatch_core::model::FeatureId;
 use coastwatch_fixtures::samples::sample;
-use coastwatch_store::{GeoPackageStore, Store};
+use coastwatch_store::{Changes, GeoPackageStore, Snapshot, Store};
 
 fn ogrinfo_available() -> bool {
     let found = Command::new("ogrinfo")
@@ -45,7 +46,35 @@ async fn ogrinfo_lists_every_layer_with_type_and_count() {
         let features = (0..=i as u32).map(|n| sample(*layer, n)).collect();
         store.insert(*layer, features).await.unwrap();
     }
+    let snapshot = Snapshot {
+        alert_id: FeatureId::try_from(1).unwrap(),
+        frame_jpeg: vec![0xFF, 0xD8, 0xFF, 0xD9],
+        crop_jpeg: vec![0xFF, 0xD8, 0xFF, 0xD9],
+    };
+    store
+        .commit(Changes {
+            snapshots: vec![snapshot],
+            ..Changes::default()
+        })
+        .await
+        .unwrap();
     drop(store);
+
+    // the snapshots are an attribute table GDAL lists without complaint
+    let out = Command::new("ogrinfo")
+        .args(["-so", "-ro"])
+        .arg(&path)
+        .arg("alert_snapshots")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let errors = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && !errors.contains("ERROR"),
+        "{errors}"
+    );
+    assert!(text.contains("Feature Count: 1"), "{text}");
+    assert!(text.contains("frame_jpeg: Binary"), "{text}");
 
     for (i, layer) in Layer::ALL.iter().enumerate() {
         let out = Command::new("ogrinfo")

@@ -9,7 +9,8 @@ use coastwatch_core::model::FeatureId;
 use coastwatch_fixtures::samples::sample;
 use coastwatch_store::StoreError;
 use coastwatch_store::{
-    Changes, GeoPackageStore, Position, PostgisStore, Query, Store, SubjectKind,
+    Changes, GeoPackageStore, MAX_SNAPSHOT_BYTES, Position, PostgisStore, Query, Snapshot, Store,
+    SubjectKind,
 };
 use geo::{Rect, coord};
 use serde_json::json;
@@ -518,6 +519,153 @@ async fn large_batches_keep_their_order<B: Backend>(b: B) {
     );
 }
 
+/// Bytes that pass for a JPEG: the SOI marker, then `len - 2` copies of `fill`.
+fn jpeg(fill: u8, len: usize) -> Vec<u8> {
+    let mut bytes = vec![0xFF, 0xD8];
+    bytes.resize(len, fill);
+    bytes
+}
+
+async fn snapshots_are_stored_with_their_alert<B: Backend>(b: B) {
+    let store = b.store();
+    let alert = sample(Layer::Alerts, 1).with_id(id(41));
+    let first = Snapshot {
+        alert_id: id(41),
+        frame_jpeg: jpeg(1, 50_000),
+        crop_jpeg: jpeg(2, 3_000),
+    };
+    let mut changes = Changes {
+        snapshots: vec![first.clone()],
+        ..Changes::default()
+    };
+    assert!(!changes.is_empty(), "a snapshot is something to store");
+    changes.upsert(Layer::Alerts, vec![alert.clone()]);
+    store.commit(changes).await.unwrap();
+    assert_eq!(store.snapshot(id(41)).await.unwrap(), Some(first.clone()));
+    assert_eq!(store.get(Layer::Alerts, id(41)).await.unwrap(), Some(alert));
+    assert_eq!(
+        store.snapshot(id(42)).await.unwrap(),
+        None,
+        "an alert without a snapshot"
+    );
+
+    // a second snapshot of the same alert replaces the first; 4 MiB together is allowed
+    let second = Snapshot {
+        frame_jpeg: jpeg(3, MAX_SNAPSHOT_BYTES - 700),
+        crop_jpeg: jpeg(4, 700),
+        ..first
+    };
+    store
+        .commit(Changes {
+            snapshots: vec![second.clone()],
+            ..Changes::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.snapshot(id(41)).await.unwrap(), Some(second.clone()));
+    assert_eq!(
+        b.reopen().await.snapshot(id(41)).await.unwrap(),
+        Some(second)
+    );
+}
+
+async fn a_bad_snapshot_stores_nothing_of_its_commit<B: Backend>(b: B) {
+    let store = b.store();
+    let fix = Position {
+        kind: SubjectKind::CameraTrack,
+        subject_id: "cam-1/7".into(),
+        t_epoch_s: 1000.0,
+        lon: 121.6,
+        lat: 29.5,
+        speed_mps: None,
+        course_deg: None,
+        heading_deg: None,
+    };
+    let good = |alert| Snapshot {
+        alert_id: id(alert),
+        frame_jpeg: jpeg(1, 2_000),
+        crop_jpeg: jpeg(2, 500),
+    };
+    let png = b"\x89PNG\r\n\x1a\n".to_vec();
+    let bad = [
+        (
+            "not a JPEG",
+            Snapshot {
+                frame_jpeg: png.clone(),
+                ..good(7)
+            },
+        ),
+        (
+            "crop not a JPEG",
+            Snapshot {
+                crop_jpeg: png,
+                ..good(7)
+            },
+        ),
+        (
+            "empty frame",
+            Snapshot {
+                frame_jpeg: Vec::new(),
+                ..good(7)
+            },
+        ),
+        (
+            "empty crop",
+            Snapshot {
+                crop_jpeg: Vec::new(),
+                ..good(7)
+            },
+        ),
+        (
+            "half a marker",
+            Snapshot {
+                crop_jpeg: vec![0xFF],
+                ..good(7)
+            },
+        ),
+        (
+            "over 4 MiB",
+            Snapshot {
+                frame_jpeg: jpeg(5, MAX_SNAPSHOT_BYTES - 699),
+                crop_jpeg: jpeg(6, 700),
+                ..good(7)
+            },
+        ),
+    ];
+    for (case, snapshot) in bad {
+        let mut changes = Changes {
+            positions: vec![fix.clone()],
+            snapshots: vec![good(6), snapshot],
+            ..Changes::default()
+        };
+        changes.upsert(
+            Layer::Alerts,
+            vec![
+                sample(Layer::Alerts, 1).with_id(id(6)),
+                sample(Layer::Alerts, 2).with_id(id(7)),
+            ],
+        );
+        let err = store.commit(changes).await.unwrap_err();
+        assert!(
+            matches!(err, StoreError::Invalid { index: 1, .. }),
+            "{case}: {err}"
+        );
+        assert!(err.to_string().contains("alert 7"), "{case}: {err}");
+        for alert in [6, 7] {
+            assert_eq!(
+                store.get(Layer::Alerts, id(alert)).await.unwrap(),
+                None,
+                "{case}"
+            );
+            assert_eq!(store.snapshot(id(alert)).await.unwrap(), None, "{case}");
+        }
+        assert!(
+            store.positions_since(0.0).await.unwrap().is_empty(),
+            "{case}"
+        );
+    }
+}
+
 macro_rules! suite {
     ($($test:ident),* $(,)?) => {
         mod geopackage {
@@ -536,7 +684,9 @@ suite!(
     batches_are_all_or_nothing,
     positions_append_and_replay,
     a_commit_is_all_or_nothing,
-    large_batches_keep_their_order
+    large_batches_keep_their_order,
+    snapshots_are_stored_with_their_alert,
+    a_bad_snapshot_stores_nothing_of_its_commit
 );
 
 #[tokio::test]

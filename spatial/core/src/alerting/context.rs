@@ -294,6 +294,30 @@ impl DetectionContext {
             .min_by(f64::total_cmp)
     }
 
+    /// Whether `point` lies at sea as seen from `camera` (which stands on land): the line
+    /// of sight crosses the coastline an odd number of times and the point is at least
+    /// `margin_m` from it. Without a coastline nothing is known to be at sea.
+    pub fn at_sea_from(&self, camera: [f64; 2], point: [f64; 2], margin_m: f64) -> bool {
+        if self.coast.size() == 0
+            || self
+                .distance_to_coast_m(point[0], point[1], margin_m)
+                .is_some()
+        {
+            return false;
+        }
+        let sight = geo::Line::new(camera, point);
+        let envelope = AABB::from_corners(
+            [camera[0].min(point[0]), camera[1].min(point[1])],
+            [camera[0].max(point[0]), camera[1].max(point[1])],
+        );
+        let crossings = self
+            .coast
+            .locate_in_envelope_intersecting(&envelope)
+            .filter(|s| geo::Line::new(s.from, s.to).intersects(&sight))
+            .count();
+        crossings % 2 == 1
+    }
+
     /// Whether (`lon`, `lat`) lies in the watch area: inside a district boundary, or
     /// anywhere when no district is configured.
     pub fn in_watch_area(&self, lon: f64, lat: f64) -> bool {

@@ -45,6 +45,14 @@ impl SubjectKey {
             id: id.into(),
         }
     }
+
+    /// A camera track by its key (`{camera_id}/{track_id}`).
+    pub fn camera_track(key: impl Into<String>) -> Self {
+        Self {
+            kind: SubjectType::CameraTrack,
+            id: key.into(),
+        }
+    }
 }
 
 /// One position of a moving object, as detectors see it.

@@ -10,8 +10,11 @@ use super::context::DetectionContext;
 use super::detect::{DetectorConfig, Detectors};
 use super::fences::{FenceSet, FenceTracker};
 use super::{AlertEvent, LocalClock, Sample, SubjectKey};
-use crate::engine::{VehicleState, VesselState};
+use crate::engine::{AisCandidate, CameraTrackState, VehicleState, VesselState};
 use crate::model::{IdentityFlag, ObjectKind, ShipCategory};
+
+/// A motion-only track counts as at sea this far (m) from the coastline or more.
+const AT_SEA_MARGIN_M: f64 = 20.0;
 use crate::{Feature, ModelError};
 
 /// The stored geography the detectors need.
@@ -128,6 +131,53 @@ impl Monitor {
         );
         self.advance(sample.t);
         self.fill_towns(out, from);
+    }
+
+    /// Takes in the latest observation of a camera track, with the AIS vessels around it:
+    /// the fences of its class, and `dark_vessel`.
+    pub fn camera_track(
+        &mut self,
+        track: &CameraTrackState,
+        candidates: &[AisCandidate],
+        out: &mut Vec<AlertEvent>,
+    ) {
+        let obs = &track.latest;
+        let sample = Sample {
+            t: obs.t,
+            lon: obs.position[0],
+            lat: obs.position[1],
+            speed_mps: None,
+        };
+        let from = out.len();
+        self.tracker.observe(
+            &self.fences,
+            &SubjectKey::camera_track(track.key.clone()),
+            ObjectKind::CameraTrack(obs.class),
+            None,
+            &sample,
+            out,
+        );
+        let at_sea = self
+            .context
+            .at_sea_from(obs.camera, obs.position, AT_SEA_MARGIN_M);
+        self.detectors
+            .observe_camera_track(&self.context, track, candidates, at_sea, out);
+        self.advance(sample.t);
+        self.fill_towns(out, from);
+    }
+
+    /// Camera track `key` is no longer observed: its episodes close.
+    pub fn camera_track_ended(&mut self, key: &str, out: &mut Vec<AlertEvent>) {
+        let from = out.len();
+        self.tracker
+            .forget(&SubjectKey::camera_track(key.to_owned()), out);
+        self.detectors.end_camera_track(&self.context, key, out);
+        self.fill_towns(out, from);
+    }
+
+    /// The detectors' thresholds.
+    pub fn config(&self) -> &DetectorConfig {
+        self.detectors.config()
     }
 
     /// Runs the checks that fire on silence, at data time `now`.

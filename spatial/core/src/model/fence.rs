@@ -73,6 +73,8 @@ pub enum TrackClass {
     Person,
     /// A road vehicle.
     Vehicle,
+    /// Something that moves, not recognised (a motion-only camera).
+    Unknown,
 }
 
 fn snake<T: Serialize>(value: &T) -> String {

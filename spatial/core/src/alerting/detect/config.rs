@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::ModelError;
+use crate::engine::MatchGate;
 use crate::model::{ActiveHours, Severity, VehicleClass};
 
 /// Thresholds of the behaviour detectors. Durations are in minutes, distances in metres,
@@ -56,6 +57,12 @@ pub struct DetectorConfig {
     pub night_hours: ActiveHours,
     /// `route_deviation`, `gps_off`, `night_movement`: the vehicle classes watched.
     pub watched_classes: Vec<VehicleClass>,
+    /// `dark_vessel`: a camera track unmatched to AIS this long (s) is a dark vessel.
+    pub dark_vessel_s: f64,
+    /// `dark_vessel`: linked to the `ais_gap` of a vessel whose last fix lies this close (m).
+    pub dark_link_m: f64,
+    /// `dark_vessel`: how camera tracks are matched to AIS vessels.
+    pub dark_gate: MatchGate,
     /// Least data time (min) between two updates of an open episode; new facts that
     /// change the alert (an identity flag) are sent at once.
     pub update_min: f64,
@@ -90,6 +97,9 @@ impl Default for DetectorConfig {
                 end: 5 * 60,
             },
             watched_classes: vec![VehicleClass::TankTruck, VehicleClass::ContainerTruck],
+            dark_vessel_s: 20.0,
+            dark_link_m: 2000.0,
+            dark_gate: MatchGate::default(),
             update_min: 5.0,
             severity: Severities::default(),
         }
@@ -115,6 +125,7 @@ impl DetectorConfig {
             ("identity_static_min", self.identity_static_min),
             ("corridor_width_m", self.corridor_width_m),
             ("gps_off_min", self.gps_off_min),
+            ("dark_vessel_s", self.dark_vessel_s),
         ];
         for (what, value) in positive {
             if !(value.is_finite() && value > 0.0) {
@@ -132,6 +143,7 @@ impl DetectorConfig {
             ("landing_dock_m", self.landing_dock_m),
             ("moving_kmh", self.moving_kmh),
             ("update_min", self.update_min),
+            ("dark_link_m", self.dark_link_m),
         ];
         for (what, value) in non_negative {
             if !(value.is_finite() && value >= 0.0) {
@@ -173,6 +185,8 @@ pub struct Severities {
     pub gps_off: Severity,
     /// `night_movement` (default warning).
     pub night_movement: Severity,
+    /// `dark_vessel` (default critical).
+    pub dark_vessel: Severity,
 }
 
 impl Default for Severities {
@@ -186,6 +200,7 @@ impl Default for Severities {
             route_deviation: Severity::Warning,
             gps_off: Severity::Warning,
             night_movement: Severity::Warning,
+            dark_vessel: Severity::Critical,
         }
     }
 }

@@ -14,6 +14,7 @@
 //! displacement from the object's previous sample.
 
 mod config;
+mod dark;
 mod encounter;
 mod identity;
 mod landing;
@@ -32,9 +33,11 @@ pub use config::{DetectorConfig, Severities};
 
 use super::context::DetectionContext;
 use super::{AlertEvent, EpisodeKey, LocalClock, Phase, Sample, SubjectKey};
+use crate::engine::{AisCandidate, CameraTrackState};
 use crate::geodesy;
 use crate::geodesy::{MPS_PER_KMH, MPS_PER_KN};
 use crate::model::{AlertKind, FeatureId, IdentityFlag, Severity, VehicleClass};
+use dark::DarkTrack;
 use encounter::Encounters;
 use identity::Identity;
 use landing::Landing;
@@ -61,6 +64,7 @@ pub struct Detectors {
     vehicle_silence: SilenceIndex<String>,
     encounters: Encounters,
     last_sweep: Option<f64>,
+    dark: HashMap<String, DarkTrack>,
 }
 
 /// What the detectors remember of one vessel.
@@ -249,6 +253,65 @@ impl Detectors {
         state.night.observe(env, &who, clock, &fix, moving_in, out);
     }
 
+    /// Takes in the latest observation of a camera track with the AIS vessels around it
+    /// (`at_sea`: its ground position lies at sea). Runs `dark_vessel`; links a new
+    /// episode to the `ais_gap` of a vessel that fell silent nearby.
+    pub fn observe_camera_track(
+        &mut self,
+        ctx: &DetectionContext,
+        track: &CameraTrackState,
+        candidates: &[AisCandidate],
+        at_sea: bool,
+        out: &mut Vec<AlertEvent>,
+    ) {
+        let env = Env {
+            config: &self.config,
+            ctx,
+        };
+        let dark = self.dark.entry(track.key.clone()).or_default();
+        let was_open = dark.open.is_some();
+        dark.observe(env, track, candidates, at_sea, out);
+        if was_open || dark.open.is_none() {
+            return;
+        }
+        let silent = self.vessels.iter().find(|(_, v)| {
+            v.gap_open
+                && v.last.is_some_and(|l| {
+                    geodesy::distance_m(l.lonlat(), dark.at) <= env.config.dark_link_m
+                })
+        });
+        if let Some((&mmsi, vessel)) = silent
+            && let Some(last) = vessel.last
+        {
+            dark.linked = Some(mmsi);
+            dark::link(
+                env,
+                &track.key,
+                dark.at,
+                mmsi,
+                last.lonlat(),
+                track.latest.t,
+                out,
+            );
+        }
+    }
+
+    /// The camera track `key` ended (no longer observed): closes its episodes.
+    pub fn end_camera_track(
+        &mut self,
+        ctx: &DetectionContext,
+        key: &str,
+        out: &mut Vec<AlertEvent>,
+    ) {
+        let env = Env {
+            config: &self.config,
+            ctx,
+        };
+        if let Some(mut dark) = self.dark.remove(key) {
+            dark.end(env, key, out);
+        }
+    }
+
     /// Runs the checks that fire on silence at data time `now` (the newest sample time of
     /// a replay, the wall clock live): opens `ais_gap` and `gps_off` episodes and ends
     /// encounters whose vessels both fell silent. Cheap when nothing is due: silent objects
@@ -275,6 +338,16 @@ impl Detectors {
                 let who = Who::vessel(mmsi, state.name.as_deref());
                 out.push(silence::ais_gap_open(env, &who, last, now));
                 state.gap_open = true;
+                // a camera may be watching the boat that went silent
+                let near = self.dark.iter_mut().find(|(_, d)| {
+                    d.open.is_some()
+                        && d.linked.is_none()
+                        && geodesy::distance_m(d.at, last.lonlat()) <= env.config.dark_link_m
+                });
+                if let Some((key, dark)) = near {
+                    dark.linked = Some(mmsi);
+                    dark::link(env, key, dark.at, mmsi, last.lonlat(), now, out);
+                }
             }
         }
 
@@ -324,6 +397,7 @@ struct Who<'a> {
 enum Subject<'a> {
     Vessel(u32),
     Vehicle(&'a str),
+    CameraTrack(&'a str),
 }
 
 impl<'a> Who<'a> {
@@ -338,6 +412,13 @@ impl<'a> Who<'a> {
         Self {
             subject: Subject::Vehicle(id),
             name: plate,
+        }
+    }
+
+    fn camera_track(key: &'a str) -> Self {
+        Self {
+            subject: Subject::CameraTrack(key),
+            name: None,
         }
     }
 
@@ -384,6 +465,7 @@ impl Episode<'_> {
         let subject = match self.who.subject {
             Subject::Vessel(mmsi) => SubjectKey::vessel(mmsi),
             Subject::Vehicle(id) => SubjectKey::vehicle(id),
+            Subject::CameraTrack(key) => SubjectKey::camera_track(key),
         };
         AlertEvent {
             key: EpisodeKey {

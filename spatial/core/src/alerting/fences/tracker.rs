@@ -374,6 +374,35 @@ impl FenceTracker {
         }
     }
 
+    /// Forgets `subject` (a camera track that ended), closing its open episodes at its last
+    /// fix with evidence `reason: "track_ended"`.
+    pub fn forget(&mut self, subject: &SubjectKey, out: &mut Vec<AlertEvent>) {
+        let (Some(track), Some(fences)) = (self.objects.remove(subject), &self.fences) else {
+            return;
+        };
+        let mut emitter = Emitter {
+            clock: &mut self.clock,
+            subject,
+            name: None,
+            out,
+        };
+        for pair in &track.pairs {
+            let fence = fences.fence(pair.fence);
+            let extra = [
+                ("inside_s", seconds(track.t - pair.since)),
+                ("reason", "track_ended".into()),
+            ];
+            for (open, what) in [
+                (pair.enter_open, (AlertKind::GeofenceEnter, "enter")),
+                (pair.dwell_open, (AlertKind::GeofenceDwell, "dwell")),
+            ] {
+                if open {
+                    emitter.emit(fence, what, Phase::Close, (track.t, track.at), &extra);
+                }
+            }
+        }
+    }
+
     /// Forgets objects outside every fence whose last fix is older than `t` (epoch s).
     /// Objects inside a fence or on a pending run are kept.
     pub fn forget_before(&mut self, t: f64) {

@@ -51,6 +51,14 @@ pub enum ScenarioError {
     /// The configuration cannot be used.
     #[error("configuration: {0}")]
     Config(String),
+    /// A camera that cannot be posed or rendered.
+    #[error("camera {camera}: {reason}")]
+    Camera {
+        /// The camera's name (or id).
+        camera: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// The detectors could not be set up for an evaluation.
     #[error("detectors: {0}")]
     Detectors(#[from] ModelError),

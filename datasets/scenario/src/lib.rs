@@ -33,6 +33,9 @@
 //!
 //! [`score`] compares the alerts a replay raised with the truth per kind; the replay is the
 //! server's (`coastwatch scenario eval`).
+//!
+//! [`video`] renders synthetic frames of the district's cameras (sea, land, vessels, people,
+//! day or night) for the video pipeline.
 
 mod district;
 mod error;
@@ -46,6 +49,7 @@ mod plan;
 mod synthetic;
 mod trucks;
 mod truth;
+pub mod video;
 mod world;
 
 use std::time::Duration;

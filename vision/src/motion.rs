@@ -146,7 +146,7 @@ impl MotionGate {
             let r = if *moving { rate / 4.0 } else { rate };
             *background += r * (grey - *background);
         }
-        let blobs = self.blobs(&dilate(&moving, gw, gh));
+        let blobs = self.blobs(&moving, &dilate(&moving, gw, gh));
         Motion {
             blobs,
             changed: share,
@@ -174,13 +174,16 @@ impl MotionGate {
         }
     }
 
-    /// Boxes of the 8-connected groups of moving cells, in frame pixels, largest first.
-    fn blobs(&self, moving: &[bool]) -> Vec<BBox> {
+    /// Boxes of the 8-connected groups of `joined` cells (the moving cells grown by one),
+    /// each spanning only its `moving` cells, in frame pixels, largest first. The growth only
+    /// joins the fragments of one object: a box that took it in would reach a cell below the
+    /// object's foot, and the foot is what places it on the ground.
+    fn blobs(&self, moving: &[bool], joined: &[bool]) -> Vec<BBox> {
         let (gw, gh) = self.grid;
-        let mut seen = vec![false; moving.len()];
+        let mut seen = vec![false; joined.len()];
         let mut blobs = Vec::new();
         let mut stack = Vec::new();
-        for start in 0..moving.len() {
+        for start in 0..joined.len() {
             if !moving[start] || seen[start] {
                 continue;
             }
@@ -189,10 +192,12 @@ impl MotionGate {
             stack.push(start);
             while let Some(i) = stack.pop() {
                 let (x, y) = (i % gw, i / gw);
-                (x1, y1, x2, y2) = (x1.min(x), y1.min(y), x2.max(x), y2.max(y));
+                if moving[i] {
+                    (x1, y1, x2, y2) = (x1.min(x), y1.min(y), x2.max(x), y2.max(y));
+                }
                 for (nx, ny) in neighbours(x, y, gw, gh) {
                     let j = ny * gw + nx;
-                    if moving[j] && !seen[j] {
+                    if joined[j] && !seen[j] {
                         seen[j] = true;
                         stack.push(j);
                     }
@@ -206,7 +211,9 @@ impl MotionGate {
                 (y2 + 1) as f32 * c,
             )
             .clip(self.frame_size.0 as f32, self.frame_size.1 as f32);
-            if bbox.area() >= self.config.min_area {
+            // whether it is big enough is judged on the grown extent (a cell on each side)
+            let grown = (x2 - x1 + 3) as f32 * (y2 - y1 + 3) as f32 * c * c;
+            if grown >= self.config.min_area {
                 blobs.push(bbox);
             }
         }
@@ -335,6 +342,8 @@ mod tests {
             "{blob:?}"
         );
         assert!(blob.w < 60.0 && blob.h < 60.0, "{blob:?}");
+        // the box ends where the square does, not a (2 px) cell further
+        assert!(blob.y2() <= 141.0 && blob.x2() <= 341.0, "{blob:?}");
     }
 
     #[test]

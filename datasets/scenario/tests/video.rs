@@ -341,8 +341,8 @@ fn video_a_crossing_boat_is_one_track_near_the_truth() {
             outcome.false_tracks
         );
         assert!(outcome.within() >= 0.9, "{out_m} m: {}", outcome.summary());
-        assert!(outcome.ids_on == 1, "{out_m} m: {}", outcome.summary());
         if *out_m <= 800.0 {
+            assert!(outcome.ids_on == 1, "{out_m} m: {}", outcome.summary());
             assert!(
                 outcome.coverage() >= 0.8,
                 "{out_m} m: {}",
@@ -350,7 +350,8 @@ fn video_a_crossing_boat_is_one_track_near_the_truth() {
             );
         } else {
             // At the camera's range the hull is a third of a gate cell high (a cell is 0.22°
-            // at 70°), under the gate's threshold unless it falls within one row of cells.
+            // at 70°), under the gate's threshold unless it falls within one row of cells: it
+            // is seen in fragments, each a short track of its own.
             assert!(
                 outcome.errors.len() >= 100,
                 "{out_m} m: {}",

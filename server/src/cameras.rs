@@ -350,7 +350,11 @@ fn place(
         .filter_map(|track| {
             let b = track.bbox;
             let foot = [f64::from(b.x + b.w / 2.0), f64::from(b.y + b.h)];
-            let Ok(ground) = placement.georef.pixel_to_ground(foot) else {
+            let ground = match track.class {
+                ObjectClass::Unknown => placement.georef.pixel_to_ground_unknown(foot),
+                _ => placement.georef.pixel_to_ground(foot),
+            };
+            let Ok(ground) = ground else {
                 unplaced += 1;
                 return None;
             };

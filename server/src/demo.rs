@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use coastwatch_ais::decoder::{Decoder, DecoderOptions};
+use coastwatch_core::engine::CameraObservation;
 use coastwatch_core::geodesy::MPS_PER_KMH;
 use coastwatch_core::model::SubjectType;
 use coastwatch_core::{Feature, Layer};
@@ -92,14 +93,27 @@ async fn register_vehicles(state: &AppState, vehicles: &[Feature]) -> Result<(),
     Ok(state.layer_changed(Layer::Vehicles).await?)
 }
 
-/// Plays `scenario` into the server, in its exact order. With `live`, each event waits for
-/// its time on the server's clock (which `--speed` makes run fast); otherwise everything goes
-/// in as fast as the writer takes it, on the scenario's own clock.
-pub async fn play(state: AppState, scenario: Scenario, live: bool) -> Result<(), PlayError> {
+/// Plays `scenario` into the server, in its exact order, with the `cameras`' observations
+/// (time-ordered) merged in. With `live`, each event waits for its time on the server's clock
+/// (which `--speed` makes run fast); otherwise everything goes in as fast as the writer takes
+/// it, on the scenario's own clock.
+pub async fn play(
+    state: AppState,
+    scenario: Scenario,
+    cameras: Vec<CameraObservation>,
+    live: bool,
+) -> Result<(), PlayError> {
     register_vehicles(&state, &scenario.vehicles).await?;
     let mut decoder = Decoder::new(DecoderOptions::default());
     let mut batch: Vec<Update> = Vec::new();
+    let mut cameras = cameras.into_iter().peekable();
     for event in scenario.events {
+        while let Some(observation) = cameras.next_if(|o| o.t <= event.t()) {
+            batch.push(Update::CameraTrack {
+                observation,
+                frame: None,
+            });
+        }
         if live {
             let wait = event.t() - now_epoch_s();
             if wait > 0.0 {
@@ -143,6 +157,10 @@ pub async fn play(state: AppState, scenario: Scenario, live: bool) -> Result<(),
             state.ingest.submit(std::mem::take(&mut batch)).await?;
         }
     }
+    batch.extend(cameras.map(|observation| Update::CameraTrack {
+        observation,
+        frame: None,
+    }));
     Ok(state.ingest.submit(batch).await?)
 }
 
@@ -174,7 +192,14 @@ pub async fn evaluate_scenario(
     load_district(store.as_ref(), &district, &[]).await?;
     let state = AppState::start(config, store.clone()).await?;
     let (seed, truth, end) = (scenario.seed, scenario.truth.clone(), scenario.end);
-    play(state.clone(), scenario, false).await?;
+    // the cameras film their clips first (the eval has no land layer: land is still scenery
+    // to the motion gate, so the sea stands in for it)
+    let scene = scenario.cameras.clone();
+    let filmed = tokio::task::spawn_blocking(move || {
+        crate::filming::film(&scene, &geo::MultiPolygon::new(Vec::new()))
+    })
+    .await??;
+    play(state.clone(), scenario, filmed.observations, false).await?;
     // the silence detectors need the clock to run to the end of the scenario
     let mut events = Vec::new();
     state
@@ -185,7 +210,7 @@ pub async fn evaluate_scenario(
     let alerts = store.query(Layer::Alerts, &Query::default()).await?;
     let records: Vec<AlertRecord> = alerts.iter().filter_map(record).collect();
     state.close().await;
-    Ok(score(seed, &truth, &records))
+    Ok(score(seed, &truth, &records).with_camera_errors(filmed.errors))
 }
 
 /// An `alerts` feature as the scorer sees it.

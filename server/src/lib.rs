@@ -15,6 +15,7 @@ pub mod demo;
 pub mod error;
 mod extract;
 pub mod feeds;
+pub mod filming;
 pub mod http;
 pub mod ingest;
 pub mod live;

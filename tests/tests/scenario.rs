@@ -46,6 +46,12 @@ fn exported_scenarios_score_well_on_untuned_seeds() {
                 kind["precision"].as_f64().unwrap(),
                 kind["recall"].as_f64().unwrap(),
             );
+            if name == "dark_vessel" {
+                // scored, not yet at the targets: at night a motion-only camera sees boats as
+                // lights of unknown height (a wide range gate), and 2 fps fragments small
+                // fast lights into short tracks
+                continue;
+            }
             assert!(
                 precision >= 0.9 && recall >= 0.95,
                 "seed {seed}, {name}: precision {precision}, recall {recall}; misses {}, false alarms {}",
@@ -53,7 +59,9 @@ fn exported_scenarios_score_well_on_untuned_seeds() {
                 report["false_alarms"]
             );
         }
-        assert_eq!(kinds.len(), 12, "every kind but dark_vessel is scored");
+        assert_eq!(kinds.len(), 13, "every kind is scored");
+        let bands = report["position_error"].as_array().unwrap();
+        assert!(!bands.is_empty(), "camera tracks are placed and measured");
     }
 }
 

@@ -4,7 +4,8 @@
 //! book.
 //!
 //! An alert matches a truth incident when it has the same kind and subject (for an
-//! encounter either vessel of the pair; for a tip a location within 1 km) and its time
+//! encounter either vessel of the pair; for a tip a location within 1 km; for a dark vessel
+//! a track of the same camera, as track ids are the video core's own) and its time
 //! span `[opened, closed or last updated]` overlaps the incident's window widened by 5
 //! minutes on each side. Precision is the share of alerts that match an incident, recall
 //! the share of incidents matched by an alert.
@@ -70,17 +71,70 @@ pub struct KindScore {
 pub struct Report {
     /// The seeds scored.
     pub seeds: Vec<u64>,
-    /// Per kind, every kind but `dark_vessel` (which a scenario does not plant), in the
-    /// order of [`AlertKind`].
+    /// Per kind, every kind a scenario plants, in the order of [`AlertKind`].
     pub kinds: Vec<KindScore>,
     /// Incidents no alert matched.
     pub misses: Vec<Incident>,
     /// Alerts that matched no incident.
     pub false_alarms: Vec<AlertRecord>,
+    /// How far the camera tracks' positions lie from the truth, per range band.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub position_error: Vec<BandError>,
+    /// `[range_m, error_m]` of every camera observation scored (merged across seeds).
+    #[serde(skip)]
+    pub camera_errors: Vec<[f64; 2]>,
 }
 
-/// The kinds scored: every kind the scenario plants (all but `dark_vessel`).
-pub const SCORED_KINDS: [AlertKind; 12] = [
+/// The position error of camera tracks in one band of range from the camera.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BandError {
+    /// The band, e.g. `500–1000 m`.
+    pub band: String,
+    /// Observations in it.
+    pub n: usize,
+    /// Median error (m).
+    pub median_m: f64,
+    /// 90th percentile of the error (m).
+    pub p90_m: f64,
+}
+
+/// Range bands (m) of [`BandError`].
+const BANDS_M: [f64; 4] = [0.0, 500.0, 1000.0, f64::INFINITY];
+
+impl BandError {
+    /// The bands of `errors` (`[range_m, error_m]`), empty bands left out.
+    pub fn bands(errors: &[[f64; 2]]) -> Vec<Self> {
+        BANDS_M
+            .windows(2)
+            .filter_map(|w| {
+                let mut e: Vec<f64> = errors
+                    .iter()
+                    .filter(|[r, _]| *r >= w[0] && *r < w[1])
+                    .map(|[_, e]| *e)
+                    .collect();
+                if e.is_empty() {
+                    return None;
+                }
+                e.sort_by(f64::total_cmp);
+                let at = |q: f64| e[((e.len() - 1) as f64 * q).round() as usize];
+                let band = if w[1].is_finite() {
+                    format!("{:.0}–{:.0} m", w[0], w[1])
+                } else {
+                    format!("≥ {:.0} m", w[0])
+                };
+                Some(Self {
+                    band,
+                    n: e.len(),
+                    median_m: at(0.5),
+                    p90_m: at(0.9),
+                })
+            })
+            .collect()
+    }
+}
+
+/// The kinds scored: every kind the scenario plants.
+pub const SCORED_KINDS: [AlertKind; 13] = [
     AlertKind::GeofenceEnter,
     AlertKind::GeofenceExit,
     AlertKind::GeofenceDwell,
@@ -89,6 +143,7 @@ pub const SCORED_KINDS: [AlertKind; 12] = [
     AlertKind::Loitering,
     AlertKind::UnregisteredLanding,
     AlertKind::IdentityAnomaly,
+    AlertKind::DarkVessel,
     AlertKind::RouteDeviation,
     AlertKind::GpsOff,
     AlertKind::NightMovement,
@@ -118,6 +173,8 @@ impl Report {
             kinds: Vec::new(),
             misses: Vec::new(),
             false_alarms: Vec::new(),
+            position_error: Vec::new(),
+            camera_errors: Vec::new(),
         };
         for kind in SCORED_KINDS {
             let mut k = KindScore {
@@ -147,8 +204,17 @@ impl Report {
             out.seeds.extend(&r.seeds);
             out.misses.extend(r.misses.iter().cloned());
             out.false_alarms.extend(r.false_alarms.iter().cloned());
+            out.camera_errors.extend(&r.camera_errors);
         }
+        out.position_error = BandError::bands(&out.camera_errors);
         out
+    }
+
+    /// Adds the position errors of camera observations (`[range_m, error_m]`).
+    pub fn with_camera_errors(mut self, errors: Vec<[f64; 2]>) -> Self {
+        self.position_error = BandError::bands(&errors);
+        self.camera_errors = errors;
+        self
     }
 }
 
@@ -173,6 +239,13 @@ impl fmt::Display for Report {
                 k.fn_,
                 k.precision,
                 k.recall
+            )?;
+        }
+        for b in &self.position_error {
+            writeln!(
+                f,
+                "camera track position error {:<12} n {:>6}  median {:>6.0} m  p90 {:>6.0} m",
+                b.band, b.n, b.median_m, b.p90_m
             )?;
         }
         for m in &self.misses {
@@ -217,6 +290,10 @@ fn matches(truth: &Incident, alert: &AlertRecord) -> bool {
     }
     let subject = match truth.kind {
         AlertKind::Tip => geodesy::distance_m(truth.location, alert.location) <= TIP_MATCH_M,
+        AlertKind::DarkVessel => {
+            alert.subject_type == SubjectType::CameraTrack
+                && alert.subject_id.starts_with(&truth.subject_id)
+        }
         AlertKind::Encounter => {
             let pair = [Some(&truth.subject_id), truth.other_id.as_ref()];
             pair.iter()
@@ -235,6 +312,8 @@ pub fn score(seed: u64, truth: &[Incident], alerts: &[AlertRecord]) -> Report {
         kinds: Vec::new(),
         misses: Vec::new(),
         false_alarms: Vec::new(),
+        position_error: Vec::new(),
+        camera_errors: Vec::new(),
     };
     for kind in SCORED_KINDS {
         let truths: Vec<&Incident> = truth.iter().filter(|t| t.kind == kind).collect();

@@ -8,6 +8,7 @@
 //! | `truth.json` | `{seed, start, end, incidents: [{kind, subject: {type, id}, window, location, note}]}` |
 //! | `vehicles.geojson` | the `vehicles` layer to register |
 //! | `geofences.geojson`, `risk_points.geojson`, `coastline.geojson`, `areas.geojson` | the district layers the detectors read |
+//! | `cameras.json` | the cameras that film (poses, clips) and the objects in their view: the video is rendered from it (optional: none without cameras) |
 
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, BufWriter, Write};
@@ -17,6 +18,7 @@ use coastwatch_core::alerting::monitor::Geography;
 use coastwatch_core::{Feature, Layer};
 use serde::{Deserialize, Serialize};
 
+use super::cameras::CameraScene;
 use super::district::parse_collection;
 use super::error::{Result, ScenarioError};
 use super::{Incident, Scenario, SimEvent};
@@ -146,6 +148,9 @@ impl Scenario {
                 coastwatch_core::geojson::write_geojson(features, &mut out)
             })?;
         }
+        if !self.cameras.is_empty() {
+            write_json(dir.join(CAMERAS_FILE), &self.cameras)?;
+        }
         Ok(())
     }
 
@@ -233,9 +238,16 @@ impl Scenario {
                 geofences: layer("geofences.geojson", Layer::Geofences)?,
             },
             notes: truth.notes,
+            cameras: match dir.join(CAMERAS_FILE) {
+                path if path.exists() => read_json(&path)?,
+                _ => CameraScene::default(),
+            },
         })
     }
 }
+
+/// The cameras' file, beside [`SCENARIO_FILES`] when the scenario has cameras.
+pub const CAMERAS_FILE: &str = "cameras.json";
 
 fn write_json<T: Serialize>(path: PathBuf, value: &T) -> Result<()> {
     let text = serde_json::to_string_pretty(value).map_err(|source| ScenarioError::Json {

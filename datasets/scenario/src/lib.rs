@@ -37,6 +37,7 @@
 //! [`video`] renders synthetic frames of the district's cameras (sea, land, vessels, people,
 //! day or night) for the video pipeline.
 
+pub mod cameras;
 mod district;
 mod error;
 pub mod eval;
@@ -61,8 +62,8 @@ use serde::{Deserialize, Serialize};
 
 pub use district::{DISTRICT_FILES, District};
 pub use error::{Result, ScenarioError};
-pub use eval::{AlertRecord, KindScore, Report, score};
-pub use files::SCENARIO_FILES;
+pub use eval::{AlertRecord, BandError, KindScore, Report, score};
+pub use files::{CAMERAS_FILE, SCENARIO_FILES};
 pub use generate::generate;
 
 /// 2026-06-01 18:00 in Asia/Shanghai (10:00 UTC): a default run of 10 h covers the night.
@@ -93,6 +94,8 @@ pub struct IncidentCounts {
     pub deviations: usize,
     /// Trucks moving in a watch zone at night (`night_movement`).
     pub night_movements: usize,
+    /// Boats with their AIS off crossing a camera's view (`dark_vessel`).
+    pub dark_vessels: usize,
 }
 
 impl Default for IncidentCounts {
@@ -106,6 +109,7 @@ impl Default for IncidentCounts {
             fence_entries: 2,
             deviations: 2,
             night_movements: 2,
+            dark_vessels: 3,
         }
     }
 }
@@ -126,6 +130,8 @@ pub struct ScenarioConfig {
     pub trucks: usize,
     /// Incidents to plant.
     pub incidents: IncidentCounts,
+    /// The district's cameras that film (those looking at open water, longest range first).
+    pub cameras: usize,
 }
 
 impl Default for ScenarioConfig {
@@ -137,6 +143,7 @@ impl Default for ScenarioConfig {
             vessels: 60,
             trucks: 12,
             incidents: IncidentCounts::default(),
+            cameras: 2,
         }
     }
 }
@@ -298,6 +305,8 @@ pub struct Scenario {
     pub geography: Geography,
     /// What the generator could not plant, and why.
     pub notes: Vec<String>,
+    /// The cameras that film and what they see (the video is rendered from it).
+    pub cameras: cameras::CameraScene,
 }
 
 impl Scenario {

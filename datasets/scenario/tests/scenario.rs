@@ -90,18 +90,28 @@ fn the_same_seed_gives_the_same_scenario_and_another_seed_another() {
 }
 
 #[test]
-fn every_kind_but_dark_vessel_is_planted() {
+fn every_kind_is_planted_dark_vessels_where_cameras_film() {
     for demo_district in [false, true] {
         let s = scenario(demo_district);
-        assert!(s.notes.is_empty(), "{:?}", s.notes);
+        let notes: Vec<&String> = s
+            .notes
+            .iter()
+            .filter(|n| demo_district || !n.contains("camera"))
+            .collect();
+        assert!(notes.is_empty(), "{notes:?}");
         let kinds: BTreeSet<AlertKind> = s.truth.iter().map(|i| i.kind).collect();
         for kind in SCORED_KINDS {
+            if kind == AlertKind::DarkVessel && !demo_district {
+                // the synthetic district has no camera
+                assert!(s.cameras.is_empty());
+                assert!(!kinds.contains(&kind));
+                continue;
+            }
             assert!(
                 kinds.contains(&kind),
                 "{kind:?} missing (demo: {demo_district})"
             );
         }
-        assert!(!kinds.contains(&AlertKind::DarkVessel));
         for i in &s.truth {
             assert!(
                 i.start <= i.end && i.start >= s.start && i.end <= s.end,
@@ -409,4 +419,51 @@ fn pacing_compresses_time() {
     let s = scenario(false);
     let (offset, event) = s.paced(10.0).last().unwrap();
     assert!((offset.as_secs_f64() - (event.t() - s.start) / 10.0).abs() < 1e-6);
+}
+
+#[test]
+fn the_demo_cameras_film_the_dark_boats_in_short_clips() {
+    let s = scenario(true);
+    let scene = &s.cameras;
+    assert_eq!(scene.cameras.len(), 2, "{:?}", s.notes);
+    let dark: Vec<_> = scene.tracks.iter().filter(|t| t.mmsi.is_none()).collect();
+    assert_eq!(dark.len(), 3);
+    let truths: Vec<_> = s
+        .truth
+        .iter()
+        .filter(|i| i.kind == AlertKind::DarkVessel)
+        .collect();
+    assert!(truths.len() >= dark.len(), "{truths:?}");
+    for track in &dark {
+        // every planted boat is due while a camera sees it, and a clip films it
+        let due = truths
+            .iter()
+            .find(|i| i.note.contains(&track.id))
+            .unwrap_or_else(|| panic!("{} has no truth", track.id));
+        let camera = scene
+            .cameras
+            .iter()
+            .find(|c| due.subject_id == format!("{}/", c.feature_id))
+            .expect("a camera");
+        assert!(due.end - due.start >= 20.0);
+        assert!(
+            camera
+                .clips
+                .iter()
+                .any(|[a, b]| *a <= due.start && *b >= due.end),
+            "{due:?}"
+        );
+    }
+    // AIS vessels pass the cameras too, and the clips are a small part of the night
+    assert!(scene.tracks.iter().any(|t| t.mmsi.is_some()));
+    for camera in &scene.cameras {
+        let filmed: f64 = camera.clips.iter().map(|[a, b]| b - a).sum();
+        println!(
+            "{}: {} clips, {:.0} min filmed",
+            camera.name,
+            camera.clips.len(),
+            filmed / 60.0
+        );
+        assert!(filmed < 0.5 * (s.end - s.start), "{filmed}");
+    }
 }

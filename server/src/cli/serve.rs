@@ -142,7 +142,8 @@ pub async fn demo(port: u16, speed: f64, seed: u64, store: Option<String>) -> Cl
         };
         let (lines, fixes, tips) = scenario.counts();
         tracing::info!(lines, fixes, tips, "demo scenario: 24 simulated hours");
-        if let Err(error) = coastwatch_server::demo::play(player, scenario, true).await {
+        if let Err(error) = coastwatch_server::demo::play(player, scenario, Vec::new(), true).await
+        {
             tracing::error!(%error, "the demo scenario stopped");
         }
     });

@@ -32,6 +32,10 @@ pub const CURVATURE_COEFF: f64 = 0.85714;
 /// [`GroundPoint`]'s uncertainty follows.
 pub const FOOT_SIGMA_PX: f64 = 2.0;
 
+/// Highest point above the sea (m) that a pixel of an unrecognised object may show: a
+/// motion blob's lowest pixel may be a light on a mast rather than the waterline.
+pub const UNKNOWN_HEIGHT_M: f64 = 8.0;
+
 /// The largest RMS reprojection error (px) a ground-control-point calibration may have unless
 /// it sets its own `max_rms_px`.
 pub const DEFAULT_MAX_RMS_PX: f64 = 5.0;
@@ -296,6 +300,26 @@ impl Pose {
             .then(|| (range_m, self.ray_bearing_deg(px)))
     }
 
+    /// [`pixel_to_ground`](Self::pixel_to_ground) for an unrecognised object (a motion blob,
+    /// lights at night): its lowest pixel may show a point up to [`UNKNOWN_HEIGHT_M`] above
+    /// the sea, which lies nearer than the sea that pixel shows, and the range's uncertainty
+    /// covers it. The position stays the waterline reading (the farthest it can be).
+    pub fn pixel_to_ground_unknown(&self, px: [f64; 2]) -> Result<GroundPoint, NoGround> {
+        let mut ground = self.pixel_to_ground(px)?;
+        // the ray passes `UNKNOWN_HEIGHT_M` above the sea where a camera that much lower
+        // would see the sea; for a camera no higher than that, anywhere before the sea
+        let lower = Pose {
+            height_m: self.height_m - UNKNOWN_HEIGHT_M,
+            ..*self
+        };
+        let near_m = match lower.pixel_to_ground(px) {
+            Ok(near) if lower.height_m > 0.0 => near.range_m,
+            _ => 0.0,
+        };
+        ground.range_sigma_m = ground.range_sigma_m.max((ground.range_m - near_m) / 2.0);
+        Ok(ground)
+    }
+
     /// Where pixel `px` lies on the sea, with the uncertainty of a foot point there. Pixels
     /// outside the image are mapped too.
     pub fn pixel_to_ground(&self, px: [f64; 2]) -> Result<GroundPoint, NoGround> {
@@ -502,6 +526,43 @@ mod tests {
             "{edge:?}"
         );
         assert_eq!(edge.range_sigma_m, edge.range_m);
+    }
+
+    #[test]
+    fn an_unrecognised_object_may_lie_nearer_than_the_sea_its_lowest_pixel_shows() {
+        let pose = pose();
+        let px = [640.0, 600.0];
+        let foot = pose.pixel_to_ground(px).unwrap();
+        let unknown = pose.pixel_to_ground_unknown(px).unwrap();
+        assert_eq!(
+            (unknown.lon, unknown.lat),
+            (foot.lon, foot.lat),
+            "the waterline reading"
+        );
+        // a mast light 8 m up on the same ray is where a camera 22 m up sees the sea: about
+        // 22/30 as far
+        let near = Pose {
+            height_m: 22.0,
+            ..pose
+        }
+        .pixel_to_ground(px)
+        .unwrap();
+        assert!(near.range_m < 0.75 * foot.range_m, "{near:?}");
+        assert!((unknown.range_sigma_m - (foot.range_m - near.range_m) / 2.0).abs() < 1e-6);
+        assert!(
+            unknown.range_sigma_m > 2.0 * foot.range_sigma_m,
+            "{unknown:?} {foot:?}"
+        );
+        // a camera lower than the light: anywhere before the sea it shows
+        let low = Pose {
+            height_m: 6.0,
+            ..pose
+        };
+        let open = low.pixel_to_ground_unknown(px).unwrap();
+        assert!(
+            (open.range_sigma_m - open.range_m / 2.0).abs() < 1e-6,
+            "{open:?}"
+        );
     }
 
     #[test]

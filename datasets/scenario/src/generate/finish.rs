@@ -14,7 +14,12 @@ use coastwatch_core::rng::Rng;
 impl Gen<'_> {
     /// Samples every plan, adds noise, encodes, derives the fence and vehicle truth and
     /// sorts everything into the scenario.
-    pub(super) fn finish(mut self, rng: &mut Rng, district: &District) -> Scenario {
+    pub(super) fn finish(
+        mut self,
+        rng: &mut Rng,
+        district: &District,
+        cameras: crate::cameras::CameraScene,
+    ) -> Scenario {
         let w = self.world;
         let mut events: Vec<(f64, u8, u64, SimEvent)> = Vec::new();
         let mut seq = 0u64;
@@ -183,6 +188,7 @@ impl Gen<'_> {
                 geofences: district.geofences.clone(),
             },
             notes: self.notes,
+            cameras,
         }
     }
 }

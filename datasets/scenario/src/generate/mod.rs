@@ -2,6 +2,7 @@
 
 mod ais_gap;
 mod background;
+mod dark;
 mod encounter;
 mod fence_entry;
 mod finish;
@@ -91,7 +92,13 @@ pub fn generate(district: &District, config: &ScenarioConfig) -> Result<Scenario
     g.plant_vessels(&root);
     g.background_vessels(&mut root.fork(2));
     g.plan_trucks(&root);
-    Ok(g.finish(&mut root.fork(9), district))
+    let scene = g.film(
+        district,
+        config.cameras,
+        config.incidents.dark_vessels,
+        &mut root.fork(18),
+    );
+    Ok(g.finish(&mut root.fork(9), district, scene))
 }
 
 impl Gen<'_> {

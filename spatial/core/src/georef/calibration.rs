@@ -324,6 +324,15 @@ impl Georef {
         })
     }
 
+    /// [`Pose::pixel_to_ground_unknown`] for a pose; ground control points know no heights,
+    /// so they place an unrecognised object as a foot point.
+    pub fn pixel_to_ground_unknown(&self, px: [f64; 2]) -> Result<GroundPoint, NoGround> {
+        match &self.pose {
+            Some(pose) => pose.pixel_to_ground_unknown(px),
+            None => self.pixel_to_ground(px),
+        }
+    }
+
     /// The pixel showing the sea at `lonlat`: `None` behind the camera or beyond the horizon
     /// (of the pose, or the homography's horizon line). The pixel may lie outside the image.
     pub fn ground_to_pixel(&self, lonlat: [f64; 2]) -> Option<[f64; 2]> {

@@ -1,0 +1,139 @@
+//! A scenario's cameras through the video core: each clip rendered frame by frame
+//! (`coastwatch_scenario::video`), tracked by the real pipeline (motion only: the synthetic
+//! boats are no model's training data), and each confirmed track's foot placed on the sea by
+//! the camera's pose, as a live camera's would be. With the truth at hand, every placed
+//! position's error is measured too.
+
+use coastwatch_core::alerting::LocalClock;
+use coastwatch_core::engine::CameraObservation;
+use coastwatch_core::geodesy;
+use coastwatch_core::model::{FeatureId, TrackClass};
+use coastwatch_scenario::cameras::{CameraScene, SimCamera};
+use coastwatch_scenario::video::Renderer;
+use coastwatch_vision::Frame;
+use coastwatch_vision::pipeline::{Pipeline, PipelineConfig};
+use geo::MultiPolygon;
+
+/// Frames per second the scenario's cameras are sampled at.
+pub const FILM_FPS: f64 = 2.0;
+
+/// What the cameras saw.
+#[derive(Debug, Default)]
+pub struct Filmed {
+    /// Every placed track position, in time order.
+    pub observations: Vec<CameraObservation>,
+    /// `[range_m, error_m]` of each observation against the nearest object in view.
+    pub errors: Vec<[f64; 2]>,
+}
+
+/// Why the cameras could not be filmed.
+#[derive(Debug, thiserror::Error)]
+pub enum FilmError {
+    /// A camera's pose cannot be used.
+    #[error("camera {camera}: {reason}")]
+    Camera {
+        /// The camera's name.
+        camera: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// Films every clip of every camera of `scene` (one thread per camera) over `land`.
+pub fn film(scene: &CameraScene, land: &MultiPolygon) -> Result<Filmed, FilmError> {
+    let results: Vec<Result<Filmed, FilmError>> = std::thread::scope(|s| {
+        let handles: Vec<_> = scene
+            .cameras
+            .iter()
+            .map(|camera| s.spawn(move || film_camera(scene, camera, land)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a filming thread panicked"))
+            .collect()
+    });
+    let mut all = Filmed::default();
+    for filmed in results {
+        let filmed = filmed?;
+        all.observations.extend(filmed.observations);
+        all.errors.extend(filmed.errors);
+    }
+    all.observations.sort_by(|a, b| a.t.total_cmp(&b.t));
+    Ok(all)
+}
+
+fn film_camera(
+    scene: &CameraScene,
+    camera: &SimCamera,
+    land: &MultiPolygon,
+) -> Result<Filmed, FilmError> {
+    let fail = |reason: String| FilmError::Camera {
+        camera: camera.name.clone(),
+        reason,
+    };
+    let renderer = Renderer::new(camera.pose, land, camera.feature_id.unsigned_abs())
+        .map_err(|e| fail(e.to_string()))?;
+    let camera_id = FeatureId::try_from(camera.feature_id).map_err(|e| fail(e.to_string()))?;
+    let clock = LocalClock::new("Asia/Shanghai").map_err(|e| fail(e.to_string()))?;
+    let origin = [camera.pose.lon, camera.pose.lat];
+    let mut filmed = Filmed::default();
+    for (clip, [from, to]) in camera.clips.iter().enumerate() {
+        let mut pipeline = Pipeline::new(PipelineConfig::default(), None);
+        let frames = ((to - from) * FILM_FPS).floor() as u64;
+        for index in 0..=frames {
+            let t = from + index as f64 / FILM_FPS;
+            let objects: Vec<_> = scene.objects_at(t).into_iter().map(|(_, o)| o).collect();
+            let frame = Frame {
+                index,
+                t: jiff::Timestamp::from_millisecond((t * 1000.0).round() as i64)
+                    .map_err(|e| fail(e.to_string()))?,
+                width: camera.pose.width,
+                height: camera.pose.height,
+                rgb: renderer.frame(t, &objects, is_night(&clock, t)),
+            };
+            let report = pipeline.process(&frame).map_err(|e| fail(e.to_string()))?;
+            for track in &report.tracks {
+                let b = track.bbox;
+                let foot = [f64::from(b.x + b.w / 2.0), f64::from(b.y + b.h)];
+                let Ok(ground) = camera.pose.pixel_to_ground_unknown(foot) else {
+                    continue;
+                };
+                let position = [ground.lon, ground.lat];
+                let truth = objects
+                    .iter()
+                    .filter(|o| camera.sees(o.lonlat, 2.0))
+                    .map(|o| {
+                        (
+                            geodesy::distance_m(position, o.lonlat),
+                            geodesy::distance_m(origin, o.lonlat),
+                        )
+                    })
+                    .min_by(|a, b| a.0.total_cmp(&b.0));
+                if let Some((error_m, range_m)) = truth {
+                    filmed.errors.push([range_m, error_m]);
+                }
+                filmed.observations.push(CameraObservation {
+                    camera_id,
+                    track_id: format!("{clip}-{}", track.id),
+                    class: TrackClass::Unknown,
+                    t,
+                    camera: origin,
+                    position,
+                    range_m: ground.range_m,
+                    bearing_deg: ground.bearing_deg,
+                    range_sigma_m: ground.range_sigma_m,
+                    bearing_sigma_deg: ground.bearing_sigma_deg,
+                    score: track.score,
+                    bbox: Some([b.x, b.y, b.w, b.h]),
+                });
+            }
+        }
+    }
+    Ok(filmed)
+}
+
+/// Whether it is dark at `t` in the district (19:00–05:00 local time).
+fn is_night(clock: &LocalClock, t: f64) -> bool {
+    let minute = clock.minute_of_day(t);
+    !(5 * 60..19 * 60).contains(&minute)
+}

@@ -122,6 +122,7 @@ fn film_camera(
                     range_m: ground.range_m,
                     bearing_deg: ground.bearing_deg,
                     range_sigma_m: ground.range_sigma_m,
+                    range_nearer_m: ground.nearer_m,
                     bearing_sigma_deg: ground.bearing_sigma_deg,
                     score: track.score,
                     bbox: Some([b.x, b.y, b.w, b.h]),

@@ -84,6 +84,9 @@ pub struct GroundPoint {
     pub range_sigma_m: f64,
     /// Uncertainty of the bearing (deg, one sigma): [`FOOT_SIGMA_PX`] of angle at the pixel.
     pub bearing_sigma_deg: f64,
+    /// How much nearer than `range_m` the object may be (m): an unrecognised object's lowest
+    /// pixel may show a point above the waterline. 0 for a foot point.
+    pub nearer_m: f64,
 }
 
 /// A pixel with no ground position: at or above the horizon (never a point at infinity).
@@ -302,8 +305,8 @@ impl Pose {
 
     /// [`pixel_to_ground`](Self::pixel_to_ground) for an unrecognised object (a motion blob,
     /// lights at night): its lowest pixel may show a point up to [`UNKNOWN_HEIGHT_M`] above
-    /// the sea, which lies nearer than the sea that pixel shows, and the range's uncertainty
-    /// covers it. The position stays the waterline reading (the farthest it can be).
+    /// the sea, which lies nearer than the sea that pixel shows: `nearer_m` says how much. The
+    /// position stays the waterline reading (the farthest it can be).
     pub fn pixel_to_ground_unknown(&self, px: [f64; 2]) -> Result<GroundPoint, NoGround> {
         let mut ground = self.pixel_to_ground(px)?;
         // the ray passes `UNKNOWN_HEIGHT_M` above the sea where a camera that much lower
@@ -316,7 +319,7 @@ impl Pose {
             Ok(near) if lower.height_m > 0.0 => near.range_m,
             _ => 0.0,
         };
-        ground.range_sigma_m = ground.range_sigma_m.max((ground.range_m - near_m) / 2.0);
+        ground.nearer_m = (ground.range_m - near_m).max(0.0);
         Ok(ground)
     }
 
@@ -340,6 +343,7 @@ impl Pose {
             bearing_deg,
             range_sigma_m,
             bearing_sigma_deg,
+            nearer_m: 0.0,
         })
     }
 
@@ -548,21 +552,15 @@ mod tests {
         .pixel_to_ground(px)
         .unwrap();
         assert!(near.range_m < 0.75 * foot.range_m, "{near:?}");
-        assert!((unknown.range_sigma_m - (foot.range_m - near.range_m) / 2.0).abs() < 1e-6);
-        assert!(
-            unknown.range_sigma_m > 2.0 * foot.range_sigma_m,
-            "{unknown:?} {foot:?}"
-        );
+        assert!((unknown.nearer_m - (foot.range_m - near.range_m)).abs() < 1e-6);
+        assert_eq!(foot.nearer_m, 0.0);
         // a camera lower than the light: anywhere before the sea it shows
         let low = Pose {
             height_m: 6.0,
             ..pose
         };
         let open = low.pixel_to_ground_unknown(px).unwrap();
-        assert!(
-            (open.range_sigma_m - open.range_m / 2.0).abs() < 1e-6,
-            "{open:?}"
-        );
+        assert_eq!(open.nearer_m, open.range_m, "{open:?}");
     }
 
     #[test]

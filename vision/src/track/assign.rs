@@ -12,15 +12,33 @@
 
 use crate::geometry::BBox;
 
+/// Boxes are compared at least this wide and tall (px), grown about their centres: a small
+/// object (a far boat, its lights at night) moves more than its own size between sampled
+/// frames, and two such boxes would never overlap (a buffered IoU, as C-BIoU trackers use it).
+pub(crate) const MIN_MATCH_SIDE_PX: f32 = 24.0;
+
 /// Pairs (track, detection) whose IoU is at least `min_iou`, chosen to minimise the total
 /// `1 − IoU` over matched pairs plus `1 − min_iou` for each track or detection left alone.
+/// Boxes smaller than [`MIN_MATCH_SIDE_PX`] are compared grown to it.
 pub(crate) fn match_by_iou(
     tracks: &[BBox],
     detections: &[BBox],
     min_iou: f32,
 ) -> Vec<(usize, usize)> {
+    let grown = |b: &BBox| {
+        let (cx, cy) = b.center();
+        let (w, h) = (b.w.max(MIN_MATCH_SIDE_PX), b.h.max(MIN_MATCH_SIDE_PX));
+        BBox {
+            x: cx - w / 2.0,
+            y: cy - h / 2.0,
+            w,
+            h,
+        }
+    };
+    let detections: Vec<BBox> = detections.iter().map(grown).collect();
     let cost: Vec<f32> = tracks
         .iter()
+        .map(grown)
         .flat_map(|t| detections.iter().map(move |d| 1.0 - t.iou(d)))
         .collect();
     assign(&cost, tracks.len(), detections.len(), 1.0 - min_iou)
@@ -61,6 +79,25 @@ pub(crate) fn assign(cost: &[f32], rows: usize, cols: usize, max_cost: f32) -> V
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn small_boxes_that_moved_past_their_size_still_match() {
+        let b = |x: f32, w: f32| BBox {
+            x,
+            y: 100.0,
+            w,
+            h: w / 2.0,
+        };
+        // a 6 px light moved 12 px: no overlap, yet the same object
+        assert_eq!(
+            match_by_iou(&[b(100.0, 6.0)], &[b(112.0, 6.0)], 0.2),
+            vec![(0, 0)]
+        );
+        // but not one 40 px away
+        assert!(match_by_iou(&[b(100.0, 6.0)], &[b(140.0, 6.0)], 0.2).is_empty());
+        // large boxes are compared as they are
+        assert!(match_by_iou(&[b(100.0, 60.0)], &[b(161.0, 60.0)], 0.2).is_empty());
+    }
 
     #[test]
     fn prefers_two_fair_matches_to_one_excellent_one() {

@@ -38,6 +38,10 @@ pub struct CameraObservation {
     pub bearing_deg: f64,
     /// One standard deviation of the range (m).
     pub range_sigma_m: f64,
+    /// How much nearer than `range_m` the object may be (m): an unrecognised object's lowest
+    /// pixel may be above the waterline (lights at night). 0 for a foot point.
+    #[serde(default)]
+    pub range_nearer_m: f64,
     /// One standard deviation of the bearing (deg).
     pub bearing_sigma_deg: f64,
     /// Detection score (0–1).
@@ -140,11 +144,18 @@ impl MatchGate {
                     (bearing - obs.bearing_deg + 540.0).rem_euclid(360.0) - 180.0;
                 let range_residual_m = range - obs.range_m;
                 let spread_m = self.base_m + self.drift_mps * age_s.max(0.0);
+                // nearer than the waterline reading is allowed as far as the object's unknown
+                // height allows
+                let nearer_m = if range_residual_m < 0.0 {
+                    obs.range_nearer_m
+                } else {
+                    0.0
+                };
                 // the prediction's own spread, as an angle at its range
                 let spread_deg = (spread_m / range.max(1.0)).atan().to_degrees();
                 let bearing_gate =
                     (self.sigmas * obs.bearing_sigma_deg).max(self.min_bearing_deg) + spread_deg;
-                let range_gate = self.sigmas * obs.range_sigma_m + spread_m;
+                let range_gate = self.sigmas * obs.range_sigma_m + spread_m + nearer_m;
                 let b = bearing_residual_deg.abs() / bearing_gate;
                 let r = range_residual_m.abs() / range_gate;
                 let gate_ratio = b.max(r);
@@ -335,6 +346,7 @@ mod tests {
             range_m,
             bearing_deg,
             range_sigma_m: range_m * 0.1,
+            range_nearer_m: 0.0,
             bearing_sigma_deg: 0.1,
             score: 0.8,
             bbox: None,
@@ -390,6 +402,21 @@ mod tests {
         // a fix older than max_age_s predicts nothing
         let stale = vessels_with(1, obs.position, 100.0, 0.0, 0.0);
         assert!(MatchGate::default().candidates(&obs, &stale).is_empty());
+    }
+
+    #[test]
+    fn lights_of_unknown_height_may_be_nearer_never_farther() {
+        let mut obs = observation(1000.0, 90.0, 1500.0);
+        (obs.range_sigma_m, obs.range_nearer_m) = (50.0, 500.0);
+        let at = |m: f64| geodesy::destination(CAMERA, 90.0, m);
+        let gate = MatchGate::default();
+        let nearer = gate.candidates(&obs, &vessels_with(1, at(1100.0), 1000.0, 0.0, 0.0));
+        assert!(nearer[0].in_gate, "{nearer:?}");
+        let farther = gate.candidates(&obs, &vessels_with(1, at(1800.0), 1000.0, 0.0, 0.0));
+        assert!(!farther[0].in_gate, "{farther:?}");
+        obs.range_nearer_m = 0.0;
+        let nearer = gate.candidates(&obs, &vessels_with(1, at(1100.0), 1000.0, 0.0, 0.0));
+        assert!(!nearer[0].in_gate, "a foot point is not: {nearer:?}");
     }
 
     #[test]

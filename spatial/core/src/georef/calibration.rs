@@ -321,6 +321,7 @@ impl Georef {
             bearing_deg,
             range_sigma_m,
             bearing_sigma_deg,
+            nearer_m: 0.0,
         })
     }
 

@@ -15,8 +15,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use coastwatch_core::engine::CameraObservation;
-use coastwatch_core::georef::Georef;
+use coastwatch_core::georef::{Calibration, Georef};
 use coastwatch_core::model::{FeatureId, TrackClass};
+use coastwatch_scenario::cameras::CameraScene;
 use coastwatch_vision::camera::{CameraConfig, CameraEvent, run_camera};
 use coastwatch_vision::pipeline::FrameReport;
 use coastwatch_vision::{Frame, ObjectClass};
@@ -174,7 +175,7 @@ pub struct Placement {
 /// The running cameras.
 #[derive(Clone, Default)]
 pub struct Cameras {
-    cameras: Arc<Vec<Arc<Camera>>>,
+    cameras: Arc<std::sync::RwLock<Vec<Arc<Camera>>>>,
     stop: Arc<AtomicBool>,
 }
 
@@ -191,22 +192,11 @@ impl Cameras {
             .iter()
             .zip(placements.into_iter().chain(std::iter::repeat(None)))
             .map(|(config, placement)| {
-                let camera = Arc::new(Camera {
-                    status: Mutex::new(CameraStatus {
-                        id: config.id.clone(),
-                        state: CameraState::Starting,
-                        error: None,
-                        frame_size: None,
-                        last_frame: None,
-                        frames: 0,
-                        live_tracks: 0,
-                        tracks: 0,
-                        restarts: 0,
-                        detector: !config.motion_only,
-                        camera_id: placement.as_ref().map(|p| p.camera_id.get()),
-                    }),
-                    latest: Mutex::new(None),
-                });
+                let camera = Arc::new(Camera::new(
+                    &config.id,
+                    config.motion_only,
+                    placement.as_ref(),
+                ));
                 // a file plays as a live camera would send it
                 let mut config = config.clone();
                 config.source.realtime = true;
@@ -224,14 +214,67 @@ impl Cameras {
             })
             .collect();
         Self {
-            cameras: Arc::new(cameras),
+            cameras: Arc::new(std::sync::RwLock::new(cameras)),
             stop,
+        }
+    }
+
+    /// Starts the cameras of a scenario (`coastwatch demo`): each renders its view of the
+    /// scene live on the server's clock and runs it through the video core, motion only, and
+    /// places its tracks like a configured camera.
+    pub fn start_scenario(
+        &self,
+        scene: Arc<CameraScene>,
+        land: Arc<geo::MultiPolygon>,
+        ingest: &Ingest,
+        counters: &VisionCounters,
+    ) {
+        for camera in &scene.cameras {
+            let Ok(georef) = Calibration::Pose(camera.pose).compile() else {
+                tracing::warn!(camera = camera.name, "its pose cannot be used");
+                continue;
+            };
+            let placement = FeatureId::try_from(camera.feature_id)
+                .ok()
+                .map(|camera_id| Placement {
+                    camera_id,
+                    georef,
+                    ingest: ingest.clone(),
+                });
+            let worker = Arc::new(Camera::new(&camera.name, true, placement.as_ref()));
+            self.cameras
+                .write()
+                .expect("cameras lock")
+                .push(worker.clone());
+            let (scene, land, stop, counters) = (
+                scene.clone(),
+                land.clone(),
+                self.stop.clone(),
+                counters.clone(),
+            );
+            let camera = camera.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("camera-{}", camera.name))
+                .spawn(move || {
+                    let on_event = worker.on_event(&camera.name, true, placement, &counters);
+                    match crate::filming::live(&scene, &camera, &land, &stop, on_event) {
+                        Ok(()) => worker.update(|s| s.state = CameraState::Stopped),
+                        Err(e) => worker.update(|s| {
+                            (s.state, s.error) = (CameraState::Failed, Some(e.to_string()))
+                        }),
+                    }
+                });
+            if let Err(error) = spawned {
+                tracing::error!(%error, "a scenario camera did not start");
+            }
         }
     }
 
     /// Every camera's state, in configuration order.
     pub fn statuses(&self) -> Vec<CameraStatus> {
         self.cameras
+            .read()
+            .expect("cameras lock")
             .iter()
             .map(|c| c.status.lock().expect("camera lock").clone())
             .collect()
@@ -239,8 +282,8 @@ impl Cameras {
 
     /// The latest frame of camera `id`, if it has one.
     pub fn latest_frame(&self, id: &str) -> Option<Arc<Frame>> {
-        let camera = self
-            .cameras
+        let cameras = self.cameras.read().expect("cameras lock");
+        let camera = cameras
             .iter()
             .find(|c| c.status.lock().expect("camera lock").id == id)?;
         camera.latest.lock().expect("frame lock").clone()
@@ -253,6 +296,25 @@ impl Cameras {
 }
 
 impl Camera {
+    fn new(id: &str, motion_only: bool, placement: Option<&Placement>) -> Self {
+        Self {
+            status: Mutex::new(CameraStatus {
+                id: id.to_owned(),
+                state: CameraState::Starting,
+                error: None,
+                frame_size: None,
+                last_frame: None,
+                frames: 0,
+                live_tracks: 0,
+                tracks: 0,
+                restarts: 0,
+                detector: !motion_only,
+                camera_id: placement.map(|p| p.camera_id.get()),
+            }),
+            latest: Mutex::new(None),
+        }
+    }
+
     fn update(&self, change: impl FnOnce(&mut CameraStatus)) {
         change(&mut self.status.lock().expect("camera lock"));
     }
@@ -264,13 +326,33 @@ impl Camera {
         stop: &AtomicBool,
         counters: &VisionCounters,
     ) {
+        let on_event = self.on_event(&config.id, config.motion_only, placement, counters);
+        let result = run_camera(config, stop, on_event);
+        match result {
+            Ok(()) => self.update(|s| s.state = CameraState::Stopped),
+            Err(e) => {
+                tracing::error!(camera = config.id, error = %e, "camera failed");
+                self.update(|s| (s.state, s.error) = (CameraState::Failed, Some(e.to_string())));
+            }
+        }
+    }
+
+    /// What the camera does with each event of its pipeline: its state and counters, its
+    /// latest frame, and its tracks placed on the map.
+    fn on_event<'a>(
+        &'a self,
+        id: &str,
+        motion_only: bool,
+        placement: Option<Placement>,
+        counters: &'a VisionCounters,
+    ) -> impl FnMut(CameraEvent) + 'a {
         let labels = CameraLabels {
-            camera: config.id.clone(),
+            camera: id.to_owned(),
         };
         // track ids restart with the process: the session tells them apart in the store
         let session = crate::clock::wall_epoch_s() as u64;
         let mut newest_id = 0;
-        let result = run_camera(config, stop, |event| match event {
+        move |event| match event {
             CameraEvent::Connected { width, height } => self.update(|s| {
                 (s.state, s.error, s.frame_size) =
                     (CameraState::Streaming, None, Some([width, height]));
@@ -299,7 +381,7 @@ impl Camera {
                     .get_or_create(&labels)
                     .inc_by(report.detections as u64);
                 counters.tracks.get_or_create(&labels).inc_by(confirmed);
-                let busy = if config.motion_only {
+                let busy = if motion_only {
                     report.timing.motion
                 } else {
                     report.timing.detect
@@ -321,13 +403,6 @@ impl Camera {
                     (s.state, s.error, s.live_tracks) = (CameraState::Down, Some(error), 0);
                     s.restarts += 1;
                 });
-            }
-        });
-        match result {
-            Ok(()) => self.update(|s| s.state = CameraState::Stopped),
-            Err(e) => {
-                tracing::error!(camera = config.id, error = %e, "camera failed");
-                self.update(|s| (s.state, s.error) = (CameraState::Failed, Some(e.to_string())));
             }
         }
     }

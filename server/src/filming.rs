@@ -1,8 +1,9 @@
 //! A scenario's cameras through the video core: each clip rendered frame by frame
 //! (`coastwatch_scenario::video`), tracked by the real pipeline (motion only: the synthetic
 //! boats are no model's training data), and each confirmed track's foot placed on the sea by
-//! the camera's pose, as a live camera's would be. With the truth at hand, every placed
-//! position's error is measured too.
+//! the camera's pose, as a live camera's would be. [`film`] does it offline for `scenario
+//! eval`, measuring every placed position's error against the truth; [`live`] does it on the
+//! server's clock for `coastwatch demo`.
 
 use coastwatch_core::alerting::LocalClock;
 use coastwatch_core::engine::CameraObservation;
@@ -11,6 +12,7 @@ use coastwatch_core::model::{FeatureId, TrackClass};
 use coastwatch_scenario::cameras::{CameraScene, SimCamera};
 use coastwatch_scenario::video::Renderer;
 use coastwatch_vision::Frame;
+use coastwatch_vision::camera::CameraEvent;
 use coastwatch_vision::pipeline::{Pipeline, PipelineConfig};
 use geo::MultiPolygon;
 
@@ -138,3 +140,59 @@ fn is_night(clock: &LocalClock, t: f64) -> bool {
     let minute = clock.minute_of_day(t);
     !(5 * 60..19 * 60).contains(&minute)
 }
+
+/// Films `camera` live on the server's clock (`coastwatch demo`): in its clips a frame every
+/// 1/[`FILM_FPS`] s of scenario time, between them one every few wall seconds (the popup's
+/// latest frame), each through one pipeline, motion only; reports every frame to `on_event`
+/// until `stop` is set.
+pub fn live(
+    scene: &CameraScene,
+    camera: &SimCamera,
+    land: &MultiPolygon,
+    stop: &std::sync::atomic::AtomicBool,
+    mut on_event: impl FnMut(CameraEvent),
+) -> Result<(), FilmError> {
+    let fail = |reason: String| FilmError::Camera {
+        camera: camera.name.clone(),
+        reason,
+    };
+    let renderer = Renderer::new(camera.pose, land, camera.feature_id.unsigned_abs())
+        .map_err(|e| fail(e.to_string()))?;
+    let clock = LocalClock::new("Asia/Shanghai").map_err(|e| fail(e.to_string()))?;
+    let mut pipeline = Pipeline::new(PipelineConfig::default(), None);
+    on_event(CameraEvent::Connected {
+        width: camera.pose.width,
+        height: camera.pose.height,
+    });
+    for index in 0u64.. {
+        if stop.load(std::sync::atomic::Ordering::Relaxed) {
+            break;
+        }
+        let t = crate::clock::now_epoch_s();
+        let objects: Vec<_> = scene.objects_at(t).into_iter().map(|(_, o)| o).collect();
+        let frame = Frame {
+            index,
+            t: jiff::Timestamp::from_millisecond((t * 1000.0).round() as i64)
+                .map_err(|e| fail(e.to_string()))?,
+            width: camera.pose.width,
+            height: camera.pose.height,
+            rgb: renderer.frame(t, &objects, is_night(&clock, t)),
+        };
+        let report = pipeline.process(&frame).map_err(|e| fail(e.to_string()))?;
+        on_event(CameraEvent::Frame(
+            Box::new(report),
+            std::sync::Arc::new(frame),
+        ));
+        let filming = camera.clips.iter().any(|[a, b]| (*a..=*b).contains(&t));
+        let wait_s = if filming {
+            1.0 / FILM_FPS / crate::clock::speed()
+        } else {
+            IDLE_FRAME_S
+        };
+        std::thread::sleep(std::time::Duration::from_secs_f64(wait_s));
+    }
+    Ok(())
+}
+
+/// Wall seconds between two frames of a scenario camera outside its clips.
+const IDLE_FRAME_S: f64 = 2.0;

@@ -133,15 +133,22 @@ pub async fn demo(port: u16, speed: f64, seed: u64, store: Option<String>) -> Cl
                 ..ScenarioConfig::default()
             };
             generate(&district, &config)
+                .map(|s| (s, coastwatch_scenario::video::land_of(&district)))
         })
         .await;
-        let scenario = match generated {
-            Ok(Ok(scenario)) => scenario,
+        let (scenario, land) = match generated {
+            Ok(Ok(generated)) => generated,
             Ok(Err(error)) => return tracing::error!(%error, "the demo scenario failed"),
             Err(error) => return tracing::error!(%error, "the demo scenario failed"),
         };
         let (lines, fixes, tips) = scenario.counts();
         tracing::info!(lines, fixes, tips, "demo scenario: 24 simulated hours");
+        player.cameras.start_scenario(
+            std::sync::Arc::new(scenario.cameras.clone()),
+            std::sync::Arc::new(land),
+            &player.ingest,
+            &player.metrics.vision,
+        );
         if let Err(error) = coastwatch_server::demo::play(player, scenario, Vec::new(), true).await
         {
             tracing::error!(%error, "the demo scenario stopped");

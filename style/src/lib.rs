@@ -49,6 +49,12 @@ fn layer(id: &str, kind: &str, source: &str, source_layer: Layer, paint: Value) 
     json!({ "id": id, "type": kind, "source": source, "source-layer": source_layer.name(), "paint": paint })
 }
 
+/// `layer` drawing only the features that pass `filter`.
+fn filtered(mut layer: Value, filter: Value) -> Value {
+    layer["filter"] = filter;
+    layer
+}
+
 /// A `match` expression on a property, with a fallback colour.
 fn by(property: &str, pairs: &[(&str, &str)], fallback: &str) -> Value {
     let mut expression = vec![json!("match"), json!(["get", property])];
@@ -95,6 +101,15 @@ pub fn style(base_url: &str) -> Value {
             ("watch_zone", "#fee090"),
         ],
         "#999999",
+    );
+    let track_class = by(
+        "class",
+        &[
+            ("vessel", "#6a51a3"),
+            ("person", "#e7298a"),
+            ("vehicle", "#d95f02"),
+        ],
+        "#252525",
     );
     let layers = vec![
         json!({ "id": "background", "type": "background", "paint": { "background-color": "#dfe9f2" } }),
@@ -168,12 +183,27 @@ pub fn style(base_url: &str) -> Value {
             Layer::VesselTracks,
             json!({ "line-color": "#225ea8", "line-width": 1.5, "line-opacity": 0.7 }),
         ),
-        layer(
-            "camera-tracks",
-            "line",
-            "live",
-            Layer::CameraTracks,
-            json!({ "line-color": by("class", &[("vessel", "#225ea8"), ("person", "#e7298a"), ("vehicle", "#ff7f00")], "#666666"), "line-width": 2, "line-dasharray": [1, 1] }),
+        // tracks seen by a camera, coloured by class: solid when AIS explains them, dashed
+        // when not (two layers: a data-driven dash pattern is not drawn by MapLibre Native)
+        filtered(
+            layer(
+                "camera-tracks",
+                "line",
+                "live",
+                Layer::CameraTracks,
+                json!({ "line-color": track_class.clone(), "line-width": 2.5 }),
+            ),
+            json!(["has", "matched_mmsi"]),
+        ),
+        filtered(
+            layer(
+                "camera-tracks-unmatched",
+                "line",
+                "live",
+                Layer::CameraTracks,
+                json!({ "line-color": track_class, "line-width": 2.5, "line-dasharray": [2, 1.5] }),
+            ),
+            json!(["!", ["has", "matched_mmsi"]]),
         ),
         layer(
             "risk-points",
@@ -256,5 +286,28 @@ mod tests {
                 .unwrap()
                 .starts_with("http://localhost:8080/tiles/vehicle_routes,")
         );
+    }
+
+    #[test]
+    fn camera_tracks_are_solid_when_ais_explains_them_and_dashed_when_not() {
+        let style = style("http://localhost:8080");
+        let tracks: Vec<&Value> = style["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|l| l["source-layer"] == Layer::CameraTracks.name())
+            .collect();
+        let [matched, unmatched] = tracks[..] else {
+            panic!("two camera track layers: {tracks:?}")
+        };
+        assert_eq!(matched["filter"], json!(["has", "matched_mmsi"]));
+        assert!(matched["paint"].get("line-dasharray").is_none());
+        assert_eq!(unmatched["filter"], json!(["!", ["has", "matched_mmsi"]]));
+        assert!(unmatched["paint"]["line-dasharray"].is_array());
+        for layer in [matched, unmatched] {
+            assert_eq!(layer["type"], "line");
+            assert_eq!(layer["paint"]["line-color"][1], json!(["get", "class"]));
+            assert!(layer["paint"]["line-width"].as_f64().unwrap() >= 2.0);
+        }
     }
 }

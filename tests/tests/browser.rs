@@ -1,8 +1,10 @@
 //! The web map in real headless Chromium: `web/test/browser.mjs` (playwright-core driving
 //! Debian's `chromium`) against the `coastwatch` binary serving a GeoPackage seeded with towns,
-//! risk points, a camera, a vehicle and a vessel fed as NMEA. Needs the bundle and
-//! playwright-core (`scripts/build-web.sh`), Node.js and Chromium (`scripts/install-deps.sh
-//! --test`); without them the test skips, or fails when CI=true.
+//! risk points, cameras, a vehicle and a vessel fed as NMEA, and running one camera on a video
+//! made by `ffmpeg` (a dark boat crossing the sea without AIS: camera tracks, a `dark_vessel`
+//! alert with its snapshot, the camera's latest frame). Needs the bundle and playwright-core
+//! (`scripts/build-web.sh`), Node.js, Chromium and ffmpeg (`scripts/install-deps.sh --test`);
+//! without them the test skips, or fails when CI=true.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -15,6 +17,11 @@ use serde_json::{Value, json};
 
 const INGEST: &str = "ingest-token-1";
 const MMSI: i64 = 412_345_678;
+/// The camera that films [`boat_video`]: its `[[vision.cameras]]` id is the name of its feature
+/// in the `cameras` layer.
+const CAMERA: &str = "pier-cam";
+/// Where it stands: 20 m above the sea, looking north, 2° down.
+const CAMERA_AT: [f64; 2] = [121.60, 29.60];
 
 /// A `coastwatch serve` process on a free port; killed when dropped.
 struct Server {
@@ -32,21 +39,28 @@ impl Drop for Server {
 }
 
 impl Server {
-    /// Imports the town areas into a fresh GeoPackage, then serves it.
-    fn start() -> Self {
-        let dir = tempfile::tempdir().unwrap();
+    /// Imports the town areas, the camera that films `video` and the coastline before it into
+    /// a fresh GeoPackage (the cameras are placed on the map at start), then serves it with
+    /// that camera running.
+    fn start(dir: tempfile::TempDir, video: &Path) -> Self {
         let store = dir.path().join("web.gpkg");
-        let towns = dir.path().join("towns.geojson");
-        std::fs::write(&towns, towns_geojson().to_string()).unwrap();
-        let import = Command::new(coastwatch_bin())
-            .args(["import", "areas", path(&towns), "--store", path(&store)])
-            .output()
-            .unwrap();
-        assert!(
-            import.status.success(),
-            "import areas: {}",
-            String::from_utf8_lossy(&import.stderr)
-        );
+        for (layer, features) in [
+            ("areas", towns_geojson()),
+            ("cameras", camera_geojson()),
+            ("coastline", coastline_geojson()),
+        ] {
+            let file = dir.path().join(format!("{layer}.geojson"));
+            std::fs::write(&file, features.to_string()).unwrap();
+            let import = Command::new(coastwatch_bin())
+                .args(["import", layer, path(&file), "--store", path(&store)])
+                .output()
+                .unwrap();
+            assert!(
+                import.status.success(),
+                "import {layer}: {}",
+                String::from_utf8_lossy(&import.stderr)
+            );
+        }
         let config = dir.path().join("coastwatch.toml");
         let mut toml = String::from("[auth]\nopen_reads = true\n");
         for (token, user, role) in [
@@ -58,6 +72,14 @@ impl Server {
                 "[[auth.tokens]]\ntoken = \"{token}\"\nuser = \"{user}\"\nroles = [\"{role}\"]\n"
             );
         }
+        // a file plays at its own pace, as a live camera would send it
+        let [lon, lat] = CAMERA_AT;
+        toml += &format!(
+            "[[vision.cameras]]\nid = \"{CAMERA}\"\nurl = {video:?}\nmotion_only = true\nsource = {{ fps = 5 }}\n\
+             [vision.cameras.calibration.pose]\nlon = {lon}\nlat = {lat}\nheight_m = 20.0\nheading_deg = 0.0\n\
+             tilt_deg = 2.0\nhfov_deg = 60.0\nwidth = 640\nheight = 360\n",
+            video = path(video),
+        );
         std::fs::write(&config, toml).unwrap();
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -162,6 +184,48 @@ fn towns_geojson() -> Value {
     json!({"type": "FeatureCollection", "features": [
         town("Chunhu", 121.45), town("Qiucun", 121.55), town("Songao", 121.65),
     ]})
+}
+
+/// The camera of [`boat_video`] as a feature of the `cameras` layer.
+fn camera_geojson() -> Value {
+    json!({"type": "FeatureCollection", "features": [{"type": "Feature",
+        "geometry": {"type": "Point", "coordinates": CAMERA_AT},
+        "properties": {"name": CAMERA, "height_m": 20.0, "heading_deg": 0.0, "hfov_deg": 60.0,
+            "range_m": 3000.0, "ptz": false, "town": "Qiucun"}}]})
+}
+
+/// The shore, east–west about 100 m north of the camera: what it sees beyond is the sea, so a
+/// track of moving pixels there counts as a boat.
+fn coastline_geojson() -> Value {
+    let [lon, lat] = CAMERA_AT;
+    json!({"type": "FeatureCollection", "features": [{"type": "Feature",
+        "geometry": {"type": "LineString", "coordinates": [[lon - 0.05, lat + 0.001], [lon + 0.05, lat + 0.001]]},
+        "properties": {"town": "Qiucun"}}]})
+}
+
+/// 30 s of a dark 48×16 boat crossing grey-blue water from left to right at 12 px/s, 10 fps
+/// (`ffmpeg`'s lavfi colour sources); `None` when ffmpeg cannot make it (then the test skips,
+/// or fails when CI=true).
+fn boat_video(dir: &Path) -> Option<PathBuf> {
+    let out = dir.join("boat.mp4");
+    let made = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error"])
+        .args(["-f", "lavfi", "-i", "color=c=0x5a7890:s=640x360:r=10"])
+        .args(["-f", "lavfi", "-i", "color=c=0x1c1c1c:s=48x16:r=10"])
+        .args(["-filter_complex", "[0][1]overlay=x='60+t*12':y=220"])
+        .args(["-t", "30", "-pix_fmt", "yuv420p", "-y"])
+        .arg(&out)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !made {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "CI=true but ffmpeg cannot make the test video"
+        );
+        eprintln!("skipping: ffmpeg cannot make the test video");
+    }
+    made.then_some(out)
 }
 
 /// Six-bit fields of one AIS message, most significant bit first.
@@ -290,7 +354,13 @@ fn dispatcher_map_in_headless_chromium() {
     if !browser_tools_available() {
         return;
     }
-    let server = Server::start();
+    let dir = tempfile::tempdir().unwrap();
+    let Some(video) = boat_video(dir.path()) else {
+        return;
+    };
+    // the camera starts with the server: the boat is on the map (and without AIS, alerted as
+    // dark_vessel about 20 s after it is first seen) while the browser looks at the rest
+    let server = Server::start(dir, &video);
     let (status, page) = server.request("GET", "/", None, "", "").unwrap();
     assert_eq!(status, 200);
     if !page.contains("/assets/app-") {
@@ -316,10 +386,10 @@ fn dispatcher_map_in_headless_chromium() {
         &vessel_nmea(121.66, 29.565),
     );
 
-    let dir = tempfile::tempdir().unwrap();
-    let screenshot = dir.path().join("map.png");
+    let out = tempfile::tempdir().unwrap();
+    let screenshot = out.path().join("map.png");
     let base = format!("http://{}/", server.addr);
-    let (status, stdout) = run_browser_test(&base, &screenshot, Duration::from_secs(180));
+    let (status, stdout) = run_browser_test(&base, &screenshot, Duration::from_secs(240));
     eprintln!("browser.mjs: {stdout}");
     let report: Value = serde_json::from_str(&stdout)
         .unwrap_or_else(|e| panic!("browser.mjs printed no JSON ({e}); exit {status:?}"));
@@ -341,6 +411,11 @@ fn dispatcher_map_in_headless_chromium() {
         "vessel popup",
         "injected alert appears within 2 s",
         "acknowledge changes the status",
+        "camera tracks rendered",
+        "camera alert shows its snapshot",
+        "camera track popup",
+        "camera popup shows its latest frame",
+        "evidence freed when the list is re-rendered",
         "no console errors",
     ] {
         assert!(

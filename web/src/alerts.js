@@ -1,7 +1,8 @@
 // The alert panel: the list from the API, kept current by the SSE stream, with acknowledge,
-// assign and resolve; the same alerts are drawn on the map.
+// assign and resolve; the same alerts are drawn on the map. An alert raised from a camera shows
+// its evidence pictures, loaded when its card comes into view.
 
-import { ApiError, api, getToken, say } from './api.js';
+import { ApiError, api, getToken, loadImage, say } from './api.js';
 
 const SEVERITY_RANK = { critical: 0, warning: 1, info: 2 };
 const OUTCOMES = ['confirmed', 'false_alarm', 'other'];
@@ -25,6 +26,14 @@ export class AlertPanel {
     this.list = document.getElementById('alert-list');
     this.showResolved = document.getElementById('show-resolved');
     this.showResolved.addEventListener('change', () => this.render());
+    this.pictures = new Map(); // id → blob URLs of the card's evidence pictures
+    // a camera alert's pictures are fetched when its card is first scrolled into view
+    this.visible = new IntersectionObserver((entries) => {
+      for (const entry of entries.filter((e) => e.isIntersecting)) {
+        this.visible.unobserve(entry.target);
+        this.showEvidence(entry.target);
+      }
+    }, { rootMargin: '100px' });
   }
 
   /** Shows the alerts of `town` ('' for all) from now on. */
@@ -38,6 +47,10 @@ export class AlertPanel {
   /** (Re)opens the stream, then loads the list, so nothing falls between the two. */
   connect() {
     this.stream?.close();
+    // pictures that failed (a missing or refused token) are tried again with the new one
+    for (const card of this.cards.values()) {
+      if (card.dataset.evidence === 'none') this.watchEvidence(card);
+    }
     const query = new URLSearchParams();
     if (this.town) query.set('town', this.town);
     if (getToken()) query.set('access_token', getToken()); // EventSource cannot send headers
@@ -88,11 +101,14 @@ export class AlertPanel {
       if (!shown.some((a) => a.id === id)) {
         card.remove();
         this.cards.delete(id);
+        this.visible.unobserve(card);
+        this.freePictures(id);
       }
     }
     for (const alert of shown) {
       const card = this.cards.get(alert.id) ?? this.newCard(alert.id);
       fillCard(card, alert);
+      if (alert.subject?.type === 'camera_track' && !card.dataset.evidence) this.watchEvidence(card);
       this.list.append(card); // moves it into sorted order
     }
     const open = shown.filter((a) => a.status !== 'resolved').length;
@@ -112,6 +128,7 @@ export class AlertPanel {
       el('div', { className: 'alert-head' }),
       el('div', { className: 'alert-subject' }),
       el('div', { className: 'alert-text' }),
+      el('div', { className: 'alert-evidence' }),
       el('div', { className: 'alert-actions' },
         button('Acknowledge', 'ack', () => this.act(id, 'ack', {})),
         button('Assign…', 'assign', () => openForm(card, 'assign', (body) => this.act(id, 'assign', body))),
@@ -126,6 +143,43 @@ export class AlertPanel {
     });
     this.cards.set(id, card);
     return card;
+  }
+
+  /** Loads the card's evidence pictures once it comes into view. */
+  watchEvidence(card) {
+    card.dataset.evidence = 'waiting';
+    this.visible.observe(card);
+  }
+
+  /**
+   * Shows the snapshot (the camera's frame with the object boxed) and the crop of the card's
+   * alert; a picture that cannot be had shows nothing. State in `data-evidence`: waiting,
+   * loading, shown, none.
+   */
+  async showEvidence(card) {
+    const id = Number(card.dataset.alertId);
+    card.dataset.evidence = 'loading';
+    const current = () => this.cards.get(id) === card;
+    // a picture that arrives after its card left the list is freed at once
+    const keep = (url) => {
+      if (!current()) return URL.revokeObjectURL(url);
+      if (!this.pictures.has(id)) this.pictures.set(id, []);
+      this.pictures.get(id).push(url);
+    };
+    const base = `/api/v1/alerts/${id}`;
+    const pictures = (await Promise.all([
+      loadImage(`${base}/snapshot.jpg`, { alt: 'camera frame, the object boxed in red', className: 'snapshot', keep }),
+      loadImage(`${base}/crop.jpg`, { alt: 'the object', className: 'crop', keep }),
+    ])).filter(Boolean);
+    if (!current()) return;
+    card.querySelector('.alert-evidence').replaceChildren(...pictures);
+    card.dataset.evidence = pictures.length ? 'shown' : 'none';
+  }
+
+  /** Frees the blob URLs of alert `id`'s pictures. */
+  freePictures(id) {
+    for (const url of this.pictures.get(id) ?? []) URL.revokeObjectURL(url);
+    this.pictures.delete(id);
   }
 
   /** Sends ack, assign or resolve; the answer is the alert's new state. */

@@ -54,6 +54,41 @@ export async function api(path, { method = 'GET', body } = {}) {
   return data;
 }
 
+/**
+ * Fetches a picture of the API with the bearer token (an <img> cannot send it) and resolves to
+ * a blob URL for it (the caller frees it with URL.revokeObjectURL), or to null when the server
+ * has none or the request fails.
+ */
+async function imageUrl(path) {
+  try {
+    const response = await fetch(path, { headers: { Accept: 'image/jpeg', ...authHeaders() } });
+    if (!response.ok) return null;
+    const blob = await response.blob();
+    return blob.type.startsWith('image/') ? URL.createObjectURL(blob) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * An <img> of the API picture at `path`, resolved once it is decoded, or null when there is
+ * none or it does not decode (so no broken image is ever shown). `keep(url)` receives the blob
+ * URL to free later; a picture that failed is freed here.
+ */
+export async function loadImage(path, { alt = '', className = '', keep = () => {} } = {}) {
+  const url = await imageUrl(path);
+  if (!url) return null;
+  const img = Object.assign(document.createElement('img'), { alt, className, src: url });
+  try {
+    await img.decode();
+  } catch {
+    URL.revokeObjectURL(url);
+    return null;
+  }
+  keep(url);
+  return img;
+}
+
 /** Shows a short message in the header (errors stay until the next message). */
 export function say(text, { error = false } = {}) {
   const element = document.getElementById('message');

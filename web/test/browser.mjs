@@ -4,7 +4,9 @@
 //   node web/test/browser.mjs BASE_URL DISPATCHER_TOKEN [--screenshot FILE]
 //
 // The server should hold a few features inside the style's initial view (risk points, cameras,
-// a vessel, a vehicle) and town areas. Prints one JSON object:
+// a vessel, a vehicle) and town areas, and run a calibrated camera placed at one of the
+// `cameras` features that sees a boat without AIS (camera tracks, a dark_vessel alert with its
+// snapshot, within 40 s of the checks reaching it). Prints one JSON object:
 //   {"ok": bool, "checks": [{"name", "ok", "detail"}], "console_errors": [...]}
 // Exit status: 0 when every check passed, 1 when one failed, 2 when the browser could not run.
 import { chromium } from 'playwright-core';
@@ -193,6 +195,126 @@ await step('acknowledge changes the status', async () => {
   await page.waitForFunction((id) => document.querySelector(`#alert-list [data-alert-id="${id}"] .status`)?.textContent === 'acknowledged', alertId, { timeout: 2000 });
   const stored = await call('GET', '/api/v1/alerts?status=acknowledged');
   check('acknowledge changes the status', stored.some((a) => a.id === alertId), { id: alertId });
+});
+
+/** The features the two camera track layers draw now. */
+const renderedTracks = () => map(() => window.coastwatch.map
+  .queryRenderedFeatures({ layers: ['camera-tracks', 'camera-tracks-unmatched'] })
+  .map((f) => ({ layer: f.layer.id, properties: f.properties, geometry: f.geometry })));
+/** The camera the server runs that is placed on the map: its status and its feature. */
+let camera = null;
+
+await step('camera tracks rendered', async () => {
+  const running = (await call('GET', '/api/v1/vision/cameras')).cameras.find((c) => c.camera_id !== null);
+  if (!running) return check('camera tracks rendered', false, 'the server runs no camera placed on the map');
+  const feature = await call('GET', `/ogc/collections/cameras/items/${running.camera_id}`);
+  camera = { running, feature };
+  // close in, just north of the camera: the boat crosses about 150 m before it
+  const [lon, lat] = feature.geometry.coordinates;
+  await map((c) => window.coastwatch.map.jumpTo({ center: c, zoom: 16 }), [lon, lat + 0.002]);
+  await page.waitForFunction(() => window.coastwatch.map
+    .queryRenderedFeatures({ layers: ['camera-tracks', 'camera-tracks-unmatched'] }).length > 0, null, { timeout: 40000, polling: 500 });
+  const tracks = await renderedTracks();
+  const ours = tracks.filter((t) => t.properties.camera_id === running.camera_id);
+  // nothing on AIS explains the boat: its track is drawn dashed
+  check('camera tracks rendered', ours.length > 0 && ours.every((t) => t.layer === 'camera-tracks-unmatched' && t.properties.matched_mmsi === undefined),
+    { camera: running.id, tracks: tracks.map((t) => ({ layer: t.layer, ...t.properties })) });
+});
+
+let darkId = null;
+let snapshotUrl = null;
+await step('camera alert shows its snapshot', async () => {
+  const started = Date.now();
+  await page.waitForFunction(() => [...window.coastwatch.panel.alerts.values()]
+    .some((a) => a.kind === 'dark_vessel' && a.subject?.type === 'camera_track'), null, { timeout: 40000, polling: 500 });
+  darkId = await map(() => [...window.coastwatch.panel.alerts.values()]
+    .find((a) => a.kind === 'dark_vessel' && a.subject?.type === 'camera_track').id);
+  const card = page.locator(`#alert-list [data-alert-id="${darkId}"]`);
+  // the pictures are fetched when the card comes into view
+  await card.scrollIntoViewIfNeeded();
+  const decoded = (selector) => page.waitForFunction(([id, sel]) => {
+    const img = document.querySelector(`#alert-list [data-alert-id="${id}"] .alert-evidence ${sel}`);
+    return img?.complete && img.naturalWidth > 0;
+  }, [darkId, selector], { timeout: 10000 }).then(() => true, () => false);
+  const [snapshot, crop] = [await decoded('img.snapshot'), await decoded('img.crop')];
+  const images = await card.locator('.alert-evidence img').evaluateAll((list) =>
+    list.map((img) => ({ class: img.className, src: img.src, width: img.naturalWidth, height: img.naturalHeight })));
+  snapshotUrl = images.find((i) => i.class === 'snapshot')?.src ?? null;
+  const text = (await card.innerText()).replaceAll('\n', ' ');
+  check('camera alert shows its snapshot', snapshot && crop && snapshotUrl?.startsWith('blob:') && /dark vessel/.test(text),
+    { id: darkId, waited_ms: Date.now() - started, images, text });
+});
+
+await step('camera track popup', async () => {
+  if (!camera) return check('camera track popup', false, 'no camera');
+  await idle();
+  // a point on a drawn track: the middle of one of its segments
+  const at = await map(() => {
+    const m = window.coastwatch.map;
+    const canvas = m.getCanvas();
+    for (const f of m.queryRenderedFeatures({ layers: ['camera-tracks', 'camera-tracks-unmatched'] })) {
+      const lines = f.geometry.type === 'LineString' ? [f.geometry.coordinates] : f.geometry.coordinates;
+      for (const line of lines) {
+        for (let i = 1; i < line.length; i += 1) {
+          const p = m.project([(line[i - 1][0] + line[i][0]) / 2, (line[i - 1][1] + line[i][1]) / 2]);
+          if (p.x > 10 && p.y > 10 && p.x < canvas.clientWidth - 10 && p.y < canvas.clientHeight - 10) return { x: p.x, y: p.y };
+        }
+      }
+    }
+    return null;
+  });
+  if (!at) return check('camera track popup', false, 'no track segment in view');
+  const box = await page.locator('#map').boundingBox();
+  await page.mouse.click(box.x + at.x, box.y + at.y);
+  // the vessel's popup may still be open: a click on the track replaces it
+  const popup = page.locator('.maplibregl-popup .popup');
+  await popup.waitFor({ timeout: 2000 });
+  const kind = await popup.getAttribute('class');
+  const text = (await popup.innerText()).replaceAll('\n', ' ');
+  check('camera track popup', kind.includes('popup-camera-tracks-unmatched') && text.includes('no AIS') && text.includes(camera.feature.properties.name) && text.includes('Seen from'), { kind, text, at });
+});
+
+await step('camera popup shows its latest frame', async () => {
+  if (!camera) return check('camera popup shows its latest frame', false, 'no camera');
+  // the camera track's popup is open: a click on the camera replaces it
+  const point = await map((c) => window.coastwatch.map.project(c), camera.feature.geometry.coordinates);
+  const box = await page.locator('#map').boundingBox();
+  await page.mouse.click(box.x + point.x, box.y + point.y);
+  const popup = page.locator('.maplibregl-popup .popup-cameras');
+  await popup.waitFor({ timeout: 2000 });
+  const decoded = await page.waitForFunction(() => {
+    const img = document.querySelector('.maplibregl-popup .popup-cameras img.camera-frame');
+    return img?.complete && img.naturalWidth > 0 ? [img.naturalWidth, img.naturalHeight, img.src] : false;
+  }, null, { timeout: 10000 }).then((h) => h.jsonValue(), () => null);
+  const text = (await popup.innerText()).replaceAll('\n', ' ');
+  check('camera popup shows its latest frame', decoded !== null && decoded[2].startsWith('blob:') && text.includes(camera.feature.properties.name) && text.includes('video:'),
+    { frame: decoded, text });
+});
+
+await step('evidence freed when the list is re-rendered', async () => {
+  if (!snapshotUrl) return check('evidence freed when the list is re-rendered', false, 'no snapshot shown');
+  // count what the page frees from now on
+  await map(() => {
+    window.revokedUrls = [];
+    const revoke = URL.revokeObjectURL.bind(URL);
+    URL.revokeObjectURL = (url) => { window.revokedUrls.push(url); revoke(url); };
+  });
+  // another town's alerts: the card leaves the list, its pictures are freed
+  const alertTown = await map((id) => window.coastwatch.panel.alerts.get(id)?.town ?? null, darkId);
+  const town = await page.$$eval('#town option', (list, not) => list.map((o) => o.value).filter(Boolean).find((t) => t !== not), alertTown);
+  await page.selectOption('#town', town);
+  await page.waitForFunction((id) => !document.querySelector(`#alert-list [data-alert-id="${id}"]`), darkId, { timeout: 5000 });
+  const revoked = await map(() => window.revokedUrls);
+  // back to all towns: the card comes back and loads its pictures again
+  await page.selectOption('#town', '');
+  const card = page.locator(`#alert-list [data-alert-id="${darkId}"]`);
+  await card.waitFor({ timeout: 5000 });
+  await card.scrollIntoViewIfNeeded();
+  const again = await page.waitForFunction((id) => {
+    const img = document.querySelector(`#alert-list [data-alert-id="${id}"] img.snapshot`);
+    return img?.complete && img.naturalWidth > 0;
+  }, darkId, { timeout: 10000 }).then(() => true, () => false);
+  check('evidence freed when the list is re-rendered', revoked.includes(snapshotUrl) && again, { town, revoked: revoked.length, again });
 });
 
 await step('no console errors', async () => {

@@ -364,11 +364,13 @@ impl Camera {
                     counters.observations.get_or_create(&labels).inc_by(placed);
                     counters.unplaced.get_or_create(&labels).inc_by(unplaced);
                     if placed > 0 {
-                        let since = jiff::Timestamp::now().duration_since(report.t);
+                        // frames are stamped on the server's clock (sped up in the demo)
+                        let taken = report.t.as_millisecond() as f64 / 1000.0;
+                        let since = (crate::clock::now_epoch_s() - taken) / crate::clock::speed();
                         counters
                             .latency
                             .get_or_create(&labels)
-                            .observe(since.as_secs_f64().max(0.0));
+                            .observe(since.max(0.0));
                     }
                 }
                 // Ids are given in increasing order at confirmation: ids above the highest seen

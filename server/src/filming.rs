@@ -10,7 +10,7 @@ use coastwatch_core::engine::CameraObservation;
 use coastwatch_core::geodesy;
 use coastwatch_core::model::{FeatureId, TrackClass};
 use coastwatch_scenario::cameras::{CameraScene, SimCamera};
-use coastwatch_scenario::video::Renderer;
+use coastwatch_scenario::video::{Renderer, SceneObject};
 use coastwatch_vision::Frame;
 use coastwatch_vision::camera::CameraEvent;
 use coastwatch_vision::pipeline::{Pipeline, PipelineConfig};
@@ -84,15 +84,7 @@ fn film_camera(
         let frames = ((to - from) * FILM_FPS).floor() as u64;
         for index in 0..=frames {
             let t = from + index as f64 / FILM_FPS;
-            let objects: Vec<_> = scene.objects_at(t).into_iter().map(|(_, o)| o).collect();
-            let frame = Frame {
-                index,
-                t: jiff::Timestamp::from_millisecond((t * 1000.0).round() as i64)
-                    .map_err(|e| fail(e.to_string()))?,
-                width: camera.pose.width,
-                height: camera.pose.height,
-                rgb: renderer.frame(t, &objects, is_night(&clock, t)),
-            };
+            let (frame, objects) = shoot(&renderer, scene, &clock, index, t).map_err(fail)?;
             let report = pipeline.process(&frame).map_err(|e| fail(e.to_string()))?;
             for track in &report.tracks {
                 let b = track.bbox;
@@ -135,6 +127,27 @@ fn film_camera(
     Ok(filmed)
 }
 
+/// Frame `index` of a camera at time `t`, with the objects in the scene then.
+fn shoot(
+    renderer: &Renderer,
+    scene: &CameraScene,
+    clock: &LocalClock,
+    index: u64,
+    t: f64,
+) -> Result<(Frame, Vec<SceneObject>), String> {
+    let objects: Vec<SceneObject> = scene.objects_at(t).into_iter().map(|(_, o)| o).collect();
+    let pose = renderer.pose();
+    let frame = Frame {
+        index,
+        t: jiff::Timestamp::from_millisecond((t * 1000.0).round() as i64)
+            .map_err(|e| e.to_string())?,
+        width: pose.width,
+        height: pose.height,
+        rgb: renderer.frame(t, &objects, is_night(clock, t)),
+    };
+    Ok((frame, objects))
+}
+
 /// Whether it is dark at `t` in the district (19:00–05:00 local time).
 fn is_night(clock: &LocalClock, t: f64) -> bool {
     let minute = clock.minute_of_day(t);
@@ -169,15 +182,7 @@ pub fn live(
             break;
         }
         let t = crate::clock::now_epoch_s();
-        let objects: Vec<_> = scene.objects_at(t).into_iter().map(|(_, o)| o).collect();
-        let frame = Frame {
-            index,
-            t: jiff::Timestamp::from_millisecond((t * 1000.0).round() as i64)
-                .map_err(|e| fail(e.to_string()))?,
-            width: camera.pose.width,
-            height: camera.pose.height,
-            rgb: renderer.frame(t, &objects, is_night(&clock, t)),
-        };
+        let (frame, _) = shoot(&renderer, scene, &clock, index, t).map_err(fail)?;
         let report = pipeline.process(&frame).map_err(|e| fail(e.to_string()))?;
         on_event(CameraEvent::Frame(
             Box::new(report),

@@ -163,7 +163,8 @@ fn the_demo_serves_at_once_and_comes_alive() {
 /// The in-process replays of the scenario crate's tests, now through the one evaluator: a
 /// fresh server's ingest path, detectors and alert book.
 mod replay {
-    use coastwatch_scenario::{District, Report, ScenarioConfig, generate};
+    use coastwatch_core::model::AlertKind;
+    use coastwatch_scenario::{District, Report, Scenario, ScenarioConfig, generate};
     use coastwatch_server::Config;
     use coastwatch_server::demo::evaluate_scenario;
 
@@ -172,6 +173,15 @@ mod replay {
             seed,
             ..ScenarioConfig::default()
         }
+    }
+
+    /// The scenario without its cameras and their truth: these replays score the AIS and
+    /// vehicle kinds quickly; `dark_vessel` is scored through the binary (filming takes a
+    /// while).
+    fn without_cameras(mut scenario: Scenario) -> Scenario {
+        scenario.cameras = Default::default();
+        scenario.truth.retain(|i| i.kind != AlertKind::DarkVessel);
+        scenario
     }
 
     #[tokio::test(flavor = "multi_thread")]
@@ -183,7 +193,7 @@ mod replay {
             (&demo, "demo", 1),
             (&demo, "demo", 7),
         ] {
-            let scenario = generate(district, &config(seed)).unwrap();
+            let scenario = without_cameras(generate(district, &config(seed)).unwrap());
             let report = evaluate_scenario(scenario, Config::default())
                 .await
                 .unwrap();
@@ -204,7 +214,7 @@ mod replay {
             trucks: 6,
             ..ScenarioConfig::default()
         };
-        let scenario = generate(&District::demo().unwrap(), &day).unwrap();
+        let scenario = without_cameras(generate(&District::demo().unwrap(), &day).unwrap());
         let report = evaluate_scenario(scenario, Config::default())
             .await
             .unwrap();

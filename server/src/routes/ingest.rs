@@ -2,6 +2,8 @@
 //! `POST /api/v1/ingest/positions` (vehicle GPS fixes as a JSON array) and
 //! `POST /api/v1/ingest/detections` (camera tracks of external detectors, a JSON array).
 
+use std::collections::HashMap;
+
 use axum::Json;
 use axum::Router;
 use axum::extract::{Request, State};
@@ -60,7 +62,7 @@ struct DetectionIn {
 /// Checks one detection: values in range, time within the feed limits, a known camera.
 fn detection(
     item: DetectionIn,
-    cameras: &std::collections::HashMap<i64, [f64; 2]>,
+    cameras: &HashMap<i64, [f64; 2]>,
     now: f64,
     limits: &FeedLimits,
     text_chars: usize,
@@ -138,7 +140,7 @@ async fn detections(
             "expected a JSON array of {camera_id, track_id, class, t, lon, lat, score?, range_sigma_m?, bearing_sigma_deg?}",
         ));
     };
-    let cameras: std::collections::HashMap<i64, [f64; 2]> = state
+    let cameras: HashMap<i64, [f64; 2]> = state
         .store
         .query(Layer::Cameras, &Query::default())
         .await?
@@ -149,51 +151,63 @@ async fn detections(
         })
         .collect();
     let now = now_epoch_s();
-    let mut updates = Vec::with_capacity(items.len());
-    let mut problems = Vec::new();
-    {
+    let updates = {
         let tracks = state.ingest.picture().camera_tracks();
-        let mut latest: std::collections::HashMap<String, f64> = std::collections::HashMap::new();
-        for (index, item) in items.into_iter().enumerate() {
-            let checked = serde_json::from_value::<DetectionIn>(item)
+        let mut latest: HashMap<String, f64> = HashMap::new();
+        all_or_nothing(items, "detections", |item| {
+            let obs = serde_json::from_value::<DetectionIn>(item)
                 .map_err(|e| e.to_string())
-                .and_then(|item| detection(item, &cameras, now, &state.ingest.limits, text_chars))
-                .and_then(|obs| {
-                    let key = obs.key();
-                    let previous = latest
-                        .get(&key)
-                        .copied()
-                        .or_else(|| tracks.get(&key).map(|t| t.latest.t));
-                    if let Some(previous) = previous.filter(|p| obs.t <= *p) {
-                        return Err(format!(
-                            "observation at {} is not newer than the track's observation at {previous}",
-                            obs.t
-                        ));
-                    }
-                    latest.insert(key, obs.t);
-                    Ok(obs)
-                });
-            match checked {
-                Ok(observation) => updates.push(Update::CameraTrack {
-                    observation,
-                    frame: None,
-                }),
-                Err(error) => problems.push(serde_json::json!({ "index": index, "error": error })),
+                .and_then(|item| {
+                    detection(item, &cameras, now, &state.ingest.limits, text_chars)
+                })?;
+            let key = obs.key();
+            let previous = latest
+                .get(&key)
+                .copied()
+                .or_else(|| tracks.get(&key).map(|t| t.latest.t));
+            if let Some(previous) = previous.filter(|p| obs.t <= *p) {
+                return Err(format!(
+                    "observation at {} is not newer than the track's observation at {previous}",
+                    obs.t
+                ));
             }
-        }
-    }
-    if !problems.is_empty() {
-        return Err(AppError::BadRequest(
-            format!(
-                "{} of the detections are refused; nothing was stored",
-                problems.len()
-            ),
-            Some(serde_json::json!({ "problems": problems })),
-        ));
-    }
+            latest.insert(key, obs.t);
+            Ok(Update::CameraTrack {
+                observation: obs,
+                frame: None,
+            })
+        })?
+    };
     let accepted = updates.len();
     state.ingest.submit(updates).await?;
     Ok(Json(serde_json::json!({ "accepted": accepted })))
+}
+
+/// Checks every item of a batch with `check`, all or nothing: when any is refused, the batch
+/// is, with each problem and the item's index.
+fn all_or_nothing(
+    items: Vec<serde_json::Value>,
+    what: &str,
+    mut check: impl FnMut(serde_json::Value) -> Result<Update, String>,
+) -> Result<Vec<Update>, AppError> {
+    let mut updates = Vec::with_capacity(items.len());
+    let mut problems = Vec::new();
+    for (index, item) in items.into_iter().enumerate() {
+        match check(item) {
+            Ok(update) => updates.push(update),
+            Err(error) => problems.push(serde_json::json!({ "index": index, "error": error })),
+        }
+    }
+    if problems.is_empty() {
+        return Ok(updates);
+    }
+    Err(AppError::BadRequest(
+        format!(
+            "{} of the {what} are refused; nothing was stored",
+            problems.len()
+        ),
+        Some(serde_json::json!({ "problems": problems })),
+    ))
 }
 
 /// Decodes and stores the lines; answers once they are durable. Multi-sentence messages must
@@ -281,48 +295,32 @@ async fn positions(
         ));
     };
     let now = now_epoch_s();
-    let mut updates = Vec::with_capacity(items.len());
-    let mut problems = Vec::new();
-    {
+    let updates = {
         let vehicles = state.ingest.picture().vehicles();
-        let mut latest: std::collections::HashMap<String, f64> = std::collections::HashMap::new();
-        for (index, item) in items.into_iter().enumerate() {
-            let update = serde_json::from_value::<VehicleFix>(item)
-                .map_err(|e| e.to_string())
-                .and_then(|fix| {
-                    check_text("vehicle_id", &fix.vehicle_id, text_chars)
-                        .map_err(|e| e.to_string())?;
-                    checked(fix, now, &state.ingest.limits)
-                })
-                .and_then(|update| {
-                    let Update::Vehicle { vehicle_id, sample, .. } = &update else {
-                        unreachable!("checked() makes vehicle updates")
-                    };
-                    match latest.get(vehicle_id) {
-                        Some(&previous) if sample.t <= previous => Err(format!(
-                            "fix at {} is not newer than the vehicle's fix at {previous} earlier in the batch",
-                            sample.t
-                        )),
-                        _ => vehicles.check(vehicle_id, sample.t).map_err(|e| e.to_string()),
-                    }?;
-                    latest.insert(vehicle_id.clone(), sample.t);
-                    Ok(update)
-                });
-            match update {
-                Ok(update) => updates.push(update),
-                Err(error) => problems.push(serde_json::json!({ "index": index, "error": error })),
-            }
-        }
-    }
-    if !problems.is_empty() {
-        return Err(AppError::BadRequest(
-            format!(
-                "{} of the fixes are refused; nothing was stored",
-                problems.len()
-            ),
-            Some(serde_json::json!({ "problems": problems })),
-        ));
-    }
+        let mut latest: HashMap<String, f64> = HashMap::new();
+        all_or_nothing(items, "fixes", |item| {
+            let fix = serde_json::from_value::<VehicleFix>(item).map_err(|e| e.to_string())?;
+            check_text("vehicle_id", &fix.vehicle_id, text_chars).map_err(|e| e.to_string())?;
+            let update = checked(fix, now, &state.ingest.limits)?;
+            let Update::Vehicle {
+                vehicle_id, sample, ..
+            } = &update
+            else {
+                unreachable!("checked() makes vehicle updates")
+            };
+            match latest.get(vehicle_id) {
+                Some(&previous) if sample.t <= previous => Err(format!(
+                    "fix at {} is not newer than the vehicle's fix at {previous} earlier in the batch",
+                    sample.t
+                )),
+                _ => vehicles
+                    .check(vehicle_id, sample.t)
+                    .map_err(|e| e.to_string()),
+            }?;
+            latest.insert(vehicle_id.clone(), sample.t);
+            Ok(update)
+        })?
+    };
     let accepted = updates.len();
     state.ingest.submit(updates).await?;
     Ok(Json(serde_json::json!({ "accepted": accepted })))

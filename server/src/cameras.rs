@@ -9,7 +9,8 @@
 //! box) goes through the calibration to the sea surface and into the ingest writer as a
 //! camera observation, with the frame it was seen in as evidence. The camera waits until
 //! they are stored (back-pressure); while the store cannot write they are dropped and
-//! counted.
+//! counted. The demo's scenario cameras ([`Cameras::start_scenario`]) render their view instead
+//! of decoding a stream and are handled the same way.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};

@@ -2,7 +2,7 @@
 //! MBTiles (SQLite) or PMTiles v3 archive.
 //!
 //! The tiles are enumerated over the layers' extent (or `--bbox`, or the district's bbox when
-//! the layers hold nothing), built by [`crate::routes::tiles::build_tile`] — the same builder
+//! the layers hold nothing), built by [`crate::tiles::build_tile`] — the same builder
 //! as `GET /tiles/{source}/{z}/{x}/{y}`, so an archive's tile is byte for byte the tile the
 //! server sends — and written gzip-compressed; empty tiles are left out.
 //!

@@ -18,7 +18,7 @@
 //! | `974xxyyyy` | EPIRB with AIS                            | `EpirbAis`        |
 //! | `979xxyyyy` | autonomous maritime radio device, group B | `AmrdGroupB`      |
 //!
-//! The last column names the [`MmsiKind`](crate::mid::MmsiKind)
+//! The last column names the [`MmsiKind`]
 //! variant. An MMSI is always nine digits, leading zeros included: the number
 //! 2 655 651 is `002655651`, a Swedish coast station.
 

@@ -31,12 +31,20 @@ struct Running {
 }
 
 async fn running(config: Config) -> Running {
+    running_with(config, Vec::new()).await
+}
+
+/// [`running`] over a store that holds `layers` before the server starts.
+async fn running_with(config: Config, layers: Vec<(Layer, Feature)>) -> Running {
     let dir = tempfile::tempdir().unwrap();
     let store: Arc<dyn Store> = Arc::new(
         GeoPackageStore::open(dir.path().join("a.gpkg"))
             .await
             .unwrap(),
     );
+    for (layer, feature) in layers {
+        store.insert(layer, vec![feature]).await.unwrap();
+    }
     let state = AppState::start(config, store.clone()).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -1182,32 +1190,19 @@ async fn boat_server(video: &Path) -> Running {
         .unwrap(),
     ];
     // the layers first, as an operator would have them before the cameras start
-    let dir = tempfile::tempdir().unwrap();
-    let store: Arc<dyn Store> = Arc::new(
-        GeoPackageStore::open(dir.path().join("a.gpkg"))
-            .await
-            .unwrap(),
-    );
     let camera = Feature::new(
         geo::Point::new(121.60, 29.60),
         json!({"name": "pier-cam", "height_m": 20.0, "heading_deg": 0.0, "hfov_deg": 60.0, "range_m": 3000.0}),
     );
-    store.insert(Layer::Cameras, vec![camera]).await.unwrap();
     let shore = Feature::new(
         geo::LineString::from(vec![[121.55, 29.601], [121.65, 29.601]]),
         json!({"town": "Chunhu"}),
     );
-    store.insert(Layer::Coastline, vec![shore]).await.unwrap();
-    let state = AppState::start(config, store.clone()).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(axum::serve(listener, app(state.clone())).into_future());
-    Running {
-        base,
-        state,
-        store,
-        _dir: dir,
-    }
+    running_with(
+        config,
+        vec![(Layer::Cameras, camera), (Layer::Coastline, shore)],
+    )
+    .await
 }
 
 /// The decoded RGB pixels, width and height of a JPEG.

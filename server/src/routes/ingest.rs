@@ -131,15 +131,14 @@ async fn detections(
     caller: Caller,
     request: Request,
 ) -> Result<Json<serde_json::Value>, AppError> {
-    caller.require(&[Role::Ingest])?;
-    let server = &state.config.server;
-    let body = json_body(request, BodyLimit::of(server, BodyKind::Ingest)).await?;
-    let text_chars = server.body_limits.text_chars;
-    let serde_json::Value::Array(items) = body else {
-        return Err(AppError::bad_request(
-            "expected a JSON array of {camera_id, track_id, class, t, lon, lat, score?, range_sigma_m?, bearing_sigma_deg?}",
-        ));
-    };
+    let items = json_array(
+        &state,
+        &caller,
+        request,
+        "{camera_id, track_id, class, t, lon, lat, score?, range_sigma_m?, bearing_sigma_deg?}",
+    )
+    .await?;
+    let text_chars = state.config.server.body_limits.text_chars;
     let cameras: HashMap<i64, [f64; 2]> = state
         .store
         .query(Layer::Cameras, &Query::default())
@@ -178,6 +177,31 @@ async fn detections(
             })
         })?
     };
+    store(&state, updates).await
+}
+
+/// The JSON array body of a batch route (role `ingest`), items shaped as `shape`.
+async fn json_array(
+    state: &AppState,
+    caller: &Caller,
+    request: Request,
+    shape: &str,
+) -> Result<Vec<serde_json::Value>, AppError> {
+    caller.require(&[Role::Ingest])?;
+    let limit = BodyLimit::of(&state.config.server, BodyKind::Ingest);
+    match json_body(request, limit).await? {
+        serde_json::Value::Array(items) => Ok(items),
+        _ => Err(AppError::bad_request(format!(
+            "expected a JSON array of {shape}"
+        ))),
+    }
+}
+
+/// Stores a checked batch and answers how many it held, once they are durable.
+async fn store(
+    state: &AppState,
+    updates: Vec<Update>,
+) -> Result<Json<serde_json::Value>, AppError> {
     let accepted = updates.len();
     state.ingest.submit(updates).await?;
     Ok(Json(serde_json::json!({ "accepted": accepted })))
@@ -285,15 +309,14 @@ async fn positions(
     caller: Caller,
     request: Request,
 ) -> Result<Json<serde_json::Value>, AppError> {
-    caller.require(&[Role::Ingest])?;
-    let server = &state.config.server;
-    let body = json_body(request, BodyLimit::of(server, BodyKind::Ingest)).await?;
-    let text_chars = server.body_limits.text_chars;
-    let serde_json::Value::Array(items) = body else {
-        return Err(AppError::bad_request(
-            "expected a JSON array of {vehicle_id, t, lon, lat, speed_kmh?, heading_deg?}",
-        ));
-    };
+    let items = json_array(
+        &state,
+        &caller,
+        request,
+        "{vehicle_id, t, lon, lat, speed_kmh?, heading_deg?}",
+    )
+    .await?;
+    let text_chars = state.config.server.body_limits.text_chars;
     let now = now_epoch_s();
     let updates = {
         let vehicles = state.ingest.picture().vehicles();
@@ -321,7 +344,5 @@ async fn positions(
             Ok(update)
         })?
     };
-    let accepted = updates.len();
-    state.ingest.submit(updates).await?;
-    Ok(Json(serde_json::json!({ "accepted": accepted })))
+    store(&state, updates).await
 }

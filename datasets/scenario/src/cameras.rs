@@ -15,6 +15,9 @@ pub const FRAME_SIZE: [u32; 2] = [1280, 720];
 /// Seconds filmed before the first object of a clip comes into view (the background model
 /// learns the empty scene).
 pub const WARM_UP_S: f64 = 20.0;
+/// Seconds between two samples of a [`SceneTrack`] beyond which they belong to two passes
+/// (the track is sampled only near the cameras): nothing is there in between.
+pub const PASS_GAP_S: f64 = 10.0;
 
 /// A camera of the district that films in the scenario.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -61,7 +64,7 @@ pub struct SceneTrack {
 }
 
 impl SceneTrack {
-    /// Where it is at `t`, interpolated; `None` outside its samples.
+    /// Where it is at `t`, interpolated; `None` outside its samples and between two passes.
     pub fn at(&self, t: f64) -> Option<SceneObject> {
         let i = self.samples.partition_point(|s| s[0] < t);
         let b = self.samples.get(i)?;
@@ -73,6 +76,9 @@ impl SceneTrack {
         } else {
             &self.samples[i - 1]
         };
+        if b[0] - a[0] > PASS_GAP_S {
+            return None;
+        }
         let f = if b[0] > a[0] {
             (t - a[0]) / (b[0] - a[0])
         } else {
@@ -88,6 +94,19 @@ impl SceneTrack {
             heading_deg: b[3],
             lights: self.lights,
         })
+    }
+
+    /// Whether it moves between sample `i - 1` and sample `i` of one pass (a vessel at anchor
+    /// is part of the still scene to a motion gate).
+    pub fn moving(&self, i: usize) -> bool {
+        let (Some(a), Some(b)) = (
+            i.checked_sub(1).and_then(|j| self.samples.get(j)),
+            self.samples.get(i),
+        ) else {
+            return false;
+        };
+        let dt = b[0] - a[0];
+        dt <= PASS_GAP_S && geodesy::distance_m([a[1], a[2]], [b[1], b[2]]) > 0.5 * dt
     }
 }
 
@@ -123,11 +142,7 @@ impl CameraScene {
         for track in tracks {
             let mut inside: Option<[f64; 2]> = None;
             for (i, s) in track.samples.iter().enumerate() {
-                let moving = i > 0 && {
-                    let p = &track.samples[i - 1];
-                    geodesy::distance_m([p[1], p[2]], [s[1], s[2]]) > 0.5 * (s[0] - p[0])
-                };
-                if moving && camera.sees([s[1], s[2]], 5.0) {
+                if track.moving(i) && camera.sees([s[1], s[2]], 5.0) {
                     let span = inside.get_or_insert([s[0], s[0]]);
                     span[1] = s[0];
                 } else if let Some(span) = inside.take() {
@@ -193,6 +208,16 @@ mod tests {
         assert!((mid.lonlat[0] - 121.605).abs() < 1e-9);
         assert!(t.at(99.0).is_none() && t.at(111.0).is_none());
         assert_eq!(t.at(100.0).unwrap().lonlat, [121.6, 29.6]);
+        // two passes: nothing in between
+        let passes = track(vec![
+            [100.0, 121.6, 29.6, 90.0],
+            [102.0, 121.6001, 29.6, 90.0],
+            [3000.0, 121.7, 29.6, 90.0],
+            [3002.0, 121.7001, 29.6, 90.0],
+        ]);
+        assert!(passes.at(101.0).is_some() && passes.at(3001.0).is_some());
+        assert!(passes.at(1500.0).is_none());
+        assert!(passes.moving(1) && !passes.moving(2) && passes.moving(3));
     }
 
     #[test]

@@ -234,15 +234,10 @@ impl Gen<'_> {
         let mut spans = Vec::new();
         for (i, s) in track.samples.iter().enumerate() {
             let p = [s[1], s[2]];
-            // a still boat is part of the scene to the motion gate
-            let moving = i > 0 && {
-                let q = &track.samples[i - 1];
-                geodesy::distance_m([q[1], q[2]], p) > 0.5 * (s[0] - q[0])
-            };
             // a hull is in view while any of it is: its half length as an angle
             let range_m = geodesy::distance_m([camera.pose.lon, camera.pose.lat], p);
             let half_deg = (track.length_m / 2.0).atan2(range_m.max(1.0)).to_degrees();
-            if moving && camera.sees(p, half_deg) && dark(s[0]) {
+            if track.moving(i) && camera.sees(p, half_deg) && dark(s[0]) {
                 let entry = span.get_or_insert((s[0], s[0], p));
                 entry.1 = s[0];
             } else if let Some(done) = span.take() {

@@ -97,7 +97,7 @@ impl VisionCounters {
         );
         registry.register(
             "vision_unplaced",
-            "Track positions not placed: above the horizon, or not stored (store down)",
+            "Track positions not placed: above the horizon, cut by the image's edge, or not stored (store down)",
             self.unplaced.clone(),
         );
         registry.register(
@@ -412,7 +412,7 @@ impl Camera {
 }
 
 /// Places the confirmed tracks of a frame on the map and stores them; returns how many were
-/// stored and how many were not (above the horizon, or the store cannot write).
+/// stored and how many were not (above the horizon, cut by the edge, or the store cannot write).
 fn place(
     placement: &Placement,
     session: u64,
@@ -427,12 +427,9 @@ fn place(
         .iter()
         .filter_map(|track| {
             let b = track.bbox;
-            let foot = [f64::from(b.x + b.w / 2.0), f64::from(b.y + b.h)];
-            let ground = match track.class {
-                ObjectClass::Unknown => placement.georef.pixel_to_ground_unknown(foot),
-                _ => placement.georef.pixel_to_ground(foot),
-            };
-            let Ok(ground) = ground else {
+            let boxed = [b.x, b.y, b.w, b.h].map(f64::from);
+            let recognised = track.class != ObjectClass::Unknown;
+            let Ok(ground) = placement.georef.place(boxed, recognised) else {
                 unplaced += 1;
                 return None;
             };
@@ -447,6 +444,7 @@ fn place(
                 bearing_deg: ground.bearing_deg,
                 range_sigma_m: ground.range_sigma_m,
                 range_nearer_m: ground.nearer_m,
+                range_farther_m: ground.farther_m,
                 bearing_sigma_deg: ground.bearing_sigma_deg,
                 score: track.score,
                 bbox: Some([b.x, b.y, b.w, b.h]),

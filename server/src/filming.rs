@@ -8,6 +8,7 @@
 use coastwatch_core::alerting::LocalClock;
 use coastwatch_core::engine::CameraObservation;
 use coastwatch_core::geodesy;
+use coastwatch_core::georef::Calibration;
 use coastwatch_core::model::{FeatureId, TrackClass};
 use coastwatch_scenario::cameras::{CameraScene, SimCamera};
 use coastwatch_scenario::video::{Renderer, SceneObject};
@@ -75,6 +76,9 @@ fn film_camera(
     };
     let renderer = Renderer::new(camera.pose, land, camera.feature_id.unsigned_abs())
         .map_err(|e| fail(e.to_string()))?;
+    let georef = Calibration::Pose(camera.pose)
+        .compile()
+        .map_err(|e| fail(e.to_string()))?;
     let camera_id = FeatureId::try_from(camera.feature_id).map_err(|e| fail(e.to_string()))?;
     let clock = LocalClock::new("Asia/Shanghai").map_err(|e| fail(e.to_string()))?;
     let origin = [camera.pose.lon, camera.pose.lat];
@@ -88,8 +92,8 @@ fn film_camera(
             let report = pipeline.process(&frame).map_err(|e| fail(e.to_string()))?;
             for track in &report.tracks {
                 let b = track.bbox;
-                let foot = [f64::from(b.x + b.w / 2.0), f64::from(b.y + b.h)];
-                let Ok(ground) = camera.pose.pixel_to_ground_unknown(foot) else {
+                let boxed = [b.x, b.y, b.w, b.h].map(f64::from);
+                let Ok(ground) = georef.place(boxed, false) else {
                     continue;
                 };
                 let position = [ground.lon, ground.lat];
@@ -117,6 +121,7 @@ fn film_camera(
                     bearing_deg: ground.bearing_deg,
                     range_sigma_m: ground.range_sigma_m,
                     range_nearer_m: ground.nearer_m,
+                    range_farther_m: ground.farther_m,
                     bearing_sigma_deg: ground.bearing_sigma_deg,
                     score: track.score,
                     bbox: Some([b.x, b.y, b.w, b.h]),

@@ -117,6 +117,7 @@ fn detection(
         bearing_deg: geodesy::bearing_deg(camera, position),
         range_sigma_m,
         range_nearer_m: 0.0,
+        range_farther_m: 0.0,
         bearing_sigma_deg,
         score,
         bbox: None,

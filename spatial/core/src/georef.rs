@@ -16,7 +16,7 @@ mod calibration;
 mod homography;
 mod linalg;
 
-pub use calibration::{Calibration, Georef};
+pub use calibration::{Calibration, Georef, Unplaced};
 pub use homography::{Gcp, Homography};
 
 use serde::{Deserialize, Serialize};
@@ -87,7 +87,14 @@ pub struct GroundPoint {
     /// How much nearer than `range_m` the object may be (m): an unrecognised object's lowest
     /// pixel may show a point above the waterline. 0 for a foot point.
     pub nearer_m: f64,
+    /// How much farther than `range_m` the object may be (m): the sea [`FAR_SIGMAS`] foot
+    /// sigmas higher in the image, or the sea horizon where that is above it. Near the horizon
+    /// a pixel's range error is lopsided, far larger outwards than `range_sigma_m` says.
+    pub farther_m: f64,
 }
+
+/// Foot sigmas above a pixel that bound how far its object may be ([`GroundPoint::farther_m`]).
+pub const FAR_SIGMAS: f64 = 3.0;
 
 /// A pixel with no ground position: at or above the horizon (never a point at infinity).
 #[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
@@ -336,6 +343,10 @@ impl Pose {
             |p| self.polar(p).map(|(r, _)| r),
             |p| Some(self.ray_bearing_deg(p)),
         );
+        let farthest_m = match self.polar([px[0], px[1] - FAR_SIGMAS * FOOT_SIGMA_PX]) {
+            Some((far_m, _)) => far_m,
+            None => self.sea_horizon_m(),
+        };
         Ok(GroundPoint {
             lon,
             lat,
@@ -344,7 +355,13 @@ impl Pose {
             range_sigma_m,
             bearing_sigma_deg,
             nearer_m: 0.0,
+            farther_m: (farthest_m - range_m).max(0.0),
         })
+    }
+
+    /// Distance (m) to the sea horizon, curvature and refraction included.
+    pub fn sea_horizon_m(&self) -> f64 {
+        (self.height_m / DROP_PER_M2).sqrt()
     }
 
     /// The pixel where a place `height_above_sea_m` above the sea at `lonlat` shows: `None`
@@ -592,6 +609,16 @@ mod tests {
         // 2 px at the centre: atan(2 / f) = 0.103°.
         let two_px = (2.0 / pose.focal_px()).atan().to_degrees();
         assert!((near.bearing_sigma_deg - two_px).abs() < 0.01, "{near:?}");
+        // outwards a near pixel is within its sigmas (here the 5 % floor); one by the horizon
+        // may be anywhere up to the horizon
+        assert!(
+            near.farther_m > 0.0 && near.farther_m < 3.0 * near.range_sigma_m,
+            "{near:?}"
+        );
+        assert!(
+            (far.range_m + far.farther_m - pose.sea_horizon_m()).abs() < 1.0,
+            "{far:?}"
+        );
     }
 
     #[test]

@@ -42,6 +42,10 @@ pub struct CameraObservation {
     /// pixel may be above the waterline (lights at night). 0 for a foot point.
     #[serde(default)]
     pub range_nearer_m: f64,
+    /// How much farther than `range_m` the object may be beyond `range_sigma_m` (m): near the
+    /// horizon a pixel's range error grows lopsided ([`crate::georef::GroundPoint::farther_m`]).
+    #[serde(default)]
+    pub range_farther_m: f64,
     /// One standard deviation of the bearing (deg).
     pub bearing_sigma_deg: f64,
     /// Detection score (0–1).
@@ -79,6 +83,9 @@ pub struct AisCandidate {
     pub gate_ratio: f64,
 }
 
+/// Drift (m/s) of a vessel that reported no speed: AIS speed's resolution, 0.1 kn.
+pub const STILL_DRIFT_MPS: f64 = 0.05;
+
 /// How an observation is matched to AIS vessels.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -89,7 +96,10 @@ pub struct MatchGate {
     pub min_bearing_deg: f64,
     /// A vessel's last fix older than this (s) predicts nothing.
     pub max_age_s: f64,
-    /// Dead-reckoning error (m) per second since the last fix, on top of `base_m`.
+    /// Dead-reckoning error (m) per second since the last fix of a vessel under way, on top
+    /// of `base_m`. One that reported no speed stays where it reported (AIS speed resolution,
+    /// [`STILL_DRIFT_MPS`]) until it reports again: vessels that get under way report every
+    /// few seconds.
     pub drift_mps: f64,
     /// Position error (m) of an AIS fix.
     pub base_m: f64,
@@ -112,7 +122,8 @@ impl MatchGate {
     /// last fix), nearest by gate ratio first.
     pub fn candidates(&self, obs: &CameraObservation, vessels: &VesselEngine) -> Vec<AisCandidate> {
         // a vessel seen `max_age_s` ago at 30 kn may have come this far
-        let reach = self.sigmas * obs.range_sigma_m + 30.0 * MPS_PER_KN * self.max_age_s;
+        let reach = (self.sigmas * obs.range_sigma_m).max(obs.range_farther_m)
+            + 30.0 * MPS_PER_KN * self.max_age_s;
         let around = crate::alerting::context::envelope_around(obs.position, reach);
         let bbox = geo::Rect::new(
             Coord {
@@ -143,9 +154,21 @@ impl MatchGate {
                 let bearing_residual_deg =
                     (bearing - obs.bearing_deg + 540.0).rem_euclid(360.0) - 180.0;
                 let range_residual_m = range - obs.range_m;
-                let spread_m = self.base_m + self.drift_mps * age_s.max(0.0);
+                let drift_mps = match fix.sog_kn {
+                    Some(sog) if sog <= 0.2 => STILL_DRIFT_MPS,
+                    _ => self.drift_mps,
+                };
+                let spread_m = self.base_m + drift_mps * age_s.max(0.0);
                 // nearer than the waterline reading is allowed as far as the object's unknown
-                // height allows
+                // height allows, with the range error of that nearest reading: a pixel's range
+                // error grows with the square of the range (at least 5 % of it)
+                let range_sigma_m = if range_residual_m < 0.0 && obs.range_nearer_m > 0.0 {
+                    let nearest_m = (obs.range_m - obs.range_nearer_m).max(0.0);
+                    let share = nearest_m / obs.range_m.max(1.0);
+                    (obs.range_sigma_m * share * share).max(0.05 * nearest_m)
+                } else {
+                    obs.range_sigma_m
+                };
                 let nearer_m = if range_residual_m < 0.0 {
                     obs.range_nearer_m
                 } else {
@@ -155,7 +178,11 @@ impl MatchGate {
                 let spread_deg = (spread_m / range.max(1.0)).atan().to_degrees();
                 let bearing_gate =
                     (self.sigmas * obs.bearing_sigma_deg).max(self.min_bearing_deg) + spread_deg;
-                let range_gate = self.sigmas * obs.range_sigma_m + spread_m + nearer_m;
+                let range_gate = if range_residual_m < 0.0 {
+                    self.sigmas * range_sigma_m + spread_m + nearer_m
+                } else {
+                    (self.sigmas * range_sigma_m).max(obs.range_farther_m) + spread_m
+                };
                 let b = bearing_residual_deg.abs() / bearing_gate;
                 let r = range_residual_m.abs() / range_gate;
                 let gate_ratio = b.max(r);
@@ -347,6 +374,7 @@ mod tests {
             bearing_deg,
             range_sigma_m: range_m * 0.1,
             range_nearer_m: 0.0,
+            range_farther_m: 0.0,
             bearing_sigma_deg: 0.1,
             score: 0.8,
             bbox: None,
@@ -417,6 +445,38 @@ mod tests {
         obs.range_nearer_m = 0.0;
         let nearer = gate.candidates(&obs, &vessels_with(1, at(1100.0), 1000.0, 0.0, 0.0));
         assert!(!nearer[0].in_gate, "a foot point is not: {nearer:?}");
+    }
+
+    #[test]
+    fn a_light_near_the_horizon_may_be_far_beyond_its_reading() {
+        // read at 2.4 km, σ 1.2 km, but 6 px higher is beyond the horizon
+        let mut obs = observation(1000.0, 206.0, 2400.0);
+        (obs.range_sigma_m, obs.range_nearer_m) = (1170.0, 1940.0);
+        let far = geodesy::destination(CAMERA, 206.5, 6300.0);
+        let gate = MatchGate::default();
+        assert!(!gate.candidates(&obs, &vessels_with(1, far, 990.0, 0.0, 0.0))[0].in_gate);
+        obs.range_farther_m = 8900.0;
+        let found = gate.candidates(&obs, &vessels_with(1, far, 990.0, 0.0, 0.0));
+        assert!(found[0].in_gate, "{found:?}");
+    }
+
+    #[test]
+    fn a_vessel_moored_under_the_camera_is_not_a_light_far_out() {
+        // a light read at 730 m (σ 85 m) may be as near as 146 m, where a reading is good to
+        // a few metres: a vessel moored 40 m from the camera, 27° aside, cannot be it
+        let mut obs = observation(1000.0, 207.0, 730.0);
+        (obs.range_sigma_m, obs.range_nearer_m) = (85.0, 584.0);
+        let moored = geodesy::destination(CAMERA, 180.0, 40.0);
+        let gate = MatchGate::default();
+        let found = gate.candidates(&obs, &vessels_with(1, moored, 990.0, 0.0, 0.0));
+        assert!(!found[0].in_gate, "{found:?}");
+        // nor after the three minutes a moored vessel's reports may be apart
+        let found = gate.candidates(&obs, &vessels_with(1, moored, 820.0, 0.0, 0.0));
+        assert!(!found[0].in_gate, "{found:?}");
+        // one on the same bearing at 300 m may be
+        let out = geodesy::destination(CAMERA, 207.0, 300.0);
+        let found = gate.candidates(&obs, &vessels_with(1, out, 990.0, 0.0, 0.0));
+        assert!(found[0].in_gate, "{found:?}");
     }
 
     #[test]

@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use super::homography::check_lonlat;
 use super::{
-    CalibrationError, DEFAULT_MAX_RMS_PX, DROP_PER_M2, Gcp, GroundPoint, Homography, NoGround,
-    Pose, uncertainty,
+    CalibrationError, DEFAULT_MAX_RMS_PX, DROP_PER_M2, FAR_SIGMAS, FOOT_SIGMA_PX, Gcp, GroundPoint,
+    Homography, NoGround, Pose, uncertainty,
 };
 use crate::geodesy::{self, LocalFrame};
 
@@ -283,6 +283,20 @@ fn pose_homography(pose: &Pose) -> Result<Homography, CalibrationError> {
     Homography::fit_around(&points, pose.position()).map_err(|_| CalibrationError::NoSea)
 }
 
+/// How near (px) a box may come to the image's edge and still show the whole object.
+const EDGE_PX: f64 = 2.0;
+
+/// Why a box has no place on the map.
+#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+pub enum Unplaced {
+    /// Its foot is at or above the horizon.
+    #[error(transparent)]
+    AboveHorizon(NoGround),
+    /// The image's edge cuts it: part of the object is outside the view.
+    #[error("the box is cut by the image's edge")]
+    CutByEdge,
+}
+
 /// A checked calibration that maps pixels to the sea surface.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Georef {
@@ -322,6 +336,9 @@ impl Georef {
             range_sigma_m,
             bearing_sigma_deg,
             nearer_m: 0.0,
+            farther_m: self
+                .points_polar([px[0], px[1] - FAR_SIGMAS * FOOT_SIGMA_PX])
+                .map_or(range_m, |(far_m, _)| (far_m - range_m).max(0.0)),
         })
     }
 
@@ -332,6 +349,25 @@ impl Georef {
             Some(pose) => pose.pixel_to_ground_unknown(px),
             None => self.pixel_to_ground(px),
         }
+    }
+
+    /// Where the object in box `[x, y, w, h]` (px) lies on the sea: the foot point (the middle
+    /// of the box's bottom) placed as a waterline when the object is `recognised`, else as a
+    /// point of unknown height ([`Self::pixel_to_ground_unknown`]). A box cut by the image's
+    /// left, right or bottom edge is not placed: its middle is not the object's, nor its
+    /// bottom the object's foot.
+    pub fn place(&self, [x, y, w, h]: [f64; 4], recognised: bool) -> Result<GroundPoint, Unplaced> {
+        let [width, height] = self.size.map(f64::from);
+        if x <= EDGE_PX || x + w >= width - EDGE_PX || y + h >= height - EDGE_PX {
+            return Err(Unplaced::CutByEdge);
+        }
+        let foot = [x + w / 2.0, y + h];
+        let ground = if recognised {
+            self.pixel_to_ground(foot)
+        } else {
+            self.pixel_to_ground_unknown(foot)
+        };
+        ground.map_err(Unplaced::AboveHorizon)
     }
 
     /// The pixel showing the sea at `lonlat`: `None` behind the camera or beyond the horizon
@@ -503,6 +539,31 @@ mod tests {
             }
         }
         pixels
+    }
+
+    #[test]
+    fn boxes_are_placed_by_their_foot_unless_the_edge_cuts_them() {
+        let pose = pose();
+        let georef = Calibration::Pose(pose).compile().unwrap();
+        let [w, h] = [f64::from(pose.width), f64::from(pose.height)];
+        let inside = [600.0, 400.0, 40.0, 20.0];
+        let placed = georef.place(inside, true).unwrap();
+        assert_eq!(placed, pose.pixel_to_ground([620.0, 420.0]).unwrap());
+        let lights = georef.place(inside, false).unwrap();
+        assert_eq!(lights.range_m, placed.range_m);
+        assert!(lights.nearer_m > 0.0 && placed.nearer_m == 0.0);
+        for cut in [
+            [0.0, 400.0, 40.0, 20.0],
+            [w - 40.0, 400.0, 40.0, 20.0],
+            [600.0, h - 20.0, 40.0, 20.0],
+        ] {
+            assert_eq!(georef.place(cut, true), Err(Unplaced::CutByEdge), "{cut:?}");
+        }
+        // the top edge cuts only what is above the horizon anyway
+        assert!(matches!(
+            georef.place([600.0, 0.0, 40.0, 20.0], true),
+            Err(Unplaced::AboveHorizon(_))
+        ));
     }
 
     #[test]

@@ -47,6 +47,43 @@ pub struct Config {
     pub detectors: DetectorConfig,
     /// The cameras the video core runs.
     pub vision: VisionConfig,
+    /// The JT/T 808 platform vehicle terminals report to.
+    pub jt808: Jt808Config,
+}
+
+/// The JT/T 808 platform (`server/src/jt808.rs`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Jt808Config {
+    /// Accept terminals over TCP on this address (e.g. `0.0.0.0:7808`).
+    pub listen: Option<SocketAddr>,
+    /// Whether a terminal no vehicle is bound to may register: it gets a vehicle of class
+    /// `other` (`vehicle_id` `jt808-{phone}`, the plate it sends). Off: it is refused.
+    pub auto_register: bool,
+    /// The key authentication codes are derived from. Unset: a random one per start, so
+    /// terminals register again after a restart (as the standard has them do on a refused
+    /// code).
+    pub auth_secret: Option<String>,
+    /// Concurrent terminal connections at most; more are closed at once.
+    pub max_connections: usize,
+    /// A terminal silent for this many seconds is disconnected (its heartbeat is usually
+    /// every 30–60 s).
+    pub idle_timeout_s: u64,
+    /// Addresses or networks allowed to connect (as `ais.allow`); empty allows any.
+    pub allow: Vec<String>,
+}
+
+impl Default for Jt808Config {
+    fn default() -> Self {
+        Self {
+            listen: None,
+            auto_register: false,
+            auth_secret: None,
+            max_connections: 10_000,
+            idle_timeout_s: 180,
+            allow: Vec::new(),
+        }
+    }
 }
 
 /// The video core: one pipeline per camera (see `server/src/cameras.rs`).
@@ -636,7 +673,21 @@ impl Config {
                 .to_owned()
                 .into());
         }
+        crate::feeds::AllowList::parse(&self.jt808.allow)
+            .map_err(|e| ConfigError(format!("jt808.allow: {e}")))?;
+        if self
+            .jt808
+            .auth_secret
+            .as_ref()
+            .is_some_and(|s| s.len() < 16)
+        {
+            return Err("jt808.auth_secret must be at least 16 characters"
+                .to_owned()
+                .into());
+        }
         for (key, value) in [
+            ("jt808.max_connections", self.jt808.max_connections as u64),
+            ("jt808.idle_timeout_s", self.jt808.idle_timeout_s),
             ("ais.max_connections", self.ais.max_connections as u64),
             ("ais.idle_timeout_s", self.ais.idle_timeout_s),
             ("ais.max_vessels", self.ais.max_vessels as u64),

@@ -138,7 +138,7 @@ async fn authenticated(reader: &mut (impl AsyncBufRead + Unpin), secret: &str) -
 }
 
 /// Compares two byte strings without an early exit on the first difference.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 

@@ -18,6 +18,7 @@ pub mod feeds;
 pub mod filming;
 pub mod http;
 pub mod ingest;
+pub mod jt808;
 pub mod live;
 pub mod metrics;
 mod openapi;

@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::Context;
 use coastwatch_core::Layer;
 use coastwatch_server::config::{Config, TokenConfig};
-use coastwatch_server::{AppState, app, feeds};
+use coastwatch_server::{AppState, app, feeds, jt808};
 use coastwatch_store::Store;
 use tokio::net::TcpListener;
 
@@ -185,6 +185,13 @@ async fn start_feeds(config: &Config, state: &AppState) -> CliResult {
             state.ingest.clone(),
             config.ais.clone(),
         ));
+    }
+    if let Some(address) = config.jt808.listen {
+        let listener = TcpListener::bind(address)
+            .await
+            .with_context(|| format!("cannot listen for JT/T 808 terminals on tcp {address}"))?;
+        tracing::info!(address = %listener.local_addr()?, "JT/T 808 listener");
+        tokio::spawn(jt808::listener(listener, state.clone()));
     }
     if let Some(address) = &config.ais.connect {
         tokio::spawn(feeds::tcp_client(

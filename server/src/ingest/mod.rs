@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use coastwatch_ais::decoder::{Decoder, DecoderOptions};
 use coastwatch_ais::engine::vessel_updates;
-use coastwatch_core::alerting::Sample;
+use coastwatch_core::alerting::{Sample, TerminalReport};
 use coastwatch_core::engine::{CameraObservation, VesselUpdate};
 use coastwatch_store::StoreError;
 use coastwatch_vision::Frame;
@@ -65,6 +65,14 @@ pub enum Update {
         observation: CameraObservation,
         /// The frame, when it came from one of the server's cameras.
         frame: Option<EvidenceFrame>,
+    },
+    /// What a vehicle's terminal reported besides a fix (JT/T 808): that it is alive,
+    /// whether it has a fix, its alarms.
+    Terminal {
+        /// The vehicle the terminal is bound to.
+        vehicle_id: String,
+        /// The report.
+        report: TerminalReport,
     },
     /// A vehicle GPS fix (already checked against the vehicle picture).
     Vehicle {

@@ -211,6 +211,10 @@ impl Writer {
                             changed_vehicles.insert(vehicle_id.clone());
                         }
                     }
+                    Update::Terminal { vehicle_id, report } => {
+                        // an unregistered vehicle's terminal says nothing to anyone
+                        let _ = picture.terminal(vehicle_id, report, &mut events);
+                    }
                     Update::CameraTrack { observation, frame } => {
                         let key = observation.key();
                         if !picture.camera_track(observation.clone(), &mut events) {
@@ -353,7 +357,7 @@ fn position(update: &Update) -> Option<Position> {
             course_deg: fix.cog_deg,
             heading_deg: fix.heading_deg,
         }),
-        Update::Vessel(VesselUpdate::Static { .. }) => None,
+        Update::Vessel(VesselUpdate::Static { .. }) | Update::Terminal { .. } => None,
         Update::CameraTrack { observation, .. } => Some(Position {
             kind: SubjectKind::CameraTrack,
             subject_id: observation.key(),

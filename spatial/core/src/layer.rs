@@ -180,7 +180,7 @@ layers! {
     /// Registered road vehicles and their latest position (none before the first fix).
     Vehicles = "vehicles", Point, false, [
         req("vehicle_id", Text), opt("plate", Text), req("class", Text), opt("corridor_id", Integer),
-        opt("town", Text), opt("speed_kmh", Real), opt("heading_deg", Real), opt("last_seen", Integer),
+        opt("terminal_id", Text), opt("town", Text), opt("speed_kmh", Real), opt("heading_deg", Real), opt("last_seen", Integer),
     ];
     /// Vehicle route segments.
     VehicleRoutes = "vehicle_routes", LineString, true, [

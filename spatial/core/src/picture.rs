@@ -3,7 +3,7 @@
 //! identity flags are and when the monitor sees a fix is decided in one place.
 
 use crate::alerting::monitor::Monitor;
-use crate::alerting::{AlertEvent, Sample};
+use crate::alerting::{AlertEvent, Sample, TerminalReport};
 use crate::engine::{
     Applied, CameraObservation, CameraTrackEngine, CameraTrackState, FixRefused, VehicleEngine,
     VesselEngine, VesselUpdate,
@@ -58,6 +58,21 @@ impl Picture<'_> {
     ) -> Result<(), FixRefused> {
         let state = self.vehicles.apply(vehicle_id, sample, heading_deg)?;
         self.monitor.vehicle(state, events);
+        Ok(())
+    }
+
+    /// Applies a report of a vehicle's terminal (alive, positioned or not, its alarms).
+    pub fn terminal(
+        &mut self,
+        vehicle_id: &str,
+        report: &TerminalReport,
+        events: &mut Vec<AlertEvent>,
+    ) -> Result<(), FixRefused> {
+        let state = self
+            .vehicles
+            .get(vehicle_id)
+            .ok_or_else(|| FixRefused::UnknownVehicle(vehicle_id.to_owned()))?;
+        self.monitor.terminal(state, report, events);
         Ok(())
     }
 

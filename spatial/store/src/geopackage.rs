@@ -142,6 +142,24 @@ impl GeoPackageStore {
             for statement in schema_statements() {
                 sqlx::query(&statement).execute(&mut *tx).await?;
             }
+            // a file written by an older coastwatch gets the attributes added since
+            for layer in Layer::ALL {
+                let have: Vec<String> =
+                    sqlx::query_scalar(&format!("SELECT name FROM pragma_table_info('{layer}')"))
+                        .fetch_all(&mut *tx)
+                        .await?;
+                for field in layer.fields().iter().filter(|f| f.nullable) {
+                    if !have.iter().any(|c| c == field.name) {
+                        sqlx::query(&format!(
+                            "ALTER TABLE {layer} ADD COLUMN {} {}",
+                            field.name,
+                            column_type(field.ty)
+                        ))
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                }
+            }
             tx.commit().await?;
             Ok(())
         }
@@ -647,6 +665,16 @@ fn decode_row(layer: Layer, row: &SqliteRow) -> StoreResult<Feature> {
 }
 
 /// The DDL of the GeoPackage core tables and of every layer (idempotent).
+/// The SQLite column type of an attribute.
+fn column_type(ty: FieldType) -> &'static str {
+    match ty {
+        FieldType::Text | FieldType::Json => "TEXT",
+        FieldType::Integer => "INTEGER",
+        FieldType::Real => "REAL",
+        FieldType::Bool => "BOOLEAN",
+    }
+}
+
 fn schema_statements() -> Vec<String> {
     let mut statements = vec![
         format!("PRAGMA application_id = {GPKG_APPLICATION_ID}"),
@@ -682,12 +710,7 @@ fn schema_statements() -> Vec<String> {
             format!("geom {}", layer.geometry_type().sql_name()),
         ];
         for field in layer.fields() {
-            let ty = match field.ty {
-                FieldType::Text | FieldType::Json => "TEXT",
-                FieldType::Integer => "INTEGER",
-                FieldType::Real => "REAL",
-                FieldType::Bool => "BOOLEAN",
-            };
+            let ty = column_type(field.ty);
             let null = if field.nullable { "" } else { " NOT NULL" };
             columns.push(format!("{} {ty}{null}", field.name));
         }

@@ -723,3 +723,33 @@ async fn files_that_are_not_geopackages_are_refused() {
         .to_string();
     assert!(err.contains("does not exist"), "{err}");
 }
+
+#[tokio::test]
+async fn a_geopackage_of_an_older_version_gets_the_new_attributes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.gpkg");
+    let store = GeoPackageStore::open(&path).await.unwrap();
+    store.close().await;
+    // as written before vehicles had a terminal
+    let url = format!("sqlite://{}", path.display());
+    let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
+        .await
+        .unwrap();
+    sqlx::query("ALTER TABLE vehicles DROP COLUMN terminal_id")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    sqlx::Connection::close(conn).await.unwrap();
+
+    let store = GeoPackageStore::open(&path).await.unwrap();
+    let vehicle = sample(Layer::Vehicles, 1);
+    let ids = store
+        .insert(Layer::Vehicles, vec![vehicle.clone()])
+        .await
+        .unwrap();
+    let back = store.get(Layer::Vehicles, ids[0]).await.unwrap().unwrap();
+    assert_eq!(
+        back.properties["terminal_id"],
+        vehicle.properties["terminal_id"]
+    );
+}

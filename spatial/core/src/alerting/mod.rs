@@ -12,7 +12,7 @@ pub mod fences;
 pub mod monitor;
 
 pub use context::{DetectionContext, PointIndex};
-pub use detect::{DetectorConfig, Detectors, Severities};
+pub use detect::{DetectorConfig, Detectors, Severities, TerminalReport};
 pub use fences::{FenceSet, FenceTracker};
 
 use jiff::tz::TimeZone;

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use super::context::DetectionContext;
-use super::detect::{DetectorConfig, Detectors};
+use super::detect::{DetectorConfig, Detectors, TerminalReport};
 use super::fences::{FenceSet, FenceTracker};
 use super::{AlertEvent, LocalClock, Sample, SubjectKey};
 use crate::engine::{AisCandidate, CameraTrackState, VehicleState, VesselState};
@@ -130,6 +130,27 @@ impl Monitor {
             out,
         );
         self.advance(sample.t);
+        self.fill_towns(out, from);
+    }
+
+    /// Takes in a report of a vehicle's terminal besides its fixes: `vehicle_alarm`, and
+    /// what `gps_off` says of the terminal.
+    pub fn terminal(
+        &mut self,
+        state: &VehicleState,
+        report: &TerminalReport,
+        out: &mut Vec<AlertEvent>,
+    ) {
+        let from = out.len();
+        let vehicle = &state.vehicle;
+        self.detectors.observe_terminal(
+            &self.context,
+            &vehicle.vehicle_id,
+            vehicle.plate.as_deref(),
+            state.latest().map(|s| s.lonlat()),
+            report,
+            out,
+        );
         self.fill_towns(out, from);
     }
 

@@ -296,6 +296,19 @@ impl VehicleEngine {
         Ok(state)
     }
 
+    /// The vehicle whose JT/T 808 terminal has phone number `phone` (leading zeros aside: the
+    /// 2013 header pads it to 12 digits, the 2019 one to 20).
+    pub fn by_terminal(&self, phone: &str) -> Option<&VehicleState> {
+        let digits = |p: &str| p.trim_start_matches('0').to_owned();
+        let wanted = digits(phone);
+        self.vehicles.values().find(|v| {
+            v.vehicle
+                .terminal_id
+                .as_deref()
+                .is_some_and(|t| digits(t) == wanted)
+        })
+    }
+
     /// One vehicle by its tracker id.
     pub fn get(&self, vehicle_id: &str) -> Option<&VehicleState> {
         self.vehicles.get(vehicle_id)

@@ -144,7 +144,8 @@ text_enum!(
     /** Slow circling away from docks. */ Loitering, /** Stopped at an unregistered shore. */ UnregisteredLanding,
     /** Bad or missing identity. */ IdentityAnomaly, /** Camera sees a vessel with no AIS. */ DarkVessel,
     /** Truck outside its corridor. */ RouteDeviation, /** Tracker switched off. */ GpsOff,
-    /** Night movement in a watch zone. */ NightMovement, /** A public report. */ Tip }
+    /** Night movement in a watch zone. */ NightMovement, /** A public report. */ Tip,
+    /** A vehicle terminal's alarm (JT/T 808). */ VehicleAlarm }
 );
 text_enum!(
     /// What an alert is about.
@@ -403,6 +404,10 @@ pub struct Vehicle {
     /// The route-corridor geofence it must keep to.
     #[serde(default)]
     pub corridor_id: Option<FeatureId>,
+    /// Its JT/T 808 terminal's phone number (the SIM's, up to 20 digits), which binds the
+    /// terminal to it.
+    #[serde(default)]
+    pub terminal_id: Option<String>,
     /// The town it belongs to.
     #[serde(default)]
     pub town: Option<String>,
@@ -420,7 +425,20 @@ pub struct Vehicle {
 impl Record for Vehicle {
     const LAYER: Layer = Layer::Vehicles;
     fn check(&self, _: Option<&Geometry>) -> Result<(), ModelError> {
-        non_empty("vehicle_id", &self.vehicle_id)
+        non_empty("vehicle_id", &self.vehicle_id)?;
+        match &self.terminal_id {
+            Some(phone)
+                if phone.is_empty()
+                    || phone.len() > 20
+                    || !phone.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                Err(ModelError::invalid(
+                    "terminal_id",
+                    format!("{phone:?} is not a phone number of 1 to 20 digits"),
+                ))
+            }
+            _ => Ok(()),
+        }
     }
 }
 

@@ -63,6 +63,9 @@ pub struct DetectorConfig {
     pub dark_link_m: f64,
     /// `dark_vessel`: how camera tracks are matched to AIS vessels.
     pub dark_gate: MatchGate,
+    /// `vehicle_alarm`: the terminal alarms (JT/T 808 alarm bits by name) that raise one;
+    /// by default those of tampering and emergencies, not driving behaviour.
+    pub vehicle_alarms: Vec<String>,
     /// Least data time (min) between two updates of an open episode; new facts that
     /// change the alert (an identity flag) are sent at once.
     pub update_min: f64,
@@ -100,6 +103,19 @@ impl Default for DetectorConfig {
             dark_vessel_s: 20.0,
             dark_link_m: 2000.0,
             dark_gate: MatchGate::default(),
+            vehicle_alarms: [
+                "emergency",
+                "gnss_module_fault",
+                "gnss_antenna_cut",
+                "gnss_antenna_short",
+                "main_power_cut",
+                "vehicle_stolen",
+                "illegal_ignition",
+                "illegal_displacement",
+                "illegal_door_open",
+            ]
+            .map(String::from)
+            .to_vec(),
             update_min: 5.0,
             severity: Severities::default(),
         }
@@ -187,6 +203,8 @@ pub struct Severities {
     pub night_movement: Severity,
     /// `dark_vessel` (default critical).
     pub dark_vessel: Severity,
+    /// `vehicle_alarm` (default critical).
+    pub vehicle_alarm: Severity,
 }
 
 impl Default for Severities {
@@ -201,6 +219,7 @@ impl Default for Severities {
             gps_off: Severity::Warning,
             night_movement: Severity::Warning,
             dark_vessel: Severity::Critical,
+            vehicle_alarm: Severity::Critical,
         }
     }
 }

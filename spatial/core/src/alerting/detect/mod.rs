@@ -22,6 +22,7 @@ mod loitering;
 mod night;
 mod route;
 mod silence;
+mod terminal;
 #[cfg(test)]
 mod testkit;
 
@@ -30,6 +31,7 @@ use std::collections::HashMap;
 use serde_json::{Map, Value};
 
 pub use config::{DetectorConfig, Severities};
+pub use terminal::TerminalReport;
 
 use super::context::DetectionContext;
 use super::{AlertEvent, EpisodeKey, LocalClock, Phase, Sample, SubjectKey};
@@ -45,6 +47,7 @@ use loitering::Loitering;
 use night::Night;
 use route::Route;
 use silence::SilenceIndex;
+use terminal::TerminalState;
 
 /// Data time (s) between two sweeps of the encounter pairs in [`Detectors::tick`].
 const SWEEP_S: f64 = 60.0;
@@ -65,6 +68,7 @@ pub struct Detectors {
     encounters: Encounters,
     last_sweep: Option<f64>,
     dark: HashMap<String, DarkTrack>,
+    terminals: HashMap<String, TerminalState>,
 }
 
 /// What the detectors remember of one vessel.
@@ -235,7 +239,11 @@ impl Detectors {
         if let Some(prev) = &prev {
             let silent = fix.t - prev.t >= env.config.gps_off_min * 60.0;
             if !state.off_open && silent && state.off_candidate {
-                out.push(silence::gps_off_open(env, &who, prev, state.zone, fix.t));
+                let mut open = silence::gps_off_open(env, &who, prev, state.zone, fix.t);
+                if let Some(terminal) = self.terminals.get(vehicle_id) {
+                    open.evidence.extend(terminal.gps_off_facts(prev.t));
+                }
+                out.push(open);
                 state.off_open = true;
             }
             if state.off_open {
@@ -251,6 +259,31 @@ impl Detectors {
         state.route.observe(env, &who, corridor_id, &fix, out);
         let moving_in = zone.filter(|_| moving);
         state.night.observe(env, &who, clock, &fix, moving_in, out);
+    }
+
+    /// Takes in a report of vehicle `vehicle_id`'s terminal (`at`: its latest fix): runs
+    /// `vehicle_alarm`, and remembers the contact for `gps_off`.
+    pub fn observe_terminal(
+        &mut self,
+        ctx: &DetectionContext,
+        vehicle_id: &str,
+        plate: Option<&str>,
+        at: Option<[f64; 2]>,
+        report: &TerminalReport,
+        out: &mut Vec<AlertEvent>,
+    ) {
+        if !report.t.is_finite() {
+            return;
+        }
+        let env = Env {
+            config: &self.config,
+            ctx,
+        };
+        let who = Who::vehicle(vehicle_id, plate);
+        self.terminals
+            .entry(vehicle_id.to_owned())
+            .or_default()
+            .observe(env, &who, report, at, out);
     }
 
     /// Takes in the latest observation of a camera track with the AIS vessels around it
@@ -361,7 +394,11 @@ impl Detectors {
                 && state.off_candidate
             {
                 let who = Who::vehicle(&id, state.plate.as_deref());
-                out.push(silence::gps_off_open(env, &who, last, state.zone, now));
+                let mut open = silence::gps_off_open(env, &who, last, state.zone, now);
+                if let Some(terminal) = self.terminals.get(&id) {
+                    open.evidence.extend(terminal.gps_off_facts(last.t));
+                }
+                out.push(open);
                 state.off_open = true;
             }
         }

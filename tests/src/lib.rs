@@ -1,5 +1,6 @@
 //! Helpers for the end-to-end tests in `tests/tests/`: an app over a fresh GeoPackage,
-//! one-shot requests, the `coastwatch` binary, and external tools that CI must have.
+//! one-shot requests, the `coastwatch` binary, external tools that CI must have, and a
+//! JT/T 808 terminal ([`terminal`]).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -15,6 +16,8 @@ use coastwatch_store::{GeoPackageStore, Store};
 use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
+
+pub mod terminal;
 
 /// Token of a user with the `planner` role.
 pub const PLANNER: &str = "planner-token-1";

@@ -490,3 +490,50 @@ async fn acknowledged_writes_survive_kill_9() {
         "each vessel's row was written with its first fix"
     );
 }
+
+#[test]
+fn jt808_decode_prints_ndjson_and_line_numbers_of_bad_frames() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("frames.hex");
+    // a heartbeat; a location (antenna cut, 29.665376 N 121.539648 E, 50 km/h, 2026-12-06
+    // 18:30:00 +08:00, mileage, signal, satellites) split over spaces; then two bad frames
+    let lines = [
+        "7e000200000139123456780001337e",
+        "7e 0200 0028 013912345678 0005 00000020 00000003 01c4a860 073e8c40 000c 01f4 005a \
+         261206183000 0104 00003039 3001 11 3101 09 68 7e",
+        "zz",
+        "7e000200000139123456780001347e",
+    ];
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let out = coastwatch(&["jt808", "decode", file.to_str().unwrap(), "--strict"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let decoded: Vec<Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(decoded.len(), 2, "{decoded:?}");
+    assert_eq!(decoded[0]["msg_id"], "0x0002");
+    assert_eq!(decoded[0]["phone"], "13912345678");
+    let l = &decoded[1];
+    assert_eq!(
+        (l["msg_id"].as_str(), l["serial"].as_u64()),
+        (Some("0x0200"), Some(5))
+    );
+    assert_eq!(
+        (l["lat"].as_f64(), l["lon"].as_f64()),
+        (Some(29.665376), Some(121.539648))
+    );
+    assert_eq!(l["speed_kmh"], 50.0);
+    assert_eq!(l["time"], "2026-12-06T18:30:00+08:00");
+    assert_eq!(l["alarm"], json!(["gnss_antenna_cut"]));
+    assert_eq!(
+        l["extras"],
+        json!({"mileage_km": 1234.5, "signal_strength": 17, "satellites": 9})
+    );
+    let errors = text(&out.stderr);
+    assert!(
+        errors.contains("line 3: \"zz\" at 0 is not hex"),
+        "{errors}"
+    );
+    assert!(errors.contains("line 4: bad check code"), "{errors}");
+}

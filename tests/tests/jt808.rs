@@ -11,10 +11,9 @@ use coastwatch_core::layer::Layer;
 use coastwatch_server::AppState;
 use coastwatch_server::config::Config;
 use coastwatch_store::{GeoPackageStore, Query, Store};
+use coastwatch_tests::terminal::{auth_code, bcd, location_body, pad, registration_body, wire};
 use coastwatch_tests::test_config;
-use hmac::{Hmac, Mac};
 use serde_json::json;
-use sha2::Sha256;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -64,113 +63,12 @@ fn config() -> Config {
     config
 }
 
-/// The authentication code the platform owes terminal `phone`: the first 8 bytes of
-/// HMAC-SHA256(secret, phone digits) in hex.
-fn auth_code(phone: &str) -> Vec<u8> {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(SECRET.as_bytes()).unwrap();
-    mac.update(phone.trim_start_matches('0').as_bytes());
-    let digest = mac.finalize().into_bytes();
-    digest[..8]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<String>()
-        .into_bytes()
-}
-
 /// A terminal of one edition, with its phone number and its own message serial.
 struct Terminal {
     socket: TcpStream,
     phone: Vec<u8>,
     v2019: bool,
     serial: u16,
-}
-
-/// `digits` as packed BCD, left-padded with zeros to `bytes`.
-fn bcd(digits: &str, bytes: usize) -> Vec<u8> {
-    let padded = format!("{digits:0>width$}", width = bytes * 2);
-    padded
-        .as_bytes()
-        .chunks(2)
-        .map(|p| ((p[0] - b'0') << 4) | (p[1] - b'0'))
-        .collect()
-}
-
-/// One whole message on the wire: header, body, XOR check code, escapes, delimiters.
-fn wire(msg_id: u16, v2019: bool, phone: &[u8], serial: u16, body: &[u8]) -> Vec<u8> {
-    let mut raw = msg_id.to_be_bytes().to_vec();
-    let mut props = body.len() as u16;
-    if v2019 {
-        props |= 1 << 14;
-    }
-    raw.extend(props.to_be_bytes());
-    if v2019 {
-        raw.push(1);
-    }
-    raw.extend(phone);
-    raw.extend(serial.to_be_bytes());
-    raw.extend(body);
-    raw.push(raw.iter().fold(0, |a, b| a ^ b));
-    let mut out = vec![0x7e];
-    for b in raw {
-        match b {
-            0x7e => out.extend([0x7d, 0x02]),
-            0x7d => out.extend([0x7d, 0x01]),
-            b => out.push(b),
-        }
-    }
-    out.push(0x7e);
-    out
-}
-
-/// Civil date of a day count since 1970-01-01 (proleptic Gregorian).
-fn civil(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
-/// `t` (epoch s) as the terminal's BCD time in GMT+8.
-fn bcd_time(t: i64) -> Vec<u8> {
-    let local = t + 8 * 3600;
-    let (y, m, d) = civil(local.div_euclid(86_400));
-    let s = local.rem_euclid(86_400);
-    let text = format!(
-        "{:02}{m:02}{d:02}{:02}{:02}{:02}",
-        y % 100,
-        s / 3600,
-        s / 60 % 60,
-        s % 60
-    );
-    bcd(&text, 6)
-}
-
-/// A `0x0200` body: alarm and status words, position, speed (km/h), the time, mileage.
-fn location_body(alarm: u32, positioned: bool, lonlat: [f64; 2], kmh: f64, t: i64) -> Vec<u8> {
-    let status: u32 = 0b01 | if positioned { 0b10 } else { 0 };
-    let mut body = alarm.to_be_bytes().to_vec();
-    body.extend(status.to_be_bytes());
-    let (lat, lon) = if positioned {
-        (
-            (lonlat[1] * 1e6).round() as u32,
-            (lonlat[0] * 1e6).round() as u32,
-        )
-    } else {
-        (0, 0)
-    };
-    body.extend(lat.to_be_bytes());
-    body.extend(lon.to_be_bytes());
-    body.extend(12u16.to_be_bytes());
-    body.extend(((kmh * 10.0).round() as u16).to_be_bytes());
-    body.extend(90u16.to_be_bytes());
-    body.extend(bcd_time(t));
-    body.extend([0x01, 4, 0, 0, 0x30, 0x39]); // mileage 1234.5 km
-    body
 }
 
 impl Terminal {
@@ -218,24 +116,6 @@ impl Terminal {
         body.push(result);
         wire(0x8001, self.v2019, &self.phone, ours, &body)
     }
-
-    fn registration_body(&self) -> Vec<u8> {
-        let mut body = vec![0x00, 0x21, 0x00, 0x01]; // province 33 (Zhejiang), city 1
-        let (maker, model, id) = if self.v2019 { (11, 30, 30) } else { (5, 20, 7) };
-        body.extend(pad(b"CWTST", maker));
-        body.extend(pad(b"CW-808", model));
-        body.extend(pad(b"T000001", id));
-        body.push(2); // yellow plate
-        body.extend([0xd5, 0xe3]); // 浙 in GBK
-        body.extend(b"B12345");
-        body
-    }
-}
-
-fn pad(text: &[u8], len: usize) -> Vec<u8> {
-    let mut out = text.to_vec();
-    out.resize(len, 0);
-    out
 }
 
 async fn vehicle_row(store: &dyn Store, vehicle_id: &str) -> Option<Feature> {
@@ -280,10 +160,10 @@ async fn a_2013_terminal_registers_authenticates_and_moves_the_vehicle() {
     bad[n - 2] ^= 1;
     t.socket.write_all(&bad).await.unwrap();
 
-    let serial = t.send(0x0100, &t.registration_body()).await;
+    let serial = t.send(0x0100, &registration_body(t.v2019)).await;
     let mut body = serial.to_be_bytes().to_vec();
     body.push(0);
-    body.extend(auth_code("13912345678"));
+    body.extend(auth_code(SECRET, "13912345678"));
     assert_eq!(t.reply().await, wire(0x8100, false, &t.phone, 0, &body));
 
     // reports before authentication are refused
@@ -293,7 +173,7 @@ async fn a_2013_terminal_registers_authenticates_and_moves_the_vehicle() {
         .await;
     assert_eq!(t.reply().await, t.general_response(1, early, 0x0200, 1));
 
-    let serial = t.send(0x0102, &auth_code("13912345678")).await;
+    let serial = t.send(0x0102, &auth_code(SECRET, "13912345678")).await;
     assert_eq!(t.reply().await, t.general_response(2, serial, 0x0102, 0));
     let serial = t
         .send(0x0200, &location_body(0, true, at, 50.0, now()))
@@ -341,7 +221,7 @@ async fn a_2013_terminal_registers_authenticates_and_moves_the_vehicle() {
 async fn unbound_terminals_are_refused_unless_auto_registered() {
     let platform = platform(config(), Vec::new()).await;
     let mut t = Terminal::connect(&platform, "13900000001", false).await;
-    let serial = t.send(0x0100, &t.registration_body()).await;
+    let serial = t.send(0x0100, &registration_body(t.v2019)).await;
     let mut body = serial.to_be_bytes().to_vec();
     body.push(4); // no such terminal
     assert_eq!(t.reply().await, wire(0x8100, false, &t.phone, 0, &body));
@@ -358,10 +238,10 @@ async fn unbound_terminals_are_refused_unless_auto_registered() {
     open.jt808.auto_register = true;
     let platform = platform_with(open).await;
     let mut t = Terminal::connect(&platform, "13900000001", true).await;
-    let serial = t.send(0x0100, &t.registration_body()).await;
+    let serial = t.send(0x0100, &registration_body(t.v2019)).await;
     let mut body = serial.to_be_bytes().to_vec();
     body.push(0);
-    body.extend(auth_code("13900000001"));
+    body.extend(auth_code(SECRET, "13900000001"));
     assert_eq!(t.reply().await, wire(0x8100, true, &t.phone, 0, &body));
     let row = vehicle_row(platform.store.as_ref(), "jt808-13900000001")
         .await
@@ -370,7 +250,7 @@ async fn unbound_terminals_are_refused_unless_auto_registered() {
     assert_eq!(row.properties["class"], "other");
     assert_eq!(row.properties["terminal_id"], "13900000001");
     // the 2019 authentication: code length, code, IMEI, software version
-    let code = auth_code("13900000001");
+    let code = auth_code(SECRET, "13900000001");
     let mut auth = vec![code.len() as u8];
     auth.extend(&code);
     auth.extend(pad(b"860000000000001", 15));
@@ -393,10 +273,10 @@ async fn alarms_raise_vehicle_alarm_and_positioning_switched_off_is_told_from_si
     )
     .await;
     let mut t = Terminal::connect(&platform, "13800000009", true).await;
-    let serial = t.send(0x0100, &t.registration_body()).await;
+    let serial = t.send(0x0100, &registration_body(t.v2019)).await;
     let _ = t.reply().await;
     let mut auth = vec![16];
-    auth.extend(auth_code("13800000009"));
+    auth.extend(auth_code(SECRET, "13800000009"));
     auth.extend([0; 35]);
     t.send(0x0102, &auth).await;
     assert_eq!(

@@ -3,6 +3,7 @@
 //! failure ([`CliError::Failed`]).
 
 mod ais;
+mod jt808;
 mod layers;
 mod scenario;
 mod serve;
@@ -111,6 +112,11 @@ pub enum Command {
         #[command(subcommand)]
         command: AisCommand,
     },
+    /// JT/T 808 tools.
+    Jt808 {
+        #[command(subcommand)]
+        command: Jt808Command,
+    },
     /// The video core: tracking in video files and camera streams, tracking metrics.
     Vision {
         #[command(subcommand)]
@@ -135,6 +141,19 @@ pub enum AisCommand {
         /// NMEA file, or - for standard input.
         file: PathBuf,
         /// Exit 2 when any line is bad.
+        #[arg(long)]
+        strict: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum Jt808Command {
+    /// Decode JT/T 808 frames (one per line in hex, with or without the 7e delimiters) to
+    /// NDJSON; bad frames go to stderr with their line numbers.
+    Decode {
+        /// File of hex frames, or - for standard input.
+        file: PathBuf,
+        /// Exit 2 when any frame is bad.
         #[arg(long)]
         strict: bool,
     },
@@ -343,6 +362,9 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Ais {
             command: AisCommand::Replay { file, speed, store },
         } => ais::replay(&file, speed, &store).await,
+        Command::Jt808 {
+            command: Jt808Command::Decode { file, strict },
+        } => jt808::decode(&file, strict),
         // Blocking work on the CLI's own thread: nothing else runs on this runtime meanwhile.
         Command::Vision { command } => vision::run(command),
     }

@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use coastwatch_ais::decoder::{Decoder, DecoderOptions};
 use coastwatch_core::engine::CameraObservation;
-use coastwatch_core::geodesy::MPS_PER_KMH;
 use coastwatch_core::model::SubjectType;
 use coastwatch_core::{Feature, Layer};
 use coastwatch_scenario::eval::score;
@@ -20,6 +19,7 @@ use coastwatch_store::{Query, Store, StoreError};
 use crate::clock::now_epoch_s;
 use crate::error::AppError;
 use crate::ingest::{IngestError, Update};
+use crate::jt808;
 use crate::state::{AppState, StartError};
 
 /// Updates gathered before they go to the writer.
@@ -63,6 +63,9 @@ pub enum PlayError {
     /// A tip was refused.
     #[error("tip: {0}")]
     Tip(#[from] AppError),
+    /// A vehicle's report cannot be sent as its terminal would.
+    #[error("terminal: {0}")]
+    Terminal(String),
 }
 
 /// Registers the scenario's vehicles (those not registered yet) in a running server.
@@ -107,6 +110,8 @@ pub async fn play(
     let mut decoder = Decoder::new(DecoderOptions::default());
     let mut batch: Vec<Update> = Vec::new();
     let mut cameras = cameras.into_iter().peekable();
+    let phones = scenario.terminal_phones();
+    let mut serials: std::collections::HashMap<String, u16> = std::collections::HashMap::new();
     for event in scenario.events {
         while let Some(observation) = cameras.next_if(|o| o.t <= event.t()) {
             batch.push(Update::CameraTrack {
@@ -127,23 +132,30 @@ pub async fn play(
                     .ingest
                     .decode("scenario", &mut decoder, line.as_bytes(), &mut batch);
             }
-            SimEvent::VehicleFix {
-                t,
-                vehicle_id,
-                lon,
-                lat,
-                speed_kmh,
-                heading_deg,
-            } => batch.push(Update::Vehicle {
-                vehicle_id,
-                sample: coastwatch_core::alerting::Sample {
-                    t,
-                    lon,
-                    lat,
-                    speed_mps: Some(speed_kmh * MPS_PER_KMH),
-                },
-                heading_deg: Some(heading_deg),
-            }),
+            SimEvent::VehicleFix { ref vehicle_id, .. } => {
+                // the trucks' terminals speak JT/T 808: each report goes through the
+                // platform's decoding as a frame on the wire
+                let serial = serials.entry(vehicle_id.clone()).or_default();
+                let frame = phones
+                    .get(vehicle_id)
+                    .and_then(|phone| event.jt808_frame(phone, *serial));
+                *serial = serial.wrapping_add(1);
+                let Some(frame) = frame else {
+                    return Err(PlayError::Terminal(format!(
+                        "vehicle {vehicle_id} has no JT/T 808 terminal"
+                    )));
+                };
+                let vehicles = state.ingest.picture().vehicles();
+                let updates =
+                    jt808::replay_frame(&frame, &vehicles, now_epoch_s(), &state.ingest.limits);
+                drop(vehicles);
+                match updates {
+                    Ok(updates) => batch.extend(updates),
+                    // a report the platform refuses (its time beyond the feed limits) is
+                    // counted and skipped, as it is live
+                    Err(reason) => tracing::debug!(vehicle_id, reason, "scenario report refused"),
+                }
+            }
             SimEvent::Tip { t, lon, lat, text } => {
                 state.ingest.submit(std::mem::take(&mut batch)).await?;
                 let town = state.ingest.picture().with_monitor(|m| m.town_at(lon, lat));
@@ -237,5 +249,6 @@ fn record(alert: &Feature) -> Option<AlertRecord> {
             .or_else(|| p["updated_at"].as_f64())?,
         location,
         closed: evidence["ongoing"] == false,
+        terminal: evidence["terminal"].as_str().map(str::to_owned),
     })
 }

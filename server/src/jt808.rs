@@ -24,7 +24,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use coastwatch_core::alerting::TerminalReport;
-use coastwatch_core::engine::VehicleFix;
+use coastwatch_core::engine::{VehicleEngine, VehicleFix};
 use coastwatch_core::layer::Layer;
 use coastwatch_core::{Feature, model::VehicleClass};
 use coastwatch_jt808::{
@@ -40,7 +40,7 @@ use tokio::sync::Semaphore;
 use crate::clock::now_epoch_s;
 use crate::config::Jt808Config;
 use crate::feeds::{AllowList, constant_time_eq};
-use crate::ingest::Update;
+use crate::ingest::{FeedLimits, Update};
 use crate::state::AppState;
 
 /// The feed name in the counters.
@@ -250,13 +250,18 @@ impl Session {
                 self.report(&header, Vec::new(), Some(report)).await
             }
             Message::Location(location) => {
-                let (fixes, report) = self.location(&location);
-                self.report(&header, fixes, Some(report)).await
+                let updates = self.location(&location);
+                self.report(&header, updates, None).await
             }
             Message::LocationBatch { items, .. } => {
+                // blind-area re-sends fill the track; what the terminal says now comes live
                 let mut fixes = Vec::new();
                 for location in &items {
-                    fixes.extend(self.location(location).0);
+                    fixes.extend(
+                        self.location(location)
+                            .into_iter()
+                            .filter(|u| matches!(u, Update::Vehicle { .. })),
+                    );
                 }
                 self.report(&header, fixes, None).await
             }
@@ -336,46 +341,17 @@ impl Session {
         }
     }
 
-    /// A location report as a fix (when positioned and in range) and a terminal report.
-    fn location(&self, location: &Location) -> (Vec<Update>, TerminalReport) {
-        let now = now_epoch_s();
-        let t = location.t_epoch_s.map_or(now, |t| t as f64);
-        let report = TerminalReport {
-            t,
-            positioned: Some(location.positioned()),
-            alarms: Some(location.alarms().map(|a| a.name().to_owned()).collect()),
-        };
+    /// A location report as a fix and a terminal report (nothing before authentication).
+    fn location(&self, location: &Location) -> Vec<Update> {
         let Some(vehicle_id) = &self.vehicle_id else {
-            return (Vec::new(), report);
+            return Vec::new();
         };
-        if !location.positioned() || location.t_epoch_s.is_none() {
-            return (Vec::new(), report);
-        }
         let limits = &self.state.ingest.limits;
-        if !limits.accepts_time(t, now) {
-            self.bad("time");
-            return (Vec::new(), report);
-        }
-        let fix = VehicleFix {
-            vehicle_id: vehicle_id.clone(),
-            t: serde_json::Value::from(t),
-            lon: location.lon,
-            lat: location.lat,
-            speed_kmh: Some(location.speed_kmh),
-            heading_deg: Some(f64::from(location.direction_deg)),
-        };
-        match fix.check() {
-            Ok(checked) => (
-                vec![Update::Vehicle {
-                    vehicle_id: checked.vehicle_id,
-                    sample: checked.sample,
-                    heading_deg: checked.heading_deg,
-                }],
-                report,
-            ),
-            Err(_) => {
-                self.bad("out_of_range");
-                (Vec::new(), report)
+        match location_updates(vehicle_id, location, now_epoch_s(), limits) {
+            Ok(updates) => updates,
+            Err(reason) => {
+                self.bad(reason);
+                Vec::new()
             }
         }
     }
@@ -412,6 +388,81 @@ impl Session {
             }
         };
         Step::Go(self.answer(header, result))
+    }
+}
+
+/// The updates a location report of vehicle `vehicle_id` makes: the terminal's report
+/// (alive, positioned or not, its alarms) and, when it is positioned, its fix. A report
+/// without a time is taken at `now`; one stamped outside `limits`, or out of range, is refused
+/// with the reason it is counted under.
+pub fn location_updates(
+    vehicle_id: &str,
+    location: &Location,
+    now: f64,
+    limits: &FeedLimits,
+) -> Result<Vec<Update>, &'static str> {
+    let t = location.t_epoch_s.map_or(now, |t| t as f64);
+    if !limits.accepts_time(t, now) {
+        return Err("time");
+    }
+    let report = Update::Terminal {
+        vehicle_id: vehicle_id.to_owned(),
+        report: TerminalReport {
+            t,
+            positioned: Some(location.positioned()),
+            alarms: Some(location.alarms().map(|a| a.name().to_owned()).collect()),
+        },
+    };
+    if !location.positioned() || location.t_epoch_s.is_none() {
+        return Ok(vec![report]);
+    }
+    let fix = VehicleFix {
+        vehicle_id: vehicle_id.to_owned(),
+        t: serde_json::Value::from(t),
+        lon: location.lon,
+        lat: location.lat,
+        speed_kmh: Some(location.speed_kmh),
+        heading_deg: Some(f64::from(location.direction_deg)),
+    };
+    let checked = fix.check().map_err(|_| "out_of_range")?;
+    Ok(vec![
+        Update::Vehicle {
+            vehicle_id: checked.vehicle_id,
+            sample: checked.sample,
+            heading_deg: checked.heading_deg,
+        },
+        report,
+    ])
+}
+
+/// The updates one recorded frame of a terminal makes (a scenario's trucks, a log): decoded
+/// and bound to its vehicle as the platform does it live, without the session (a recording
+/// needs no registration).
+pub fn replay_frame(
+    wire: &[u8],
+    vehicles: &VehicleEngine,
+    now: f64,
+    limits: &FeedLimits,
+) -> Result<Vec<Update>, String> {
+    let mut deframer = Deframer::new();
+    deframer.push(wire);
+    let frame = deframer
+        .next_frame()
+        .ok_or("no whole frame")?
+        .map_err(|e| e.to_string())?;
+    let packet = decode_packet(&frame).map_err(|e| e.to_string())?;
+    let vehicle = vehicles.by_terminal(&packet.header.phone).ok_or_else(|| {
+        format!(
+            "no vehicle has terminal {}",
+            packet.header.phone_normalised()
+        )
+    })?;
+    let vehicle_id = vehicle.vehicle.vehicle_id.clone();
+    match decode_message(&packet.header, &packet.body).map_err(|e| e.to_string())? {
+        Message::Location(location) => {
+            location_updates(&vehicle_id, &location, now, limits).map_err(str::to_owned)
+        }
+        _ => Ok(Vec::new()),
     }
 }
 

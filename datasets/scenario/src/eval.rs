@@ -42,6 +42,8 @@ pub struct AlertRecord {
     pub location: [f64; 2],
     /// Whether it closed before the end of the replay.
     pub closed: bool,
+    /// What a `gps_off` alert's evidence says of the vehicle's terminal.
+    pub terminal: Option<String>,
 }
 
 /// The score of one alert kind.
@@ -300,6 +302,10 @@ fn matches(truth: &Incident, alert: &AlertRecord) -> bool {
                 .flatten()
                 .any(|id| **id == alert.subject_id || **id == alert.scope)
         }
+        // a tracker switched off must be told from one that fell silent
+        AlertKind::GpsOff if truth.terminal.is_some() => {
+            truth.subject_id == alert.subject_id && truth.terminal == alert.terminal
+        }
         _ => truth.subject_type == alert.subject_type && truth.subject_id == alert.subject_id,
     };
     subject && alert.start <= truth.end + MATCH_SLACK_S && alert.end >= truth.start - MATCH_SLACK_S
@@ -354,4 +360,56 @@ pub fn score(seed: u64, truth: &[Incident], alerts: &[AlertRecord]) -> Report {
         });
     }
     report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gps_off(terminal: Option<&str>) -> Incident {
+        Incident {
+            kind: AlertKind::GpsOff,
+            subject_type: SubjectType::Vehicle,
+            subject_id: "TRK-1".into(),
+            start: 1000.0,
+            end: 3000.0,
+            location: [121.5, 29.5],
+            note: String::new(),
+            other_id: None,
+            fence_id: None,
+            terminal: terminal.map(str::to_owned),
+        }
+    }
+
+    fn raised(terminal: Option<&str>) -> AlertRecord {
+        AlertRecord {
+            kind: AlertKind::GpsOff,
+            subject_type: SubjectType::Vehicle,
+            subject_id: "TRK-1".into(),
+            scope: String::new(),
+            start: 1000.0,
+            end: 3000.0,
+            location: [121.5, 29.5],
+            closed: true,
+            terminal: terminal.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn a_tracker_switched_off_must_be_told_from_a_silent_one() {
+        let kind = |truth: Incident, alert: AlertRecord| {
+            let report = score(1, &[truth], &[alert]);
+            let k = report
+                .kinds
+                .iter()
+                .find(|k| k.kind == AlertKind::GpsOff)
+                .unwrap();
+            (k.tp, k.fp, k.fn_)
+        };
+        let off = Some("positioning_off");
+        assert_eq!(kind(gps_off(off), raised(off)), (1, 0, 0));
+        assert_eq!(kind(gps_off(off), raised(Some("silent"))), (0, 1, 1));
+        // a truth that does not say (an HTTP tracker) takes any
+        assert_eq!(kind(gps_off(None), raised(Some("silent"))), (1, 0, 0));
+    }
 }

@@ -3,7 +3,8 @@
 //! | file | what |
 //! |---|---|
 //! | `scenario.nmea` | the AIVDM sentences in time order, each with its `\c:` tag block |
-//! | `vehicle_fixes.csv` | `vehicle_id,t,lon,lat,speed_kmh,heading_deg` in time order |
+//! | `vehicle_fixes.csv` | `vehicle_id,t,lon,lat,speed_kmh,heading_deg,positioned` in time order (`positioned` 0: a report without a fix) |
+//! | `vehicle_terminals.hex` | the same reports as the trucks' JT/T 808 terminals send them: one `0x0200` frame per line in hex (`coastwatch jt808 decode` reads it) |
 //! | `tips.json` | public reports: `[{t, lon, lat, text}]` |
 //! | `truth.json` | `{seed, start, end, incidents: [{kind, subject: {type, id}, window, location, note}]}` |
 //! | `vehicles.geojson` | the `vehicles` layer to register |
@@ -36,7 +37,7 @@ pub const SCENARIO_FILES: [&str; 9] = [
     "areas.geojson",
 ];
 
-const CSV_HEADER: &str = "vehicle_id,t,lon,lat,speed_kmh,heading_deg";
+const CSV_HEADER: &str = "vehicle_id,t,lon,lat,speed_kmh,heading_deg,positioned";
 
 #[derive(Debug, Serialize, Deserialize)]
 struct TruthFile {
@@ -98,6 +99,7 @@ impl Scenario {
                 if let SimEvent::VehicleFix {
                     t,
                     vehicle_id,
+                    positioned,
                     lon,
                     lat,
                     speed_kmh,
@@ -107,10 +109,30 @@ impl Scenario {
                     row.clear();
                     let _ = writeln!(
                         row,
-                        "{vehicle_id},{t:.0},{lon:.7},{lat:.7},{speed_kmh:.1},{heading_deg:.1}"
+                        "{vehicle_id},{t:.0},{lon:.7},{lat:.7},{speed_kmh:.1},{heading_deg:.1},{}",
+                        u8::from(*positioned)
                     );
                     out.write_all(row.as_bytes())?;
                 }
+            }
+            Ok(())
+        })?;
+        let phones = self.terminal_phones();
+        write_text(dir.join("vehicle_terminals.hex"), |out| {
+            let mut serials = std::collections::HashMap::new();
+            for event in &self.events {
+                let SimEvent::VehicleFix { vehicle_id, .. } = event else {
+                    continue;
+                };
+                let Some(phone) = phones.get(vehicle_id) else {
+                    continue;
+                };
+                let serial: &mut u16 = serials.entry(vehicle_id).or_default();
+                if let Some(frame) = event.jt808_frame(phone, *serial) {
+                    let hex: String = frame.iter().map(|b| format!("{b:02x}")).collect();
+                    writeln!(out, "{hex}")?;
+                }
+                *serial = serial.wrapping_add(1);
             }
             Ok(())
         })?;
@@ -194,8 +216,13 @@ impl Scenario {
                 reason: reason.to_owned(),
             };
             let fields: Vec<&str> = line.split(',').collect();
-            let [id, t, lon, lat, speed, heading] = fields[..] else {
-                return Err(bad("expected vehicle_id,t,lon,lat,speed_kmh,heading_deg"));
+            let [id, t, lon, lat, speed, heading, positioned] = fields[..] else {
+                return Err(bad(&format!("expected {CSV_HEADER}")));
+            };
+            let positioned = match positioned {
+                "1" => true,
+                "0" => false,
+                other => return Err(bad(&format!("positioned {other:?} is not 0 or 1"))),
             };
             let num = |s: &str, what: &str| {
                 s.parse::<f64>()
@@ -204,6 +231,7 @@ impl Scenario {
             events.push(SimEvent::VehicleFix {
                 t: num(t, "t")?,
                 vehicle_id: id.to_owned(),
+                positioned,
                 lon: num(lon, "lon")?,
                 lat: num(lat, "lat")?,
                 speed_kmh: num(speed, "speed_kmh")?,

@@ -158,12 +158,16 @@ pub enum SimEvent {
         /// The line, as a live feed sends it.
         line: String,
     },
-    /// A GPS fix of a vehicle, as `POST /api/v1/ingest/positions` takes it.
+    /// A report of a vehicle's JT/T 808 terminal: a GPS fix, or (`positioned` false, while its
+    /// positioning is switched off) a report without one. [`SimEvent::jt808_frame`] puts it
+    /// on the wire as the terminal sends it.
     VehicleFix {
         /// Time (epoch s).
         t: f64,
         /// The tracker's id (`vehicle_id` of the `vehicles` layer).
         vehicle_id: String,
+        /// Whether the terminal has a fix (else the position and speed are 0).
+        positioned: bool,
         /// Longitude (deg).
         lon: f64,
         /// Latitude (deg).
@@ -192,6 +196,52 @@ impl SimEvent {
         match self {
             Self::Nmea { t, .. } | Self::VehicleFix { t, .. } | Self::Tip { t, .. } => *t,
         }
+    }
+
+    /// A vehicle report as the frame its JT/T 808 terminal (2013 edition, phone number `phone`,
+    /// message serial `serial`) sends: a location report (`0x0200`) with its time, position,
+    /// speed and heading, status "positioned" or not and, when not, the GNSS antenna alarm of
+    /// a cut antenna. `None` for other events (or a phone number that is not digits).
+    pub fn jt808_frame(&self, phone: &str, serial: u16) -> Option<Vec<u8>> {
+        let Self::VehicleFix {
+            t,
+            positioned,
+            lon,
+            lat,
+            speed_kmh,
+            heading_deg,
+            ..
+        } = self
+        else {
+            return None;
+        };
+        let header = coastwatch_jt808::Header {
+            msg_id: 0x0200,
+            version: coastwatch_jt808::Version::V2013,
+            encryption: 0,
+            phone: format!("{phone:0>12}"),
+            serial,
+            package: None,
+        };
+        let location = coastwatch_jt808::Location {
+            alarm: if *positioned {
+                0
+            } else {
+                1 << coastwatch_jt808::Alarm::GnssAntennaCut.bit()
+            },
+            // ACC on; positioned
+            status: 1 | if *positioned { 2 } else { 0 },
+            lat: *lat,
+            lon: *lon,
+            altitude_m: 0,
+            speed_kmh: *speed_kmh,
+            direction_deg: heading_deg.round() as u16 % 360,
+            t_epoch_s: Some(*t as i64),
+            extras: Vec::new(),
+        };
+        let mut body = Vec::new();
+        location.encode_into(&mut body).ok()?;
+        coastwatch_jt808::encode(&header, &body).ok()
     }
 
     /// Order of kinds at equal times (NMEA, vehicle fixes, tips), as the files are merged.
@@ -230,6 +280,9 @@ pub struct Incident {
     pub other_id: Option<String>,
     /// The fence of a fence alert.
     pub fence_id: Option<i64>,
+    /// For `gps_off`: what the vehicle's JT/T 808 terminal did meanwhile, as the alert's
+    /// evidence must say it: `positioning_off` (reporting without a fix) or `silent`.
+    pub terminal: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -250,6 +303,8 @@ struct IncidentJson {
     other_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     fence_id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    terminal: Option<String>,
 }
 
 impl From<Incident> for IncidentJson {
@@ -265,6 +320,7 @@ impl From<Incident> for IncidentJson {
             note: i.note,
             other_id: i.other_id,
             fence_id: i.fence_id,
+            terminal: i.terminal,
         }
     }
 }
@@ -281,6 +337,7 @@ impl From<IncidentJson> for Incident {
             note: j.note,
             other_id: j.other_id,
             fence_id: j.fence_id,
+            terminal: j.terminal,
         }
     }
 }
@@ -318,6 +375,18 @@ impl Scenario {
             let offset = ((e.t() - self.start) / speed).max(0.0);
             (Duration::from_secs_f64(offset), e)
         })
+    }
+
+    /// The JT/T 808 phone number of each vehicle that has a terminal, by `vehicle_id`.
+    pub fn terminal_phones(&self) -> std::collections::HashMap<String, String> {
+        self.vehicles
+            .iter()
+            .filter_map(|v| {
+                let id = v.properties.get("vehicle_id")?.as_str()?;
+                let phone = v.properties.get("terminal_id")?.as_str()?;
+                Some((id.to_owned(), phone.to_owned()))
+            })
+            .collect()
     }
 
     /// The number of events of each kind: NMEA lines, vehicle fixes, tips.

@@ -491,6 +491,7 @@ pub(crate) fn emit(
             push(SimEvent::VehicleFix {
                 t: fix.t,
                 vehicle_id: truck.vehicle_id.clone(),
+                positioned: true,
                 lon,
                 lat,
                 speed_kmh,
@@ -502,6 +503,27 @@ pub(crate) fn emit(
                 speed_kmh,
             });
         }
+        // half of the trackers that go off have their positioning switched off: the terminal
+        // goes on reporting, without a fix; the others fall silent
+        let mut off_reports = Vec::new();
+        if !truck.track.silences.is_empty() && tr.chance(0.5) {
+            for &(from, to) in &truck.track.silences {
+                let mut t = (from + OFF_REPORT_S).floor();
+                while t < to && t <= g.end {
+                    off_reports.push(t);
+                    push(SimEvent::VehicleFix {
+                        t,
+                        vehicle_id: truck.vehicle_id.clone(),
+                        positioned: false,
+                        lon: 0.0,
+                        lat: 0.0,
+                        speed_kmh: 0.0,
+                        heading_deg: 0.0,
+                    });
+                    t += OFF_REPORT_S;
+                }
+            }
+        }
         let corridor_id = corridor.map(|c| c.id);
         let before = truth.len();
         vehicle_truth(
@@ -510,6 +532,7 @@ pub(crate) fn emit(
             truck.class,
             corridor_id,
             &obs,
+            &off_reports,
             g.end,
             truck.planted.as_deref(),
             &mut truth,
@@ -540,6 +563,14 @@ pub(crate) fn emit(
     truth
 }
 
+/// Seconds between two reports of a terminal whose positioning is switched off.
+const OFF_REPORT_S: f64 = 60.0;
+
+/// The phone number of truck `k`'s JT/T 808 terminal.
+fn terminal_phone(k: usize) -> String {
+    format!("1380000{:04}", k + 1)
+}
+
 /// The `vehicles` layer features of the trucks (ids from 1, no position yet).
 pub(crate) fn features(g: &Gen<'_>) -> Vec<Feature> {
     g.trucks
@@ -549,7 +580,7 @@ pub(crate) fn features(g: &Gen<'_>) -> Vec<Feature> {
             let corridor = t.corridor.map(|ci| g.world.corridors[ci].id.get());
             let properties = json!({
                 "vehicle_id": t.vehicle_id, "plate": t.plate, "class": t.class,
-                "corridor_id": corridor, "town": t.town,
+                "corridor_id": corridor, "terminal_id": terminal_phone(k), "town": t.town,
             });
             let id = FeatureId::try_from(k as i64 + 1).ok()?;
             let feature = Feature {

@@ -83,6 +83,7 @@ impl FenceRun<'_> {
             note,
             other_id: None,
             fence_id: Some(fence.get()),
+            terminal: None,
         });
         self.out.len() - 1
     }
@@ -301,6 +302,7 @@ pub(crate) fn vehicle_truth(
     class: VehicleClass,
     corridor: Option<FeatureId>,
     fixes: &[VehicleObs],
+    off_reports: &[f64],
     end: f64,
     planted: Option<&str>,
     out: &mut Vec<Incident>,
@@ -313,7 +315,20 @@ pub(crate) fn vehicle_truth(
         Some(p) => format!("{what}; planted: {p}"),
         None => format!("{what}; derived from the rules"),
     };
-    let mut push = |kind: AlertKind, window: (f64, f64), at: [f64; 2], what: String| {
+    // what the terminal did in a silence of fixes
+    let terminal = |from: f64, to: f64| {
+        let reporting = off_reports.iter().any(|t| *t > from && *t < to);
+        if reporting {
+            "positioning_off"
+        } else {
+            "silent"
+        }
+    };
+    let mut push = |kind: AlertKind,
+                    window: (f64, f64),
+                    at: [f64; 2],
+                    what: String,
+                    terminal: Option<&str>| {
         out.push(Incident {
             kind,
             subject_type: SubjectType::Vehicle,
@@ -326,6 +341,7 @@ pub(crate) fn vehicle_truth(
             fence_id: corridor
                 .filter(|_| kind == AlertKind::RouteDeviation)
                 .map(FeatureId::get),
+            terminal: terminal.map(str::to_owned),
         });
     };
     let ctx = &world.ctx;
@@ -354,6 +370,7 @@ pub(crate) fn vehicle_truth(
                     (run[0].t, fix.t),
                     run[0].lonlat,
                     what,
+                    None,
                 );
             }
             run.clear();
@@ -366,6 +383,7 @@ pub(crate) fn vehicle_truth(
                 (run[0].t, last),
                 run[0].lonlat,
                 what,
+                None,
             );
         }
     }
@@ -384,8 +402,21 @@ pub(crate) fn vehicle_truth(
     }
     for (fix, back) in gaps {
         if moving(fix) || zone(fix).is_some() {
-            let what = format!("tracker silent {:.0} min", (back - fix.t) / 60.0);
-            push(AlertKind::GpsOff, (fix.t, back), fix.lonlat, what);
+            let cause = terminal(fix.t, back);
+            let what = match cause {
+                "silent" => format!("tracker silent {:.0} min", (back - fix.t) / 60.0),
+                _ => format!(
+                    "positioning switched off {:.0} min, the terminal reporting without a fix",
+                    (back - fix.t) / 60.0
+                ),
+            };
+            push(
+                AlertKind::GpsOff,
+                (fix.t, back),
+                fix.lonlat,
+                what,
+                Some(cause),
+            );
         }
     }
     // night_movement: moving in a watch zone during the night, one episode per stretch
@@ -411,6 +442,7 @@ pub(crate) fn vehicle_truth(
             (t0, t1),
             at,
             format!("moving in watch zone {z} at night"),
+            None,
         );
     }
 }

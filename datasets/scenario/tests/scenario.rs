@@ -287,6 +287,7 @@ fn trucks_keep_to_their_corridors_unless_planted_and_validate() {
             let SimEvent::VehicleFix {
                 t,
                 vehicle_id,
+                positioned: true,
                 lon,
                 lat,
                 speed_kmh,
@@ -360,11 +361,18 @@ fn files_round_trip() {
     assert!(first["window"].as_array().is_some_and(|w| w.len() == 2));
     assert!(first["location"].as_array().is_some_and(|w| w.len() == 2));
     let csv = std::fs::read_to_string(dir.path().join("vehicle_fixes.csv")).unwrap();
-    assert!(csv.starts_with("vehicle_id,t,lon,lat,speed_kmh,heading_deg\n"));
+    assert!(csv.starts_with("vehicle_id,t,lon,lat,speed_kmh,heading_deg,positioned\n"));
+    // the same reports as the terminals send them: one JT/T 808 frame per line
+    let hex = std::fs::read_to_string(dir.path().join("vehicle_terminals.hex")).unwrap();
+    assert_eq!(hex.lines().count(), csv.lines().count() - 1);
+    assert!(
+        hex.lines()
+            .all(|l| l.starts_with("7e0200") && l.ends_with("7e"))
+    );
     // a broken line says where
     std::fs::write(
         dir.path().join("vehicle_fixes.csv"),
-        "vehicle_id,t,lon,lat,speed_kmh,heading_deg\nTRK-001,x,1,2,3,4\n",
+        "vehicle_id,t,lon,lat,speed_kmh,heading_deg,positioned\nTRK-001,x,1,2,3,4,1\n",
     )
     .unwrap();
     let err = Scenario::read(dir.path()).unwrap_err().to_string();

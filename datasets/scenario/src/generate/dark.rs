@@ -263,6 +263,7 @@ impl Gen<'_> {
                 note: format!("{what} passes camera {} ({})", camera.name, track.id),
                 other_id: track.mmsi.map(|m| m.to_string()),
                 fence_id: None,
+                terminal: None,
             });
         }
     }

@@ -315,6 +315,7 @@ impl Gen<'_> {
             note,
             other_id: None,
             fence_id: None,
+            terminal: None,
         }
     }
 

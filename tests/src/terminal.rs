@@ -55,32 +55,13 @@ pub fn wire(msg_id: u16, v2019: bool, phone: &[u8], serial: u16, body: &[u8]) ->
     out
 }
 
-/// Civil date of a day count since 1970-01-01 (proleptic Gregorian).
-fn civil(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
 /// `t` (epoch s) as the terminal's BCD time in GMT+8.
 pub fn bcd_time(t: i64) -> Vec<u8> {
-    let local = t + 8 * 3600;
-    let (y, m, d) = civil(local.div_euclid(86_400));
-    let s = local.rem_euclid(86_400);
-    let text = format!(
-        "{:02}{m:02}{d:02}{:02}{:02}{:02}",
-        y % 100,
-        s / 3600,
-        s / 60 % 60,
-        s % 60
-    );
-    bcd(&text, 6)
+    let offset = jiff::tz::TimeZone::fixed(jiff::tz::Offset::constant(8));
+    let local = jiff::Timestamp::from_second(t)
+        .expect("a time jiff can hold")
+        .to_zoned(offset);
+    bcd(&local.strftime("%y%m%d%H%M%S").to_string(), 6)
 }
 
 /// A `0x0200` body: alarm and status words, position, speed (km/h), the time, mileage.

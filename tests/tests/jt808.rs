@@ -201,11 +201,28 @@ async fn a_2013_terminal_registers_authenticates_and_moves_the_vehicle() {
         "one fix stored, none from the refused report"
     );
 
+    // a blind-area batch fills the track before the latest fix without moving the vehicle
+    let mut batch = 2u16.to_be_bytes().to_vec();
+    batch.push(1); // blind-area re-send
+    for (ago, lon) in [(120, 121.53), (60, 121.54)] {
+        let item = location_body(0, true, [lon, at[1]], 50.0, now() - ago);
+        batch.extend((item.len() as u16).to_be_bytes());
+        batch.extend(item);
+    }
+    let serial = t.send(0x0704, &batch).await;
+    assert_eq!(t.reply().await, t.general_response(4, serial, 0x0704, 0));
+    let fixes = platform.store.positions_since(0.0).await.unwrap();
+    assert_eq!(fixes.len(), 3, "the two re-sent fixes are stored");
+    let row = vehicle_row(platform.store.as_ref(), "TRK-808")
+        .await
+        .unwrap();
+    assert_eq!(row.to_geojson()["geometry"]["coordinates"], coordinates);
+
     // a heartbeat is answered; logging out ends the connection
     let serial = t.send(0x0002, &[]).await;
-    assert_eq!(t.reply().await, t.general_response(4, serial, 0x0002, 0));
+    assert_eq!(t.reply().await, t.general_response(5, serial, 0x0002, 0));
     let serial = t.send(0x0003, &[]).await;
-    assert_eq!(t.reply().await, t.general_response(5, serial, 0x0003, 0));
+    assert_eq!(t.reply().await, t.general_response(6, serial, 0x0003, 0));
     let mut rest = Vec::new();
     let closed =
         tokio::time::timeout(Duration::from_secs(5), t.socket.read_to_end(&mut rest)).await;

@@ -71,6 +71,20 @@ pub struct Jt808Config {
     pub idle_timeout_s: u64,
     /// Addresses or networks allowed to connect (as `ais.allow`); empty allows any.
     pub allow: Vec<String>,
+    /// The datum the terminals report in: `wgs84` (the standard's) or `gcj02` (as many
+    /// Chinese platforms and their terminals do), converted to WGS 84 on arrival.
+    pub crs: TerminalCrs,
+}
+
+/// The datum of terminal positions.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TerminalCrs {
+    /// WGS 84, as JT/T 808 specifies.
+    #[default]
+    Wgs84,
+    /// GCJ-02, the datum of Chinese maps.
+    Gcj02,
 }
 
 impl Default for Jt808Config {
@@ -82,6 +96,7 @@ impl Default for Jt808Config {
             max_connections: 10_000,
             idle_timeout_s: 180,
             allow: Vec::new(),
+            crs: TerminalCrs::Wgs84,
         }
     }
 }

@@ -17,6 +17,7 @@ use coastwatch_scenario::{AlertRecord, District, Report, Scenario, SimEvent};
 use coastwatch_store::{Query, Store, StoreError};
 
 use crate::clock::now_epoch_s;
+use crate::config::TerminalCrs;
 use crate::error::AppError;
 use crate::ingest::{IngestError, Update};
 use crate::jt808;
@@ -146,8 +147,14 @@ pub async fn play(
                     )));
                 };
                 let vehicles = state.ingest.picture().vehicles();
-                let updates =
-                    jt808::replay_frame(&frame, &vehicles, now_epoch_s(), &state.ingest.limits);
+                // the scenario's terminals report in WGS 84
+                let updates = jt808::replay_frame(
+                    &frame,
+                    &vehicles,
+                    TerminalCrs::Wgs84,
+                    now_epoch_s(),
+                    &state.ingest.limits,
+                );
                 drop(vehicles);
                 match updates {
                     Ok(updates) => batch.extend(updates),

@@ -25,6 +25,7 @@ use std::time::Duration;
 
 use coastwatch_core::alerting::TerminalReport;
 use coastwatch_core::engine::{VehicleEngine, VehicleFix};
+use coastwatch_core::geodesy::gcj02;
 use coastwatch_core::layer::Layer;
 use coastwatch_core::{Feature, model::VehicleClass};
 use coastwatch_jt808::{
@@ -38,7 +39,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 
 use crate::clock::now_epoch_s;
-use crate::config::Jt808Config;
+use crate::config::{Jt808Config, TerminalCrs};
 use crate::feeds::{AllowList, constant_time_eq};
 use crate::ingest::{FeedLimits, Update};
 use crate::state::AppState;
@@ -347,7 +348,7 @@ impl Session {
             return Vec::new();
         };
         let limits = &self.state.ingest.limits;
-        match location_updates(vehicle_id, location, now_epoch_s(), limits) {
+        match location_updates(vehicle_id, location, self.config.crs, now_epoch_s(), limits) {
             Ok(updates) => updates,
             Err(reason) => {
                 self.bad(reason);
@@ -392,12 +393,13 @@ impl Session {
 }
 
 /// The updates a location report of vehicle `vehicle_id` makes: the terminal's report
-/// (alive, positioned or not, its alarms) and, when it is positioned, its fix. A report
-/// without a time is taken at `now`; one stamped outside `limits`, or out of range, is refused
-/// with the reason it is counted under.
+/// (alive, positioned or not, its alarms) and, when it is positioned, its fix (in WGS 84, from
+/// `crs`). A report without a time is taken at `now`; one stamped outside `limits`, or out of
+/// range, is refused with the reason it is counted under.
 pub fn location_updates(
     vehicle_id: &str,
     location: &Location,
+    crs: TerminalCrs,
     now: f64,
     limits: &FeedLimits,
 ) -> Result<Vec<Update>, &'static str> {
@@ -416,11 +418,15 @@ pub fn location_updates(
     if !location.positioned() || location.t_epoch_s.is_none() {
         return Ok(vec![report]);
     }
+    let [lon, lat] = match crs {
+        TerminalCrs::Wgs84 => [location.lon, location.lat],
+        TerminalCrs::Gcj02 => gcj02::to_wgs84([location.lon, location.lat]),
+    };
     let fix = VehicleFix {
         vehicle_id: vehicle_id.to_owned(),
         t: serde_json::Value::from(t),
-        lon: location.lon,
-        lat: location.lat,
+        lon,
+        lat,
         speed_kmh: Some(location.speed_kmh),
         heading_deg: Some(f64::from(location.direction_deg)),
     };
@@ -441,6 +447,7 @@ pub fn location_updates(
 pub fn replay_frame(
     wire: &[u8],
     vehicles: &VehicleEngine,
+    crs: TerminalCrs,
     now: f64,
     limits: &FeedLimits,
 ) -> Result<Vec<Update>, String> {
@@ -460,7 +467,7 @@ pub fn replay_frame(
     let vehicle_id = vehicle.vehicle.vehicle_id.clone();
     match decode_message(&packet.header, &packet.body).map_err(|e| e.to_string())? {
         Message::Location(location) => {
-            location_updates(&vehicle_id, &location, now, limits).map_err(str::to_owned)
+            location_updates(&vehicle_id, &location, crs, now, limits).map_err(str::to_owned)
         }
         _ => Ok(Vec::new()),
     }

@@ -371,3 +371,33 @@ async fn connections_are_capped_and_silent_terminals_dropped() {
     // not authenticated: refused, but answered
     assert_eq!(t.reply().await, t.general_response(0, serial, 0x0002, 1));
 }
+
+#[tokio::test]
+async fn terminals_reporting_in_gcj02_are_placed_in_wgs84() {
+    let mut config = config();
+    config.jt808.crs = coastwatch_server::config::TerminalCrs::Gcj02;
+    let platform = platform(
+        config,
+        vec![json!({"vehicle_id": "TRK-GCJ", "class": "tank_truck", "terminal_id": "13800000077"})],
+    )
+    .await;
+    let mut t = Terminal::connect(&platform, "13800000077", false).await;
+    t.send(0x0100, &registration_body(false)).await;
+    t.reply().await;
+    t.send(0x0102, &auth_code(SECRET, "13800000077")).await;
+    t.reply().await;
+    // a published pair (Jiaxing, Zhejiang): GCJ-02 as a Chinese map shows it, and WGS 84
+    let gcj = [121.096_269_355_750_27, 30.608_604_331_756_705];
+    let wgs = [121.091_707_7, 30.610_777_9];
+    let serial = t
+        .send(0x0200, &location_body(0, true, gcj, 30.0, now()))
+        .await;
+    assert_eq!(t.reply().await, t.general_response(2, serial, 0x0200, 0));
+    let row = vehicle_row(platform.store.as_ref(), "TRK-GCJ")
+        .await
+        .unwrap();
+    let c = row.to_geojson()["geometry"]["coordinates"].clone();
+    let placed = [c[0].as_f64().unwrap(), c[1].as_f64().unwrap()];
+    let off_m = coastwatch_core::geodesy::distance_m(placed, wgs);
+    assert!(off_m < 0.5, "{placed:?} is {off_m:.2} m from {wgs:?}");
+}

@@ -2,6 +2,8 @@
 //! sphere, and a local metric frame for geometry that is small compared with the earth
 //! (fences, docks, coastline near a point). Every crate measures through these.
 
+pub mod gcj02;
+
 use geo::{Bearing, Destination, Haversine, Point};
 
 /// Mean earth radius (m), IUGG (the radius of geo's [`Haversine`]).

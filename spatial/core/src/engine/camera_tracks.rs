@@ -98,7 +98,7 @@ pub struct MatchGate {
     pub max_age_s: f64,
     /// Dead-reckoning error (m) per second since the last fix of a vessel under way, on top
     /// of `base_m`. One that reported no speed stays where it reported (AIS speed resolution,
-    /// [`STILL_DRIFT_MPS`]) until it reports again: vessels that get under way report every
+    /// `STILL_DRIFT_MPS`) until it reports again: vessels that get under way report every
     /// few seconds.
     pub drift_mps: f64,
     /// Position error (m) of an AIS fix.

@@ -255,7 +255,8 @@ impl Session {
                 self.report(&header, updates, None).await
             }
             Message::LocationBatch { items, .. } => {
-                // blind-area re-sends fill the track; what the terminal says now comes live
+                // a batch (blind-area re-sends, mostly) fills the track: its fixes only, for
+                // what the terminal said then is past
                 let mut fixes = Vec::new();
                 for location in &items {
                     fixes.extend(
@@ -319,6 +320,13 @@ impl Session {
             id: None,
             geometry: None,
             properties,
+        };
+        let feature = match Layer::Vehicles.validate(feature) {
+            Ok(feature) => feature,
+            Err(error) => {
+                tracing::warn!(phone, %error, "JT/T 808 terminal's registration is not a vehicle");
+                return None;
+            }
         };
         match self
             .state

@@ -57,9 +57,30 @@ async fn frame(socket: &mut TcpStream, pending: &mut Vec<u8>) -> Vec<u8> {
     }
 }
 
-/// The result byte of an `0x8001` frame (before the check code and delimiter).
+/// A frame's bytes between its delimiters, escapes undone.
+fn unescaped(frame: &[u8]) -> Vec<u8> {
+    let mut raw = Vec::with_capacity(frame.len());
+    let mut bytes = frame[1..frame.len() - 1].iter();
+    while let Some(&b) = bytes.next() {
+        raw.push(match (b, bytes.clone().next()) {
+            (0x7d, Some(0x02)) => {
+                bytes.next();
+                0x7e
+            }
+            (0x7d, Some(_)) => {
+                bytes.next();
+                0x7d
+            }
+            _ => b,
+        });
+    }
+    raw
+}
+
+/// The result byte of an `0x8001` frame (the last byte of its body).
 fn result_of(frame: &[u8]) -> u8 {
-    frame[frame.len() - 3]
+    let raw = unescaped(frame);
+    raw[raw.len() - 2]
 }
 
 /// One terminal: registers, authenticates, reports every second for `duration`; returns the
@@ -82,10 +103,10 @@ async fn terminal(
     };
     let register = send(0x0100, &registration_body(false));
     socket.write_all(&register).await.unwrap();
-    let registered = frame(&mut socket, &mut pending).await;
-    // 7e, message id, properties, phone, serial, then the reply serial and the result
+    let registered = unescaped(&frame(&mut socket, &mut pending).await);
+    // message id, properties, phone, serial, then the reply serial and the result
     assert_eq!(
-        (registered[1], registered[2], registered[15]),
+        (registered[0], registered[1], registered[14]),
         (0x81, 0x00, 0),
         "registered"
     );

@@ -1,6 +1,7 @@
 //! Behaviour detectors: AIS gaps, encounters, loitering, unregistered landings and identity
 //! anomalies of vessels; route deviations, trackers switched off and night movement of
-//! watched vehicles (PRODUCT.md, "Alerts").
+//! watched vehicles; terminal alarms of vehicles; dark vessels seen by cameras (PRODUCT.md,
+//! "Alerts").
 //!
 //! [`Detectors`] holds the per-object state of every detector. Feed it each object's
 //! samples in time order ([`Detectors::observe_vessel`], [`Detectors::observe_vehicle`])

@@ -85,6 +85,8 @@ pub struct AisCandidate {
 
 /// Drift (m/s) of a vessel that reported no speed: AIS speed's resolution, 0.1 kn.
 pub const STILL_DRIFT_MPS: f64 = 0.05;
+/// Speed (kn) at or below which a vessel reported no speed.
+const STILL_KN: f64 = 0.2;
 
 /// How an observation is matched to AIS vessels.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -143,8 +145,10 @@ impl MatchGate {
                 if !(-60.0..=self.max_age_s).contains(&age_s) {
                     return None;
                 }
+                // a vessel that reported no speed is where it reported, and stays there
+                let still = fix.sog_kn.is_some_and(|sog| sog <= STILL_KN);
                 let predicted = match (fix.sog_kn, fix.cog_deg) {
-                    (Some(sog), Some(cog)) if age_s > 0.0 && sog > 0.2 => {
+                    (Some(sog), Some(cog)) if age_s > 0.0 && sog > STILL_KN => {
                         geodesy::destination([fix.lon, fix.lat], cog, sog * MPS_PER_KN * age_s)
                     }
                     _ => [fix.lon, fix.lat],
@@ -154,34 +158,30 @@ impl MatchGate {
                 let bearing_residual_deg =
                     (bearing - obs.bearing_deg + 540.0).rem_euclid(360.0) - 180.0;
                 let range_residual_m = range - obs.range_m;
-                let drift_mps = match fix.sog_kn {
-                    Some(sog) if sog <= 0.2 => STILL_DRIFT_MPS,
-                    _ => self.drift_mps,
+                let drift_mps = if still {
+                    STILL_DRIFT_MPS
+                } else {
+                    self.drift_mps
                 };
                 let spread_m = self.base_m + drift_mps * age_s.max(0.0);
-                // nearer than the waterline reading is allowed as far as the object's unknown
-                // height allows, with the range error of that nearest reading: a pixel's range
-                // error grows with the square of the range (at least 5 % of it)
-                let range_sigma_m = if range_residual_m < 0.0 && obs.range_nearer_m > 0.0 {
-                    let nearest_m = (obs.range_m - obs.range_nearer_m).max(0.0);
-                    let share = nearest_m / obs.range_m.max(1.0);
-                    (obs.range_sigma_m * share * share).max(0.05 * nearest_m)
-                } else {
-                    obs.range_sigma_m
-                };
-                let nearer_m = if range_residual_m < 0.0 {
-                    obs.range_nearer_m
-                } else {
-                    0.0
-                };
                 // the prediction's own spread, as an angle at its range
                 let spread_deg = (spread_m / range.max(1.0)).atan().to_degrees();
                 let bearing_gate =
                     (self.sigmas * obs.bearing_sigma_deg).max(self.min_bearing_deg) + spread_deg;
                 let range_gate = if range_residual_m < 0.0 {
-                    self.sigmas * range_sigma_m + spread_m + nearer_m
+                    // nearer than the waterline reading is allowed as far as the object's
+                    // unknown height allows, with the range error of that nearest reading: a
+                    // pixel's range error grows with the square of the range (at least 5 %)
+                    let sigma_m = if obs.range_nearer_m > 0.0 {
+                        let nearest_m = (obs.range_m - obs.range_nearer_m).max(0.0);
+                        let share = nearest_m / obs.range_m.max(1.0);
+                        (obs.range_sigma_m * share * share).max(0.05 * nearest_m)
+                    } else {
+                        obs.range_sigma_m
+                    };
+                    self.sigmas * sigma_m + spread_m + obs.range_nearer_m
                 } else {
-                    (self.sigmas * range_sigma_m).max(obs.range_farther_m) + spread_m
+                    (self.sigmas * obs.range_sigma_m).max(obs.range_farther_m) + spread_m
                 };
                 let b = bearing_residual_deg.abs() / bearing_gate;
                 let r = range_residual_m.abs() / range_gate;

@@ -111,8 +111,7 @@ pub async fn play(
     let mut decoder = Decoder::new(DecoderOptions::default());
     let mut batch: Vec<Update> = Vec::new();
     let mut cameras = cameras.into_iter().peekable();
-    let phones = scenario.terminal_phones();
-    let mut serials: std::collections::HashMap<String, u16> = std::collections::HashMap::new();
+    let mut terminals = scenario.terminals();
     for event in scenario.events {
         while let Some(observation) = cameras.next_if(|o| o.t <= event.t()) {
             batch.push(Update::CameraTrack {
@@ -136,12 +135,7 @@ pub async fn play(
             SimEvent::VehicleFix { ref vehicle_id, .. } => {
                 // the trucks' terminals speak JT/T 808: each report goes through the
                 // platform's decoding as a frame on the wire
-                let serial = serials.entry(vehicle_id.clone()).or_default();
-                let frame = phones
-                    .get(vehicle_id)
-                    .and_then(|phone| event.jt808_frame(phone, *serial));
-                *serial = serial.wrapping_add(1);
-                let Some(frame) = frame else {
+                let Some(frame) = terminals.frame(&event) else {
                     return Err(PlayError::Terminal(format!(
                         "vehicle {vehicle_id} has no JT/T 808 terminal"
                     )));

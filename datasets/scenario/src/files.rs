@@ -117,22 +117,11 @@ impl Scenario {
             }
             Ok(())
         })?;
-        let phones = self.terminal_phones();
+        let mut terminals = self.terminals();
         write_text(dir.join("vehicle_terminals.hex"), |out| {
-            let mut serials = std::collections::HashMap::new();
-            for event in &self.events {
-                let SimEvent::VehicleFix { vehicle_id, .. } = event else {
-                    continue;
-                };
-                let Some(phone) = phones.get(vehicle_id) else {
-                    continue;
-                };
-                let serial: &mut u16 = serials.entry(vehicle_id).or_default();
-                if let Some(frame) = event.jt808_frame(phone, *serial) {
-                    let hex: String = frame.iter().map(|b| format!("{b:02x}")).collect();
-                    writeln!(out, "{hex}")?;
-                }
-                *serial = serial.wrapping_add(1);
+            for frame in self.events.iter().filter_map(|e| terminals.frame(e)) {
+                let hex: String = frame.iter().map(|b| format!("{b:02x}")).collect();
+                writeln!(out, "{hex}")?;
             }
             Ok(())
         })?;

@@ -254,6 +254,25 @@ impl SimEvent {
     }
 }
 
+/// The JT/T 808 terminals of a scenario's vehicles: each vehicle's phone number and the serial
+/// of its next message.
+#[derive(Debug, Clone)]
+pub struct Terminals(std::collections::HashMap<String, (String, u16)>);
+
+impl Terminals {
+    /// The frame a vehicle report is sent as by its vehicle's terminal (the next serial);
+    /// `None` for other events and for a vehicle without a terminal.
+    pub fn frame(&mut self, event: &SimEvent) -> Option<Vec<u8>> {
+        let SimEvent::VehicleFix { vehicle_id, .. } = event else {
+            return None;
+        };
+        let (phone, serial) = self.0.get_mut(vehicle_id)?;
+        let frame = event.jt808_frame(phone, *serial);
+        *serial = serial.wrapping_add(1);
+        frame
+    }
+}
+
 /// One alert the scenario should raise: the truth an evaluation scores against.
 ///
 /// In `truth.json` each is `{kind, subject: {type, id}, window: [start, end], location:
@@ -377,16 +396,18 @@ impl Scenario {
         })
     }
 
-    /// The JT/T 808 phone number of each vehicle that has a terminal, by `vehicle_id`.
-    pub fn terminal_phones(&self) -> std::collections::HashMap<String, String> {
-        self.vehicles
+    /// The vehicles' JT/T 808 terminals, to put their reports on the wire.
+    pub fn terminals(&self) -> Terminals {
+        let phones = self
+            .vehicles
             .iter()
             .filter_map(|v| {
                 let id = v.properties.get("vehicle_id")?.as_str()?;
                 let phone = v.properties.get("terminal_id")?.as_str()?;
-                Some((id.to_owned(), phone.to_owned()))
+                Some((id.to_owned(), (phone.to_owned(), 0)))
             })
-            .collect()
+            .collect();
+        Terminals(phones)
     }
 
     /// The number of events of each kind: NMEA lines, vehicle fixes, tips.

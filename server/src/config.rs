@@ -13,6 +13,7 @@ use h3o::Resolution;
 use serde::{Deserialize, Serialize};
 
 use coastwatch_core::alerting::detect::DetectorConfig;
+use coastwatch_core::geodesy::gcj02::Datum;
 
 use crate::auth::Role;
 
@@ -73,18 +74,7 @@ pub struct Jt808Config {
     pub allow: Vec<String>,
     /// The datum the terminals report in: `wgs84` (the standard's) or `gcj02` (as many
     /// Chinese platforms and their terminals do), converted to WGS 84 on arrival.
-    pub crs: TerminalCrs,
-}
-
-/// The datum of terminal positions.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TerminalCrs {
-    /// WGS 84, as JT/T 808 specifies.
-    #[default]
-    Wgs84,
-    /// GCJ-02, the datum of Chinese maps.
-    Gcj02,
+    pub crs: Datum,
 }
 
 impl Default for Jt808Config {
@@ -96,7 +86,7 @@ impl Default for Jt808Config {
             max_connections: 10_000,
             idle_timeout_s: 180,
             allow: Vec::new(),
-            crs: TerminalCrs::Wgs84,
+            crs: Datum::Wgs84,
         }
     }
 }

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use coastwatch_ais::decoder::{Decoder, DecoderOptions};
 use coastwatch_core::engine::CameraObservation;
+use coastwatch_core::geodesy::gcj02::Datum;
 use coastwatch_core::model::SubjectType;
 use coastwatch_core::{Feature, Layer};
 use coastwatch_scenario::eval::score;
@@ -17,7 +18,6 @@ use coastwatch_scenario::{AlertRecord, District, Report, Scenario, SimEvent};
 use coastwatch_store::{Query, Store, StoreError};
 
 use crate::clock::now_epoch_s;
-use crate::config::TerminalCrs;
 use crate::error::AppError;
 use crate::ingest::{IngestError, Update};
 use crate::jt808;
@@ -145,7 +145,7 @@ pub async fn play(
                 let updates = jt808::replay_frame(
                     &frame,
                     &vehicles,
-                    TerminalCrs::Wgs84,
+                    Datum::Wgs84,
                     now_epoch_s(),
                     &state.ingest.limits,
                 );

@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use coastwatch_core::alerting::TerminalReport;
 use coastwatch_core::engine::{VehicleEngine, VehicleFix};
-use coastwatch_core::geodesy::gcj02;
+use coastwatch_core::geodesy::gcj02::Datum;
 use coastwatch_core::layer::Layer;
 use coastwatch_core::{Feature, model::VehicleClass};
 use coastwatch_jt808::{
@@ -39,7 +39,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 
 use crate::clock::now_epoch_s;
-use crate::config::{Jt808Config, TerminalCrs};
+use crate::config::Jt808Config;
 use crate::feeds::{AllowList, constant_time_eq};
 use crate::ingest::{FeedLimits, Update};
 use crate::state::AppState;
@@ -407,7 +407,7 @@ impl Session {
 pub fn location_updates(
     vehicle_id: &str,
     location: &Location,
-    crs: TerminalCrs,
+    crs: Datum,
     now: f64,
     limits: &FeedLimits,
 ) -> Result<Vec<Update>, &'static str> {
@@ -426,10 +426,7 @@ pub fn location_updates(
     if !location.positioned() || location.t_epoch_s.is_none() {
         return Ok(vec![report]);
     }
-    let [lon, lat] = match crs {
-        TerminalCrs::Wgs84 => [location.lon, location.lat],
-        TerminalCrs::Gcj02 => gcj02::to_wgs84([location.lon, location.lat]),
-    };
+    let [lon, lat] = crs.to_wgs84([location.lon, location.lat]);
     let fix = VehicleFix {
         vehicle_id: vehicle_id.to_owned(),
         t: serde_json::Value::from(t),
@@ -455,7 +452,7 @@ pub fn location_updates(
 pub fn replay_frame(
     wire: &[u8],
     vehicles: &VehicleEngine,
-    crs: TerminalCrs,
+    crs: Datum,
     now: f64,
     limits: &FeedLimits,
 ) -> Result<Vec<Update>, String> {

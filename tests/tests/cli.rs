@@ -152,6 +152,46 @@ async fn import_and_export_round_trip() {
     assert_eq!(again.status.code(), Some(2), "refuses to overwrite");
 }
 
+/// A dock traced on a Chinese web map (GCJ-02) lands at its WGS 84 place: the published
+/// Jiaxing pair, WGS 84 (121.0917077, 30.6107779) shown at (121.0962694, 30.6086043).
+#[tokio::test]
+async fn import_converts_gcj02_sources_to_wgs84() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("cw.gpkg");
+    let store = store.to_str().unwrap();
+    let mut traced = dock(121.096_269_355_750_27, "Jiaxing dock");
+    traced["geometry"]["coordinates"][1] = json!(30.608_604_331_756_705);
+    let source = geojson_file(dir.path(), "traced.geojson", vec![traced]);
+    let args = [
+        "import",
+        "risk_points",
+        source.to_str().unwrap(),
+        "--store",
+        store,
+    ];
+    let unknown = coastwatch(&[&args[..], &["--crs", "bd09"]].concat());
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        text(&unknown.stderr).contains("wgs84 or gcj02"),
+        "{}",
+        text(&unknown.stderr)
+    );
+    let out = coastwatch(&[&args[..], &["--crs", "gcj02"]].concat());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stored = coastwatch_store::open(store)
+        .await
+        .unwrap()
+        .query(Layer::RiskPoints, &Query::default())
+        .await
+        .unwrap();
+    let Some(geo::Geometry::Point(at)) = &stored[0].geometry else {
+        panic!("{stored:?}");
+    };
+    let error_m =
+        coastwatch_core::geodesy::distance_m([at.x(), at.y()], [121.091_707_7, 30.610_777_9]);
+    assert!(error_m < 0.5, "{error_m} m from the WGS 84 position");
+}
+
 #[tokio::test]
 async fn bad_input_exits_2_and_leaves_the_store_unchanged() {
     let dir = tempfile::tempdir().unwrap();
@@ -489,6 +529,156 @@ async fn acknowledged_writes_survive_kill_9() {
         30,
         "each vessel's row was written with its first fix"
     );
+}
+
+/// Terminals report while the platform is killed mid-stream: every report it answered with
+/// success (`0x8001`, result 0) is in the file afterwards.
+#[tokio::test]
+async fn jt808_reports_answered_before_kill_9_are_stored() {
+    use coastwatch_tests::terminal::{auth_code, bcd, location_body, registration_body, wire};
+    use std::io::{Read, Write};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    const SECRET: &str = "kill-test-secret-0123";
+    const TERMINALS: u64 = 4;
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("durable.gpkg");
+    let config = dir.path().join("cw.toml");
+    let jt808_port = coastwatch_tests::free_port();
+    std::fs::write(
+        &config,
+        format!(
+            "[jt808]\nlisten = \"127.0.0.1:{jt808_port}\"\nauto_register = true\n\
+             auth_secret = \"{SECRET}\"\n"
+        ),
+    )
+    .unwrap();
+    let port = coastwatch_tests::free_port();
+    let mut server = Command::new(coastwatch_bin())
+        .args(["serve", "--config", config.to_str().unwrap()])
+        .args([
+            "--store",
+            store.to_str().unwrap(),
+            "--port",
+            &port.to_string(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let addr = format!("127.0.0.1:{port}");
+    let started = Instant::now();
+    while http(&addr, "GET", "/healthz", None, "") != Some(200) {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let answered = std::sync::Arc::new(AtomicUsize::new(0));
+    // each terminal: register, authenticate, then report once a second of its clock, until
+    // the platform goes away; returns the times of the reports answered with success
+    let terminal = |k: u64, answered: std::sync::Arc<AtomicUsize>| {
+        move || -> (String, Vec<i64>) {
+            let phone = format!("1390000{k:04}");
+            let phone_bcd = bcd(&phone, 6);
+            let mut socket = std::net::TcpStream::connect(("127.0.0.1", jt808_port)).unwrap();
+            socket
+                .set_read_timeout(Some(Duration::from_secs(10)))
+                .unwrap();
+            // the last byte of the body of the platform's next reply: a general response's result
+            let result = |socket: &mut std::net::TcpStream| -> Option<u8> {
+                let mut frame = Vec::new();
+                let mut byte = [0u8];
+                while frame.len() < 2 || frame.last() != Some(&0x7e) {
+                    socket.read_exact(&mut byte).ok()?;
+                    if !frame.is_empty() || byte[0] == 0x7e {
+                        frame.push(byte[0]);
+                    }
+                }
+                let mut raw = Vec::new();
+                let mut escaped = frame[1..frame.len() - 1].iter();
+                while let Some(&b) = escaped.next() {
+                    raw.push(match b {
+                        0x7d if escaped.next()? == &1 => 0x7d,
+                        0x7d => 0x7e,
+                        b => b,
+                    });
+                }
+                // ... body, check code
+                raw.len().checked_sub(2).map(|i| raw[i])
+            };
+            let send = |socket: &mut std::net::TcpStream, serial: u16, id: u16, body: &[u8]| {
+                socket
+                    .write_all(&wire(id, false, &phone_bcd, serial, body))
+                    .is_ok()
+            };
+            assert!(send(&mut socket, 0, 0x0100, &registration_body(false)));
+            result(&mut socket).expect("registered");
+            assert!(send(&mut socket, 1, 0x0102, &auth_code(SECRET, &phone)));
+            assert_eq!(result(&mut socket), Some(0), "authenticated");
+            let mut stored = Vec::new();
+            for n in 0..3000u16 {
+                let t = now - 3000 + i64::from(n);
+                let at = [121.5 + k as f64 * 0.01, 29.6 + f64::from(n) * 1e-5];
+                if !send(
+                    &mut socket,
+                    n + 2,
+                    0x0200,
+                    &location_body(0, true, at, 40.0, t),
+                ) {
+                    break;
+                }
+                match result(&mut socket) {
+                    Some(0) => {
+                        stored.push(t);
+                        answered.fetch_add(1, Ordering::Relaxed);
+                    }
+                    _ => break,
+                }
+            }
+            (format!("jt808-{phone}"), stored)
+        }
+    };
+    let threads: Vec<_> = (1..=TERMINALS)
+        .map(|k| std::thread::spawn(terminal(k, answered.clone())))
+        .collect();
+    let waited = Instant::now();
+    while answered.load(Ordering::Relaxed) < 200 {
+        assert!(
+            waited.elapsed() < Duration::from_secs(60),
+            "reports are not answered"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    server.kill().unwrap(); // SIGKILL, while the terminals are reporting
+    server.wait().unwrap();
+    let answered: Vec<(String, Vec<i64>)> =
+        threads.into_iter().map(|t| t.join().unwrap()).collect();
+    let reopened = GeoPackageStore::open(&store).await.unwrap();
+    let positions = reopened.positions_since(0.0).await.unwrap();
+    for (vehicle_id, times) in answered {
+        let stored: std::collections::BTreeSet<i64> = positions
+            .iter()
+            .filter(|p| p.subject_id == vehicle_id)
+            .map(|p| p.t_epoch_s.round() as i64)
+            .collect();
+        let lost: Vec<&i64> = times.iter().filter(|t| !stored.contains(t)).collect();
+        assert!(
+            times.len() > 10,
+            "{vehicle_id} reported only {} times",
+            times.len()
+        );
+        assert!(
+            lost.is_empty(),
+            "{vehicle_id}: {} answered reports lost",
+            lost.len()
+        );
+    }
 }
 
 #[test]

@@ -375,7 +375,7 @@ async fn connections_are_capped_and_silent_terminals_dropped() {
 #[tokio::test]
 async fn terminals_reporting_in_gcj02_are_placed_in_wgs84() {
     let mut config = config();
-    config.jt808.crs = coastwatch_server::config::TerminalCrs::Gcj02;
+    config.jt808.crs = coastwatch_core::geodesy::gcj02::Datum::Gcj02;
     let platform = platform(
         config,
         vec![json!({"vehicle_id": "TRK-GCJ", "class": "tank_truck", "terminal_id": "13800000077"})],

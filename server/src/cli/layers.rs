@@ -5,8 +5,10 @@ use std::time::Instant;
 
 use anyhow::Context;
 use coastwatch_core::Layer;
+use coastwatch_core::geodesy::gcj02::Datum;
 use coastwatch_io::import::{ImportOptions, read_layer};
 use coastwatch_store::{GeoPackageStore, Query, Store};
+use geo::MapCoordsInPlace;
 
 use super::{CliError, CliResult, ExportFormat, StoreArg, open_store};
 
@@ -18,6 +20,8 @@ pub struct ImportArgs {
     pub source_layer: Option<String>,
     /// Store the valid features even when some are rejected.
     pub skip_invalid: bool,
+    /// The datum of the source's coordinates.
+    pub crs: Datum,
 }
 
 /// Imports `file` into `layer`: all or nothing unless `skip_invalid`.
@@ -52,7 +56,18 @@ pub async fn import(layer: Layer, file: &Path, store: &StoreArg, args: ImportArg
 
     let store = open_store(store).await?;
     let started = Instant::now();
-    let report = read_layer(file, layer, &options).map_err(|e| CliError::input(e.to_string()))?;
+    let mut report =
+        read_layer(file, layer, &options).map_err(|e| CliError::input(e.to_string()))?;
+    if args.crs != Datum::Wgs84 {
+        for feature in &mut report.features {
+            if let Some(geometry) = &mut feature.geometry {
+                geometry.map_coords_in_place(|c| {
+                    let [x, y] = args.crs.to_wgs84([c.x, c.y]);
+                    geo::coord! { x: x, y: y }
+                });
+            }
+        }
+    }
     bar.finish_and_clear();
     for reject in &report.rejects {
         eprintln!(

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
 use coastwatch_core::Layer;
+use coastwatch_core::geodesy::gcj02::Datum;
 use coastwatch_scenario::ScenarioError;
 use coastwatch_server::Config;
 use coastwatch_server::state::StartError;
@@ -60,6 +61,10 @@ pub enum Command {
         /// Store the valid features even when some are rejected.
         #[arg(long)]
         skip_invalid: bool,
+        /// The datum of the source's coordinates: `wgs84`, or `gcj02` (sites traced on a
+        /// Chinese web map), converted to WGS 84.
+        #[arg(long, default_value = "wgs84")]
+        crs: Datum,
     },
     /// Export a layer as GeoJSON or GeoPackage.
     Export {
@@ -311,11 +316,13 @@ pub async fn run(cli: Cli) -> CliResult {
             field_map,
             source_layer,
             skip_invalid,
+            crs,
         } => {
             let options = layers::ImportArgs {
                 field_map,
                 source_layer,
                 skip_invalid,
+                crs,
             };
             layers::import(parse_layer(&layer)?, &file, &store, options).await
         }

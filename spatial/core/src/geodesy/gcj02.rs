@@ -70,6 +70,40 @@ pub fn to_wgs84(gcj: [f64; 2]) -> [f64; 2] {
     wgs
 }
 
+/// The datum coordinates arrive in: WGS 84 (GPS, AIS, the standards) or GCJ-02 (Chinese maps
+/// and the platforms that follow them). Written `wgs84` or `gcj02`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Datum {
+    /// WGS 84: taken as it is.
+    #[default]
+    Wgs84,
+    /// GCJ-02: converted to WGS 84 on arrival.
+    Gcj02,
+}
+
+impl Datum {
+    /// `[lon, lat]` in this datum, in WGS 84.
+    pub fn to_wgs84(self, lonlat: [f64; 2]) -> [f64; 2] {
+        match self {
+            Self::Wgs84 => lonlat,
+            Self::Gcj02 => to_wgs84(lonlat),
+        }
+    }
+}
+
+impl std::str::FromStr for Datum {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "wgs84" => Ok(Self::Wgs84),
+            "gcj02" => Ok(Self::Gcj02),
+            other => Err(format!("unknown datum {other:?}: wgs84 or gcj02")),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

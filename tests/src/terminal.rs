@@ -30,10 +30,44 @@ pub fn bcd(digits: &str, bytes: usize) -> Vec<u8> {
 
 /// One whole message on the wire: header, body, XOR check code, escapes, delimiters.
 pub fn wire(msg_id: u16, v2019: bool, phone: &[u8], serial: u16, body: &[u8]) -> Vec<u8> {
+    frame(msg_id, v2019, phone, serial, None, body)
+}
+
+/// A message split into `parts` sub-packages (2013 edition), the first with serial `serial`
+/// and each next one the serial after.
+pub fn packages(msg_id: u16, phone: &[u8], serial: u16, body: &[u8], parts: u16) -> Vec<Vec<u8>> {
+    let size = body.len().div_ceil(usize::from(parts));
+    body.chunks(size)
+        .zip(1..)
+        .map(|(chunk, index)| {
+            frame(
+                msg_id,
+                false,
+                phone,
+                serial + index - 1,
+                Some((parts, index)),
+                chunk,
+            )
+        })
+        .collect()
+}
+
+/// A frame of package `package` (count, index from 1), or of a whole message.
+fn frame(
+    msg_id: u16,
+    v2019: bool,
+    phone: &[u8],
+    serial: u16,
+    package: Option<(u16, u16)>,
+    body: &[u8],
+) -> Vec<u8> {
     let mut raw = msg_id.to_be_bytes().to_vec();
     let mut props = body.len() as u16;
     if v2019 {
         props |= 1 << 14;
+    }
+    if package.is_some() {
+        props |= 1 << 13;
     }
     raw.extend(props.to_be_bytes());
     if v2019 {
@@ -41,6 +75,10 @@ pub fn wire(msg_id: u16, v2019: bool, phone: &[u8], serial: u16, body: &[u8]) ->
     }
     raw.extend(phone);
     raw.extend(serial.to_be_bytes());
+    if let Some((count, index)) = package {
+        raw.extend(count.to_be_bytes());
+        raw.extend(index.to_be_bytes());
+    }
     raw.extend(body);
     raw.push(raw.iter().fold(0, |a, b| a ^ b));
     let mut out = vec![0x7e];

@@ -1,6 +1,7 @@
 //! JT/T 808 terminals against a running server: a terminal simulator written here (not the
 //! server's codec) registers, authenticates and reports; the platform's replies are checked
-//! byte for byte, the vehicle moves on the map, bad frames are dropped without ending the
+//! byte for byte, the vehicle moves on the map, a batch split into sub-packages fills its
+//! track, bad frames are dropped without ending the
 //! connection, and what the terminal says turns into `vehicle_alarm` and `gps_off` evidence.
 
 use std::sync::Arc;
@@ -11,7 +12,9 @@ use coastwatch_core::layer::Layer;
 use coastwatch_server::AppState;
 use coastwatch_server::config::Config;
 use coastwatch_store::{GeoPackageStore, Query, Store};
-use coastwatch_tests::terminal::{auth_code, bcd, location_body, pad, registration_body, wire};
+use coastwatch_tests::terminal::{
+    auth_code, bcd, location_body, packages, pad, registration_body, wire,
+};
 use coastwatch_tests::test_config;
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -209,8 +212,13 @@ async fn a_2013_terminal_registers_authenticates_and_moves_the_vehicle() {
         batch.extend((item.len() as u16).to_be_bytes());
         batch.extend(item);
     }
-    let serial = t.send(0x0704, &batch).await;
-    assert_eq!(t.reply().await, t.general_response(4, serial, 0x0704, 0));
+    // in two sub-packages, answered once whole
+    let first = t.serial;
+    for package in packages(0x0704, &t.phone, first, &batch, 2) {
+        t.socket.write_all(&package).await.unwrap();
+    }
+    t.serial += 2;
+    assert_eq!(t.reply().await, t.general_response(4, first, 0x0704, 0));
     let fixes = platform.store.positions_since(0.0).await.unwrap();
     assert_eq!(fixes.len(), 3, "the two re-sent fixes are stored");
     let row = vehicle_row(platform.store.as_ref(), "TRK-808")

@@ -1,8 +1,8 @@
 //! JT/T 808 terminals against a running server: a terminal simulator written here (not the
 //! server's codec) registers, authenticates and reports; the platform's replies are checked
 //! byte for byte, the vehicle moves on the map, a batch split into sub-packages fills its
-//! track, bad frames are dropped without ending the
-//! connection, and what the terminal says turns into `vehicle_alarm` and `gps_off` evidence.
+//! track, bad frames are dropped without ending the connection, and what the terminal says
+//! turns into `vehicle_alarm` and `gps_off` evidence.
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -214,6 +214,58 @@ impl Decoder {
     }
 }
 
+/// What one line says without a [`Decoder`]'s state (see [`Decoder::decode_alone`]).
+#[derive(Debug, Clone, Copy)]
+pub enum Alone {
+    /// A comment line, skipped.
+    Comment,
+    /// A whole message in one sentence, needing nothing else.
+    Message(AisMessage),
+    /// Only the decoder can say: a fragment, a type 24 part to pair, or a bad line.
+    NeedsDecoder,
+}
+
+impl Decoder {
+    /// What `line` decodes to on its own (`scratch` holds its payload). Such lines may be
+    /// decoded on other threads, in any order, and counted with [`Decoder::count_alone`]; the
+    /// others go through [`Decoder::feed_line`], in their order, and give what they would
+    /// have given had every line gone through it.
+    pub fn decode_alone(line: &[u8], options: &DecoderOptions, scratch: &mut PayloadBits) -> Alone {
+        if options.skip_comments && line.trim_ascii_start().first() == Some(&b'#') {
+            return Alone::Comment;
+        }
+        let parse = ParseOptions {
+            strict_tag_checksum: options.strict_tag_checksum,
+        };
+        let Ok(sentence) = parse_line_with(line, 0, parse) else {
+            return Alone::NeedsDecoder;
+        };
+        if sentence.fragment_count != 1 {
+            return Alone::NeedsDecoder;
+        }
+        scratch.clear();
+        if scratch
+            .push_armored(sentence.payload, sentence.fill_bits)
+            .is_err()
+        {
+            return Alone::NeedsDecoder;
+        }
+        match AisMessage::decode(&scratch.reader()) {
+            Ok(AisMessage::StaticData(_)) if options.pair_type24 => Alone::NeedsDecoder,
+            Ok(message) => Alone::Message(message),
+            Err(_) => Alone::NeedsDecoder,
+        }
+    }
+
+    /// Counts `lines` lines settled by [`Decoder::decode_alone`] as if they had been fed
+    /// here: `messages` of them messages, the rest comments.
+    pub fn count_alone(&mut self, lines: u64, messages: u64) {
+        self.stats.lines += lines;
+        self.stats.sentences += messages;
+        self.stats.decoded += messages;
+    }
+}
+
 /// A message decoded by [`Decoder::step`], before its payload is lent out.
 struct Ready<'l> {
     message: AisMessage,

@@ -42,19 +42,13 @@ macro_rules! k {
 /// assert!(text.starts_with(r#"{"class":"AIS","type":3,"repeat":0,"mmsi":563808000,"scaled":true,"status":5,"status_text":"Moored","turn":"0.00","speed":0.0"#));
 /// ```
 pub fn write_gpsd_json(out: &mut Vec<u8>, msg: &AisMessage, device: Option<&str>) {
-    out.extend_from_slice(b"{\"class\":\"AIS\"");
+    out.reserve(RECORD_CAP);
+    let mut w = Writer(out);
+    w.raw(b"{\"class\":\"AIS\"");
     if let Some(dev) = device.filter(|d| !d.is_empty()) {
-        // The device name has no length bound: escape it piecewise.
-        out.extend_from_slice(k!("device"));
-        out.push(b'"');
-        for chunk in dev.as_bytes().chunks(RECORD_CAP / 8) {
-            let mut w = Writer::new();
-            w.escaped(chunk);
-            out.extend_from_slice(w.as_bytes());
-        }
-        out.push(b'"');
+        w.raw(k!("device"));
+        w.string(dev.as_bytes());
     }
-    let mut w = Writer::new();
     let h = msg.header();
     w.raw(k!("type"));
     w.uint(h.msg_type as u64);
@@ -76,7 +70,6 @@ pub fn write_gpsd_json(out: &mut Vec<u8>, msg: &AisMessage, device: Option<&str>
         AisMessage::Other(_) => {}
     }
     w.byte(b'}');
-    out.extend_from_slice(w.as_bytes());
 }
 
 /// The gpsd JSON object for `msg` as a [`serde_json::Value`].
@@ -420,16 +413,12 @@ fn turn_text(v: f64) -> &'static str {
     }
 }
 
-/// Capacity of the per-record buffer. The longest record is below 800
-/// bytes even with every text character escaped (see the tests).
+/// Room reserved for a record: the longest is below 800 bytes even with every text
+/// character escaped (see the tests), so one reservation serves a record.
 const RECORD_CAP: usize = 1024;
 
-/// Builds one record in a stack buffer; [`write_gpsd_json`] copies it out
-/// in one piece. Writes past the capacity are dropped (cannot happen).
-struct Writer {
-    buf: [u8; RECORD_CAP],
-    pos: usize,
-}
+/// Appends one record to the output.
+struct Writer<'a>(&'a mut Vec<u8>);
 
 /// Two-digit decimal strings "00" to "99".
 static DIGIT_PAIRS: [[u8; 2]; 100] = {
@@ -442,33 +431,15 @@ static DIGIT_PAIRS: [[u8; 2]; 100] = {
     t
 };
 
-impl Writer {
-    fn new() -> Self {
-        Self {
-            buf: [0; RECORD_CAP],
-            pos: 0,
-        }
-    }
-
-    fn as_bytes(&self) -> &[u8] {
-        &self.buf[..self.pos]
-    }
-
+impl Writer<'_> {
     #[inline]
     fn raw(&mut self, b: &[u8]) {
-        let end = self.pos + b.len();
-        if let Some(dst) = self.buf.get_mut(self.pos..end) {
-            dst.copy_from_slice(b);
-            self.pos = end;
-        }
+        self.0.extend_from_slice(b);
     }
 
     #[inline]
     fn byte(&mut self, b: u8) {
-        if let Some(dst) = self.buf.get_mut(self.pos) {
-            *dst = b;
-            self.pos += 1;
-        }
+        self.0.push(b);
     }
 
     /// Exactly `N` decimal digits of `v` (`v < 10^N`), zero-padded.
@@ -747,9 +718,9 @@ mod tests {
     fn fixed_point_matches_printf() {
         // %.7f of raw / 600000.0 for a few raw values, checked with C printf
         let f = |raw: i64| {
-            let mut w = Writer::new();
-            w.fixed::<7>(div3_round(raw * 50));
-            String::from_utf8(w.as_bytes().to_vec()).unwrap()
+            let mut out = Vec::new();
+            Writer(&mut out).fixed::<7>(div3_round(raw * 50));
+            String::from_utf8(out).unwrap()
         };
         assert_eq!(f(-74_037_230), "-123.3953833");
         assert_eq!(f(108_600_000), "181.0000000");
@@ -820,7 +791,7 @@ mod tests {
             write_gpsd_json(&mut out, &m, Some(&"\"\u{2}".repeat(500)));
             let val: serde_json::Value = serde_json::from_slice(&out).unwrap();
             assert_eq!(val["device"].as_str().unwrap().len(), 1000);
-            // without the device, the record stays well inside the buffer
+            // without the device, the record stays inside one reservation
             let mut out = Vec::new();
             write_gpsd_json(&mut out, &m, None);
             assert!(out.len() < 800, "{}", out.len());

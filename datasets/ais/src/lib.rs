@@ -46,7 +46,7 @@ pub mod pairing;
 pub mod reassembly;
 
 pub use bits::{AisText, BitReader, MAX_PAYLOAD_BITS, PayloadBits};
-pub use decoder::{Decoded, Decoder, DecoderOptions, DecoderStats};
+pub use decoder::{Alone, Decoded, Decoder, DecoderOptions, DecoderStats};
 pub use error::{AisError, Result};
 pub use messages::{
     AidToNavigationReport, AisMessage, BaseStationReport, ClassBExtendedReport,

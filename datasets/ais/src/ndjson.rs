@@ -1,8 +1,18 @@
 //! Whole-stream decoding to gpsd NDJSON, for `coastwatch ais decode`.
+//!
+//! The input is cut into blocks of whole lines. Worker threads decode and print the lines
+//! that stand alone (single-sentence messages, most of a feed); the calling thread takes the
+//! blocks back in order, feeds the rest (fragments, type 24 parts to pair, bad lines) to
+//! one [`Decoder`] in their place, and writes. The output is the one a single decoder fed
+//! every line would give, byte for byte, with the same counters and error lines.
 
+use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
+use std::ops::Range;
+use std::sync::{Mutex, mpsc};
 
-use super::decoder::{Decoder, DecoderOptions, DecoderStats};
+use super::bits::PayloadBits;
+use super::decoder::{Alone, Decoder, DecoderOptions, DecoderStats};
 use super::error::AisError;
 use super::gpsd_json::write_gpsd_json;
 
@@ -15,6 +25,8 @@ pub struct NdjsonOptions<'a> {
     pub device: Option<&'a str>,
     /// Also report empty lines and non-AIS lines (e.g. `$GPGGA`) as errors.
     pub report_not_ais: bool,
+    /// Threads decoding blocks beside the caller's (0: none, all on the caller's thread).
+    pub workers: usize,
 }
 
 impl Default for NdjsonOptions<'_> {
@@ -26,11 +38,16 @@ impl Default for NdjsonOptions<'_> {
             },
             device: None,
             report_not_ais: false,
+            workers: std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
         }
     }
 }
 
-const CHUNK: usize = 256 * 1024;
+/// Bytes read into one block.
+const BLOCK: usize = 128 * 1024;
+/// JSON bytes per input byte at most, in practice: a plain position report of 50 bytes
+/// prints about 260.
+const JSON_PER_BYTE: usize = 6;
 /// Longest line passed to the decoder; the rest of a longer line is skipped.
 const MAX_LINE_BYTES: usize = 64 * 1024;
 
@@ -38,7 +55,7 @@ const MAX_LINE_BYTES: usize = 64 * 1024;
 /// decoded message (one per line) to `out`, and one line per bad input
 /// line (`line 17: bad checksum: expected 5C, found 5D`) to `errors`.
 ///
-/// Reads and writes in large blocks; nothing is allocated per line.
+/// Memory stays bounded: a few blocks per worker are in flight at once.
 ///
 /// ```
 /// use coastwatch_ais::ndjson::{NdjsonOptions, decode_to_ndjson};
@@ -50,95 +67,290 @@ const MAX_LINE_BYTES: usize = 64 * 1024;
 /// assert!(String::from_utf8(err).unwrap().starts_with("line 2: bad checksum"));
 /// ```
 pub fn decode_to_ndjson<R: Read, W: Write, E: Write>(
-    mut input: R,
-    mut out: W,
-    mut errors: E,
+    input: R,
+    out: W,
+    errors: E,
     options: NdjsonOptions<'_>,
 ) -> io::Result<DecoderStats> {
-    let mut decoder = Decoder::new(options.decoder);
-    let mut buf = vec![0u8; CHUNK];
-    let mut json = Vec::with_capacity(CHUNK + 4096);
-    let mut filled = 0usize;
-    let mut eof = false;
-    // inside a line longer than MAX_LINE_BYTES: drop bytes up to its newline
-    let mut skipping = false;
-    while !eof {
-        if filled == buf.len() {
-            // No newline in a whole buffer: report the line once (as an over-long
-            // sentence) and skip the rest of it, so memory stays bounded.
-            handle(
-                &mut decoder,
-                &buf[..MAX_LINE_BYTES],
-                &mut json,
-                &mut errors,
-                &options,
-            )?;
-            filled = 0;
-            skipping = true;
+    let mut blocks = Blocks::new(input);
+    let mut merger = Merger {
+        decoder: Decoder::new(options.decoder),
+        out,
+        errors,
+        options,
+        line: Vec::new(),
+    };
+    let pools = Pools::default();
+    if options.workers == 0 {
+        let mut scratch = PayloadBits::new();
+        let mut block = Vec::new();
+        while blocks.next_block(&mut block)? {
+            let settled = settle(std::mem::take(&mut block), &pools, &options, &mut scratch);
+            block = merger.merge(settled, &pools)?;
         }
-        let n = match input.read(&mut buf[filled..]) {
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        if n == 0 {
-            eof = true;
+        return merger.finish();
+    }
+    // blocks are numbered as they are queued; a worker takes the next one
+    let (jobs, queue) = mpsc::sync_channel::<(u64, Vec<u8>)>(options.workers);
+    let queue = Mutex::new(queue);
+    std::thread::scope(|scope| {
+        // dropped however this returns, which stops the workers
+        let jobs = jobs;
+        let (done, results) = mpsc::channel::<(u64, Option<Settled>)>();
+        for _ in 0..options.workers {
+            let (queue, done, pools) = (&queue, done.clone(), &pools);
+            scope.spawn(move || {
+                let mut scratch = PayloadBits::new();
+                loop {
+                    let next = queue.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                    let Ok((index, block)) = next else { return };
+                    // a panic (a decoder bug) ends the run with an error, not a hang
+                    let settled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        settle(block, pools, &options, &mut scratch)
+                    }));
+                    if done.send((index, settled.ok())).is_err() {
+                        return;
+                    }
+                }
+            });
         }
-        filled += n;
-        let mut start = 0;
-        if skipping {
-            match memchr::memchr(b'\n', &buf[..filled]) {
-                Some(pos) => {
-                    start = pos + 1;
-                    skipping = false;
+        drop(done);
+        let in_flight_max = 2 * options.workers as u64 + 2;
+        let (mut queued, mut merged) = (0u64, 0u64);
+        let mut waiting: BTreeMap<u64, Option<Settled>> = BTreeMap::new();
+        let mut eof = false;
+        loop {
+            if !eof && queued - merged < in_flight_max {
+                let mut block = pools.texts.take();
+                if blocks.next_block(&mut block)? {
+                    jobs.send((queued, block))
+                        .map_err(|_| io::Error::other("the AIS decoding workers stopped"))?;
+                    queued += 1;
+                } else {
+                    eof = true;
                 }
-                None => {
-                    filled = 0;
-                    continue;
+                // merge what is ready without waiting
+                while let Ok((index, settled)) = results.try_recv() {
+                    waiting.insert(index, settled);
                 }
+            } else if merged == queued {
+                break;
+            } else {
+                let (index, settled) = results
+                    .recv()
+                    .map_err(|_| io::Error::other("the AIS decoding workers stopped"))?;
+                waiting.insert(index, settled);
+            }
+            while let Some(settled) = waiting.remove(&merged) {
+                let settled =
+                    settled.ok_or_else(|| io::Error::other("decoding a block of AIS failed"))?;
+                pools.texts.give(merger.merge(settled, &pools)?);
+                merged += 1;
             }
         }
-        while let Some(pos) = memchr::memchr(b'\n', &buf[start..filled]) {
-            let line = &buf[start..start + pos];
-            handle(&mut decoder, line, &mut json, &mut errors, &options)?;
-            start += pos + 1;
-        }
-        if eof && start < filled {
-            let line = &buf[start..filled];
-            handle(&mut decoder, line, &mut json, &mut errors, &options)?;
-            start = filled;
-        }
-        buf.copy_within(start..filled, 0);
-        filled -= start;
-        if json.len() >= CHUNK {
-            out.write_all(&json)?;
-            json.clear();
-        }
-    }
-    decoder.finish();
-    out.write_all(&json)?;
-    out.flush()?;
-    errors.flush()?;
-    Ok(decoder.stats())
+        merger.finish()
+    })
 }
 
-fn handle<E: Write>(
-    decoder: &mut Decoder,
-    line: &[u8],
-    json: &mut Vec<u8>,
-    errors: &mut E,
-    options: &NdjsonOptions<'_>,
-) -> io::Result<()> {
-    match decoder.feed_line(line) {
-        Ok(Some(d)) => {
-            write_gpsd_json(json, &d.message, options.device);
-            json.push(b'\n');
+/// Cuts the input into blocks of whole lines; a line longer than [`MAX_LINE_BYTES`] that
+/// fills a block is cut there (reported once) and the rest of it skipped.
+struct Blocks<R> {
+    input: R,
+    buf: Vec<u8>,
+    filled: usize,
+    /// Inside an over-long line: drop bytes up to its newline.
+    skipping: bool,
+    eof: bool,
+}
+
+impl<R: Read> Blocks<R> {
+    fn new(input: R) -> Self {
+        Self {
+            input,
+            buf: vec![0; BLOCK],
+            filled: 0,
+            skipping: false,
+            eof: false,
         }
-        Ok(None) => {}
-        Err(AisError::Empty { .. } | AisError::NotAis { .. }) if !options.report_not_ais => {}
-        Err(e) => writeln!(errors, "{e}")?,
     }
-    Ok(())
+
+    /// The next block, copied into `block`; false at the end.
+    fn next_block(&mut self, block: &mut Vec<u8>) -> io::Result<bool> {
+        block.clear();
+        loop {
+            while self.filled < BLOCK && !self.eof {
+                match self.input.read(&mut self.buf[self.filled..]) {
+                    Ok(0) => self.eof = true,
+                    Ok(n) => self.filled += n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            let text = &self.buf[..self.filled];
+            if self.skipping {
+                match memchr::memchr(b'\n', text) {
+                    Some(pos) => {
+                        self.buf.copy_within(pos + 1..self.filled, 0);
+                        self.filled -= pos + 1;
+                        self.skipping = false;
+                    }
+                    None => {
+                        self.filled = 0;
+                        if self.eof {
+                            return Ok(false);
+                        }
+                    }
+                }
+                continue;
+            }
+            let end = match memchr::memrchr(b'\n', text) {
+                _ if self.eof => self.filled,
+                Some(pos) => pos + 1,
+                None => {
+                    // no newline in a whole block: that line once, as an over-long sentence
+                    block.extend_from_slice(&text[..MAX_LINE_BYTES]);
+                    block.push(b'\n');
+                    self.filled = 0;
+                    self.skipping = true;
+                    return Ok(true);
+                }
+            };
+            block.extend_from_slice(&text[..end]);
+            self.buf.copy_within(end..self.filled, 0);
+            self.filled -= end;
+            return Ok(!block.is_empty());
+        }
+    }
+}
+
+/// Buffers used again, so that blocks do not cost fresh pages.
+#[derive(Default)]
+struct Pools {
+    /// Blocks of input.
+    texts: Pool,
+    /// Their JSON.
+    jsons: Pool,
+}
+
+/// Buffers of one use.
+#[derive(Default)]
+struct Pool(Mutex<Vec<Vec<u8>>>);
+
+impl Pool {
+    fn take(&self) -> Vec<u8> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop()
+            .unwrap_or_default()
+    }
+
+    fn give(&self, buf: Vec<u8>) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).push(buf);
+    }
+}
+
+/// A block with the JSON of its lines that stand alone, and the lines left to the decoder.
+struct Settled {
+    text: Vec<u8>,
+    json: Vec<u8>,
+    left: Vec<Left>,
+    /// Lines settled after the last line left, and how many of them were messages.
+    tail: (u64, u64),
+}
+
+/// A line left to the decoder.
+struct Left {
+    /// The line in the block's text.
+    line: Range<usize>,
+    /// Where its output goes in the block's JSON.
+    json_at: usize,
+    /// Lines settled since the previous line left, and how many of them were messages.
+    before: (u64, u64),
+}
+
+/// Decodes and prints the lines of `text` that stand alone.
+fn settle(
+    text: Vec<u8>,
+    pools: &Pools,
+    options: &NdjsonOptions<'_>,
+    scratch: &mut PayloadBits,
+) -> Settled {
+    let mut json = pools.jsons.take();
+    json.clear();
+    json.reserve(text.len() * JSON_PER_BYTE);
+    let mut left = Vec::new();
+    let mut settled = (0u64, 0u64);
+    let mut start = 0;
+    while start < text.len() {
+        let end = memchr::memchr(b'\n', &text[start..]).map_or(text.len(), |pos| start + pos);
+        match Decoder::decode_alone(&text[start..end], &options.decoder, scratch) {
+            Alone::Comment => settled.0 += 1,
+            Alone::Message(message) => {
+                write_gpsd_json(&mut json, &message, options.device);
+                json.push(b'\n');
+                settled.0 += 1;
+                settled.1 += 1;
+            }
+            Alone::NeedsDecoder => left.push(Left {
+                line: start..end,
+                json_at: json.len(),
+                before: std::mem::take(&mut settled),
+            }),
+        }
+        start = end + 1;
+    }
+    Settled {
+        text,
+        json,
+        left,
+        tail: settled,
+    }
+}
+
+/// Takes settled blocks in order: the lines left go through the one decoder.
+struct Merger<'a, W, E> {
+    decoder: Decoder,
+    out: W,
+    errors: E,
+    options: NdjsonOptions<'a>,
+    /// The output of one line left to the decoder.
+    line: Vec<u8>,
+}
+
+impl<W: Write, E: Write> Merger<'_, W, E> {
+    /// Writes a block's output; gives its JSON buffer back and returns its text's.
+    fn merge(&mut self, settled: Settled, pools: &Pools) -> io::Result<Vec<u8>> {
+        let mut at = 0;
+        for left in &settled.left {
+            self.out.write_all(&settled.json[at..left.json_at])?;
+            at = left.json_at;
+            self.decoder.count_alone(left.before.0, left.before.1);
+            self.line.clear();
+            match self.decoder.feed_line(&settled.text[left.line.clone()]) {
+                Ok(Some(d)) => {
+                    write_gpsd_json(&mut self.line, &d.message, self.options.device);
+                    self.line.push(b'\n');
+                }
+                Ok(None) => {}
+                Err(AisError::Empty { .. } | AisError::NotAis { .. })
+                    if !self.options.report_not_ais => {}
+                Err(e) => writeln!(self.errors, "{e}")?,
+            }
+            self.out.write_all(&self.line)?;
+        }
+        self.out.write_all(&settled.json[at..])?;
+        self.decoder.count_alone(settled.tail.0, settled.tail.1);
+        pools.jsons.give(settled.json);
+        Ok(settled.text)
+    }
+
+    fn finish(mut self) -> io::Result<DecoderStats> {
+        self.decoder.finish();
+        self.out.flush()?;
+        self.errors.flush()?;
+        Ok(self.decoder.stats())
+    }
 }
 
 #[cfg(test)]
@@ -162,7 +374,7 @@ mod tests {
         let good = b"!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A\n";
         let mut input = good.to_vec();
         input.extend_from_slice(b"!AIVDM,1,1,,A,");
-        input.extend(std::iter::repeat_n(b'0', 3 * CHUNK + 17));
+        input.extend(std::iter::repeat_n(b'0', 3 * BLOCK + 17));
         input.push(b'\n');
         input.extend_from_slice(good);
         let (mut out, mut err) = (Vec::new(), Vec::new());

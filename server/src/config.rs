@@ -272,6 +272,10 @@ pub struct ServerConfig {
     pub body_limits: BodyLimits,
     /// Memory for cached static tiles (MiB); 0 turns the cache off.
     pub tile_cache_mib: usize,
+    /// Static layers of at most this many features are held in memory to build their tiles
+    /// from (about 0.6 GiB per million points); bigger ones are read from the store for each
+    /// tile. 0 holds none.
+    pub tile_index_max_features: u64,
     /// Most distinct layers in one composite tile source (`/tiles/a,b,…`); a source listing
     /// more is refused with 400. Repeated names count once.
     pub max_tile_layers: usize,
@@ -541,6 +545,7 @@ impl Default for ServerConfig {
             body_limit_bytes: 16 * 1024 * 1024,
             body_limits: BodyLimits::default(),
             tile_cache_mib: 64,
+            tile_index_max_features: 1_000_000,
             max_tile_layers: 16,
             max_tile_bytes: 4 * 1024 * 1024,
             max_tile_alerts: 5_000,

@@ -16,6 +16,7 @@ use crate::config::Config;
 use crate::ingest::{Ingest, PictureSettings, Pipeline, Replay};
 use crate::metrics::Metrics;
 use crate::tiles::cache::TileCache;
+use crate::tiles::index::FeatureIndex;
 
 /// How often the time-driven detectors (AIS gaps, GPS off) run.
 const TICK: Duration = Duration::from_secs(5);
@@ -52,6 +53,8 @@ pub struct AppState {
     pub alerts: Alerts,
     /// Encoded tiles of the static layers (`routes/tiles.rs`).
     pub tile_cache: Arc<TileCache>,
+    /// The static layers in memory, to build their tiles from.
+    pub tile_index: Arc<FeatureIndex>,
     /// The cameras the video core runs.
     pub cameras: Cameras,
 }
@@ -70,6 +73,7 @@ impl AppState {
             limits: config.ais.limits(),
         };
         let tile_cache = TileCache::new(config.server.tile_cache_mib.saturating_mul(1 << 20));
+        let tile_index = Arc::new(FeatureIndex::new(config.server.tile_index_max_features));
         let alerts = Alerts::restore(store.clone())
             .await?
             .with_webhooks(crate::webhooks::start(&config, store.as_ref()).await?);
@@ -89,6 +93,7 @@ impl AppState {
             metrics,
             alerts,
             tile_cache: Arc::new(tile_cache),
+            tile_index,
         })
     }
 

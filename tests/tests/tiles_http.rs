@@ -142,8 +142,11 @@ async fn postgis_tiles_come_from_st_asmvt() {
         .insert(Layer::Geofences, vec![sample(Layer::Geofences, 0)])
         .await
         .unwrap();
+    // the layers are not held in memory: PostGIS encodes them
+    let mut config = test_config();
+    config.server.tile_index_max_features = 0;
     let app = coastwatch_server::app(
-        coastwatch_server::AppState::start(test_config(), store.clone())
+        coastwatch_server::AppState::start(config, store.clone())
             .await
             .unwrap(),
     );
@@ -341,6 +344,75 @@ async fn static_tiles_are_cached_until_their_layer_changes() {
     }
 }
 
+/// With the tile cache off, static tiles are built from the layers held in memory: the same
+/// bytes the store gives, every write through the API shown at the next tile, and a layer
+/// over `tile_index_max_features` read from the store instead.
+#[tokio::test]
+async fn uncached_static_tiles_come_from_memory_and_follow_writes() {
+    use coastwatch_server::tiles::build_tile;
+    use coastwatch_tests::PLANNER;
+
+    // the dock and the fence, 10 km apart, on one tile
+    let tile = TileCoord::containing_lon_lat(121.52, 29.58, Zoom::new(10).unwrap()).unwrap();
+    let uri = tile_uri("risk_points,geofences", tile);
+    let names = |body: &[u8]| -> Vec<String> {
+        let Ok(tile) = decode(body) else {
+            return Vec::new();
+        };
+        let mut names: Vec<String> = tile
+            .layers
+            .iter()
+            .flat_map(|l| &l.features)
+            .map(|f| f.properties["name"].to_json().as_str().unwrap().to_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    for max_features in [1_000_000, 1] {
+        let mut config = test_config();
+        config.server.tile_cache_mib = 0;
+        config.server.tile_index_max_features = max_features;
+        let server = TestServer::new(config).await;
+        let post = |layer: Layer, n: u32, name: &str| {
+            let mut feature = sample(layer, n).to_geojson();
+            feature["properties"]["name"] = name.into();
+            let server = &server;
+            async move {
+                let (status, body) = server
+                    .send(
+                        "POST",
+                        &format!("/api/v1/{layer}"),
+                        Some(PLANNER),
+                        Some(&feature.to_string()),
+                    )
+                    .await;
+                assert_eq!(status, StatusCode::CREATED, "{body}");
+            }
+        };
+        post(Layer::RiskPoints, 0, "Pier A").await;
+        post(Layer::RiskPoints, 0, "Pier B").await;
+        post(Layer::Geofences, 0, "Fence A").await;
+        let (status, headers, body) = server.send_raw("GET", &uri, None, None, &[]).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(headers.get("x-tile-cache"), None, "the cache is off");
+        assert_eq!(names(&body), ["Fence A", "Pier A", "Pier B"]);
+        let layers = [Layer::RiskPoints, Layer::Geofences];
+        let from_store = build_tile(server.store.as_ref(), None, &layers, tile, None)
+            .await
+            .unwrap();
+        assert!(from_store == body, "the held layers give the store's bytes");
+
+        // written through the API: in the very next tile
+        post(Layer::RiskPoints, 0, "Pier C").await;
+        let (_, _, body) = server.send_raw("GET", &uri, None, None, &[]).await;
+        assert_eq!(
+            names(&body),
+            ["Fence A", "Pier A", "Pier B", "Pier C"],
+            "max {max_features}"
+        );
+    }
+}
+
 fn tile_uri(source: &str, t: TileCoord) -> String {
     format!("/tiles/{source}/{}/{}/{}", t.z().get(), t.x(), t.y())
 }
@@ -446,36 +518,30 @@ async fn a_tile_over_the_size_limit_is_refused() {
     let mut config = test_config();
     config.server.max_tile_bytes = 600;
     let server = TestServer::new(config).await;
-    let dock = TileCoord::containing_lon_lat(121.52, 29.58, Zoom::new(14).unwrap()).unwrap();
+    // one point in one tile, a hundred in another, 5 km east
+    let points = (0..100).map(|n| {
+        let mut point = sample(Layer::RiskPoints, 50);
+        point
+            .properties
+            .insert("name".into(), format!("Pier number {n}").into());
+        point
+    });
+    let mut features = vec![sample(Layer::RiskPoints, 0)];
+    features.extend(points);
     server
         .store
-        .insert(Layer::RiskPoints, vec![sample(Layer::RiskPoints, 0)])
+        .insert(Layer::RiskPoints, features)
         .await
         .unwrap();
+    let dock = TileCoord::containing_lon_lat(121.52, 29.58, Zoom::new(14).unwrap()).unwrap();
     let (status, _, small) = server
         .send_raw("GET", &tile_uri("risk_points", dock), None, None, &[])
         .await;
     assert_eq!(status, StatusCode::OK);
     assert!(small.len() <= 600);
 
-    // many points in the same tile: the tile grows past the limit
-    let points = (0..100)
-        .map(|n| {
-            let mut point = sample(Layer::RiskPoints, 0);
-            point
-                .properties
-                .insert("name".into(), format!("Pier number {n}").into());
-            point
-        })
-        .collect();
-    server
-        .store
-        .insert(Layer::RiskPoints, points)
-        .await
-        .unwrap();
     for source in ["risk_points", "risk_points,vessels"] {
-        // the z14 tile is cached from before the store write (made around the API): use z15
-        let tile = TileCoord::containing_lon_lat(121.52, 29.58, Zoom::new(15).unwrap()).unwrap();
+        let tile = TileCoord::containing_lon_lat(121.57, 29.58, Zoom::new(15).unwrap()).unwrap();
         let (status, body) = server
             .send("GET", &tile_uri(source, tile), None, None)
             .await;

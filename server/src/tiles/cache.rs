@@ -315,6 +315,11 @@ impl TileCache {
         }
     }
 
+    /// The number of writes to `layer` through this server so far.
+    pub fn layer_generation(&self, layer: Layer) -> u64 {
+        layer_index(layer).map_or(0, |i| self.generations[i].load(Ordering::Acquire))
+    }
+
     /// Marks every cached tile holding `layer` as stale (after a write to it).
     pub fn layer_changed(&self, layer: Layer) {
         if let Some(index) = layer_index(layer) {

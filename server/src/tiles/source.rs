@@ -1,6 +1,7 @@
 //! The one tile builder: the layers of a source encoded as one MVT tile, live layers from the
-//! engines and static ones from the store (PostGIS encodes its own with `ST_AsMVT`). The HTTP
-//! route and `coastwatch tiles export` both build through it.
+//! engines, static ones from their copy in memory (`tiles::index`) or else from the store
+//! (PostGIS encodes its own with `ST_AsMVT`). The HTTP route and `coastwatch tiles export` both
+//! build through it.
 
 use coastwatch_core::{Feature, Layer};
 use coastwatch_store::{Query, Store, StoreError};
@@ -95,6 +96,23 @@ pub async fn build_tile_within(
             Some(state) => live::page(state, *layer, &query).1,
             None if *layer == Layer::AisDensity => Vec::new(),
             None => {
+                // a static layer held in memory (see `tiles::index`)
+                let held = match live {
+                    Some(state) if time.is_none() => {
+                        let index = &state.tile_index;
+                        index.layer(&state.store, &state.tile_cache, *layer).await?
+                    }
+                    _ => None,
+                };
+                if let Some(held) = held {
+                    for feature in held.within(buffered_bounds(coord)) {
+                        add(&mut encoder, *layer, feature);
+                        if encoder.size_hint().saturating_add(from_store.len()) > max_bytes {
+                            return Ok(too_large);
+                        }
+                    }
+                    continue;
+                }
                 let encoded = if alerts {
                     None
                 } else {

@@ -273,7 +273,8 @@ pub struct ServerConfig {
     /// Memory for cached static tiles (MiB); 0 turns the cache off.
     pub tile_cache_mib: usize,
     /// Static layers of at most this many features are held in memory to build their tiles
-    /// from (about 0.6 GiB per million points); bigger ones are read from the store for each
+    /// from (memory per million: `cargo bench -p coastwatch-tests --bench static_index`);
+    /// bigger ones are read from the store for each
     /// tile. 0 holds none.
     pub tile_index_max_features: u64,
     /// Most distinct layers in one composite tile source (`/tiles/a,b,…`); a source listing

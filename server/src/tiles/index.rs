@@ -17,16 +17,31 @@ use std::time::Instant;
 
 use coastwatch_core::{Feature, Layer};
 use coastwatch_store::{Query, Store, StoreError};
-use geo::{BoundingRect, Rect};
+use coastwatch_tiles::mvt::Value;
+use geo::{BoundingRect, Geometry, Rect};
 use rstar::{AABB, RTree, RTreeObject};
 
 use super::cache::{TileCache, is_static};
+use super::source::tile_value;
 
-/// One layer's features with an R*-tree of their bounding boxes.
+/// One layer's features as tiles encode them, with an R*-tree of their bounding boxes.
 #[derive(Debug)]
 pub struct LayerFeatures {
-    features: Vec<Feature>,
+    features: Vec<HeldFeature>,
+    /// The property names, which tags refer to by their place here.
+    keys: Vec<String>,
     tree: RTree<Entry>,
+}
+
+/// A feature as tiles encode it: its id, geometry and properties as tile values.
+#[derive(Debug)]
+pub struct HeldFeature {
+    /// The feature id.
+    pub id: Option<u64>,
+    /// Its geometry.
+    pub geometry: Geometry,
+    /// Its properties: a key's place in [`LayerFeatures::key`], and the value.
+    pub tags: Vec<(u32, Value)>,
 }
 
 /// A feature's bounding box and its place in [`LayerFeatures::features`].
@@ -47,26 +62,58 @@ impl RTreeObject for Entry {
 impl LayerFeatures {
     /// Indexes `features` (those without a geometry are left out: they are on no tile).
     pub fn new(features: Vec<Feature>) -> Self {
-        let entries = features
-            .iter()
-            .enumerate()
-            .filter_map(|(index, feature)| {
-                let rect = feature.geometry.as_ref()?.bounding_rect()?;
-                Some(Entry {
-                    envelope: AABB::from_corners(rect.min().into(), rect.max().into()),
-                    index: u32::try_from(index).ok()?,
+        let mut keys: Vec<String> = Vec::new();
+        let mut held = Vec::with_capacity(features.len());
+        let mut entries = Vec::with_capacity(features.len());
+        for feature in features {
+            let Some(geometry) = feature.geometry else {
+                continue;
+            };
+            let Some(rect) = geometry.bounding_rect() else {
+                continue;
+            };
+            let Ok(index) = u32::try_from(held.len()) else {
+                break;
+            };
+            let tags = feature
+                .properties
+                .iter()
+                .filter_map(|(key, value)| {
+                    let place = match keys.iter().position(|k| k == key) {
+                        Some(place) => place,
+                        None => {
+                            keys.push(key.clone());
+                            keys.len() - 1
+                        }
+                    };
+                    Some((place as u32, tile_value(value)?))
                 })
-            })
-            .collect();
+                .collect();
+            entries.push(Entry {
+                envelope: AABB::from_corners(rect.min().into(), rect.max().into()),
+                index,
+            });
+            held.push(HeldFeature {
+                id: feature.id.map(|id| id.get() as u64),
+                geometry,
+                tags,
+            });
+        }
         Self {
-            features,
+            features: held,
+            keys,
             tree: RTree::bulk_load(entries),
         }
     }
 
+    /// The property name of tag key `place`.
+    pub fn key(&self, place: u32) -> &str {
+        &self.keys[place as usize]
+    }
+
     /// The features whose bounding box meets `bbox`, in the store's order (so that a tile's
     /// bytes, and its ETag, do not depend on the tree).
-    pub fn within(&self, bbox: Rect) -> impl Iterator<Item = &Feature> {
+    pub fn within(&self, bbox: Rect) -> impl Iterator<Item = &HeldFeature> {
         let area = AABB::from_corners(bbox.min().into(), bbox.max().into());
         let mut hits: Vec<u32> = self
             .tree
@@ -243,10 +290,17 @@ mod tests {
             feature(Some(line.into()), "across"),
             feature(Some(Point::new(121.15, 29.15).into()), "near too"),
         ]);
-        assert_eq!(held.len(), 5);
+        assert_eq!(
+            held.len(),
+            4,
+            "the feature without a geometry is on no tile"
+        );
         let names = |bbox| -> Vec<&str> {
             held.within(bbox)
-                .map(|f| f.properties["name"].as_str().unwrap())
+                .map(|f| match &f.tags[..] {
+                    [(key, Value::String(name))] if held.key(*key) == "name" => name.as_str(),
+                    other => panic!("{other:?}"),
+                })
                 .collect()
         };
         assert_eq!(

@@ -106,7 +106,14 @@ pub async fn build_tile_within(
                 };
                 if let Some(held) = held {
                     for feature in held.within(buffered_bounds(coord)) {
-                        add(&mut encoder, *layer, feature);
+                        let tags = feature.tags.iter().map(|(k, v)| (held.key(*k), v));
+                        if let Err(error) = encoder.layer(layer.name()).add_feature_ref(
+                            feature.id,
+                            &feature.geometry,
+                            tags,
+                        ) {
+                            tracing::warn!(%layer, id = feature.id, %error, "feature left out of tile");
+                        }
                         if encoder.size_hint().saturating_add(from_store.len()) > max_bytes {
                             return Ok(too_large);
                         }
@@ -171,21 +178,25 @@ fn add(encoder: &mut TileEncoder, layer: Layer, feature: &Feature) {
     let Some(geometry) = &feature.geometry else {
         return;
     };
-    let properties = feature.properties.iter().filter_map(|(k, v)| {
-        let value = match v {
-            serde_json::Value::Null => return None,
-            serde_json::Value::Array(_) | serde_json::Value::Object(_) => {
-                Value::String(v.to_string())
-            }
-            other => Value::from_json(other)?,
-        };
-        Some((k.as_str(), value))
-    });
+    let properties = feature
+        .properties
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str(), tile_value(v)?)));
     let id = feature.id.map(|id| id.get() as u64);
     if let Err(error) = encoder
         .layer(layer.name())
         .add_feature(id, geometry, properties)
     {
         tracing::warn!(%layer, ?id, %error, "feature left out of tile");
+    }
+}
+
+/// A property as a tile holds it: arrays and objects as JSON text; nulls left out.
+pub(crate) fn tile_value(json: &serde_json::Value) -> Option<Value> {
+    match json {
+        serde_json::Value::Array(_) | serde_json::Value::Object(_) => {
+            Some(Value::String(json.to_string()))
+        }
+        other => Value::from_json(other),
     }
 }

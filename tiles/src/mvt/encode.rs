@@ -17,9 +17,10 @@
 //! `buffer_units` and `simplify_tolerance_units` are tile units; since a tile unit is
 //! `tile width / extent`, the tolerance shrinks on the ground as zoom grows.
 
-use std::collections::HashMap;
-
 use geo::{Coord, Geometry, LineString, Polygon};
+// keys and values are interned for every property of every feature: foldhash, several times
+// faster than SipHash on these short keys and still seeded per process
+use foldhash::HashMap;
 
 use super::clip::ClipBox;
 use super::command::CommandWriter;
@@ -175,10 +176,10 @@ impl LayerBuilder {
             name: name.to_owned(),
             transform,
             keys: Vec::new(),
-            key_index: HashMap::new(),
+            key_index: HashMap::default(),
             values: Vec::new(),
-            string_index: HashMap::new(),
-            scalar_index: HashMap::new(),
+            string_index: HashMap::default(),
+            scalar_index: HashMap::default(),
             features: Vec::new(),
             feature_count: 0,
             scratch: Scratch::default(),
@@ -222,8 +223,53 @@ impl LayerBuilder {
         K: AsRef<str>,
         V: Into<Value>,
     {
-        let Some(geom_type) = self.geom_type_of(geometry)? else {
+        let Some(geom_type) = self.encode_geometry(geometry)? else {
             return Ok(false);
+        };
+        let mut tags = std::mem::take(&mut self.scratch.tags);
+        tags.clear();
+        for (key, value) in properties {
+            let key = self.key_index(key.as_ref());
+            let value = self.value_index(&value.into());
+            tag(&mut tags, key, value);
+        }
+        self.finish_feature(id, geom_type, tags);
+        Ok(true)
+    }
+
+    /// [`Self::add_feature`] with borrowed values, copied only when first seen in the tile.
+    pub fn add_feature_ref<'v, I, K>(
+        &mut self,
+        id: Option<u64>,
+        geometry: &Geometry<f64>,
+        properties: I,
+    ) -> Result<bool, EncodeError>
+    where
+        I: IntoIterator<Item = (K, &'v Value)>,
+        K: AsRef<str>,
+    {
+        let Some(geom_type) = self.encode_geometry(geometry)? else {
+            return Ok(false);
+        };
+        let mut tags = std::mem::take(&mut self.scratch.tags);
+        tags.clear();
+        for (key, value) in properties {
+            let key = self.key_index(key.as_ref());
+            let value = self.value_index(value);
+            tag(&mut tags, key, value);
+        }
+        self.finish_feature(id, geom_type, tags);
+        Ok(true)
+    }
+
+    /// Encodes `geometry` into the scratch commands: its type, or `None` when nothing of it
+    /// is left in the tile.
+    fn encode_geometry(
+        &mut self,
+        geometry: &Geometry<f64>,
+    ) -> Result<Option<GeomType>, EncodeError> {
+        let Some(geom_type) = self.geom_type_of(geometry)? else {
+            return Ok(None);
         };
         let transform = self.transform;
         let scratch = &mut self.scratch;
@@ -235,19 +281,11 @@ impl LayerBuilder {
             // `geom_type_of` never yields it: every input part has a known type.
             GeomType::Unknown => false,
         };
-        if !kept {
-            return Ok(false);
-        }
-        let mut tags = std::mem::take(&mut self.scratch.tags);
-        tags.clear();
-        for (key, value) in properties {
-            let key = self.key_index(key.as_ref());
-            let value = self.value_index(value.into());
-            match tags.chunks_exact_mut(2).find(|pair| pair[0] == key) {
-                Some(pair) => pair[1] = value,
-                None => tags.extend([key, value]),
-            }
-        }
+        Ok(kept.then_some(geom_type))
+    }
+
+    /// Writes the feature whose geometry is in the scratch commands.
+    fn finish_feature(&mut self, id: Option<u64>, geom_type: GeomType, tags: Vec<u32>) {
         let scratch = &mut self.scratch;
         scratch.feature.clear();
         if let Some(id) = id {
@@ -259,7 +297,6 @@ impl LayerBuilder {
         put_bytes(&mut self.features, 2, &scratch.feature);
         scratch.tags = tags;
         self.feature_count += 1;
-        Ok(true)
     }
 
     /// The single MVT type of `geometry`, `None` when it has no parts.
@@ -294,15 +331,15 @@ impl LayerBuilder {
         index
     }
 
-    fn value_index(&mut self, value: Value) -> u32 {
+    fn value_index(&mut self, value: &Value) -> u32 {
         let next = self.values.len() as u32;
-        let scalar = match &value {
+        let scalar = match value {
             Value::String(s) => {
                 if let Some(index) = self.string_index.get(s.as_str()) {
                     return *index;
                 }
                 self.string_index.insert(s.clone(), next);
-                self.values.push(value);
+                self.values.push(value.clone());
                 return next;
             }
             Value::Float(v) => ScalarKey::Float(v.to_bits()),
@@ -313,7 +350,7 @@ impl LayerBuilder {
             Value::Bool(v) => ScalarKey::Bool(*v),
         };
         *self.scalar_index.entry(scalar).or_insert_with(|| {
-            self.values.push(value);
+            self.values.push(value.clone());
             next
         })
     }
@@ -576,6 +613,14 @@ fn tile_ring(
         quantized.reverse();
     }
     true
+}
+
+/// Sets `key` to `value` in a feature's tags (a repeated key keeps its last value).
+fn tag(tags: &mut Vec<u32>, key: u32, value: u32) {
+    match tags.chunks_exact_mut(2).find(|pair| pair[0] == key) {
+        Some(pair) => pair[1] = value,
+        None => tags.extend([key, value]),
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,89 @@
+//! Memory and load time of a static layer held in memory for tiles (`tiles::index`): the
+//! resident memory a layer of `POINTS` risk points adds (the features as the store returns
+//! them, and their R*-tree), the time to index them, and the time to find the features of
+//! z10–z16 tiles over them.
+//!
+//!   cargo bench -p coastwatch-tests --bench static_index
+//!
+//! Settings (environment): `POINTS` (1,000,000).
+
+use std::time::Instant;
+
+use coastwatch_core::Feature;
+use coastwatch_core::rng::Rng;
+use coastwatch_server::tiles::index::LayerFeatures;
+use coastwatch_tiles::{TileCoord, Zoom};
+use geo::Point;
+use serde_json::json;
+
+/// Resident memory of this process (bytes).
+fn rss_bytes() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap();
+    let pages: u64 = statm.split_whitespace().nth(1).unwrap().parse().unwrap();
+    pages * 4096
+}
+
+fn main() {
+    let n: usize = std::env::var("POINTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let kinds = [
+        "dock",
+        "oil_depot",
+        "cold_store",
+        "shipyard",
+        "warehouse",
+        "truck_firm",
+    ];
+    let towns = ["Chunhu", "Qiucun", "Songao"];
+    let mut rng = Rng::new(11);
+    let before = rss_bytes();
+    // as the store returns them: a point and the layer's properties
+    let features: Vec<Feature> = (0..n)
+        .map(|i| {
+            let at = Point::new(121.4 + rng.unit() * 0.4, 29.45 + rng.unit() * 0.25);
+            let serde_json::Value::Object(properties) = json!({
+                "kind": kinds[i % kinds.len()], "name": format!("site {i}"),
+                "registered": i % 3 == 0, "town": towns[i % 3], "card": "none",
+            }) else {
+                unreachable!()
+            };
+            Feature {
+                id: coastwatch_core::model::FeatureId::try_from(i as i64 + 1).ok(),
+                geometry: Some(at.into()),
+                properties,
+            }
+        })
+        .collect();
+    let features_only = rss_bytes() - before;
+    let started = Instant::now();
+    let held = LayerFeatures::new(features);
+    let index_s = started.elapsed().as_secs_f64();
+    let total = rss_bytes() - before;
+    let mib = |b: u64| b as f64 / f64::from(1 << 20);
+    println!(
+        "{n} points held: {:.0} MiB ({:.0} MiB the features, {:.0} MiB the tree), {:.0} bytes a point; indexed in {index_s:.2} s",
+        mib(total),
+        mib(features_only),
+        mib(total.saturating_sub(features_only)),
+        total as f64 / n as f64
+    );
+    for z in [10u8, 12, 14, 16] {
+        let zoom = Zoom::new(z).unwrap();
+        let mut found = 0usize;
+        let tiles = 1000;
+        let started = Instant::now();
+        for k in 0..tiles {
+            let lon = 121.4 + (k as f64 / tiles as f64) * 0.4;
+            let tile = TileCoord::containing_lon_lat(lon, 29.55, zoom).unwrap();
+            found += held.within(tile.bounds_lon_lat()).count();
+        }
+        let us = started.elapsed().as_secs_f64() * 1e6 / tiles as f64;
+        println!(
+            "z{z}: {} features a tile, found in {us:.0} µs",
+            found / tiles
+        );
+    }
+    assert_eq!(held.len(), n);
+}

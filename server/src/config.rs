@@ -274,8 +274,7 @@ pub struct ServerConfig {
     pub tile_cache_mib: usize,
     /// Static layers of at most this many features are held in memory to build their tiles
     /// from (memory per million: `cargo bench -p coastwatch-tests --bench static_index`);
-    /// bigger ones are read from the store for each
-    /// tile. 0 holds none.
+    /// bigger ones are read from the store for each tile. 0 holds none.
     pub tile_index_max_features: u64,
     /// Most distinct layers in one composite tile source (`/tiles/a,b,…`); a source listing
     /// more is refused with 400. Repeated names count once.

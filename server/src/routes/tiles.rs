@@ -171,7 +171,7 @@ async fn tile(
         )
         .await?
         {
-            Ok(bytes) => Ok(Arc::new(EncodedTile::new(bytes))),
+            Ok(bytes) => Ok(bytes),
             Err(TooLarge { limit }) => Err(AppError::bad_request(format!(
                 "tile {}/{}/{} of {} is larger than {limit} bytes (server.max_tile_bytes); \
                  ask for a higher zoom or fewer layers",
@@ -189,7 +189,7 @@ async fn tile(
             None => {
                 // the generation before reading: a write meanwhile leaves the entry stale
                 let generation = cache.generation(&key);
-                let tile = build().await?;
+                let tile = Arc::new(EncodedTile::new(build().await?));
                 if !tile.is_empty() {
                     tile.gzip();
                 }
@@ -197,7 +197,7 @@ async fn tile(
                 (tile, Some("miss"))
             }
         },
-        None => (build().await?, None),
+        None => (Arc::new(EncodedTile::served_once(build().await?)), None),
     };
     Ok(respond(&tile, &headers, cache_control, cached))
 }

@@ -673,8 +673,12 @@ impl MbtilesWriter {
     }
 
     async fn add(&mut self, coord: TileCoord, mvt: &[u8]) -> Result<(), TilesExportError> {
-        self.pending
-            .push((coord.z().get(), coord.x(), coord.tms_y(), gzip(mvt)));
+        self.pending.push((
+            coord.z().get(),
+            coord.x(),
+            coord.tms_y(),
+            gzip(mvt, flate2::Compression::default()),
+        ));
         if self.pending.len() >= BATCH {
             self.flush().await?;
         }

@@ -49,14 +49,26 @@ pub fn is_static(layer: Layer) -> bool {
 pub struct EncodedTile {
     raw: Bytes,
     gzip: OnceLock<Bytes>,
+    /// How hard to compress: once for many requests, or for one.
+    level: flate2::Compression,
     hash: u64,
     /// Strong ETags of the raw and of the gzip encoding.
     etags: [HeaderValue; 2],
 }
 
 impl EncodedTile {
-    /// Wraps encoded MVT bytes.
+    /// Wraps encoded MVT bytes, to be served many times (gzip at the default level).
     pub fn new(raw: Vec<u8>) -> Self {
+        Self::with_level(raw, flate2::Compression::default())
+    }
+
+    /// Wraps encoded MVT bytes built for one response: gzip at the fastest level, which
+    /// takes about a third of the default's time for tiles a tenth larger.
+    pub fn served_once(raw: Vec<u8>) -> Self {
+        Self::with_level(raw, flate2::Compression::fast())
+    }
+
+    fn with_level(raw: Vec<u8>, level: flate2::Compression) -> Self {
         let hash = fnv1a(&raw);
         let etag = |suffix: &str| {
             HeaderValue::try_from(format!("\"{hash:016x}{suffix}\""))
@@ -65,6 +77,7 @@ impl EncodedTile {
         Self {
             raw: Bytes::from(raw),
             gzip: OnceLock::new(),
+            level,
             hash,
             etags: [etag(""), etag("-gz")],
         }
@@ -77,7 +90,8 @@ impl EncodedTile {
 
     /// The gzip-compressed MVT bytes, compressed on the first call.
     pub fn gzip(&self) -> &Bytes {
-        self.gzip.get_or_init(|| Bytes::from(gzip(&self.raw)))
+        self.gzip
+            .get_or_init(|| Bytes::from(gzip(&self.raw, self.level)))
     }
 
     /// Whether the tile holds no layer at all.
@@ -101,13 +115,11 @@ impl EncodedTile {
     }
 }
 
-/// Gzip at the default level (tiles are compressed once and served many times).
-pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+/// Gzip at `level`.
+pub fn gzip(bytes: &[u8], level: flate2::Compression) -> Vec<u8> {
     use std::io::Write;
-    let mut encoder = flate2::write::GzEncoder::new(
-        Vec::with_capacity(bytes.len() / 2 + 64),
-        flate2::Compression::default(),
-    );
+    let mut encoder =
+        flate2::write::GzEncoder::new(Vec::with_capacity(bytes.len() / 2 + 64), level);
     encoder
         .write_all(bytes)
         .expect("writing to a Vec cannot fail");

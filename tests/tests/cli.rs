@@ -416,27 +416,13 @@ fn http_typed(
     http_request(addr, method, path, token, content_type, body).map(|(status, _)| status)
 }
 
-#[tokio::test]
-async fn acknowledged_writes_survive_kill_9() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("durable.gpkg");
-    let config = dir.path().join("cw.toml");
-    std::fs::write(
-        &config,
-        "[[auth.tokens]]\ntoken = \"planner-secret\"\nuser = \"pia\"\nroles = [\"planner\"]\n\
-         [[auth.tokens]]\ntoken = \"feed-secret\"\nuser = \"ais\"\nroles = [\"ingest\"]\n",
-    )
-    .unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut server = Command::new(coastwatch_bin())
+/// `coastwatch serve` with `config` over `store` on a free port, once it answers: the process
+/// and its address.
+fn serve(config: &Path, store: &Path) -> (std::process::Child, String) {
+    let port = coastwatch_tests::free_port();
+    let server = Command::new(coastwatch_bin())
+        .args(["serve", "--config", config.to_str().unwrap()])
         .args([
-            "serve",
-            "--config",
-            config.to_str().unwrap(),
             "--store",
             store.to_str().unwrap(),
             "--port",
@@ -455,6 +441,21 @@ async fn acknowledged_writes_survive_kill_9() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+    (server, addr)
+}
+
+#[tokio::test]
+async fn acknowledged_writes_survive_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("durable.gpkg");
+    let config = dir.path().join("cw.toml");
+    std::fs::write(
+        &config,
+        "[[auth.tokens]]\ntoken = \"planner-secret\"\nuser = \"pia\"\nroles = [\"planner\"]\n\
+         [[auth.tokens]]\ntoken = \"feed-secret\"\nuser = \"ais\"\nroles = [\"ingest\"]\n",
+    )
+    .unwrap();
+    let (mut server, addr) = serve(&config, &store);
     let mut acknowledged = 0;
     for n in 0..40 {
         let body = dock(121.4 + f64::from(n) * 0.001, &format!("dock {n}")).to_string();
@@ -553,28 +554,7 @@ async fn jt808_reports_answered_before_kill_9_are_stored() {
         ),
     )
     .unwrap();
-    let port = coastwatch_tests::free_port();
-    let mut server = Command::new(coastwatch_bin())
-        .args(["serve", "--config", config.to_str().unwrap()])
-        .args([
-            "--store",
-            store.to_str().unwrap(),
-            "--port",
-            &port.to_string(),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let addr = format!("127.0.0.1:{port}");
-    let started = Instant::now();
-    while http(&addr, "GET", "/healthz", None, "") != Some(200) {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "server did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let (mut server, _) = serve(&config, &store);
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()

@@ -223,18 +223,13 @@ impl LayerBuilder {
         K: AsRef<str>,
         V: Into<Value>,
     {
-        let Some(geom_type) = self.encode_geometry(geometry)? else {
-            return Ok(false);
-        };
-        let mut tags = std::mem::take(&mut self.scratch.tags);
-        tags.clear();
-        for (key, value) in properties {
-            let key = self.key_index(key.as_ref());
-            let value = self.value_index(&value.into());
-            tag(&mut tags, key, value);
-        }
-        self.finish_feature(id, geom_type, tags);
-        Ok(true)
+        self.add_tagged(id, geometry, |layer, tags| {
+            for (key, value) in properties {
+                let key = layer.key_index(key.as_ref());
+                let value = layer.value_index(&value.into());
+                tag(tags, key, value);
+            }
+        })
     }
 
     /// [`Self::add_feature`] with borrowed values, copied only when first seen in the tile.
@@ -248,16 +243,28 @@ impl LayerBuilder {
         I: IntoIterator<Item = (K, &'v Value)>,
         K: AsRef<str>,
     {
+        self.add_tagged(id, geometry, |layer, tags| {
+            for (key, value) in properties {
+                let key = layer.key_index(key.as_ref());
+                let value = layer.value_index(value);
+                tag(tags, key, value);
+            }
+        })
+    }
+
+    /// Adds a feature whose tags `tag_all` writes, once its geometry is known to be kept.
+    fn add_tagged(
+        &mut self,
+        id: Option<u64>,
+        geometry: &Geometry<f64>,
+        tag_all: impl FnOnce(&mut Self, &mut Vec<u32>),
+    ) -> Result<bool, EncodeError> {
         let Some(geom_type) = self.encode_geometry(geometry)? else {
             return Ok(false);
         };
         let mut tags = std::mem::take(&mut self.scratch.tags);
         tags.clear();
-        for (key, value) in properties {
-            let key = self.key_index(key.as_ref());
-            let value = self.value_index(value);
-            tag(&mut tags, key, value);
-        }
+        tag_all(self, &mut tags);
         self.finish_feature(id, geom_type, tags);
         Ok(true)
     }

@@ -17,10 +17,12 @@
 //! `buffer_units` and `simplify_tolerance_units` are tile units; since a tile unit is
 //! `tile width / extent`, the tolerance shrinks on the ground as zoom grows.
 
-use geo::{Coord, Geometry, LineString, Polygon};
+use std::hash::BuildHasher;
+
 // keys and values are interned for every property of every feature: foldhash, several times
 // faster than SipHash on these short keys and still seeded per process
 use foldhash::HashMap;
+use geo::{Coord, Geometry, LineString, Polygon};
 
 use super::clip::ClipBox;
 use super::command::CommandWriter;
@@ -140,7 +142,9 @@ pub struct LayerBuilder {
     keys: Vec<String>,
     key_index: HashMap<String, u32>,
     values: Vec<Value>,
-    string_index: HashMap<String, u32>,
+    /// String values by their place in `values` (each string is stored once, there).
+    string_index: hashbrown::HashTable<u32>,
+    hasher: foldhash::fast::RandomState,
     scalar_index: HashMap<ScalarKey, u32>,
     features: Vec<u8>,
     feature_count: usize,
@@ -178,7 +182,8 @@ impl LayerBuilder {
             keys: Vec::new(),
             key_index: HashMap::default(),
             values: Vec::new(),
-            string_index: HashMap::default(),
+            string_index: hashbrown::HashTable::new(),
+            hasher: foldhash::fast::RandomState::default(),
             scalar_index: HashMap::default(),
             features: Vec::new(),
             feature_count: 0,
@@ -342,11 +347,20 @@ impl LayerBuilder {
         let next = self.values.len() as u32;
         let scalar = match value {
             Value::String(s) => {
-                if let Some(index) = self.string_index.get(s.as_str()) {
+                let hash = self.hasher.hash_one(s.as_str());
+                let values = &self.values;
+                let same = |i: &u32| matches!(&values[*i as usize], Value::String(v) if v == s);
+                if let Some(index) = self.string_index.find(hash, same) {
                     return *index;
                 }
-                self.string_index.insert(s.clone(), next);
                 self.values.push(value.clone());
+                let (values, hasher) = (&self.values, &self.hasher);
+                self.string_index
+                    .insert_unique(hash, next, |i| match &values[*i as usize] {
+                        Value::String(v) => hasher.hash_one(v.as_str()),
+                        // only strings are indexed here
+                        _ => 0,
+                    });
                 return next;
             }
             Value::Float(v) => ScalarKey::Float(v.to_bits()),

@@ -137,7 +137,7 @@ impl LayerFeatures {
 
 /// What is held of one layer.
 #[derive(Debug, Clone)]
-struct Copy {
+struct HeldLayer {
     /// `None`: the layer is too big to hold, the store answers.
     features: Option<Arc<LayerFeatures>>,
     /// The layer's generation when it was read.
@@ -150,7 +150,7 @@ struct Copy {
 pub struct FeatureIndex {
     max_features: u64,
     /// One per layer of [`Layer::ALL`].
-    copies: Vec<RwLock<Option<Copy>>>,
+    copies: Vec<RwLock<Option<HeldLayer>>>,
     /// One per layer: a load in progress (loads of one layer do not run side by side).
     loading: Vec<tokio::sync::Mutex<()>>,
     /// One per layer: a background refresh in progress.
@@ -198,7 +198,7 @@ impl FeatureIndex {
             .features)
     }
 
-    fn held(&self, slot: usize) -> Option<Copy> {
+    fn held(&self, slot: usize) -> Option<HeldLayer> {
         self.copies[slot]
             .read()
             .unwrap_or_else(|e| e.into_inner())
@@ -213,7 +213,7 @@ impl FeatureIndex {
         layer: Layer,
         slot: usize,
         generation: u64,
-    ) -> Result<Copy, StoreError> {
+    ) -> Result<HeldLayer, StoreError> {
         let read = Instant::now();
         let count = store.count(layer, &Query::default()).await?;
         let features = if count > self.max_features {
@@ -224,7 +224,7 @@ impl FeatureIndex {
             Some(Arc::new(LayerFeatures::new(features)))
         };
         tracing::debug!(%layer, count, ms = read.elapsed().as_millis(), "layer held for tiles");
-        let copy = Copy {
+        let copy = HeldLayer {
             features,
             generation,
             read,

@@ -537,6 +537,18 @@ impl Store for FlakyReads {
         self.check()?;
         self.inner.snapshot(alert_id).await
     }
+    async fn audit(
+        &self,
+        since: i64,
+        limit: u64,
+    ) -> coastwatch_store::StoreResult<Vec<coastwatch_store::AuditEntry>> {
+        self.check()?;
+        self.inner.audit(since, limit).await
+    }
+    async fn tip_contact(&self, tip: &str) -> coastwatch_store::StoreResult<Option<String>> {
+        self.check()?;
+        self.inner.tip_contact(tip).await
+    }
     async fn replace(
         &self,
         layer: coastwatch_core::Layer,

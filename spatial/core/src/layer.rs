@@ -209,6 +209,25 @@ layers! {
     AisDensity = "ais_density", Polygon, true, [
         req("h3", Text), req("count", Integer),
     ];
+    /// Cases handled across agencies, at their location.
+    Cases = "cases", Point, false, [
+        req("title", Text), req("status", Text), req("lead_agency", Text), req("supporting", Json),
+        opt("outcome", Text), opt("goods", Text), opt("town", Text), opt("risk_point_id", Integer),
+        req("opened_at", Integer), req("updated_at", Integer), req("opened_by", Text), req("links", Json),
+        req("history", Json),
+    ];
+    /// Visits of grid officers to risk points, where the officer was.
+    Inspections = "inspections", Point, true, [
+        req("risk_point_id", Integer), req("inspector", Text), req("t", Integer), req("findings", Text),
+        req("result", Text), req("distance_m", Real), req("recorded_at", Integer),
+    ];
+    /// Red and yellow cards of towns, villages and risk points, at the unit.
+    Cards = "cards", Point, false, [
+        req("unit", Text), req("unit_id", Integer), req("unit_name", Text), req("color", Text),
+        req("reason", Text), opt("detail", Text), req("issued_at", Integer), opt("deadline", Integer),
+        req("status", Text), opt("cleared_at", Integer), opt("rectification", Text), req("issued_by", Text),
+        opt("case_id", Integer), opt("town", Text),
+    ];
 }
 
 impl Layer {
@@ -231,7 +250,8 @@ impl Layer {
                 Some(("t_start", "t_end"))
             }
             Self::Vessels => Some(("last_seen", "last_seen")),
-            Self::Alerts => Some(("opened_at", "updated_at")),
+            Self::Alerts | Self::Cases => Some(("opened_at", "updated_at")),
+            Self::Inspections => Some(("t", "t")),
             _ => None,
         }
     }

@@ -6,6 +6,7 @@
 //! - [`Feature`]: a feature of any layer, validated by [`Layer::validate`].
 //! - [`engine`]: the in-memory picture of vessels (and later vehicles and camera tracks).
 //! - [`alerting`]: fences, behaviour detectors and the alert events they emit.
+//! - [`command`]: the command platform's rules: scopes, cases, cards and tip rewards.
 //! - [`picture`]: the one ingest step (engines, identity flags, monitor).
 //! - [`geodesy`]: distances in metres and a local metric frame.
 //! - [`georef`]: camera calibration: pixels to the sea surface and back (pose or ground
@@ -16,6 +17,7 @@
 //! - [`rng`]: a small seeded random generator for scenarios, synthetic data and benches.
 
 pub mod alerting;
+pub mod command;
 pub mod engine;
 mod error;
 mod feature;

@@ -23,7 +23,8 @@ use sqlx::{Connection, Row, Sqlite, SqlitePool, Transaction};
 
 use super::sql::{self, Dialect, SqlValue, Statement};
 use super::{
-    Changes, POSITION_COLUMNS, Position, PositionRow, Query, Snapshot, Store, reindex,
+    AuditEntry, AuditRow, Changes, POSITION_COLUMNS, Position, PositionRow, Query, Snapshot, Store,
+    TipContact, json_text, reindex,
     unique_violation, validate_all, validate_snapshots, validate_upserts,
 };
 use coastwatch_core::Feature;
@@ -381,6 +382,35 @@ impl GeoPackageStore {
         Ok(())
     }
 
+    /// Appends the audit entries and stores the tips' contacts.
+    async fn write_records(
+        tx: &mut Transaction<'_, Sqlite>,
+        audit: &[AuditEntry],
+        contacts: &[TipContact],
+    ) -> StoreResult<()> {
+        let insert = sql::audit_insert(Dialect::GeoPackage);
+        for entry in audit {
+            sqlx::query(&insert)
+                .bind(entry.at)
+                .bind(&entry.user)
+                .bind(&entry.action)
+                .bind(&entry.target)
+                .bind(json_text(&entry.before))
+                .bind(json_text(&entry.after))
+                .execute(&mut **tx)
+                .await?;
+        }
+        let insert = sql::contact_insert(Dialect::GeoPackage);
+        for contact in contacts {
+            sqlx::query(&insert)
+                .bind(&contact.tip)
+                .bind(&contact.contact)
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Inserts or replaces the snapshots, one statement each.
     async fn write_snapshots(
         tx: &mut Transaction<'_, Sqlite>,
@@ -472,6 +502,7 @@ impl Store for GeoPackageStore {
                 Self::touch(&mut tx, layer.name()).await?;
             }
             Self::write_snapshots(&mut tx, &changes.snapshots).await?;
+            Self::write_records(&mut tx, &changes.audit, &changes.contacts).await?;
             tx.commit().await?;
             Ok(())
         }
@@ -579,6 +610,23 @@ impl Store for GeoPackageStore {
             frame_jpeg,
             crop_jpeg,
         }))
+    }
+
+    async fn audit(&self, since: i64, limit: u64) -> StoreResult<Vec<AuditEntry>> {
+        let rows: Vec<AuditRow> = sqlx::query_as(&sql::audit_select(Dialect::GeoPackage))
+            .bind(since)
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(AuditEntry::from).collect())
+    }
+
+    async fn tip_contact(&self, tip: &str) -> StoreResult<Option<String>> {
+        let row: Option<(String,)> = sqlx::query_as(&sql::contact_select(Dialect::GeoPackage))
+            .bind(tip)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|(contact,)| contact))
     }
 
     async fn positions_since(&self, t_epoch_s: f64) -> StoreResult<Vec<Position>> {
@@ -757,7 +805,36 @@ fn schema_statements() -> Vec<String> {
             "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier) VALUES ('{table}', 'attributes', '{table}')",
             table = sql::SNAPSHOT_TABLE
         ),
+        // the audit log: rows are appended, never changed (the triggers refuse it)
+        format!(
+            "CREATE TABLE IF NOT EXISTS {table} (id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, at INTEGER NOT NULL, \
+             user_name TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL, before TEXT, after TEXT)",
+            table = sql::AUDIT_TABLE
+        ),
+        format!(
+            "CREATE INDEX IF NOT EXISTS {table}_at ON {table} (at)",
+            table = sql::AUDIT_TABLE
+        ),
+        format!(
+            "CREATE TRIGGER IF NOT EXISTS {table}_no_update BEFORE UPDATE ON {table} \
+             BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+            table = sql::AUDIT_TABLE
+        ),
+        format!(
+            "CREATE TRIGGER IF NOT EXISTS {table}_no_delete BEFORE DELETE ON {table} \
+             BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+            table = sql::AUDIT_TABLE
+        ),
+        format!(
+            "CREATE TABLE IF NOT EXISTS {table} (tip TEXT PRIMARY KEY NOT NULL, contact TEXT NOT NULL)",
+            table = sql::CONTACT_TABLE
+        ),
     ]);
+    for table in [sql::AUDIT_TABLE, sql::CONTACT_TABLE] {
+        statements.push(format!(
+            "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier) VALUES ('{table}', 'attributes', '{table}')"
+        ));
+    }
     statements
 }
 

@@ -171,8 +171,39 @@ impl Snapshot {
     }
 }
 
-/// What one ingest batch writes: fixes, object rows and alert snapshots, stored in one
-/// transaction.
+/// One entry of the append-only audit log: who did what to which object, when, with the
+/// object before and after.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// Its number in the log (given by the store; ignored when appending).
+    #[serde(default)]
+    pub id: i64,
+    /// When (epoch s).
+    pub at: i64,
+    /// Who (the token's user).
+    pub user: String,
+    /// What, as `object.action` (`case.handover`, `alert.ack`, …).
+    pub action: String,
+    /// The object, as `layer/id`.
+    pub target: String,
+    /// The object before (none for a creation).
+    pub before: Option<Value>,
+    /// The object after (none for a deletion).
+    pub after: Option<Value>,
+}
+
+/// The contact a public tip's reporter left, kept apart from the tip alert (which everyone
+/// reads) and shown to admins only.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TipContact {
+    /// The tip alert's subject id.
+    pub tip: String,
+    /// Phone, name or whatever the reporter gave.
+    pub contact: String,
+}
+
+/// What one ingest batch or action writes: fixes, object rows, alert snapshots, audit entries
+/// and tip contacts, stored in one transaction.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Changes {
     /// Fixes to append; a fix already stored (same subject and time) is skipped.
@@ -181,12 +212,20 @@ pub struct Changes {
     pub upserts: Vec<(Layer, Vec<Feature>)>,
     /// Evidence pictures of alerts; one replaces the snapshot its alert already has.
     pub snapshots: Vec<Snapshot>,
+    /// Entries to append to the audit log.
+    pub audit: Vec<AuditEntry>,
+    /// Contacts of new tips.
+    pub contacts: Vec<TipContact>,
 }
 
 impl Changes {
     /// Whether there is nothing to store.
     pub fn is_empty(&self) -> bool {
-        self.positions.is_empty() && self.upserts.is_empty() && self.snapshots.is_empty()
+        self.positions.is_empty()
+            && self.upserts.is_empty()
+            && self.snapshots.is_empty()
+            && self.audit.is_empty()
+            && self.contacts.is_empty()
     }
 
     /// Adds features to insert or replace in `layer` (nothing when `features` is empty).
@@ -217,6 +256,12 @@ pub trait Store: Send + Sync {
 
     /// Reads the snapshot of alert `alert_id`; `None` when it has none.
     async fn snapshot(&self, alert_id: FeatureId) -> StoreResult<Option<Snapshot>>;
+
+    /// Audit entries at or after `since` (epoch s), oldest first, at most `limit`.
+    async fn audit(&self, since: i64, limit: u64) -> StoreResult<Vec<AuditEntry>>;
+
+    /// The contact left with tip `tip` (the tip alert's subject id), if any.
+    async fn tip_contact(&self, tip: &str) -> StoreResult<Option<String>>;
 
     /// Replaces feature `id`; `false` when there is none.
     async fn replace(&self, layer: Layer, id: FeatureId, feature: Feature) -> StoreResult<bool>;
@@ -323,6 +368,37 @@ fn validate_snapshots(snapshots: &[Snapshot]) -> StoreResult<()> {
 }
 
 /// Puts the batch position into a per-feature error raised while writing.
+/// An audit row as read back: id, at, user, action, target, before, after (JSON text).
+type AuditRow = (
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+);
+
+impl From<AuditRow> for AuditEntry {
+    fn from((id, at, user, action, target, before, after): AuditRow) -> Self {
+        let json = |text: Option<String>| text.and_then(|t| serde_json::from_str(&t).ok());
+        Self {
+            id,
+            at,
+            user,
+            action,
+            target,
+            before: json(before),
+            after: json(after),
+        }
+    }
+}
+
+/// The JSON text of an audit entry's before or after.
+fn json_text(value: &Option<Value>) -> Option<String> {
+    value.as_ref().map(Value::to_string)
+}
+
 fn reindex(error: StoreError, index: usize) -> StoreError {
     match error {
         StoreError::Invalid { source, .. } => StoreError::Invalid { index, source },

@@ -15,7 +15,8 @@ use sqlx::{ConnectOptions, Executor, PgPool, Postgres, Row, Transaction};
 
 use super::sql::{self, Dialect, SqlValue, Statement};
 use super::{
-    Changes, POSITION_COLUMNS, Position, PositionRow, Query, Snapshot, Store, reindex,
+    AuditEntry, AuditRow, Changes, POSITION_COLUMNS, Position, PositionRow, Query, Snapshot, Store,
+    TipContact, json_text, reindex,
     unique_violation, validate_all, validate_snapshots, validate_upserts,
 };
 use coastwatch_core::layer::{FieldType, Layer};
@@ -210,6 +211,35 @@ impl PostgisStore {
         Ok(())
     }
 
+    /// Appends the audit entries and stores the tips' contacts.
+    async fn write_records(
+        tx: &mut Transaction<'_, Postgres>,
+        audit: &[AuditEntry],
+        contacts: &[TipContact],
+    ) -> StoreResult<()> {
+        let insert = sql::audit_insert(Dialect::Postgis);
+        for entry in audit {
+            sqlx::query(&insert)
+                .bind(entry.at)
+                .bind(&entry.user)
+                .bind(&entry.action)
+                .bind(&entry.target)
+                .bind(json_text(&entry.before))
+                .bind(json_text(&entry.after))
+                .execute(&mut **tx)
+                .await?;
+        }
+        let insert = sql::contact_insert(Dialect::Postgis);
+        for contact in contacts {
+            sqlx::query(&insert)
+                .bind(&contact.tip)
+                .bind(&contact.contact)
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Inserts or replaces the snapshots, one statement each.
     async fn write_snapshots(
         tx: &mut Transaction<'_, Postgres>,
@@ -289,6 +319,7 @@ impl Store for PostgisStore {
             Self::bump_sequence(&mut tx, *layer).await?;
         }
         Self::write_snapshots(&mut tx, &changes.snapshots).await?;
+        Self::write_records(&mut tx, &changes.audit, &changes.contacts).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -371,6 +402,23 @@ impl Store for PostgisStore {
             frame_jpeg,
             crop_jpeg,
         }))
+    }
+
+    async fn audit(&self, since: i64, limit: u64) -> StoreResult<Vec<AuditEntry>> {
+        let rows: Vec<AuditRow> = sqlx::query_as(&sql::audit_select(Dialect::Postgis))
+            .bind(since)
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(AuditEntry::from).collect())
+    }
+
+    async fn tip_contact(&self, tip: &str) -> StoreResult<Option<String>> {
+        let row: Option<(String,)> = sqlx::query_as(&sql::contact_select(Dialect::Postgis))
+            .bind(tip)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|(contact,)| contact))
     }
 
     async fn positions_since(&self, t_epoch_s: f64) -> StoreResult<Vec<Position>> {

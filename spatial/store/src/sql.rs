@@ -376,3 +376,45 @@ pub(crate) fn snapshot_select(dialect: Dialect) -> String {
         dialect.mark(1)
     )
 }
+
+/// The append-only log of users' actions (not a layer: admins read it through the API).
+pub(crate) const AUDIT_TABLE: &str = "audit_log";
+
+/// Appends one audit entry: parameters at, user, action, target, before, after.
+pub(crate) fn audit_insert(dialect: Dialect) -> String {
+    let [a, b, c, d, e, f] = [1, 2, 3, 4, 5, 6].map(|n| dialect.mark(n));
+    format!(
+        "INSERT INTO {AUDIT_TABLE} (at, user_name, action, target, before, after) \
+         VALUES ({a}, {b}, {c}, {d}, {e}, {f})"
+    )
+}
+
+/// Reads audit entries at or after a time, oldest first: parameters since, limit.
+pub(crate) fn audit_select(dialect: Dialect) -> String {
+    format!(
+        "SELECT id, at, user_name, action, target, before, after FROM {AUDIT_TABLE} \
+         WHERE at >= {} ORDER BY id LIMIT {}",
+        dialect.mark(1),
+        dialect.mark(2)
+    )
+}
+
+/// The reporters' contacts of public tips, kept apart from the tip alerts that everyone reads.
+pub(crate) const CONTACT_TABLE: &str = "tip_contacts";
+
+/// Stores one tip's contact: parameters tip key, contact.
+pub(crate) fn contact_insert(dialect: Dialect) -> String {
+    let [a, b] = [1, 2].map(|n| dialect.mark(n));
+    format!(
+        "INSERT INTO {CONTACT_TABLE} (tip, contact) VALUES ({a}, {b}) \
+         ON CONFLICT (tip) DO UPDATE SET contact = excluded.contact"
+    )
+}
+
+/// Reads one tip's contact: parameter tip key.
+pub(crate) fn contact_select(dialect: Dialect) -> String {
+    format!(
+        "SELECT contact FROM {CONTACT_TABLE} WHERE tip = {}",
+        dialect.mark(1)
+    )
+}

@@ -9,8 +9,8 @@ use coastwatch_core::model::FeatureId;
 use coastwatch_fixtures::samples::sample;
 use coastwatch_store::StoreError;
 use coastwatch_store::{
-    Changes, GeoPackageStore, MAX_SNAPSHOT_BYTES, Position, PostgisStore, Query, Snapshot, Store,
-    SubjectKind,
+    AuditEntry, Changes, GeoPackageStore, MAX_SNAPSHOT_BYTES, Position, PostgisStore, Query, Snapshot, Store,
+    SubjectKind, TipContact,
 };
 use geo::{Rect, coord};
 use serde_json::json;
@@ -666,6 +666,62 @@ async fn a_bad_snapshot_stores_nothing_of_its_commit<B: Backend>(b: B) {
     }
 }
 
+async fn audit_entries_and_contacts_commit_with_their_change<B: Backend>(b: B) {
+    let store = b.store();
+    let case = sample(Layer::Cases, 1).with_id(id(5));
+    let entry = |action: &str, at: i64| AuditEntry {
+        id: 0,
+        at,
+        user: "li".into(),
+        action: action.into(),
+        target: "cases/5".into(),
+        before: None,
+        after: Some(json!({"status": "open"})),
+    };
+    let mut changes = Changes {
+        audit: vec![entry("case.open", 1_000)],
+        contacts: vec![TipContact {
+            tip: "tip-1".into(),
+            contact: "138 0000 0000".into(),
+        }],
+        ..Changes::default()
+    };
+    assert!(!changes.is_empty());
+    changes.upsert(Layer::Cases, vec![case]);
+    store.commit(changes).await.unwrap();
+
+    // a commit that fails stores none of its audit entries
+    let mut bad = sample(Layer::Cases, 2);
+    bad.properties.insert("title".into(), json!(" "));
+    let mut failing = Changes {
+        audit: vec![entry("case.note", 2_000)],
+        ..Changes::default()
+    };
+    failing.upsert(Layer::Cases, vec![bad.with_id(id(6))]);
+    assert!(store.commit(failing).await.is_err());
+    store
+        .commit(Changes {
+            audit: vec![entry("case.close", 3_000)],
+            ..Changes::default()
+        })
+        .await
+        .unwrap();
+
+    let log = b.reopen().await.audit(0, 10).await.unwrap();
+    let actions: Vec<(&str, i64)> = log.iter().map(|e| (e.action.as_str(), e.at)).collect();
+    assert_eq!(actions, [("case.open", 1_000), ("case.close", 3_000)]);
+    assert!(log[0].id < log[1].id);
+    assert_eq!(log[0].after, Some(json!({"status": "open"})));
+    assert_eq!(log[0].before, None);
+    assert_eq!(store.audit(2_000, 10).await.unwrap().len(), 1, "since");
+    assert_eq!(store.audit(0, 1).await.unwrap().len(), 1, "limit");
+    assert_eq!(
+        store.tip_contact("tip-1").await.unwrap().as_deref(),
+        Some("138 0000 0000")
+    );
+    assert_eq!(store.tip_contact("tip-2").await.unwrap(), None);
+}
+
 macro_rules! suite {
     ($($test:ident),* $(,)?) => {
         mod geopackage {
@@ -686,8 +742,43 @@ suite!(
     a_commit_is_all_or_nothing,
     large_batches_keep_their_order,
     snapshots_are_stored_with_their_alert,
-    a_bad_snapshot_stores_nothing_of_its_commit
+    a_bad_snapshot_stores_nothing_of_its_commit,
+    audit_entries_and_contacts_commit_with_their_change
 );
+
+#[tokio::test]
+async fn the_geopackage_audit_log_refuses_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.gpkg");
+    let store = GeoPackageStore::open(&path).await.unwrap();
+    store
+        .commit(Changes {
+            audit: vec![AuditEntry {
+                id: 0,
+                at: 1,
+                user: "li".into(),
+                action: "case.open".into(),
+                target: "cases/1".into(),
+                before: None,
+                after: None,
+            }],
+            ..Changes::default()
+        })
+        .await
+        .unwrap();
+    store.close().await;
+    let url = format!("sqlite://{}", path.display());
+    let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
+        .await
+        .unwrap();
+    for statement in [
+        "UPDATE audit_log SET user_name = 'someone else'",
+        "DELETE FROM audit_log",
+    ] {
+        let error = sqlx::query(statement).execute(&mut conn).await.unwrap_err();
+        assert!(error.to_string().contains("append-only"), "{error}");
+    }
+}
 
 #[tokio::test]
 async fn unreachable_postgis_is_a_clear_error() {

@@ -143,6 +143,13 @@ impl LocalClock {
         }
     }
 
+    /// The local calendar year at epoch second `t`.
+    pub fn year(&self, t: i64) -> i32 {
+        jiff::Timestamp::from_second(t)
+            .map(|ts| i32::from(ts.to_zoned(self.zone.clone()).year()))
+            .unwrap_or(1970)
+    }
+
     /// Minutes after local midnight at epoch second `t`.
     pub fn minute_of_day(&self, t: f64) -> u16 {
         let seconds = t.floor() as i64;

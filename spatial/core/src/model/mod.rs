@@ -67,6 +67,9 @@ pub(crate) fn normalize(
         Layer::Coastline => normalize_as::<CoastlineSegment>(properties, geometry),
         Layer::Areas => normalize_as::<Area>(properties, geometry),
         Layer::AisDensity => normalize_as::<DensityCell>(properties, geometry),
+        Layer::Cases => normalize_as::<Case>(properties, geometry),
+        Layer::Inspections => normalize_as::<Inspection>(properties, geometry),
+        Layer::Cards => normalize_as::<CardRecord>(properties, geometry),
     }
 }
 
@@ -100,6 +103,12 @@ macro_rules! text_enum {
     };
 }
 
+mod command;
+pub use command::{
+    Agency, Case, CaseEntry, CaseLinks, CaseOutcome, CaseStatus, CardReason, CardRecord, CardStatus,
+    CardUnit, Goods, Inspection, InspectionResult,
+};
+
 text_enum!(
     /// What a risk point is ("one port, two firms, three depots").
     RiskKind { /** A dock or landing place. */ Dock, /** An oil depot. */ OilDepot, /** A cold store. */ ColdStore,
@@ -126,7 +135,8 @@ text_enum!(
 );
 text_enum!(
     /// The kind of a town area polygon.
-    AreaKind { /** A town (sub-centre area). */ Town, /** The whole district, the watch area. */ District, /** Another area. */ Other }
+    AreaKind { /** A town (sub-centre area). */ Town, /** A village or community inside a town. */ Village,
+    /** The whole district, the watch area. */ District, /** Another area. */ Other }
 );
 text_enum!(
     /// How urgent an alert is.

@@ -12,10 +12,11 @@ use std::sync::{Arc, Mutex};
 
 use coastwatch_core::alerting::book::{self, Action, ActionBody, ActionError, AlertBook};
 use coastwatch_core::alerting::{AlertEvent, EpisodeKey, Phase, SubjectKey};
-use coastwatch_core::model::{AlertKind, FeatureId, Severity, SubjectType};
+use coastwatch_core::command::Scope;
+use coastwatch_core::model::{Agency, AlertKind, Case, FeatureId, Severity, SubjectType};
 use coastwatch_core::{Feature, Layer};
 use coastwatch_store::StoreError;
-use coastwatch_store::{Changes, Query, Snapshot, Store};
+use coastwatch_store::{Changes, Query, Snapshot, Store, TipContact};
 use coastwatch_vision::snapshot::Evidence;
 use serde_json::{Map, json};
 use tokio::sync::broadcast;
@@ -28,11 +29,34 @@ const KEEP_EVENTS: usize = 100_000;
 /// …and at most this many bytes of alert JSON, however large the alerts are.
 const KEEP_BYTES: usize = 64 << 20;
 
-/// One alert change as delivered: its event number and the alert's JSON.
+/// What a feed event carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Topic {
+    /// An alert (SSE event `alert`).
+    Alert,
+    /// A case of the command platform (SSE event `case`).
+    Case,
+}
+
+impl Topic {
+    /// The SSE event name and the WebSocket frame's key.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Alert => "alert",
+            Self::Case => "case",
+        }
+    }
+}
+
+/// One alert or case change as delivered: its event number and the object's JSON.
 #[derive(Debug)]
 pub struct AlertMessage {
     /// Event number (SSE `id`), increasing.
     pub seq: u64,
+    /// Alert or case.
+    pub topic: Topic,
+    /// A case's lead and supporting agencies (who of the agencies may see it).
+    pub agencies: Vec<Agency>,
     /// The alert's town, for town subscriptions.
     pub town: Option<String>,
     /// The alert's kind.
@@ -46,6 +70,8 @@ impl AlertMessage {
     pub fn new(seq: u64, alert: &Feature) -> Self {
         Self {
             seq,
+            topic: Topic::Alert,
+            agencies: Vec::new(),
             town: alert.properties["town"].as_str().map(str::to_owned),
             kind: alert.properties["kind"]
                 .as_str()
@@ -55,9 +81,29 @@ impl AlertMessage {
         }
     }
 
+    /// Event `seq` carrying `case` (a feature of the `cases` layer).
+    pub fn case(seq: u64, case: &Feature) -> Self {
+        let record: Option<Case> = serde_json::from_value(case.properties.clone().into()).ok();
+        Self {
+            seq,
+            topic: Topic::Case,
+            agencies: record
+                .map(|c| std::iter::once(c.lead_agency).chain(c.supporting).collect())
+                .unwrap_or_default(),
+            town: case.properties["town"].as_str().map(str::to_owned),
+            kind: "case".into(),
+            json: crate::command::case_json(case).to_string(),
+        }
+    }
+
     /// Whether a subscriber of `town` (all towns when `None`) wants this event.
     pub fn for_town(&self, town: Option<&str>) -> bool {
         town.is_none_or(|t| self.town.as_deref() == Some(t))
+    }
+
+    /// Whether a user of `scope` may see it: every alert; a case its agency takes part in.
+    pub fn visible_to(&self, scope: &Scope) -> bool {
+        self.topic == Topic::Alert || scope.agency.is_none_or(|a| self.agencies.contains(&a))
     }
 }
 
@@ -114,11 +160,20 @@ impl AlertFeed {
 
     /// Numbers and publishes the changed alerts.
     pub fn publish(&self, alerts: &[Feature]) {
+        self.publish_as(alerts, AlertMessage::new);
+    }
+
+    /// Numbers and publishes the changed cases.
+    pub fn publish_cases(&self, cases: &[Feature]) {
+        self.publish_as(cases, AlertMessage::case);
+    }
+
+    fn publish_as(&self, features: &[Feature], message: fn(u64, &Feature) -> AlertMessage) {
         let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
-        for alert in alerts {
+        for feature in features {
             let seq = recent.next;
             recent.next += 1;
-            let message = Arc::new(AlertMessage::new(seq, alert));
+            let message = Arc::new(message(seq, feature));
             recent.bytes += message.json.len();
             recent.messages.push_back(message.clone());
             while recent.messages.len() > KEEP_EVENTS || recent.bytes > self.keep_bytes {
@@ -281,15 +336,24 @@ impl Alerts {
     ) -> Result<Feature, AppError> {
         let mut evidence = Map::new();
         evidence.insert("text".into(), json!(text));
-        if let Some(reporter) = reporter {
-            evidence.insert("reporter".into(), json!(reporter));
-        }
+        let key = format!("tip-{}", (crate::clock::wall_epoch_s() * 1e6) as u64);
+        // the contact is kept apart, for admins: the alert is read by everyone
+        let changes = Changes {
+            contacts: reporter
+                .map(|contact| TipContact {
+                    tip: key.clone(),
+                    contact,
+                })
+                .into_iter()
+                .collect(),
+            ..Changes::default()
+        };
         let open = AlertEvent {
             key: EpisodeKey {
                 kind: AlertKind::Tip,
                 subject: SubjectKey {
                     kind: SubjectType::Area,
-                    id: format!("tip-{}", (crate::clock::wall_epoch_s() * 1e6) as u64),
+                    id: key,
                 },
                 scope: String::new(),
             },
@@ -308,19 +372,40 @@ impl Alerts {
             evidence: Map::new(),
             ..open.clone()
         };
-        self.record(vec![open, close])
+        self.commit(vec![open, close], changes, HashMap::new())
             .await?
             .pop()
             .ok_or_else(|| AppError::Internal("the tip alert was not raised".into()))
     }
 
-    /// A dispatcher's action on alert `id` by `user`; returns the changed alert.
+    /// Applies a dispatcher's `action` by `user` to alert `id`.
     pub async fn act(
         &self,
         id: FeatureId,
         action: Action,
         body: ActionBody,
-        user: &str,
+        user: &crate::auth::User,
+    ) -> Result<Feature, AppError> {
+        let name = format!("alert.{}", action.name());
+        self.change_with(id, user, &name, Changes::default(), |feature, now| {
+            book::act(feature, action, body, &user.name, now).map_err(|e| match e {
+                ActionError::Invalid(e) => AppError::bad_request(e.to_string()),
+                ActionError::Resolved(_) => AppError::Conflict(e.to_string()),
+            })
+        })
+        .await
+    }
+
+    /// Changes alert `id` with `change` (given the feature and the time) for `user`, who must
+    /// act in the alert's town; stores it with the audit entry `{action}` (`alert.ack`, …) and
+    /// `with` in one transaction, and publishes it. Nothing is stored when `change` fails.
+    pub async fn change_with(
+        &self,
+        id: FeatureId,
+        user: &crate::auth::User,
+        action: &str,
+        with: Changes,
+        change: impl FnOnce(&mut Feature, i64) -> Result<(), AppError>,
     ) -> Result<Feature, AppError> {
         let mut book = self.book.lock().await;
         let mut feature = match book.get(id) {
@@ -331,18 +416,28 @@ impl Alerts {
                 .await?
                 .ok_or_else(|| AppError::NotFound(format!("no alert {id}")))?,
         };
-        book::act(
-            &mut feature,
+        let town = feature.properties["town"].as_str();
+        if !user.scope.acts_in_town(town) {
+            return Err(AppError::Forbidden(format!(
+                "user {:?} acts for {}; alert {id} is {}",
+                user.name,
+                user.scope.town.as_deref().unwrap_or("the whole district"),
+                town.map_or_else(|| "the centre's".to_owned(), |t| format!("in {t}"))
+            )));
+        }
+        let before = book::alert_json(&feature);
+        let now = now_epoch_s().floor() as i64;
+        change(&mut feature, now)?;
+        let mut changes = with;
+        changes.audit.push(crate::command::audit(
+            &user.name,
             action,
-            body,
-            user,
-            now_epoch_s().floor() as i64,
-        )
-        .map_err(|e| match e {
-            ActionError::Invalid(e) => AppError::bad_request(e.to_string()),
-            ActionError::Resolved(_) => AppError::Conflict(e.to_string()),
-        })?;
-        let mut changes = Changes::default();
+            Layer::Alerts,
+            id,
+            Some(before),
+            Some(book::alert_json(&feature)),
+            now,
+        ));
         changes.upsert(Layer::Alerts, vec![feature.clone()]);
         self.store_and_publish(changes, std::slice::from_ref(&feature))
             .await?;

@@ -22,6 +22,8 @@ use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use coastwatch_core::command::Scope;
+
 use crate::config::AuthConfig;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -49,6 +51,8 @@ pub struct User {
     pub name: String,
     /// The user's roles.
     pub roles: Vec<Role>,
+    /// What the user may act on (its agency and/or town).
+    pub scope: Scope,
 }
 
 /// The SHA-256 of `text`.
@@ -193,6 +197,7 @@ impl Tokens {
                 Arc::new(User {
                     name: t.user.clone(),
                     roles: t.roles.clone(),
+                    scope: t.scope(),
                 }),
             );
         }
@@ -277,6 +282,22 @@ impl Caller {
         }
     }
 
+    /// Succeeds when the caller may read every feature of `layer` (in OGC items and tiles):
+    /// the `cases` layer is not for users of one agency, who read the cases shared with them
+    /// at `/api/v1/cases`.
+    pub fn require_layer(&self, layer: coastwatch_core::Layer) -> Result<(), AppError> {
+        self.require_read()?;
+        match self.user() {
+            Some(user) if layer == coastwatch_core::Layer::Cases && user.scope.agency.is_some() => {
+                Err(AppError::Forbidden(format!(
+                    "user {:?} reads only the cases shared with its agency: use /api/v1/cases",
+                    user.name
+                )))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Succeeds for reads: always when reads are open, otherwise with any role.
     pub fn require_read(&self) -> Result<(), AppError> {
         if self.open_reads {
@@ -345,6 +366,8 @@ mod tests {
             token_sha256: Some(sha256_hex("hashed-secret").to_uppercase()),
             user: "hana".into(),
             roles: vec![Role::Viewer],
+            agency: None,
+            town: None,
         };
         let tokens = Tokens::new(&config(vec![
             hashed,

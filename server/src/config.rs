@@ -50,6 +50,55 @@ pub struct Config {
     pub vision: VisionConfig,
     /// The JT/T 808 platform vehicle terminals report to.
     pub jt808: Jt808Config,
+    /// The command platform: cards, inspections.
+    pub command: CommandConfig,
+}
+
+/// The command platform's rules (`server/src/command.rs`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CommandConfig {
+    /// Days a unit has to rectify a yellow card; also the days after a rectification before
+    /// the same condition may raise a new card.
+    pub rectification_days: u32,
+    /// An inspection recorded farther than this from its risk point is refused (m): the
+    /// officer's phone must be at the site.
+    pub inspection_max_distance_m: f64,
+    /// Days between inspections, per risk-point kind (`dock = 30`, …); kinds not named use
+    /// `inspection_default_days`.
+    pub inspection_interval_days: std::collections::BTreeMap<coastwatch_core::model::RiskKind, u32>,
+    /// Days between inspections of the kinds not named above.
+    pub inspection_default_days: u32,
+}
+
+impl Default for CommandConfig {
+    fn default() -> Self {
+        use coastwatch_core::model::RiskKind;
+        Self {
+            rectification_days: 30,
+            inspection_max_distance_m: 300.0,
+            // fuel and cold chains are where refined oil and frozen goods land: checked twice
+            // a month; the others monthly
+            inspection_interval_days: [
+                (RiskKind::OilDepot, 14),
+                (RiskKind::FuelPoint, 14),
+                (RiskKind::ColdStore, 14),
+            ]
+            .into_iter()
+            .collect(),
+            inspection_default_days: 30,
+        }
+    }
+}
+
+impl CommandConfig {
+    /// Days between inspections of a risk point of `kind`.
+    pub fn interval_days(&self, kind: coastwatch_core::model::RiskKind) -> u32 {
+        self.inspection_interval_days
+            .get(&kind)
+            .copied()
+            .unwrap_or(self.inspection_default_days)
+    }
 }
 
 /// The JT/T 808 platform (`server/src/jt808.rs`).
@@ -476,6 +525,14 @@ pub struct TokenConfig {
     pub user: String,
     /// What the user may do.
     pub roles: Vec<Role>,
+    /// The user's agency (`coast_guard`, `police`, `customs`, `agriculture`, `market`,
+    /// `transport`): it sees the cases its agency leads or supports, and acts on those it leads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agency: Option<coastwatch_core::model::Agency>,
+    /// The user's town (a sub-centre): it sees everything and acts only on its town's alerts,
+    /// cases, cards and inspections.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub town: Option<String>,
 }
 
 impl TokenConfig {
@@ -486,6 +543,27 @@ impl TokenConfig {
             token_sha256: None,
             user: user.into(),
             roles,
+            agency: None,
+            town: None,
+        }
+    }
+
+    /// This token limited to `agency` and/or `town`.
+    pub fn scoped(
+        mut self,
+        agency: Option<coastwatch_core::model::Agency>,
+        town: Option<&str>,
+    ) -> Self {
+        self.agency = agency;
+        self.town = town.map(str::to_owned);
+        self
+    }
+
+    /// The scope the token's user acts in.
+    pub fn scope(&self) -> coastwatch_core::command::Scope {
+        coastwatch_core::command::Scope {
+            agency: self.agency,
+            town: self.town.clone(),
         }
     }
 
@@ -546,7 +624,7 @@ impl Default for ServerConfig {
             body_limits: BodyLimits::default(),
             tile_cache_mib: 64,
             tile_index_max_features: 1_000_000,
-            max_tile_layers: 16,
+            max_tile_layers: 24,
             max_tile_bytes: 4 * 1024 * 1024,
             max_tile_alerts: 5_000,
             max_page_features: 10_000,

@@ -214,6 +214,19 @@ pub async fn town_coverage(store: &dyn Store) -> Result<Vec<TownCoverage>, Cover
     )?)
 }
 
+/// Whether each risk point of `store` is seen by a camera (flat terrain), for the cards.
+pub async fn risk_point_coverage(
+    store: &dyn Store,
+) -> Result<Vec<coastwatch_coverage::RiskPointCoverage>, CoverageCommandError> {
+    let scene = load_scene(store).await?;
+    let terrain = FlatTerrain::default();
+    Ok(coastwatch_coverage::risk_point_coverage(
+        &scene,
+        &terrain,
+        CoverageOptions::default(),
+    )?)
+}
+
 /// The line-of-sight model: over the DEM at `dem` (its nodata cells filled with 0 m, sea
 /// level, as coastal DEMs leave the sea empty) when given, else the curved earth.
 fn terrain(

@@ -20,6 +20,8 @@ use crate::tiles::index::FeatureIndex;
 
 /// How often the time-driven detectors (AIS gaps, GPS off) run.
 const TICK: Duration = Duration::from_secs(5);
+/// How often the card rules run.
+const CARD_TICK: Duration = Duration::from_secs(60);
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -57,6 +59,8 @@ pub struct AppState {
     pub tile_index: Arc<FeatureIndex>,
     /// The cameras the video core runs.
     pub cameras: Cameras,
+    /// The command platform: cases, cards, inspections, tip rewards.
+    pub command: crate::command::Command,
 }
 
 impl AppState {
@@ -65,11 +69,12 @@ impl AppState {
     /// and starts the ingest writer, the detector clock and the webhooks (needs a Tokio
     /// runtime).
     pub async fn start(config: Config, store: Arc<dyn Store>) -> Result<Self, StartError> {
+        let clock = LocalClock::new(&config.district.timezone)?;
         let settings = PictureSettings {
             window_s: config.ais.track_window_min * 60.0,
             resolution: config.ais.h3_res,
             detectors: config.detectors.clone(),
-            clock: LocalClock::new(&config.district.timezone)?,
+            clock: clock.clone(),
             limits: config.ais.limits(),
         };
         let tile_cache = TileCache::new(config.server.tile_cache_mib.saturating_mul(1 << 20));
@@ -84,7 +89,14 @@ impl AppState {
         tokio::spawn(run_clock(ingest.clone()));
         let placements = placements(&config.vision.cameras, store.as_ref(), &ingest).await?;
         let cameras = Cameras::start(&config.vision.cameras, placements, &metrics.vision);
-        Ok(Self {
+        let command = crate::command::Command::new(
+            store.clone(),
+            alerts.clone(),
+            config.command.clone(),
+            clock,
+        );
+        let state = Self {
+            command,
             cameras,
             tokens: Arc::new(Tokens::new(&config.auth)),
             ingest,
@@ -94,7 +106,9 @@ impl AppState {
             alerts,
             tile_cache: Arc::new(tile_cache),
             tile_index,
-        })
+        };
+        tokio::spawn(run_cards(state.clone()));
+        Ok(state)
     }
 
     /// Writes the object rows that still wait behind their fixes, then closes the store.
@@ -143,6 +157,24 @@ impl AppState {
                 self.ingest.load_geography().await
             }
             _ => Ok(()),
+        }
+    }
+}
+
+/// Applies the card rules every [`CARD_TICK`] (deadlines pass, inspections fall due, alerts
+/// wait), so that `risk_points.card` and the `cards` layer are current without a reader.
+async fn run_cards(state: AppState) {
+    let mut interval = tokio::time::interval(CARD_TICK);
+    interval.tick().await;
+    loop {
+        interval.tick().await;
+        match state.command.refresh_cards(now_epoch_s() as i64).await {
+            Ok(layers) => {
+                for layer in layers {
+                    state.layer_written(layer).await;
+                }
+            }
+            Err(error) => tracing::warn!(%error, "cards not refreshed"),
         }
     }
 }

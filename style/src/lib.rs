@@ -1,7 +1,8 @@
 //! The MapLibre GL style (spec v8) for every coastwatch layer: colours by kind and severity.
 //!
-//! Two vector sources: `static` (store layers, long cache) and `live` (engine layers, short
-//! cache), both served by coastwatch's `/tiles` routes. No glyphs or sprites are needed, so
+//! Three vector sources: `static` (store layers, long cache), `command` (cases, cards and
+//! inspections, read per tile) and `live` (engine layers, short cache), all served by
+//! coastwatch's `/tiles` routes. No glyphs or sprites are needed, so
 //! the style works offline.
 //!
 //! The crate also carries the web map that uses the style ([`web`]): the MapLibre GL JS
@@ -24,6 +25,10 @@ pub const STATIC_LAYERS: [Layer; 8] = [
     Layer::RiskPoints,
     Layer::Cameras,
 ];
+
+/// Layers of the `command` source (the command platform's cards, inspections and cases:
+/// read from the store for each tile, never cached), drawn bottom to top.
+pub const COMMAND_LAYERS: [Layer; 3] = [Layer::Cards, Layer::Inspections, Layer::Cases];
 
 /// Layers of the `live` source, drawn bottom to top.
 pub const LIVE_LAYERS: [Layer; 6] = [
@@ -205,6 +210,20 @@ pub fn style(base_url: &str) -> Value {
             ),
             json!(["!", ["has", "matched_mmsi"]]),
         ),
+        // a card is a halo around its unit: red or yellow while in force
+        filtered(
+            layer(
+                "cards",
+                "circle",
+                "command",
+                Layer::Cards,
+                json!({ "circle-color": by("color", &[("red", "#d7191c"), ("yellow", "#fec44f")], "#fec44f"),
+                        "circle-radius": ["match", ["get", "unit"], "risk_point", 11, 22], "circle-opacity": 0.45,
+                        "circle-stroke-color": by("color", &[("red", "#a50f15"), ("yellow", "#d95f0e")], "#d95f0e"),
+                        "circle-stroke-width": 2 }),
+            ),
+            json!(["==", ["get", "status"], "active"]),
+        ),
         layer(
             "risk-points",
             "circle",
@@ -219,6 +238,22 @@ pub fn style(base_url: &str) -> Value {
             "static",
             Layer::Cameras,
             json!({ "circle-color": "#1a9850", "circle-radius": 4, "circle-stroke-color": "#ffffff", "circle-stroke-width": 1 }),
+        ),
+        layer(
+            "inspections",
+            "circle",
+            "command",
+            Layer::Inspections,
+            json!({ "circle-color": by("result", &[("issues", "#e6550d")], "#31a354"), "circle-radius": 3,
+                    "circle-stroke-color": "#ffffff", "circle-stroke-width": 1 }),
+        ),
+        layer(
+            "cases",
+            "circle",
+            "command",
+            Layer::Cases,
+            json!({ "circle-color": by("status", &[("closed", "#969696"), ("handed_over", "#8856a7")], "#e34a33"),
+                    "circle-radius": 7, "circle-stroke-color": "#000000", "circle-stroke-width": 2 }),
         ),
         layer(
             "vehicles",
@@ -247,7 +282,11 @@ pub fn style(base_url: &str) -> Value {
         "name": "coastwatch",
         "center": [121.6, 29.575],
         "zoom": 11,
-        "sources": { "static": source(base_url, &STATIC_LAYERS), "live": source(base_url, &LIVE_LAYERS) },
+        "sources": {
+            "static": source(base_url, &STATIC_LAYERS),
+            "command": source(base_url, &COMMAND_LAYERS),
+            "live": source(base_url, &LIVE_LAYERS),
+        },
         "layers": layers,
     })
 }
@@ -272,6 +311,8 @@ mod tests {
             assert!(!drawn.is_empty(), "{data_layer} is not drawn");
             let expected = if STATIC_LAYERS.contains(data_layer) {
                 "static"
+            } else if COMMAND_LAYERS.contains(data_layer) {
+                "command"
             } else {
                 "live"
             };

@@ -32,6 +32,8 @@ pub struct TestServer {
     pub app: Router,
     /// The store behind it.
     pub store: Arc<dyn Store>,
+    /// The state behind the router (its alert feed, its command platform).
+    pub state: AppState,
     /// Keeps the GeoPackage's folder alive.
     pub dir: tempfile::TempDir,
 }
@@ -67,6 +69,8 @@ pub fn test_config() -> Config {
         token_sha256: Some(coastwatch_server::auth::sha256_hex(DISPATCHER)),
         user: "dan".into(),
         roles: vec![Role::Dispatcher],
+        agency: None,
+        town: None,
     });
     config
 }
@@ -80,8 +84,14 @@ impl TestServer {
                 .await
                 .unwrap(),
         );
-        let app = app(AppState::start(config, store.clone()).await.unwrap());
-        Self { app, store, dir }
+        let state = AppState::start(config, store.clone()).await.unwrap();
+        let app = app(state.clone());
+        Self {
+            app,
+            store,
+            state,
+            dir,
+        }
     }
 
     /// Sends a request; returns the status and the body (JSON when it parses, else a string).

@@ -96,6 +96,8 @@ pub async fn demo(port: u16, speed: f64, seed: u64, store: Option<String>) -> Cl
         user: "demo".into(),
         // published in the README: it may act on alerts, not edit the district
         roles: vec![coastwatch_server::auth::Role::Dispatcher],
+        agency: None,
+        town: None,
     });
     let server = Server::start(config, store).await?;
     // coverage layers and the scenario are made while the map is already served

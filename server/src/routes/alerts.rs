@@ -27,6 +27,7 @@ use crate::clock::now_epoch_s;
 use crate::error::AppError;
 use crate::extract::{BodyKind, BodyLimit, check_text, json_body, parse_bbox, read_body, typed};
 use crate::state::AppState;
+use coastwatch_core::command::Scope;
 
 /// The routes of this module.
 pub fn router() -> Router<AppState> {
@@ -183,17 +184,24 @@ async fn act(
             check_text(field, text, server.body_limits.text_chars)?;
         }
     }
-    let alert = state.alerts.act(id, action, body, &user.name).await?;
+    let alert = state.alerts.act(id, action, body, user).await?;
     Ok(Json(alert_json(&alert)))
 }
 
 /// Who may read the stream: the bearer token, or `access_token` for clients that cannot
-/// send headers (EventSource, WebSocket in browsers).
-fn authorize_read(state: &AppState, caller: &Caller, token: Option<&str>) -> Result<(), AppError> {
-    match (caller.user(), token) {
-        (None, Some(token)) => state.tokens.caller(token, caller.peer())?.require_read(),
-        _ => caller.require_read(),
-    }
+/// send headers (EventSource, WebSocket in browsers). Returns the reader's scope (the whole
+/// district for open reads).
+fn authorize_read(
+    state: &AppState,
+    caller: &Caller,
+    token: Option<&str>,
+) -> Result<Scope, AppError> {
+    let caller = match (caller.user(), token) {
+        (None, Some(token)) => state.tokens.caller(token, caller.peer())?,
+        _ => caller.clone(),
+    };
+    caller.require_read()?;
+    Ok(caller.user().map(|u| u.scope.clone()).unwrap_or_default())
 }
 
 /// Parameters of the live stream.
@@ -221,6 +229,7 @@ fn stream_params(
 async fn messages(
     state: &AppState,
     params: &StreamParams,
+    scope: Scope,
 ) -> Result<impl Stream<Item = Arc<AlertMessage>> + use<>, AppError> {
     let Subscription {
         backlog,
@@ -246,7 +255,11 @@ async fn messages(
         );
     }
     let last_backlog = backlog.last().map(|m| m.seq);
-    first.extend(backlog.into_iter().filter(|m| m.for_town(town.as_deref())));
+    first.extend(
+        backlog
+            .into_iter()
+            .filter(|m| m.for_town(town.as_deref()) && m.visible_to(&scope)),
+    );
     // a lagging subscriber's stream ends; the client reconnects and resumes
     let live = stream::unfold(live, move |mut live| async move {
         match live.recv().await {
@@ -255,7 +268,9 @@ async fn messages(
         }
     })
     .filter(move |m: &Arc<AlertMessage>| {
-        let wanted = m.for_town(town.as_deref()) && last_backlog.is_none_or(|l| m.seq > l);
+        let wanted = m.for_town(town.as_deref())
+            && m.visible_to(&scope)
+            && last_backlog.is_none_or(|l| m.seq > l);
         async move { wanted }
     });
     Ok(stream::iter(first).chain(live))
@@ -268,7 +283,7 @@ async fn sse(
     params: Result<QueryParams<StreamParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
     let mut params = stream_params(params)?;
-    authorize_read(&state, &caller, params.access_token.as_deref())?;
+    let scope = authorize_read(&state, &caller, params.access_token.as_deref())?;
     if let Some(id) = headers.get("last-event-id") {
         params.last_event_id = Some(
             id.to_str()
@@ -277,9 +292,9 @@ async fn sse(
                 .ok_or_else(|| AppError::bad_request("Last-Event-ID must be an event number"))?,
         );
     }
-    let events = messages(&state, &params).await?.map(|message| {
+    let events = messages(&state, &params, scope).await?.map(|message| {
         Ok(Event::default()
-            .event("alert")
+            .event(message.topic.name())
             .id(message.seq.to_string())
             .data(&message.json))
     });
@@ -293,8 +308,8 @@ async fn websocket(
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, AppError> {
     let params = stream_params(params)?;
-    authorize_read(&state, &caller, params.access_token.as_deref())?;
-    let events = messages(&state, &params).await?;
+    let scope = authorize_read(&state, &caller, params.access_token.as_deref())?;
+    let events = messages(&state, &params, scope).await?;
     // clients only send pings and close frames: a larger frame closes the connection as
     // soon as its header is read, before its payload is buffered
     let max_bytes = state.config.server.body_limits.websocket_message_bytes;
@@ -305,14 +320,19 @@ async fn websocket(
         .into_response())
 }
 
-/// Sends each event as a text frame `{"id": <event number>, "alert": {...}}`.
+/// Sends each event as a text frame `{"id": <event number>, "alert": {...}}` (or `"case"`).
 async fn send_all(mut socket: WebSocket, events: impl Stream<Item = Arc<AlertMessage>>) {
     let mut events = std::pin::pin!(events);
     loop {
         tokio::select! {
             event = events.next() => {
                 let Some(message) = event else { break };
-                let frame = format!(r#"{{"id":{},"alert":{}}}"#, message.seq, message.json);
+                let frame = format!(
+                    r#"{{"id":{},"{}":{}}}"#,
+                    message.seq,
+                    message.topic.name(),
+                    message.json
+                );
                 if socket.send(Message::Text(frame.into())).await.is_err() {
                     return;
                 }

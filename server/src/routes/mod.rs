@@ -1,6 +1,7 @@
 //! HTTP resources, one module each with its own `router()`.
 
 pub mod alerts;
+pub mod command;
 pub mod coverage;
 pub mod features;
 pub mod ingest;

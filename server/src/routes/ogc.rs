@@ -169,8 +169,8 @@ async fn items(
     Path(layer): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    caller.require_read()?;
     let layer = layer_named(&layer)?;
+    caller.require_layer(layer)?;
     let filterable: Vec<&str> = layer
         .fields()
         .iter()
@@ -304,6 +304,7 @@ async fn item(
 ) -> Result<Response, AppError> {
     plain_read(&caller, &params)?;
     let layer = layer_named(&layer)?;
+    caller.require_layer(layer)?;
     let id: FeatureId = id
         .parse()
         .map_err(|_| AppError::NotFound(format!("{layer} has no feature {id:?}")))?;

@@ -134,8 +134,10 @@ async fn tile(
     Path((source, z, x, y)): Path<(String, String, String, String)>,
     params: Result<axum::extract::Query<TileParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, AppError> {
-    caller.require_read()?;
     let layers = sources(&source, state.config.server.max_tile_layers)?;
+    for layer in &layers {
+        caller.require_layer(*layer)?;
+    }
     let axum::extract::Query(params) = params.map_err(|e| AppError::bad_request(e.body_text()))?;
     let window = match (params.from, params.to) {
         (None, None) => None,

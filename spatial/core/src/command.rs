@@ -51,8 +51,7 @@ impl Scope {
     /// Whether the user may act on `case`: it sees it, it is in its town, and its agency (if
     /// any) leads it.
     pub fn acts_on_case(&self, case: &Case) -> bool {
-        self.acts_in_town(case.town.as_deref())
-            && self.agency.is_none_or(|a| case.lead_agency == a)
+        self.acts_in_town(case.town.as_deref()) && self.agency.is_none_or(|a| case.lead_agency == a)
     }
 }
 
@@ -323,7 +322,10 @@ pub fn reconcile(
         let same_unit = |c: &CardRecord| {
             c.unit == trigger.unit && c.unit_id == trigger.unit_id && c.reason == trigger.reason
         };
-        let mut known = cards.iter().map(|(_, c)| c).chain(changes.iter().map(|(_, c)| c));
+        let mut known = cards
+            .iter()
+            .map(|(_, c)| c)
+            .chain(changes.iter().map(|(_, c)| c));
         let carded = if trigger.reason == CardReason::ConfirmedCase {
             known.any(|c| same_unit(c) && c.case_id == trigger.case_id)
         } else {
@@ -374,7 +376,9 @@ pub fn rectify(card: &mut CardRecord, what_was_done: &str, now: i64) -> Result<(
         ));
     }
     if card.status != CardStatus::Active {
-        return Err(CommandError::Conflict("the card is no longer in force".into()));
+        return Err(CommandError::Conflict(
+            "the card is no longer in force".into(),
+        ));
     }
     card.status = CardStatus::Rectified;
     card.cleared_at = Some(now);
@@ -514,7 +518,15 @@ mod tests {
     }
 
     fn case(town: &str) -> Case {
-        open_case("Cold store at night", Agency::Police, Some(town.into()), None, "li", 100).unwrap()
+        open_case(
+            "Cold store at night",
+            Agency::Police,
+            Some(town.into()),
+            None,
+            "li",
+            100,
+        )
+        .unwrap()
     }
 
     #[test]
@@ -531,7 +543,10 @@ mod tests {
         assert!(qiucun.sees_case(&songao_case));
         assert!(!qiucun.acts_on_case(&songao_case));
         assert!(qiucun.acts_on_case(&case("Qiucun")));
-        assert!(!qiucun.acts_in_town(None), "a sub-centre does not act for the centre");
+        assert!(
+            !qiucun.acts_in_town(None),
+            "a sub-centre does not act for the centre"
+        );
         assert!(Scope::default().acts_on_case(&songao_case));
         assert!(!customs.sees_case(&songao_case));
         let mut handed = songao_case.clone();
@@ -571,7 +586,11 @@ mod tests {
         .unwrap();
         assert_eq!(
             (c.status, c.lead_agency, c.supporting.clone()),
-            (CaseStatus::HandedOver, Agency::Customs, vec![Agency::Police])
+            (
+                CaseStatus::HandedOver,
+                Agency::Customs,
+                vec![Agency::Police]
+            )
         );
         let before = c.clone();
         let to_itself = act_on_case(
@@ -610,7 +629,14 @@ mod tests {
         assert_eq!((c.status, c.updated_at), (CaseStatus::Closed, 300));
         assert_eq!(c.history.len(), 4);
         assert!(matches!(
-            act_on_case(&mut c, CaseAction::Note { note: "late".into() }, "wu", 400),
+            act_on_case(
+                &mut c,
+                CaseAction::Note {
+                    note: "late".into()
+                },
+                "wu",
+                400
+            ),
             Err(CommandError::Conflict(_))
         ));
     }
@@ -642,12 +668,22 @@ mod tests {
         assert_eq!(issued.len(), 2);
         let (_, y) = &issued[0];
         assert_eq!((y.color, y.deadline), (Card::Yellow, Some(now + 10 * day)));
-        assert_eq!((issued[1].1.color, issued[1].1.issued_at), (Card::Red, now - day));
+        assert_eq!(
+            (issued[1].1.color, issued[1].1.issued_at),
+            (Card::Red, now - day)
+        );
         let mut stored: Vec<(FeatureId, CardRecord)> =
             vec![(id(1), issued[0].1.clone()), (id(2), issued[1].1.clone())];
         assert_eq!(current_card(stored.iter().map(|(_, c)| c)), Card::Red);
         assert!(
-            reconcile(&stored, &[yellow.clone(), red.clone()], now + day, rules, year).is_empty(),
+            reconcile(
+                &stored,
+                &[yellow.clone(), red.clone()],
+                now + day,
+                rules,
+                year
+            )
+            .is_empty(),
             "a condition is carded once"
         );
         assert!(overdue(&stored[0].1, now + 11 * day));
@@ -663,9 +699,19 @@ mod tests {
             Err(CommandError::Invalid(_))
         ));
         rectify(&mut stored[0].1, "camera installed", now + 2 * day).unwrap();
-        assert!(!overdue(&stored[0].1, now + 20 * day), "cleared cards are not overdue");
         assert!(
-            reconcile(&stored, std::slice::from_ref(&yellow), now + 5 * day, rules, year).is_empty(),
+            !overdue(&stored[0].1, now + 20 * day),
+            "cleared cards are not overdue"
+        );
+        assert!(
+            reconcile(
+                &stored,
+                std::slice::from_ref(&yellow),
+                now + 5 * day,
+                rules,
+                year
+            )
+            .is_empty(),
             "a rectified condition is rechecked only after the period"
         );
         let again = reconcile(&stored, &[yellow], now + 13 * day, rules, year);

@@ -26,7 +26,8 @@ mod targets;
 
 pub use error::{CoverageError, CoverageResult};
 pub use products::{
-    Analysis, CoverageOptions, FootprintShape, Products, Reason, TownCoverage, town_coverage,
+    Analysis, CoverageOptions, FootprintShape, Products, Reason, RiskPointCoverage, TownCoverage,
+    risk_point_coverage, town_coverage,
 };
 pub use report::CoverageReport;
 pub use scene::{RiskSite, Scene, SceneCamera, Shore, TOWN_SNAP_M, TownArea};

@@ -24,8 +24,8 @@ use sqlx::{Connection, Row, Sqlite, SqlitePool, Transaction};
 use super::sql::{self, Dialect, SqlValue, Statement};
 use super::{
     AuditEntry, AuditRow, Changes, POSITION_COLUMNS, Position, PositionRow, Query, Snapshot, Store,
-    TipContact, json_text, reindex,
-    unique_violation, validate_all, validate_snapshots, validate_upserts,
+    TipContact, json_text, reindex, unique_violation, validate_all, validate_snapshots,
+    validate_upserts,
 };
 use coastwatch_core::Feature;
 use coastwatch_core::layer::{FieldType, Layer};

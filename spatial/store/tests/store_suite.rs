@@ -9,8 +9,8 @@ use coastwatch_core::model::FeatureId;
 use coastwatch_fixtures::samples::sample;
 use coastwatch_store::StoreError;
 use coastwatch_store::{
-    AuditEntry, Changes, GeoPackageStore, MAX_SNAPSHOT_BYTES, Position, PostgisStore, Query, Snapshot, Store,
-    SubjectKind, TipContact,
+    AuditEntry, Changes, GeoPackageStore, MAX_SNAPSHOT_BYTES, Position, PostgisStore, Query,
+    Snapshot, Store, SubjectKind, TipContact,
 };
 use geo::{Rect, coord};
 use serde_json::json;

@@ -211,6 +211,15 @@ impl Action {
             _ => None,
         }
     }
+
+    /// The action's name in the route.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Ack => "ack",
+            Self::Assign => "assign",
+            Self::Resolve => "resolve",
+        }
+    }
 }
 
 /// Why an action was refused.

@@ -105,8 +105,8 @@ macro_rules! text_enum {
 
 mod command;
 pub use command::{
-    Agency, Case, CaseEntry, CaseLinks, CaseOutcome, CaseStatus, CardReason, CardRecord, CardStatus,
-    CardUnit, Goods, Inspection, InspectionResult,
+    Agency, CardReason, CardRecord, CardStatus, CardUnit, Case, CaseEntry, CaseLinks, CaseOutcome,
+    CaseStatus, Goods, Inspection, InspectionResult,
 };
 
 text_enum!(

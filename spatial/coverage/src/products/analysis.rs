@@ -503,6 +503,16 @@ pub fn town_coverage(
     Ok(Analysis::build(scene, terrain, options, false)?.town_coverage())
 }
 
+/// Whether each risk point is seen, and why not — without the H3 map (fast: for the cards
+/// of the command platform).
+pub fn risk_point_coverage(
+    scene: &Scene,
+    terrain: &dyn Terrain,
+    options: CoverageOptions,
+) -> CoverageResult<Vec<RiskPointCoverage>> {
+    Ok(Analysis::build(scene, terrain, options, false)?.risk_point_products())
+}
+
 /// The sector a camera sees on flat terrain, as a polygon (lon, lat) and its area (m²):
 /// its field of view between the near range and the range, the range cut at the horizon
 /// of a target `target_height_m` high. A 360° camera gives a disc (a ring with a near range).

@@ -717,8 +717,28 @@ impl Config {
                 return Err(format!("vision.cameras {:?}: calibration: {e}", camera.id).into());
             }
         }
+        let command = &self.command;
+        if !(command.inspection_max_distance_m.is_finite()
+            && command.inspection_max_distance_m > 0.0)
+        {
+            return Err("command.inspection_max_distance_m must be above 0"
+                .to_owned()
+                .into());
+        }
+        if command.inspection_default_days == 0
+            || command.inspection_interval_days.values().any(|d| *d == 0)
+        {
+            return Err(
+                "command.inspection_interval_days: every interval is at least 1 day"
+                    .to_owned()
+                    .into(),
+            );
+        }
         let mut seen = HashMap::new();
         for t in &self.auth.tokens {
+            if t.town.as_deref().is_some_and(|town| town.trim().is_empty()) {
+                return Err(format!("auth token of user {:?}: town is empty", t.user).into());
+            }
             if seen.insert(t.sha256()?, t.user.as_str()).is_some() {
                 return Err(ConfigError(format!(
                     "auth token of user {:?} is used twice",
@@ -1063,6 +1083,19 @@ mod tests {
                     "server.max_page_features",
                 ),
                 ("[ais]\nh3_res = 17", "ais.h3_res"),
+                (
+                    "[[auth.tokens]]\ntoken = \"longenough\"\nuser = \"x\"\nroles = [\"dispatcher\"]\nagency = \"navy\"",
+                    "navy",
+                ),
+                (
+                    "[command]\ninspection_max_distance_m = 0",
+                    "command.inspection_max_distance_m",
+                ),
+                (
+                    "[command.inspection_interval_days]\ndock = 0",
+                    "command.inspection_interval_days",
+                ),
+                ("[command.inspection_interval_days]\nairport = 3", "airport"),
                 ("[ais]\nh3_res = -1", "ais.h3_res"),
                 ("[server]\nlisten = \"nowhere\"", "server.listen"),
                 ("[ais]\ntcp_listen = \"127.0.0.1\"", "ais.tcp_listen"),

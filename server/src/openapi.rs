@@ -214,8 +214,8 @@ pub fn document(config: &Config) -> Value {
         "/api/v1/alerts".into(),
         json!({ "get": json_op("Alerts, newest changes filtered", "alerts", alert_filters, None) }),
     );
-    paths.insert("/api/v1/alerts/stream".into(), json!({ "get": op("Live alert changes as Server-Sent Events (event `alert`, id = event number)", "alerts", stream_params.clone(), ("200", json!({ "description": "text/event-stream" })), None) }));
-    paths.insert("/api/v1/alerts/ws".into(), json!({ "get": op("Live alert changes over WebSocket: frames {id, alert}", "alerts", stream_params, ("101", json!({ "description": "switching protocols" })), None) }));
+    paths.insert("/api/v1/alerts/stream".into(), json!({ "get": op("Live alert and case changes as Server-Sent Events (events `alert` and `case`, id = event number)", "alerts", stream_params.clone(), ("200", json!({ "description": "text/event-stream" })), None) }));
+    paths.insert("/api/v1/alerts/ws".into(), json!({ "get": op("Live alert and case changes over WebSocket: frames {id, alert} or {id, case}", "alerts", stream_params, ("101", json!({ "description": "switching protocols" })), None) }));
     paths.insert(
         "/api/v1/alerts/{id}".into(),
         json!({ "get": json_op("One alert", "alerts", json!([id_param.clone()]), None) }),
@@ -226,6 +226,54 @@ pub fn document(config: &Config) -> Value {
     paths.insert("/api/v1/tips".into(), json!({ "post": json_op("A public report: raises a `tip` alert (role dispatcher or ingest)", "alerts", json!([]),
         Some(json!({ "type": "object", "required": ["lon", "lat", "text"], "properties": { "lon": { "type": "number" }, "lat": { "type": "number" }, "text": string, "reporter": string, "t": epoch } }))) }));
     paths.insert("/api/v1/scorecards".into(), json!({ "get": json_op("Scorecards per town", "alerts", json!([param("since", "query", epoch.clone(), "start of the period (epoch s)")]), None) }));
+    let agency = json!({ "type": "string", "enum": ["coast_guard", "police", "customs", "agriculture", "market", "transport"] });
+    let command_id = param(
+        "id",
+        "path",
+        json!({ "type": "integer", "minimum": 1 }),
+        "feature id",
+    );
+    paths.insert("/api/v1/cases".into(), json!({
+        "get": json_op("Cases the caller may see (an agency sees those it leads or supports)", "command",
+            json!([param("status", "query", json!({ "type": "string", "enum": ["open", "investigating", "handed_over", "closed"] }), "lifecycle state"),
+                   param("agency", "query", agency.clone(), "lead or supporting agency"), param("town", "query", string.clone(), "town")]), None),
+        "post": json_op("Open a case (role dispatcher; an agency's user leads its own cases)", "command", json!([]),
+            Some(json!({ "type": "object", "required": ["title"], "properties": { "title": string, "lead_agency": agency, "town": string, "lon": { "type": "number" }, "lat": { "type": "number" }, "risk_point_id": { "type": "integer" }, "alerts": { "type": "array", "items": { "type": "integer" } }, "note": string } }))),
+    }));
+    paths.insert(
+        "/api/v1/cases/{id}".into(),
+        json!({ "get": json_op("One case", "command", json!([command_id.clone()]), None) }),
+    );
+    paths.insert("/api/v1/cases/{id}/{action}".into(), json!({ "post": json_op("A step of a case: investigate, note, link (alerts, tips, inspections), handover (to, note) or close (outcome, goods, note); role dispatcher of the lead agency and town", "command",
+        json!([command_id.clone(), param("action", "path", json!({ "type": "string", "enum": ["investigate", "note", "link", "handover", "close"] }), "the step")]),
+        Some(json!({ "type": "object", "properties": { "note": string, "to": agency, "outcome": { "type": "string", "enum": ["confirmed", "no_violation", "other"] }, "goods": { "type": "string", "enum": ["frozen_food", "refined_oil", "cigarettes", "agricultural_products", "other"] }, "alerts": { "type": "array", "items": { "type": "integer" } }, "tips": { "type": "array", "items": { "type": "integer" } }, "inspections": { "type": "array", "items": { "type": "integer" } } } }))) }));
+    paths.insert("/api/v1/cards".into(), json!({
+        "get": json_op("Cards of towns, villages and risk points now, with their history (the rules run first)", "command",
+            json!([param("unit", "query", json!({ "type": "string", "enum": ["town", "village", "risk_point"] }), "kind of unit"), param("card", "query", json!({ "type": "string", "enum": ["none", "yellow", "red"] }), "current card"), param("town", "query", string.clone(), "town")]), None),
+        "post": json_op("A yellow card set by hand, with a reason (role admin)", "command", json!([]),
+            Some(json!({ "type": "object", "required": ["unit", "unit_id", "reason"], "properties": { "unit": { "type": "string", "enum": ["town", "village", "risk_point"] }, "unit_id": { "type": "integer" }, "reason": string } }))),
+    }));
+    paths.insert("/api/v1/cards/{id}/rectify".into(), json!({ "post": json_op("Clear a yellow card with the rectification made (role dispatcher of its town)", "command", json!([command_id.clone()]),
+        Some(json!({ "type": "object", "required": ["rectification"], "properties": { "rectification": string } }))) }));
+    paths.insert("/api/v1/inspections".into(), json!({
+        "get": json_op("Inspections, newest first", "command", json!([param("risk_point_id", "query", json!({ "type": "integer" }), "risk point"), param("since", "query", epoch.clone(), "at or after (epoch s)")]), None),
+        "post": json_op("Record a visit to a risk point from the site (role dispatcher of its town; refused when far from the site or in the future)", "command", json!([]),
+            Some(json!({ "type": "object", "required": ["risk_point_id", "lon", "lat", "findings"], "properties": { "risk_point_id": { "type": "integer" }, "lon": { "type": "number" }, "lat": { "type": "number" }, "t": epoch, "findings": string, "result": { "type": "string", "enum": ["ok", "issues"] } } }))),
+    }));
+    paths.insert("/api/v1/inspections/overdue".into(), json!({ "get": json_op("Risk points whose inspection is due", "command", json!([]), None) }));
+    paths.insert("/api/v1/tips/{id}".into(), json!({ "get": json_op("A tip with its reward; the reporter's contact for admins only", "command", json!([command_id.clone()]), None) }));
+    paths.insert("/api/v1/tips/{id}/verify".into(), json!({ "post": json_op("The tip led to a case: link it (role dispatcher)", "command", json!([command_id.clone()]),
+        Some(json!({ "type": "object", "required": ["case_id"], "properties": { "case_id": { "type": "integer" } } }))) }));
+    paths.insert("/api/v1/tips/{id}/reward".into(), json!({ "post": json_op("A reward step: propose (role dispatcher, amount_yuan), approve, pay (role admin)", "command", json!([command_id]),
+        Some(json!({ "type": "object", "required": ["action"], "properties": { "action": { "type": "string", "enum": ["propose", "approve", "pay"] }, "amount_yuan": { "type": "integer", "minimum": 1 }, "paid_at": epoch } }))) }));
+    let format = param(
+        "format",
+        "query",
+        json!({ "type": "string", "enum": ["json", "csv"] }),
+        "JSON (default) or CSV",
+    );
+    paths.insert("/api/v1/rewards".into(), json!({ "get": json_op("Rewards paid in a year (role admin)", "command", json!([param("year", "query", json!({ "type": "integer" }), "local calendar year (default this one)"), format.clone()]), None) }));
+    paths.insert("/api/v1/audit".into(), json!({ "get": json_op("The audit log: who did what, with before and after (role admin)", "command", json!([param("since", "query", epoch.clone(), "at or after (epoch s)"), param("limit", "query", json!({ "type": "integer", "maximum": 100_000 }), "most entries (default 10,000)"), format]), None) }));
     paths.insert("/api/v1/ingest/positions".into(), json!({ "post": json_op("Vehicle GPS fixes, all or nothing (role ingest)", "ingest", json!([]),
         Some(json!({ "type": "array", "items": { "type": "object", "required": ["vehicle_id", "t", "lon", "lat"], "properties": { "vehicle_id": string, "t": {}, "lon": { "type": "number" }, "lat": { "type": "number" }, "speed_kmh": { "type": "number" }, "heading_deg": { "type": "number" } } } }))) }));
     paths.insert("/api/v1/ingest/detections".into(), json!({ "post": json_op("Camera tracks of an external detector placed on the ground, all or nothing (role ingest)", "ingest", json!([]),

@@ -369,6 +369,40 @@ async fn a_case_is_opened_handed_over_and_closed_live_and_audited() {
         .unwrap();
     assert_eq!(handover["before"]["lead_agency"], "coast_guard");
     assert_eq!(handover["after"]["lead_agency"], "customs");
+    // edits of the editable layers are in the log too
+    let site = json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [121.6, 29.6]},
+        "properties": {"kind": "dock", "name": "New jetty", "registered": false, "card": "none"}});
+    let (status, created) = post(&server, "/api/v1/risk_points", ADMIN, site).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let (status, _) = server
+        .send(
+            "DELETE",
+            &format!("/api/v1/risk_points/{}", created["id"]),
+            Some(ADMIN),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, log) = get(
+        &server,
+        &format!("/api/v1/audit?since={}", clock::now_epoch_s() as i64 - 60),
+        ADMIN,
+    )
+    .await;
+    let target = format!("risk_points/{}", created["id"]);
+    let edits: Vec<&Value> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["target"] == target)
+        .collect();
+    assert_eq!(edits.len(), 2, "{log}");
+    assert_eq!(
+        (edits[0]["action"].as_str(), edits[1]["action"].as_str()),
+        (Some("risk_points.create"), Some("risk_points.delete"))
+    );
+    assert_eq!(edits[1]["before"]["properties"]["name"], "New jetty");
+    assert_eq!(edits[1]["after"], Value::Null);
     let (status, headers, csv) = server
         .send_raw("GET", "/api/v1/audit?format=csv", Some(ADMIN), None, &[])
         .await;

@@ -109,7 +109,7 @@ async fn create(
     request: Request,
 ) -> Result<Response, AppError> {
     let layer = editable_layer(&layer)?;
-    caller.require(write_roles(layer))?;
+    let user = caller.require(write_roles(layer))?;
     let (features, single, vertices) = read_features(&state, layer, request).await?;
     let stored: Vec<Feature> = features
         .into_iter()
@@ -130,6 +130,8 @@ async fn create(
             _ => feature.with_id(*id),
         });
     }
+    let edits = created.iter().map(|f| (f.id, None, Some(f)));
+    audited(&state, &user.name, "create", layer, edits).await;
     let mut response = if single {
         geojson_response(StatusCode::CREATED, created[0].to_geojson())
     } else {
@@ -164,7 +166,7 @@ async fn replace(
     request: Request,
 ) -> Result<Response, AppError> {
     let layer = editable_layer(&layer)?;
-    caller.require(write_roles(layer))?;
+    let user = caller.require(write_roles(layer))?;
     let id = feature_id(&id)?;
     let (mut features, single, vertices) = read_features(&state, layer, request).await?;
     if !single {
@@ -179,6 +181,7 @@ async fn replace(
             feature.id.map_or(0, FeatureId::get)
         )));
     }
+    let before = state.store.get(layer, id).await?;
     let (store, sent) = (state.store.clone(), feature.clone());
     let replaced = off_runtime_if(vertices > BLOCKING_VERTICES, async move {
         store.replace(layer, id, feature).await
@@ -192,6 +195,8 @@ async fn replace(
         Ok(Some(read)) => read,
         _ => sent.with_id(id),
     };
+    let edit = (Some(id), before.as_ref(), Some(&stored));
+    audited(&state, &user.name, "replace", layer, [edit]).await;
     Ok(geojson_response(StatusCode::OK, stored.to_geojson()))
 }
 
@@ -201,13 +206,56 @@ async fn remove(
     Path((layer, id)): Path<(String, String)>,
 ) -> Result<StatusCode, AppError> {
     let layer = editable_layer(&layer)?;
-    caller.require(write_roles(layer))?;
+    let user = caller.require(write_roles(layer))?;
     let id = feature_id(&id)?;
+    let before = state.store.get(layer, id).await?;
     if state.store.delete(layer, id).await? {
         state.layer_written(layer).await;
+        audited(
+            &state,
+            &user.name,
+            "delete",
+            layer,
+            [(Some(id), before.as_ref(), None)],
+        )
+        .await;
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(AppError::NotFound(format!("{layer} has no feature {id}")))
+    }
+}
+
+/// Appends edits of `layer` (id, before, after) to the audit log as `{layer}.{action}`. The
+/// edits are stored already, in their own transaction: a failure here is logged, not
+/// answered, since a client told of an error would send the edit again.
+async fn audited<'a>(
+    state: &AppState,
+    user: &str,
+    action: &str,
+    layer: Layer,
+    edits: impl IntoIterator<Item = (Option<FeatureId>, Option<&'a Feature>, Option<&'a Feature>)>,
+) {
+    let now = crate::clock::now_epoch_s().floor() as i64;
+    let audit = edits
+        .into_iter()
+        .filter_map(|(id, before, after)| {
+            Some(crate::command::audit(
+                user,
+                &format!("{layer}.{action}"),
+                layer,
+                id?,
+                before.map(Feature::to_geojson),
+                after.map(Feature::to_geojson),
+                now,
+            ))
+        })
+        .collect();
+    let changes = store::Changes {
+        audit,
+        ..store::Changes::default()
+    };
+    if let Err(error) = state.store.commit(changes).await {
+        tracing::error!(%layer, %error, "an edit is stored but not in the audit log");
     }
 }
 

@@ -97,6 +97,27 @@ async fn register_vehicles(state: &AppState, vehicles: &[Feature]) -> Result<(),
     Ok(state.layer_changed(Layer::Vehicles).await?)
 }
 
+/// Seconds of scenario time the demo skips, so that its first alert comes within seconds of
+/// the start instead of after a quiet hour: up to `margin_s` before the first planted incident
+/// whose alert is raised as it happens (a fence crossed, a tip, a truck off its corridor, a
+/// terminal's alarm). What is skipped is not lost: it is played at once, in a burst.
+pub fn lead_in(scenario: &Scenario, margin_s: f64) -> f64 {
+    use coastwatch_core::model::AlertKind::*;
+    scenario
+        .truth
+        .iter()
+        .filter(|i| {
+            matches!(
+                i.kind,
+                GeofenceEnter | GeofenceExit | Tip | RouteDeviation | VehicleAlarm
+            )
+        })
+        .map(|i| i.start - scenario.start - margin_s)
+        .fold(f64::INFINITY, f64::min)
+        .max(0.0)
+        .min(scenario.end - scenario.start)
+}
+
 /// Plays `scenario` into the server, in its exact order, with the `cameras`' observations
 /// (time-ordered) merged in. With `live`, each event waits for its time on the server's clock
 /// (which `--speed` makes run fast); otherwise everything goes in as fast as the writer takes

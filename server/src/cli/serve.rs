@@ -144,7 +144,17 @@ pub async fn demo(port: u16, speed: f64, seed: u64, store: Option<String>) -> Cl
             Err(error) => return tracing::error!(%error, "the demo scenario failed"),
         };
         let (lines, fixes, tips) = scenario.counts();
-        tracing::info!(lines, fixes, tips, "demo scenario: 24 simulated hours");
+        // the first alert within seconds: skip to just before the first incident that raises
+        // one at once (15 s of real time ahead of it)
+        let skipped = coastwatch_server::demo::lead_in(&scenario, 15.0 * speed);
+        coastwatch_server::clock::skip_ahead(skipped);
+        tracing::info!(
+            lines,
+            fixes,
+            tips,
+            skipped_min = (skipped / 60.0).round(),
+            "demo scenario: 24 simulated hours, the quiet start played at once"
+        );
         player.cameras.start_scenario(
             std::sync::Arc::new(scenario.cameras.clone()),
             std::sync::Arc::new(land),

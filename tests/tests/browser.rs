@@ -302,10 +302,24 @@ fn vessel_nmea(lon: f64, lat: f64) -> String {
 
 /// Runs `node web/test/browser.mjs`, killing it after `limit`; its status and standard output.
 fn run_browser_test(base: &str, screenshot: &Path, limit: Duration) -> (Option<i32>, String) {
+    run_node(
+        &[
+            "web/test/browser.mjs",
+            base,
+            DISPATCHER,
+            "--screenshot",
+            path(screenshot),
+        ],
+        limit,
+    )
+}
+
+/// Runs `node ARGS…` in the repository, killing it after `limit`; its status and standard
+/// output.
+fn run_node(args: &[&str], limit: Duration) -> (Option<i32>, String) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut child = Command::new("node")
-        .arg("web/test/browser.mjs")
-        .args([base, DISPATCHER, "--screenshot", path(screenshot)])
+        .args(args)
         .current_dir(&root)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -416,6 +430,9 @@ fn dispatcher_map_in_headless_chromium() {
         "camera track popup",
         "camera popup shows its latest frame",
         "evidence freed when the list is re-rendered",
+        "a new case appears in the cases tab live",
+        "cards tab shows the units with a card",
+        "Chinese interface for a zh-CN browser",
         "no console errors",
     ] {
         assert!(
@@ -427,4 +444,66 @@ fn dispatcher_map_in_headless_chromium() {
             "check {name:?} did not run: {report}"
         );
     }
+}
+
+/// `coastwatch demo` as a Chinese official first sees it: within 60 s of the start an alert is
+/// in the panel of headless Chromium with a `zh-CN` language, and the page speaks Chinese.
+#[test]
+fn the_demo_shows_an_alert_within_a_minute_in_chinese() {
+    if !browser_tools_available() {
+        return;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    /// Kills the demo when the test ends, passed or not.
+    struct Kill(Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let started = Instant::now();
+    let _demo = Kill(
+        Command::new(coastwatch_bin())
+            .args(["demo", "--port", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let base = format!("http://127.0.0.1:{port}/");
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the demo did not listen"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let left = Duration::from_secs(60).saturating_sub(started.elapsed());
+    let (status, stdout) = run_node(
+        &["web/test/demo.mjs", &base, &left.as_millis().to_string()],
+        Duration::from_secs(120),
+    );
+    eprintln!("demo.mjs: {stdout}");
+    let report: Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("demo.mjs printed no JSON ({e}); exit {status:?}"));
+    assert!(report["ok"] == true && status == Some(0), "{report:#}");
+    let names: Vec<&str> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "an alert in the panel before the deadline",
+            "Chinese labels",
+            "alert kind in Chinese"
+        ]
+    );
 }

@@ -3,17 +3,17 @@
 // its evidence pictures, loaded when its card comes into view.
 
 import { ApiError, api, getToken, loadImage, say } from './api.js';
+import { clock, name, t } from './i18n.js';
 
 const SEVERITY_RANK = { critical: 0, warning: 1, info: 2 };
 const OUTCOMES = ['confirmed', 'false_alarm', 'other'];
 const DONE = { ack: 'acknowledged', assign: 'assigned', resolve: 'resolved' };
 
-const el = (tag, props = {}, ...children) => {
+export const el = (tag, props = {}, ...children) => {
   const element = Object.assign(document.createElement(tag), props);
   element.append(...children);
   return element;
 };
-const clock = (s) => new Date(s * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 
 /** The alert panel over `map`; `town` ('' for all) restricts what it shows. */
 export class AlertPanel {
@@ -24,6 +24,9 @@ export class AlertPanel {
     this.town = '';
     this.stream = null;
     this.list = document.getElementById('alert-list');
+    this.list.dataset.empty = t('No open alerts');
+    /** Called with each case change the stream brings (the case panel listens). */
+    this.onCase = () => {};
     this.showResolved = document.getElementById('show-resolved');
     this.showResolved.addEventListener('change', () => this.render());
     this.pictures = new Map(); // id → blob URLs of the card's evidence pictures
@@ -55,17 +58,18 @@ export class AlertPanel {
     if (this.town) query.set('town', this.town);
     if (getToken()) query.set('access_token', getToken()); // EventSource cannot send headers
     const status = document.getElementById('stream-status');
-    status.textContent = 'connecting…';
+    status.textContent = t('connecting…');
     this.stream = new EventSource(`/api/v1/alerts/stream?${query}`);
     this.stream.addEventListener('open', () => {
-      status.textContent = 'live';
+      status.textContent = t('live');
       status.className = 'pill live';
     });
     this.stream.addEventListener('error', () => {
-      status.textContent = this.stream.readyState === EventSource.CLOSED ? 'offline' : 'reconnecting…';
+      status.textContent = t(this.stream.readyState === EventSource.CLOSED ? 'offline' : 'reconnecting…');
       status.className = 'pill down';
     });
     this.stream.addEventListener('alert', (event) => this.upsert(JSON.parse(event.data), true));
+    this.stream.addEventListener('case', (event) => this.onCase(JSON.parse(event.data)));
     this.load();
   }
 
@@ -112,7 +116,7 @@ export class AlertPanel {
       this.list.append(card); // moves it into sorted order
     }
     const open = shown.filter((a) => a.status !== 'resolved').length;
-    document.getElementById('alert-count').textContent = open ? `(${open} open)` : '';
+    document.getElementById('alert-count').textContent = open ? `(${open} ${t('open')})` : '';
     this.map.getSource('alerts')?.setData({
       type: 'FeatureCollection',
       features: shown
@@ -130,9 +134,9 @@ export class AlertPanel {
       el('div', { className: 'alert-text' }),
       el('div', { className: 'alert-evidence' }),
       el('div', { className: 'alert-actions' },
-        button('Acknowledge', 'ack', () => this.act(id, 'ack', {})),
-        button('Assign…', 'assign', () => openForm(card, 'assign', (body) => this.act(id, 'assign', body))),
-        button('Resolve…', 'resolve', () => openForm(card, 'resolve', (body) => this.act(id, 'resolve', body)))),
+        button(t('Acknowledge'), 'ack', () => this.act(id, 'ack', {})),
+        button(t('Assign…'), 'assign', () => openForm(card, 'assign', (body) => this.act(id, 'assign', body))),
+        button(t('Resolve…'), 'resolve', () => openForm(card, 'resolve', (body) => this.act(id, 'resolve', body)))),
       el('form', { className: 'alert-form', hidden: true }),
     );
     card.addEventListener('click', (event) => {
@@ -186,10 +190,10 @@ export class AlertPanel {
   async act(id, action, body) {
     try {
       this.upsert(await api(`/api/v1/alerts/${id}/${action}`, { method: 'POST', body }), false);
-      say(`alert ${id} ${DONE[action]}`);
+      say(`${t('Alerts')} ${id}: ${name('status', DONE[action])}`);
     } catch (error) {
       const hint = error instanceof ApiError && (error.status === 401 || error.status === 403)
-        ? ' (enter a dispatcher token at the top right)' : '';
+        ? ` ${t('(enter a dispatcher token at the top right)')}` : '';
       say(`alert ${id}: ${error.message}${hint}`, { error: true });
     }
   }
@@ -206,17 +210,17 @@ function fillCard(card, alert) {
   card.className = `alert severity-${alert.severity} status-${alert.status}${card.classList.contains('new') ? ' new' : ''}`;
   const head = card.querySelector('.alert-head');
   head.replaceChildren(
-    el('span', { className: 'severity', textContent: alert.severity }),
-    el('b', { textContent: alert.kind.replaceAll('_', ' ') }),
-    el('span', { className: 'status', textContent: alert.status }),
+    el('span', { className: 'severity', textContent: name('severity', alert.severity) }),
+    el('b', { textContent: name('kind', alert.kind) }),
+    el('span', { className: 'status', textContent: name('status', alert.status) }),
   );
   const subject = alert.subject ? alert.subject.name || `${alert.subject.type} ${alert.subject.id}` : '';
   const last = alert.history?.at(-1);
-  const outcome = last?.outcome ? ` (${last.outcome.replace('_', ' ')})` : '';
-  const who = last?.assignee ? ` · assigned to ${last.assignee}`
-    : last?.by ? ` · ${DONE[last.action] ?? last.action} by ${last.by}${outcome}` : '';
+  const outcome = last?.outcome ? ` (${name('outcome', last.outcome)})` : '';
+  const who = last?.assignee ? ` · ${t('assigned to')} ${last.assignee}`
+    : last?.by ? ` · ${name('status', DONE[last.action] ?? last.action)} ${t('by')} ${last.by}${outcome}` : '';
   card.querySelector('.alert-subject').textContent =
-    [subject, alert.town, `opened ${clock(alert.opened_at)}`].filter(Boolean).join(' · ') + who;
+    [subject, alert.town, `${t('opened')} ${clock(alert.opened_at)}`].filter(Boolean).join(' · ') + who;
   card.querySelector('.alert-text').textContent = alert.evidence?.text ?? '';
   const resolved = alert.status === 'resolved';
   for (const b of card.querySelectorAll('.alert-actions button')) {
@@ -228,13 +232,13 @@ function fillCard(card, alert) {
 function openForm(card, mode, send) {
   const form = card.querySelector('.alert-form');
   // a resolution is recorded with its reason
-  const note = el('input', { name: 'note', placeholder: mode === 'resolve' ? 'note (required)' : 'note', required: mode === 'resolve' });
+  const note = el('input', { name: 'note', placeholder: t(mode === 'resolve' ? 'note (required)' : 'note'), required: mode === 'resolve' });
   const field = mode === 'assign'
-    ? el('input', { name: 'assignee', placeholder: 'assignee', required: true })
-    : el('select', { name: 'outcome' }, ...OUTCOMES.map((o) => el('option', { value: o, textContent: o.replace('_', ' ') })));
-  const cancel = el('button', { type: 'button', textContent: 'Cancel' });
+    ? el('input', { name: 'assignee', placeholder: t('assignee'), required: true })
+    : el('select', { name: 'outcome' }, ...OUTCOMES.map((o) => el('option', { value: o, textContent: name('outcome', o) })));
+  const cancel = el('button', { type: 'button', textContent: t('Cancel') });
   cancel.addEventListener('click', () => { form.hidden = true; });
-  form.replaceChildren(field, note, el('button', { type: 'submit', textContent: mode === 'assign' ? 'Assign' : 'Resolve' }), cancel);
+  form.replaceChildren(field, note, el('button', { type: 'submit', textContent: t(mode === 'assign' ? 'Assign' : 'Resolve') }), cancel);
   form.onsubmit = (event) => {
     event.preventDefault();
     form.hidden = true;

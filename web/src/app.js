@@ -6,6 +6,9 @@ import './style.css';
 import { Map as MapLibreMap, NavigationControl, ScaleControl, setWorkerUrl } from 'maplibre-gl';
 import { AlertPanel } from './alerts.js';
 import { api, authHeaders, getToken, say, setToken } from './api.js';
+import { CardPanel, CasePanel, setUpTabs } from './command.js';
+import { t, translatePage } from './i18n.js';
+import { inspectPage } from './inspect.js';
 import { buildLayerToggles, prepareStyle, startLiveRefresh } from './layers.js';
 import { enablePopups } from './popup.js';
 
@@ -56,25 +59,37 @@ async function setUpTowns(map, panel) {
   choose(select.value, !location.hash);
 }
 
-function setUpToken(panel) {
+function setUpToken(panel = null) {
   const input = document.getElementById('token');
   input.value = getToken();
   document.getElementById('token-form').addEventListener('submit', (event) => {
     event.preventDefault();
     setToken(input.value.trim());
-    say(input.value.trim() ? 'token saved' : 'token removed');
-    panel.connect();
+    say(t(input.value.trim() ? 'token saved' : 'token removed'));
+    panel?.connect();
   });
 }
 
 async function main() {
+  translatePage();
+  if (location.pathname.endsWith('/inspect')) {
+    setUpToken();
+    return inspectPage();
+  }
   const style = prepareStyle(await api('/style.json'));
   const map = new MapLibreMap({ container: 'map', style, transformRequest, hash: true });
   map.addControl(new NavigationControl({ showCompass: false }));
   map.addControl(new ScaleControl());
   map.on('error', (event) => say(`map: ${event.error?.message ?? 'error'}`, { error: true }));
   const panel = new AlertPanel(map);
-  window.coastwatch = { map, panel }; // for the browser test and the console
+  const cases = new CasePanel(map);
+  const cards = new CardPanel(map);
+  panel.onCase = (item) => cases.upsert(item);
+  setUpTabs((tab) => {
+    if (tab === 'case-panel') cases.load();
+    cards.show(tab === 'card-panel');
+  });
+  window.coastwatch = { map, panel, cases, cards }; // for the browser test and the console
   setUpToken(panel);
   await map.once('load');
   buildLayerToggles(map);

@@ -2,6 +2,7 @@
 // time window of the track layers.
 
 import { serverNowS } from './api.js';
+import { name } from './i18n.js';
 
 /** Live layers drawn as tracks: limited to the chosen time window. */
 const TRACK_LAYERS = ['vehicle_routes', 'vessel_tracks', 'camera_tracks'];
@@ -12,23 +13,9 @@ const CLOCK_SLACK_S = 60;
 /** The choices of the time slider, in minutes. */
 const WINDOWS_MIN = [15, 30, 60, 180, 360];
 
-const LABELS = {
-  areas: 'Towns',
-  coastline: 'Coastline',
-  ais_density: 'AIS density',
-  coverage_gaps: 'Coverage gaps',
-  camera_coverage: 'Camera coverage',
-  geofences: 'Geofences',
-  risk_points: 'Risk points',
-  cameras: 'Cameras',
-  vehicle_routes: 'Vehicle routes',
-  vessel_tracks: 'Vessel tracks',
-  camera_tracks: 'Camera tracks',
-  vehicles: 'Vehicles',
-  vessels: 'Vessels',
-  alerts: 'Alerts',
-};
 const HIDDEN_KEY = 'coastwatch.hidden-layers';
+/** Layers hidden until the user turns them on: the gap cells would hide the map below them. */
+const HIDDEN_AT_FIRST = ['coverage_gaps', 'ais_density'];
 
 /** Tile URL templates of the `live` and `tracks` sources, without their time parameters. */
 const templates = { live: '', tracks: '' };
@@ -98,7 +85,7 @@ export function buildLayerToggles(map) {
     if (!groups.has(key)) groups.set(key, []);
     groups.get(key).push(layer.id);
   }
-  const hidden = new Set(JSON.parse(localStorage.getItem(HIDDEN_KEY) ?? '[]'));
+  const hidden = new Set(JSON.parse(localStorage.getItem(HIDDEN_KEY) ?? JSON.stringify(HIDDEN_AT_FIRST)));
   const list = document.getElementById('layers');
   for (const [key, ids] of [...groups].reverse()) {
     const setVisible = (visible) => {
@@ -115,7 +102,7 @@ export function buildLayerToggles(map) {
     setVisible(box.checked);
     const item = document.createElement('li');
     const label = document.createElement('label');
-    label.append(box, ` ${LABELS[key] ?? key}`);
+    label.append(box, ` ${name('layer', key)}`);
     item.append(label);
     list.append(item);
   }

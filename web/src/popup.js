@@ -3,8 +3,9 @@
 
 import { Popup } from 'maplibre-gl';
 import { api, loadImage } from './api.js';
+import { TIME_ZONE, dateTime, lang, name, t } from './i18n.js';
 
-const time = (s) => (s ? new Date(s * 1000).toLocaleString() : '');
+const time = (s) => dateTime(s);
 const unit = (suffix) => (v) => (v === undefined || v === null ? '' : `${v} ${suffix}`);
 const list = (v) => {
   const items = typeof v === 'string' && v.startsWith('[') ? JSON.parse(v) : v;
@@ -31,11 +32,11 @@ const TRACK_CLASSES = { vessel: 'Vessel', person: 'Person', vehicle: 'Vehicle', 
 
 /** A track seen by a camera: solid when AIS explains it, dashed when not. */
 const CAMERA_TRACK = {
-  title: (p) => `${TRACK_CLASSES[p.class] ?? TRACK_CLASSES.unknown} seen by camera`,
+  title: (p) => `${t(TRACK_CLASSES[p.class] ?? TRACK_CLASSES.unknown)} ${t('seen by camera')}`,
   prepare: (map, p) => ({
     ...p,
     camera: p.camera_id === undefined ? undefined : cameraName(map, p.camera_id),
-    ais: p.matched_mmsi === undefined || p.matched_mmsi === null ? 'no AIS' : `MMSI ${p.matched_mmsi}`,
+    ais: p.matched_mmsi === undefined || p.matched_mmsi === null ? t('no AIS') : `MMSI ${p.matched_mmsi}`,
   }),
   rows: [
     ['Class', 'class'],
@@ -81,7 +82,7 @@ const POPUPS = {
       ['Range', 'range_m', unit('m')],
       ['Heading', 'heading_deg', unit('°')],
       ['Field of view', 'hfov_deg', unit('°')],
-      ['Agency', 'agency'],
+      ['Agency', 'agency', (v) => name('agency', v)],
       ['Town', 'town'],
     ],
     extra: cameraVideo,
@@ -91,9 +92,9 @@ const POPUPS = {
   'risk-points': {
     title: (p) => p.name,
     rows: [
-      ['Kind', 'kind'],
-      ['Registered', 'registered', (v) => (v ? 'yes' : 'no')],
-      ['Card', 'card'],
+      ['Kind', 'kind', (v) => name('risk_kind', v)],
+      ['Registered', 'registered', (v) => t(v ? 'yes' : 'no')],
+      ['Card', 'card', (v) => name('card', v)],
       ['Town', 'town'],
     ],
   },
@@ -117,8 +118,8 @@ async function cameraVideo(root, feature, keep) {
   video.className = 'camera-video';
   const state = document.createElement('div');
   state.className = 'camera-state';
-  const seen = running.last_frame ? ` · frame of ${new Date(running.last_frame).toLocaleTimeString()}` : '';
-  state.textContent = `video: ${running.state}${seen}`;
+  const seen = running.last_frame ? ` · ${t('frame of')} ${new Date(running.last_frame).toLocaleTimeString(lang(), { timeZone: TIME_ZONE })}` : '';
+  state.textContent = `${t('video:')} ${running.state}${seen}`;
   video.append(state);
   root.append(video);
   if (!running.last_frame) return;
@@ -141,7 +142,7 @@ function content(map, layerId, feature) {
   for (const [label, key, format = String] of rows) {
     const value = properties[key];
     const dt = document.createElement('dt');
-    dt.textContent = label;
+    dt.textContent = t(label);
     const dd = document.createElement('dd');
     dd.textContent = value === undefined || value === null || value === '' ? '—' : format(value);
     table.append(dt, dd);

@@ -317,6 +317,54 @@ await step('evidence freed when the list is re-rendered', async () => {
   check('evidence freed when the list is re-rendered', revoked.includes(snapshotUrl) && again, { town, revoked: revoked.length, again });
 });
 
+await step('a new case appears in the cases tab live', async () => {
+  await page.click('#tabs [data-tab="case-panel"]');
+  const [lon, lat] = await map(() => window.coastwatch.map.getCenter().toArray());
+  const created = await call('POST', '/api/v1/cases', { title: 'browser test: night landing', lead_agency: 'police', lon, lat });
+  await page.locator(`#case-list [data-case-id="${created.id}"]`).waitFor({ timeout: 3000 });
+  await call('POST', `/api/v1/cases/${created.id}/handover`, { to: 'customs', note: 'imported goods' });
+  const moved = await page.waitForFunction((id) => document.querySelector(`#case-list [data-case-id="${id}"] .status`)?.textContent === 'handed over', created.id, { timeout: 3000 })
+    .then(() => true, () => false);
+  check('a new case appears in the cases tab live', moved, { id: created.id });
+});
+
+await step('cards tab shows the units with a card', async () => {
+  await page.click('#tabs [data-tab="card-panel"]');
+  await page.locator('#card-summary table').waitFor({ timeout: 5000 });
+  const units = await call('GET', '/api/v1/cards');
+  const carded = units.filter((u) => u.card !== 'none').length;
+  const shown = await page.locator('#card-list li').count();
+  check('cards tab shows the units with a card', carded > 0 && shown === carded, { carded, shown });
+  await page.click('#tabs [data-tab="alert-panel"]');
+});
+
+await step('Chinese interface for a zh-CN browser', async () => {
+  const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 800 } });
+  await context.addInitScript((token) => localStorage.setItem('coastwatch.token', token), dispatcherToken);
+  const zh = await context.newPage();
+  zh.on('pageerror', (error) => consoleErrors.push(`zh page error: ${error.message}`));
+  await zh.goto(base, { waitUntil: 'load' });
+  await zh.waitForFunction(() => window.coastwatch?.map?.loaded(), null, { timeout: 15000 });
+  const tip = zh.locator(`#alert-list [data-alert-id="${alertId}"] .alert-head b`);
+  await tip.waitFor({ timeout: 5000 });
+  const seen = {
+    lang: await zh.evaluate(() => document.documentElement.lang),
+    tab: await zh.textContent('#tabs [data-tab="alert-panel"]'),
+    layers: await zh.textContent('#layers'),
+    kind: await tip.textContent(),
+    status: await zh.textContent(`#alert-list [data-alert-id="${alertId}"] .status`),
+    ack: await zh.textContent(`#alert-list [data-alert-id="${alertId}"] button[data-action="ack"]`),
+  };
+  const chinese = seen.lang === 'zh-CN' && seen.tab.includes('警情') && seen.layers.includes('船舶')
+    && seen.kind === '群众举报' && seen.status === '已签收' && seen.ack === '签收';
+  // the switch in the header turns it to English, kept across loads
+  await zh.selectOption('#lang', 'en');
+  await zh.waitForFunction(() => document.documentElement.lang === 'en' && window.coastwatch?.map, null, { timeout: 15000 });
+  const english = (await zh.textContent('#tabs [data-tab="alert-panel"]')).includes('Alerts');
+  check('Chinese interface for a zh-CN browser', chinese && english, { ...seen, english });
+  await context.close();
+});
+
 await step('no console errors', async () => {
   check('no console errors', consoleErrors.length === 0, consoleErrors.slice(0, 10));
 });

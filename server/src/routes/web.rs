@@ -1,4 +1,5 @@
-//! The dispatcher's web map: `GET /` (the page) and `GET /assets/{*path}` (its bundle, embedded
+//! The dispatcher's web map: `GET /` (the page; `GET /inspect` the grid officers' inspection
+//! page of the same bundle) and `GET /assets/{*path}` (its bundle, embedded
 //! in the binary by `coastwatch-style`; nothing is fetched from elsewhere at run time).
 
 use axum::Router;
@@ -17,6 +18,8 @@ const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(index))
+        // the grid officers' inspection page (the same bundle, another view)
+        .route("/inspect", get(index))
         .route("/assets/{*path}", get(asset))
 }
 

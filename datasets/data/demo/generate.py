@@ -283,6 +283,17 @@ def town_areas(stretches, north_land, land):
 # ---------------------------------------------------------------------------------------------
 # risk points
 
+# Villages on the shore, accountable units with their own cards: (name, town, lon, lat of the
+# centre); each is the part of its town within 1.2 km of the centre, land and near-shore sea.
+VILLAGES = [
+    ("Xiapu Cun", "Chunhu", 121.472, 29.526),
+    ("Yangcun", "Chunhu", 121.552, 29.545),
+    ("Huangxian Cun", "Qiucun", 121.632, 29.556),
+    ("Mayao Cun", "Qiucun", 121.658, 29.556),
+    ("Dongmen Cun", "Songao", 121.742, 29.609),
+    ("Yangyi Cun", "Songao", 121.771, 29.643),
+]
+
 # (kind, name, town, registered, card, approx lon, approx lat, metres inland; negative = seaward)
 # Docks sit 15 m off the shoreline (the pier head); anchorages are given as they are.
 RISK_POINTS = [
@@ -921,6 +932,9 @@ def main():
         feature(i + 1, a, {"name": t, "kind": "town"}) for i, (t, a) in enumerate(zip(TOWNS, areas))
     ]
     area_features.append(feature(4, BBOX, {"name": "Xiangshan Bay district", "kind": "district"}))
+    for k, (name, town, lon, lat) in enumerate(VILLAGES):
+        shape = to_deg(to_m(Point(lon, lat)).buffer(1200, quad_segs=8)).intersection(areas[TOWNS.index(town)])
+        area_features.append(feature(5 + k, snap_polygon(largest(shape)), {"name": name, "kind": "village"}))
     write("areas.geojson", area_features)
 
     def town_of(g):

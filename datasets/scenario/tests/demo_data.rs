@@ -218,7 +218,7 @@ fn the_files_are_small_and_documented() {
 }
 
 #[test]
-fn areas_are_three_towns_and_the_district() {
+fn areas_are_three_towns_the_district_and_villages_inside_their_towns() {
     let d = demo();
     let towns: BTreeSet<&str> = d
         .areas
@@ -233,6 +233,26 @@ fn areas_are_three_towns_and_the_district() {
         .filter(|a| text(a, "kind") == "district")
         .collect();
     assert_eq!(district.len(), 1);
+    // two villages per town, each in one town (a village's card counts for its town): cut
+    // from it, so only its vertices on the town's edge may stray by the rounding (1e-6°)
+    let villages: Vec<&Feature> = d
+        .areas
+        .iter()
+        .filter(|a| text(a, "kind") == "village")
+        .collect();
+    assert_eq!(villages.len(), 6);
+    for village in villages {
+        let shape = village.geometry.as_ref().unwrap();
+        let holders: Vec<&str> = ["Chunhu", "Qiucun", "Songao"]
+            .into_iter()
+            .filter(|t| {
+                let town = d.town_area(t).geometry.as_ref().unwrap();
+                let inside = shape.coords_iter().filter(|c| town.intersects(&Point::from(*c)));
+                inside.count() * 2 > shape.coords_count()
+            })
+            .collect();
+        assert_eq!(holders.len(), 1, "{} lies in {holders:?}", text(village, "name"));
+    }
     // every risk point lies in the district, and in the area of its town
     for f in &d.risk_points {
         let p = point(f);

@@ -2,7 +2,8 @@
 //! GeoJSON layers, the map image and the self-contained `report.html` — and the store
 //! reads the HTTP routes and scorecards share.
 //!
-//! Files written to `--out DIR`: `coverage.json`, `report.html`, `map.png`,
+//! Files written to `--out DIR`: `coverage.json`, `report.html` (and `report.zh-CN.html`, the
+//! same in Chinese), `map.png`,
 //! `camera_coverage.geojson` (visible polygon per camera), `coverage_gaps.geojson` (unseen
 //! watch cells with their reason), `coverage_cells.geojson` (seen cells with how many
 //! cameras see each), `risk_points.geojson`, `coastline.geojson` (covered and uncovered
@@ -346,11 +347,9 @@ pub async fn run(
         run.as_ref(),
         range,
     );
-    let page = html::html_report(
-        &report,
-        &png,
-        render::scale_bar_km(&scene, &products, MAP_WIDTH_PX),
-    );
+    let scale_bar_km = render::scale_bar_km(&scene, &products, MAP_WIDTH_PX);
+    let page = html::html_report(&report, &png, scale_bar_km, html::Lang::En);
+    let page_zh = html::html_report(&report, &png, scale_bar_km, html::Lang::ZhCn);
 
     step("writing files");
     let out = &args.out;
@@ -373,6 +372,7 @@ pub async fn run(
     let json = serde_json::to_vec_pretty(&report).expect("the report serializes");
     write("coverage.json", &json)?;
     write("report.html", page.as_bytes())?;
+    write("report.zh-CN.html", page_zh.as_bytes())?;
     write("map.png", &png)?;
     let extra: [(&str, Vec<Feature>); 4] = [
         (

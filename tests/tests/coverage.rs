@@ -239,6 +239,19 @@ async fn coverage_command_writes_report_layers_and_store() {
     assert!(html.contains("<svg"));
     assert!(html.contains("Coverage vs number of added cameras"));
     assert!(html.contains("Coverage vs camera range"));
+    // the same report in Chinese, with the same figures
+    let zh = std::fs::read_to_string(out.join("report.zh-CN.html")).unwrap();
+    assert!(zh.contains("<html lang=\"zh-CN\">"));
+    for text in [
+        "视频监控覆盖",
+        "风险点覆盖",
+        "覆盖率与新增摄像机数量",
+        "未覆盖岸线",
+    ] {
+        assert!(zh.contains(text), "{text}");
+    }
+    let cells = |page: &str| page.matches("<td class=n>").count();
+    assert_eq!(cells(&zh), cells(&html));
     let png = std::fs::read(out.join("map.png")).unwrap();
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
 

@@ -247,11 +247,18 @@ fn areas_are_three_towns_the_district_and_villages_inside_their_towns() {
             .into_iter()
             .filter(|t| {
                 let town = d.town_area(t).geometry.as_ref().unwrap();
-                let inside = shape.coords_iter().filter(|c| town.intersects(&Point::from(*c)));
+                let inside = shape
+                    .coords_iter()
+                    .filter(|c| town.intersects(&Point::from(*c)));
                 inside.count() * 2 > shape.coords_count()
             })
             .collect();
-        assert_eq!(holders.len(), 1, "{} lies in {holders:?}", text(village, "name"));
+        assert_eq!(
+            holders.len(),
+            1,
+            "{} lies in {holders:?}",
+            text(village, "name")
+        );
     }
     // every risk point lies in the district, and in the area of its town
     for f in &d.risk_points {

@@ -58,7 +58,7 @@ fn report(c: &mut Criterion) {
                 Some(&run),
                 range,
             );
-            black_box(html::html_report(&report, &png, 5.0))
+            black_box(html::html_report(&report, &png, 5.0, html::Lang::En))
         })
     });
     group.finish();

@@ -9,6 +9,7 @@ command -v npm >/dev/null || want+=(nodejs npm)   # bundles the web map (scripts
 if [[ " $* " == *" --test "* ]]; then
   want+=(postgresql-15 postgresql-15-postgis-3 postgresql-client-15 chromium
         opencv-doc   # real footage: vtest.avi
+        fonts-wqy-zenhei fonts-dejavu-core   # the OCR test set's hull numbers and plates
         gstreamer1.0-rtsp gir1.2-gst-rtsp-server-1.0 python3-gi gstreamer1.0-plugins-good gstreamer1.0-plugins-bad)   # a real RTSP server
 fi
 if [[ " $* " == *" --data "* ]]; then want+=(gmt gmt-gshhg-full); fi

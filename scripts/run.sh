@@ -11,6 +11,8 @@ scripts/build-web.sh
 cargo build --release --locked -p coastwatch-server
 # the camera detector loads ONNX Runtime from PyPI's wheel (installed once into .cache/)
 export ORT_DYLIB_PATH=${ORT_DYLIB_PATH:-$(scripts/install-onnxruntime.sh)}
+# OCR (hull numbers, plates) reads with PP-OCR's models from PyPI's rapidocr wheel
+export COASTWATCH_OCR_MODELS=${COASTWATCH_OCR_MODELS:-$(scripts/install-ocr-models.sh)}
 
 # the demo district with its live scenario on a temporary GeoPackage; the map is at
 # http://localhost:8080 (`--speed N` runs the clock N times faster, `--seed N` another scenario)

@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh --test
 # the detector tests load ONNX Runtime from the PyPI wheel (vision/tests/detect_model.rs)
 export ORT_DYLIB_PATH=${ORT_DYLIB_PATH:-$(scripts/install-onnxruntime.sh)}
+# the OCR tests read with PP-OCR's models from PyPI's rapidocr wheel (vision/tests/ocr.rs)
+export COASTWATCH_OCR_MODELS=${COASTWATCH_OCR_MODELS:-$(scripts/install-ocr-models.sh)}
 export COASTWATCH_TEST_PG=${COASTWATCH_TEST_PG:-$(scripts/start-postgis.sh)}
 [[ -x web/node_modules/.bin/gl-style-validate ]] || (cd web && npm ci --no-audit --no-fund --loglevel=error)
 python3 -c "import mapbox_vector_tile" 2>/dev/null || pip install -q --disable-pip-version-check mapbox-vector-tile

@@ -11,6 +11,7 @@
 //! (any epoch, as long as both points share it). Distances are nautical
 //! miles (1852 m), speeds knots.
 
+pub mod markings;
 pub mod mid;
 
 use mid::{MmsiKind, mid_country, mmsi_kind};

@@ -1,6 +1,7 @@
 //! `coastwatch vision detect` and `vision mot-eval` end to end, on real footage (Debian's
-//! `opencv-doc`) and motmetrics' TUD sequences, and `vision calibrate` on calibration files;
-//! bad input exits 2 with a message that says what was wrong.
+//! `opencv-doc`) and motmetrics' TUD sequences, `vision calibrate` on calibration files, and
+//! `vision ocr` on text drawn by ffmpeg; bad input exits 2 with a message that says what was
+//! wrong.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -504,4 +505,96 @@ fn the_example_calibrations_are_accepted() {
         assert!(out["rms_px"].as_f64().unwrap() < 1.0, "{name}: {out}");
         footprint_ring(&out["footprint"], 3000.0);
     }
+}
+
+/// The OCR models and the CJK font, when scripts/test.sh installed them; on CI their absence
+/// fails.
+fn have_ocr() -> bool {
+    let models = std::env::var_os("COASTWATCH_OCR_MODELS").map(PathBuf::from);
+    let here = have_runtime()
+        && models.is_some_and(|m| m.join("PP-OCRv6_rec_small.onnx").is_file())
+        && Path::new(CJK_FONT).is_file();
+    if !here {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "CI=true but the OCR models or {CJK_FONT} are missing"
+        );
+        eprintln!("skipping: COASTWATCH_OCR_MODELS or {CJK_FONT} is missing");
+    }
+    here
+}
+
+const CJK_FONT: &str = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc";
+
+/// A PNG of `text` drawn by ffmpeg on a plate- or hull-coloured background.
+fn text_png(path: &Path, text: &str, background: &str) {
+    let text_file = path.with_extension("txt");
+    std::fs::write(&text_file, text).unwrap();
+    let filter = format!(
+        "drawtext=fontfile={CJK_FONT}:textfile={}:fontcolor=white:fontsize=52:x=(w-text_w)/2:y=(h-text_h)/2",
+        text_file.display()
+    );
+    let status = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-f", "lavfi"])
+        .args(["-i", &format!("color=c={background}:s=480x120")])
+        .args(["-vf", &filter, "-frames:v", "1", "-y"])
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn vision_ocr_reads_hull_numbers_and_plates_and_names_what_it_cannot_read() {
+    if !have_ocr() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    text_png(&dir.path().join("a-hull.png"), "浙岱渔03318", "0x1F3A68");
+    text_png(&dir.path().join("b-plate.png"), "浙B·12345", "0x1E4FA8");
+    let folder = dir.path().to_str().unwrap();
+    let output = coastwatch(&["vision", "ocr", folder, "--json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let found: Vec<Value> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(found.len(), 2);
+    let marking = |i: usize| found[i]["lines"][0]["marking"].clone();
+    assert_eq!(
+        marking(0),
+        serde_json::json!({"kind": "fishing_vessel", "text": "浙岱渔03318"})
+    );
+    assert_eq!(
+        marking(1),
+        serde_json::json!({"kind": "plate", "text": "浙B12345", "new_energy": false})
+    );
+    assert!(found[0]["lines"][0]["height_px"].as_f64().unwrap() > 32.0);
+
+    // the plain form: file, text, confidence, height, corners
+    let output = coastwatch(&["vision", "ocr", &format!("{folder}/a-hull.png")]);
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(text.contains("\t浙岱渔03318\t0."), "{text}");
+
+    // a file that is no image is named, the others are still read, and the exit code is 2
+    std::fs::write(dir.path().join("c-broken.jpg"), "not a picture").unwrap();
+    let output = coastwatch(&["vision", "ocr", folder]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("c-broken.jpg: not an image"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(String::from_utf8_lossy(&output.stdout).lines().count(), 2);
+    // missing models name the install script
+    let output = coastwatch(&["vision", "ocr", folder, "--models", "/no/models"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("scripts/install-ocr-models.sh"),
+        "{}",
+        stderr(&output)
+    );
+    let output = coastwatch(&["vision", "ocr", "/no/such.png"]);
+    assert_eq!(output.status.code(), Some(2));
 }

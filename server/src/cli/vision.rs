@@ -1,4 +1,5 @@
-//! `coastwatch vision detect`, `coastwatch vision mot-eval` and `coastwatch vision calibrate`.
+//! `coastwatch vision detect`, `coastwatch vision mot-eval`, `coastwatch vision calibrate` and
+//! `coastwatch vision ocr`.
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -68,6 +69,20 @@ pub enum VisionCommand {
         #[arg(long, default_value_t = 0.5)]
         iou: f64,
         /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Read the text in an image, or in every image of a folder (jpg, png, bmp): one line per
+    /// text line (file, text, confidence, box height, the box's corners), or JSON.
+    Ocr {
+        /// Image file or folder.
+        path: PathBuf,
+        /// Folder of the OCR models [default: $COASTWATCH_OCR_MODELS, else .cache/ocr]
+        /// (scripts/install-ocr-models.sh).
+        #[arg(long)]
+        models: Option<PathBuf>,
+        /// Print one JSON object per image: {file, ms, lines: [{text, score, height_px,
+        /// corners, marking}]}.
         #[arg(long)]
         json: bool,
     },
@@ -152,6 +167,157 @@ pub fn run(command: VisionCommand) -> CliResult {
             range_m,
             json,
         } => calibrate(&file, range_m, json),
+        VisionCommand::Ocr { path, models, json } => ocr(&path, models, json),
+    }
+}
+
+/// The images `path` names: itself, or the jpg, png and bmp files of a folder in name order.
+fn images(path: &Path) -> CliResult<Vec<PathBuf>> {
+    if !path.is_dir() {
+        if !path.is_file() {
+            return Err(CliError::input(format!("{}: no such file", path.display())));
+        }
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(path)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                ["jpg", "jpeg", "png", "bmp"].contains(&e.to_ascii_lowercase().as_str())
+            })
+        })
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(CliError::input(format!(
+            "{}: the folder holds no jpg, png or bmp images",
+            path.display()
+        )));
+    }
+    Ok(files)
+}
+
+/// One image decoded by the `ffmpeg` program (its size from `ffprobe`).
+fn read_image(path: &Path) -> CliResult<coastwatch_vision::ocr::Rgb> {
+    use std::process::Command;
+    let not_image = |detail: &str| {
+        let first = detail.lines().next().unwrap_or_default().trim();
+        CliError::input(format!("{}: not an image ({first})", path.display()))
+    };
+    let probe = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "stream=width,height",
+        ])
+        .args(["-of", "csv=p=0:s=x"])
+        .arg(path)
+        .output()?;
+    let size = String::from_utf8_lossy(&probe.stdout);
+    let Some((w, h)) = size
+        .trim()
+        .split_once('x')
+        .and_then(|(w, h)| Some((w.parse::<usize>().ok()?, h.parse::<usize>().ok()?)))
+    else {
+        return Err(not_image(&String::from_utf8_lossy(&probe.stderr)));
+    };
+    let decoded = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-i"])
+        .arg(path)
+        .args(["-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
+        .output()?;
+    if !decoded.status.success() {
+        return Err(not_image(&String::from_utf8_lossy(&decoded.stderr)));
+    }
+    coastwatch_vision::ocr::Rgb::new(w, h, decoded.stdout)
+        .ok_or_else(|| not_image("the decoded picture is not its stated size"))
+}
+
+/// `coastwatch vision ocr`.
+fn ocr(path: &Path, models: Option<PathBuf>, json: bool) -> CliResult {
+    use coastwatch_core::identity::markings;
+    use coastwatch_vision::ocr::{Ocr, OcrConfig, OcrError};
+    let files = images(path)?;
+    let mut config = OcrConfig::default();
+    if let Some(models) = models {
+        config.models = models;
+    }
+    let mut ocr = Ocr::load(config).map_err(|e| match e {
+        OcrError::ModelRead { .. } | OcrError::Dictionary { .. } => CliError::input(e.to_string()),
+        OcrError::Runtime(ref d) if d.is_bad_input() => CliError::input(e.to_string()),
+        other => anyhow::Error::from(other).into(),
+    })?;
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    let mut refused = Vec::new();
+    for file in files {
+        // a file that cannot be read is told and skipped; the others are still read
+        let read = read_image(&file).and_then(|image| {
+            ocr.read(&image)
+                .map_err(|e| CliError::input(format!("{}: {e}", file.display())))
+        });
+        let lines = match read {
+            Ok(lines) => lines,
+            Err(error) => {
+                eprintln!("error: {error}");
+                refused.push(file.display().to_string());
+                continue;
+            }
+        };
+        let ms = ocr.last_duration().as_secs_f64() * 1000.0;
+        if json {
+            let lines: Vec<serde_json::Value> = lines
+                .iter()
+                .map(|l| {
+                    let marking = markings::parse(&l.text).map(|m| match m {
+                        markings::Marking::FishingVessel { .. } => serde_json::json!({"kind": "fishing_vessel", "text": m.text()}),
+                        markings::Marking::Plate { .. } => serde_json::json!({"kind": "plate", "text": m.text(), "new_energy": m.is_new_energy()}),
+                        markings::Marking::Name(name) => serde_json::json!({"kind": "name", "text": name}),
+                    });
+                    let round = |v: f32| (f64::from(v) * 10.0).round() / 10.0;
+                    let corners: Vec<[f64; 2]> = l.corners.iter().map(|c| [round(c[0]), round(c[1])]).collect();
+                    serde_json::json!({"text": l.text, "score": (f64::from(l.score) * 1000.0).round() / 1000.0,
+                        "height_px": round(l.height_px), "corners": corners, "marking": marking})
+                })
+                .collect();
+            writeln!(
+                out,
+                "{}",
+                serde_json::json!({"file": file.display().to_string(), "ms": ms.round(), "lines": lines})
+            )?;
+        } else {
+            for l in &lines {
+                let corners: Vec<String> = l
+                    .corners
+                    .iter()
+                    .map(|c| format!("{:.0},{:.0}", c[0], c[1]))
+                    .collect();
+                writeln!(
+                    out,
+                    "{}\t{}\t{:.3}\t{:.0}px\t{}",
+                    file.display(),
+                    l.text,
+                    l.score,
+                    l.height_px,
+                    corners.join(" ")
+                )?;
+            }
+            if lines.is_empty() {
+                writeln!(out, "{}\t(no text)", file.display())?;
+            }
+        }
+    }
+    out.flush()?;
+    if refused.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::input(format!(
+            "{} of the images could not be read: {}",
+            refused.len(),
+            refused.join(", ")
+        )))
     }
 }
 

@@ -160,6 +160,189 @@ pub fn parse(text: &str) -> Option<Marking> {
     Some(Marking::Name(text))
 }
 
+/// Pinyin (upper case, no tones) of the characters hull numbers and ship names are mostly
+/// made of: the provinces, the coast's ports, the words of fishing-vessel numbers and the
+/// auspicious words of names. AIS names of Chinese vessels are written this way.
+const PINYIN: &[(char, &str)] = &[
+    ('京', "JING"),
+    ('津', "JIN"),
+    ('沪', "HU"),
+    ('渝', "YU"),
+    ('冀', "JI"),
+    ('豫', "YU"),
+    ('云', "YUN"),
+    ('辽', "LIAO"),
+    ('黑', "HEI"),
+    ('湘', "XIANG"),
+    ('皖', "WAN"),
+    ('鲁', "LU"),
+    ('新', "XIN"),
+    ('苏', "SU"),
+    ('浙', "ZHE"),
+    ('赣', "GAN"),
+    ('鄂', "E"),
+    ('桂', "GUI"),
+    ('甘', "GAN"),
+    ('晋', "JIN"),
+    ('蒙', "MENG"),
+    ('陕', "SHAN"),
+    ('吉', "JI"),
+    ('闽', "MIN"),
+    ('贵', "GUI"),
+    ('粤', "YUE"),
+    ('青', "QING"),
+    ('藏', "ZANG"),
+    ('川', "CHUAN"),
+    ('宁', "NING"),
+    ('琼', "QIONG"),
+    ('岱', "DAI"),
+    ('象', "XIANG"),
+    ('舟', "ZHOU"),
+    ('普', "PU"),
+    ('嵊', "SHENG"),
+    ('温', "WEN"),
+    ('台', "TAI"),
+    ('甬', "YONG"),
+    ('椒', "JIAO"),
+    ('岭', "LING"),
+    ('玉', "YU"),
+    ('瑞', "RUI"),
+    ('苍', "CANG"),
+    ('洞', "DONG"),
+    ('奉', "FENG"),
+    ('镇', "ZHEN"),
+    ('狮', "SHI"),
+    ('漳', "ZHANG"),
+    ('厦', "XIA"),
+    ('泉', "QUAN"),
+    ('莆', "PU"),
+    ('福', "FU"),
+    ('连', "LIAN"),
+    ('霞', "XIA"),
+    ('汕', "SHAN"),
+    ('湛', "ZHAN"),
+    ('烟', "YAN"),
+    ('威', "WEI"),
+    ('荣', "RONG"),
+    ('渔', "YU"),
+    ('运', "YUN"),
+    ('冷', "LENG"),
+    ('养', "YANG"),
+    ('号', "HAO"),
+    ('海', "HAI"),
+    ('星', "XING"),
+    ('顺', "SHUN"),
+    ('发', "FA"),
+    ('远', "YUAN"),
+    ('洋', "YANG"),
+    ('鑫', "XIN"),
+    ('隆', "LONG"),
+    ('兴', "XING"),
+    ('利', "LI"),
+    ('达', "DA"),
+    ('通', "TONG"),
+    ('安', "AN"),
+    ('平', "PING"),
+    ('盛', "SHENG"),
+    ('宏', "HONG"),
+    ('祥', "XIANG"),
+    ('丰', "FENG"),
+    ('华', "HUA"),
+    ('金', "JIN"),
+    ('富', "FU"),
+    ('源', "YUAN"),
+    ('昌', "CHANG"),
+    ('航', "HANG"),
+    ('东', "DONG"),
+    ('西', "XI"),
+    ('南', "NAN"),
+    ('北', "BEI"),
+    ('中', "ZHONG"),
+    ('大', "DA"),
+    ('宝', "BAO"),
+    ('泰', "TAI"),
+    ('恒', "HENG"),
+    ('永', "YONG"),
+    ('胜', "SHENG"),
+    ('明', "MING"),
+    ('光', "GUANG"),
+    ('龙', "LONG"),
+    ('江', "JIANG"),
+    ('山', "SHAN"),
+    ('岛', "DAO"),
+    ('港', "GANG"),
+    ('门', "MEN"),
+    ('湾', "WAN"),
+    ('长', "CHANG"),
+    ('和', "HE"),
+    ('汇', "HUI"),
+    ('鸿', "HONG"),
+    ('瀛', "YING"),
+];
+
+/// `text` (normalised) written in pinyin, letters and digits only; `None` when a Chinese
+/// character in it has no entry in the table.
+pub fn pinyin(text: &str) -> Option<String> {
+    let mut out = String::new();
+    for c in normalize(text).chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if is_han(c) {
+            out.push_str(PINYIN.iter().find(|(h, _)| *h == c)?.1);
+        }
+    }
+    Some(out)
+}
+
+/// Levenshtein distance in characters.
+fn edits(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (row[j + 1] + 1)
+                .min(row[j] + 1)
+                .min(previous + usize::from(ca != cb));
+            previous = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
+}
+
+/// Whether a marking read on a hull (`浙岱渔03318`, `HAI XING 8`) names the vessel an AIS
+/// name or call sign gives (`ZHEDAIYU03318`, `ZHE DAI YU 3318`): compared in pinyin, without
+/// spaces, leading zeros of numbers ignored, one wrong letter forgiven in names of 8 or more.
+/// `None` when it cannot tell (a character without pinyin here, or nothing to compare).
+pub fn names_match(read: &str, ais: &str) -> Option<bool> {
+    let canonical = |text: &str| -> Option<String> {
+        let letters = pinyin(text)?;
+        // numbers without their leading zeros: "03318" and "3318" are one number
+        let mut out = String::new();
+        let mut in_number = false;
+        for c in letters.chars() {
+            if c == '0' && !in_number {
+                continue;
+            }
+            in_number = c.is_ascii_digit();
+            out.push(c);
+        }
+        Some(out)
+    };
+    let (a, b) = (canonical(read)?, canonical(ais)?);
+    if a.is_empty() || b.is_empty() {
+        return None;
+    }
+    let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
+    if digits(&a) != digits(&b) {
+        return Some(false);
+    }
+    let slack = usize::from(a.len().min(b.len()) >= 8);
+    Some(edits(&a, &b) <= slack)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,5 +381,35 @@ mod tests {
             Some(Marking::Name("ZHEXIANGYU2108".into()))
         );
         assert_eq!(parse(" · "), None);
+    }
+
+    #[test]
+    fn hull_text_is_matched_to_ais_names_in_pinyin() {
+        assert_eq!(pinyin("浙岱渔03318").as_deref(), Some("ZHEDAIYU03318"));
+        assert_eq!(names_match("浙岱渔03318", "ZHEDAIYU03318"), Some(true));
+        assert_eq!(names_match("浙岱渔03318", "ZHE DAI YU 3318"), Some(true));
+        assert_eq!(
+            names_match("浙岱渔03318", "ZHEDAIYU03319"),
+            Some(false),
+            "another number"
+        );
+        assert_eq!(
+            names_match("浙岱渔03318", "MINSHIYU03318"),
+            Some(false),
+            "another port"
+        );
+        assert_eq!(names_match("HAI XING 8", "HAIXING 8"), Some(true));
+        assert_eq!(
+            names_match("HAI XLNG 18", "HAI XING 18"),
+            Some(true),
+            "one letter misread"
+        );
+        assert_eq!(names_match("海星8", "HAI XING 8"), Some(true));
+        assert_eq!(
+            names_match("鬼8", "GUI 8"),
+            None,
+            "a character without pinyin here"
+        );
+        assert_eq!(names_match("", "ZHEDAIYU1"), None);
     }
 }

@@ -704,11 +704,7 @@ impl Command {
             for unit in units.of_case(&case, feature) {
                 triggers.push(unit.trigger(
                     CardReason::ConfirmedCase,
-                    Some(format!(
-                        "case {}: {}",
-                        feature.id.map_or(0, FeatureId::get),
-                        case.title
-                    )),
+                    Some(case.title.clone()),
                     feature.id,
                     case.updated_at,
                 ));
@@ -718,7 +714,7 @@ impl Command {
             if let Some(unit) = units.site(site.id) {
                 triggers.push(unit.trigger(
                     CardReason::NotCovered,
-                    Some(format!("no camera sees it ({:?})", site.reason).to_lowercase()),
+                    Some(format!("{:?}", site.reason).to_lowercase()),
                     None,
                     now,
                 ));
@@ -732,9 +728,7 @@ impl Command {
             {
                 triggers.push(unit.trigger(
                     CardReason::LowCoverage,
-                    Some(format!(
-                        "{pct:.0} % of its risk points covered (80 % wanted)"
-                    )),
+                    Some(format!("{pct:.0}")),
                     None,
                     now,
                 ));
@@ -743,8 +737,8 @@ impl Command {
         for late in overdue(&sites, &inspections, &self.settings, now) {
             if let Some(unit) = late.site.id.and_then(|id| units.site(id.get())) {
                 let detail = match late.last {
-                    Some(t) => format!("last inspected {} days ago", (now - t) / 86_400),
-                    None => "never inspected".into(),
+                    Some(t) => ((now - t) / 86_400).to_string(),
+                    None => "never".into(),
                 };
                 triggers.push(unit.trigger(CardReason::InspectionOverdue, Some(detail), None, now));
             }
@@ -763,7 +757,7 @@ impl Command {
             if let Some(unit) = units.find(kind, id) {
                 triggers.push(unit.trigger(
                     CardReason::UnacknowledgedAlerts,
-                    Some(format!("{count} alerts open for more than 24 h")),
+                    Some(count.to_string()),
                     None,
                     now,
                 ));

@@ -33,12 +33,27 @@ pub async fn load_district(
     district: &District,
     vehicles: &[Feature],
 ) -> Result<(), StoreError> {
+    // the land the coastline closes, as areas of kind `land`: the map draws land and sea
+    let mut areas = district.areas.clone();
+    areas.extend(district.land.iter().map(|f| {
+        Feature {
+            id: None,
+            geometry: f.geometry.clone(),
+            properties: serde_json::json!({
+                "name": f.properties.get("kind").and_then(|k| k.as_str()).unwrap_or("land"),
+                "kind": "land",
+            })
+            .as_object()
+            .cloned()
+            .unwrap_or_default(),
+        }
+    }));
     let layers: [(Layer, &[Feature]); 6] = [
         (Layer::RiskPoints, &district.risk_points),
         (Layer::Cameras, &district.cameras),
         (Layer::Geofences, &district.geofences),
         (Layer::Coastline, &district.coastline),
-        (Layer::Areas, &district.areas),
+        (Layer::Areas, &areas),
         (Layer::Vehicles, vehicles),
     ];
     for (layer, features) in layers {
@@ -46,6 +61,43 @@ pub async fn load_district(
             store.insert(layer, features.to_vec()).await?;
         }
     }
+    Ok(())
+}
+
+/// Gives the demo district's risk points a history of grid officers' visits, so that the cards
+/// tell the sites inspected on time from the overdue ones: risk point `i` was last visited
+/// `(7 i) mod 40` days before `now` (a few never), 20 m from the site. Nothing is added to a
+/// store that holds inspections already.
+pub async fn seed_inspections(store: &dyn Store, now: i64) -> Result<(), StoreError> {
+    if store.count(Layer::Inspections, &Query::default()).await? > 0 {
+        return Ok(());
+    }
+    let sites = store.query(Layer::RiskPoints, &Query::default()).await?;
+    let visits: Vec<Feature> = sites
+        .iter()
+        .filter_map(|site| {
+            let id = site.id?.get();
+            let Some(geo::Geometry::Point(at)) = &site.geometry else {
+                return None;
+            };
+            if id % 9 == 0 {
+                return None; // never inspected
+            }
+            let days = (7 * id) % 40;
+            let t = now - days * 86_400 - 3_600;
+            let officer = format!("网格员{:02}", id % 12 + 1);
+            Some(Feature::new(
+                geo::Point::new(at.x() + 0.0002, at.y()),
+                serde_json::json!({
+                    "risk_point_id": id, "inspector": officer, "t": t,
+                    "findings": if id % 5 == 0 { "监控探头被遮挡，已要求整改" } else { "日常巡查，未见异常" },
+                    "result": if id % 5 == 0 { "issues" } else { "ok" },
+                    "distance_m": 19.4, "recorded_at": t,
+                }),
+            ))
+        })
+        .collect();
+    store.insert(Layer::Inspections, visits).await?;
     Ok(())
 }
 

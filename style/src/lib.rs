@@ -118,19 +118,38 @@ pub fn style(base_url: &str) -> Value {
     );
     let layers = vec![
         json!({ "id": "background", "type": "background", "paint": { "background-color": "#dfe9f2" } }),
-        layer(
-            "areas-fill",
-            "fill",
-            "static",
-            Layer::Areas,
-            json!({ "fill-color": "#f4f1e8", "fill-opacity": 0.6 }),
+        // land over the sea-coloured background; towns and villages tinted, the district
+        // (the whole watch area) only outlined
+        filtered(
+            layer(
+                "land",
+                "fill",
+                "static",
+                Layer::Areas,
+                json!({ "fill-color": "#f4f1e8" }),
+            ),
+            json!(["==", ["get", "kind"], "land"]),
         ),
-        layer(
-            "areas-outline",
-            "line",
-            "static",
-            Layer::Areas,
-            json!({ "line-color": "#8c8c8c", "line-dasharray": [2, 2] }),
+        filtered(
+            layer(
+                "areas-fill",
+                "fill",
+                "static",
+                Layer::Areas,
+                json!({ "fill-color": by("kind", &[("town", "#c7b98f"), ("village", "#8c6d31")], "#c7b98f"), "fill-opacity": 0.12 }),
+            ),
+            json!(["in", ["get", "kind"], ["literal", ["town", "village"]]]),
+        ),
+        // land has no outline: the coastline draws its edge
+        filtered(
+            layer(
+                "areas-outline",
+                "line",
+                "static",
+                Layer::Areas,
+                json!({ "line-color": "#8c8c8c", "line-dasharray": [2, 2] }),
+            ),
+            json!(["!=", ["get", "kind"], "land"]),
         ),
         layer(
             "coastline",

@@ -117,6 +117,19 @@ export class CasePanel {
   }
 }
 
+/** A card's detail (a figure in no language, see `CardRecord::detail`) in words. */
+function cardDetail(card) {
+  const d = card.detail;
+  if (!d) return '';
+  switch (card.reason) {
+    case 'not_covered': return name('gap', d);
+    case 'low_coverage': return `${t('risk points covered')} ${d} %`;
+    case 'inspection_overdue': return d === 'never' ? t('never inspected') : `${t('last inspected')} ${d} ${t('days ago')}`;
+    case 'unacknowledged_alerts': return `${d} ${t('alerts waiting over 24 h')}`;
+    default: return d;
+  }
+}
+
 function button(text, action, onClick) {
   const b = el('button', { type: 'button', textContent: text });
   b.dataset.action = action;
@@ -164,7 +177,8 @@ export class CardPanel {
     const inForce = unit.cards.filter((c) => c.status === 'active');
     const reasons = inForce.map((c) => {
       const deadline = c.deadline ? ` · ${t('deadline')} ${dateTime(c.deadline)}${c.overdue ? ` (${t('overdue')})` : ''}` : '';
-      return el('div', { className: 'card-reason', textContent: `${name('card', c.color)}: ${name('reason', c.reason)}${c.detail ? ` — ${c.detail}` : ''}${deadline}` });
+      const detail = cardDetail(c);
+      return el('div', { className: 'card-reason', textContent: `${name('card', c.color)}: ${name('reason', c.reason)}${detail ? ` — ${detail}` : ''}${deadline}` });
     });
     const card = el('li', { className: `unit-card card-${unit.card}${unit.overdue ? ' overdue' : ''}` },
       el('div', { className: 'alert-head' },

@@ -76,6 +76,10 @@ const ZH = {
   'Inspection recorded': '巡查记录已提交',
   'Overdue inspections': '逾期未巡查',
   'never inspected': '从未巡查',
+  'risk points covered': '风险点视频覆盖率',
+  'last inspected': '上次巡查于',
+  'days ago': '天前',
+  'alerts waiting over 24 h': '条警情超24小时未签收',
   'days overdue': '天逾期',
   'Back to the map': '返回地图',
   'Leadership view': '领导视图',
@@ -136,6 +140,7 @@ const ZH_VALUES = {
     inspection_overdue: '巡查逾期', unacknowledged_alerts: '警情超24小时未签收', manual: '管理员设定',
   },
   unit: { town: '乡镇', village: '村（社区）', risk_point: '风险点' },
+  gap: { range: '超出摄像机作用距离', fov: '不在摄像机视场内', terrain: '被地形遮挡' },
   result: { ok: '正常', issues: '发现问题' },
   layer: {
     areas: '乡镇', coastline: '岸线', ais_density: 'AIS密度', coverage_gaps: '监控盲区', camera_coverage: '视频覆盖',
@@ -159,6 +164,7 @@ const EN_VALUES = {
   },
   agency: { coast_guard: 'coast guard', market: 'market regulation' },
   card: { red: 'red card', yellow: 'yellow card', none: 'no card' },
+  gap: { range: 'out of every camera\'s range', fov: 'outside every field of view', terrain: 'hidden by terrain' },
 };
 
 /** The interface text `text` (English) in the page's language. */

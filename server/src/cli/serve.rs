@@ -85,6 +85,8 @@ pub async fn demo(port: u16, speed: f64, seed: u64, store: Option<String>) -> Cl
     let location = store.unwrap_or_else(|| temp.path().join("demo.gpkg").display().to_string());
     let store: Arc<dyn Store> = Arc::from(coastwatch_store::open(&location).await?);
     coastwatch_server::demo::load_district(store.as_ref(), &district, &[]).await?;
+    let now = coastwatch_server::clock::now_epoch_s() as i64;
+    coastwatch_server::demo::seed_inspections(store.as_ref(), now).await?;
     // COASTWATCH_* variables configure the demo as they do `serve` (an AIS port, limits)
     let mut config = load_config(None)?;
     config.store.location = location;

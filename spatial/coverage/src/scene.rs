@@ -153,7 +153,7 @@ impl Scene {
                         .0
                         .extend(shape.0);
                 }
-                AreaKind::Village | AreaKind::Other => {}
+                AreaKind::Village | AreaKind::Land | AreaKind::Other => {}
             }
         }
         scene.fill_towns();

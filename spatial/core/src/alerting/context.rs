@@ -221,7 +221,7 @@ impl DetectionContext {
             match area.kind {
                 AreaKind::District => districts.push(((), Shape::Area(shape))),
                 AreaKind::Town => towns.push((area.name, Shape::Area(shape))),
-                AreaKind::Village | AreaKind::Other => {}
+                AreaKind::Village | AreaKind::Land | AreaKind::Other => {}
             }
         }
 

@@ -200,7 +200,11 @@ pub struct CardRecord {
     pub color: Card,
     /// Why.
     pub reason: CardReason,
-    /// More about why (numbers, the admin's reason).
+    /// More about why, in no language so that every interface words it: `not_covered` why
+    /// no camera sees the site (`range`, `fov`, `terrain`); `low_coverage` the town's
+    /// risk-point coverage (%); `inspection_overdue` the days since the last inspection, or
+    /// `never`; `unacknowledged_alerts` how many alerts wait; `confirmed_case` the case's title;
+    /// `manual` the admin's reason.
     #[serde(default)]
     pub detail: Option<String>,
     /// When it was issued (epoch s).

@@ -136,7 +136,8 @@ text_enum!(
 text_enum!(
     /// The kind of a town area polygon.
     AreaKind { /** A town (sub-centre area). */ Town, /** A village or community inside a town. */ Village,
-    /** The whole district, the watch area. */ District, /** Another area. */ Other }
+    /** The whole district, the watch area. */ District,
+    /** Land, as the coastline closes it: drawn on the map over the sea. */ Land, /** Another area. */ Other }
 );
 text_enum!(
     /// How urgent an alert is.

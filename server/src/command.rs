@@ -137,7 +137,12 @@ pub struct NewInspection {
     pub findings: String,
     /// The verdict.
     pub result: InspectionResult,
+    /// Photos taken there (JPEG).
+    pub photos: Vec<Vec<u8>>,
 }
+
+/// Photos one inspection may carry.
+pub const MAX_PHOTOS: usize = 4;
 
 /// The command platform's writer and readers.
 #[derive(Clone)]
@@ -612,6 +617,12 @@ impl Command {
                 Some(json!({"distance_m": distance.round(), "max_distance_m": max})),
             ));
         }
+        if new.photos.len() > MAX_PHOTOS {
+            return Err(AppError::bad_request(format!(
+                "{} photos; an inspection carries at most {MAX_PHOTOS}",
+                new.photos.len()
+            )));
+        }
         let inspection = Inspection {
             risk_point_id: new.risk_point_id,
             inspector: user.name.clone(),
@@ -621,6 +632,7 @@ impl Command {
             distance_m: NonNegative::try_from(distance.round())
                 .map_err(|e| AppError::Internal(e.to_string()))?,
             recorded_at: now,
+            photos: new.photos.len() as u32,
         };
         let _writing = self.writer.lock().await;
         let id = self.next_id(Layer::Inspections).await?;
@@ -641,6 +653,16 @@ impl Command {
                 Some(case_json(&feature)),
                 now,
             )],
+            photos: new
+                .photos
+                .into_iter()
+                .enumerate()
+                .map(|(n, jpeg)| coastwatch_store::Photo {
+                    inspection_id: id,
+                    n: n as u32,
+                    jpeg,
+                })
+                .collect(),
             ..Changes::default()
         };
         changes.upsert(Layer::Inspections, vec![feature.clone()]);

@@ -92,7 +92,7 @@ pub async fn seed_inspections(store: &dyn Store, now: i64) -> Result<(), StoreEr
                     "risk_point_id": id, "inspector": officer, "t": t,
                     "findings": if id % 5 == 0 { "监控探头被遮挡，已要求整改" } else { "日常巡查，未见异常" },
                     "result": if id % 5 == 0 { "issues" } else { "ok" },
-                    "distance_m": 19.4, "recorded_at": t,
+                    "distance_m": 19.4, "recorded_at": t, "photos": 0,
                 }),
             ))
         })

@@ -433,6 +433,7 @@ fn dispatcher_map_in_headless_chromium() {
         "a new case appears in the cases tab live",
         "cards tab shows the units with a card",
         "Chinese interface for a zh-CN browser",
+        "inspection page on a phone",
         "no console errors",
     ] {
         assert!(

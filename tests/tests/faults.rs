@@ -549,6 +549,14 @@ impl Store for FlakyReads {
         self.check()?;
         self.inner.tip_contact(tip).await
     }
+    async fn photo(
+        &self,
+        inspection_id: coastwatch_core::model::FeatureId,
+        n: u32,
+    ) -> coastwatch_store::StoreResult<Option<Vec<u8>>> {
+        self.check()?;
+        self.inner.photo(inspection_id, n).await
+    }
     async fn replace(
         &self,
         layer: coastwatch_core::Layer,

@@ -70,6 +70,7 @@ const ZH = {
   'Findings': '巡查情况',
   'Result': '结论',
   'Record inspection': '提交巡查记录',
+  'Photos (at most 4)': '现场照片（最多4张）',
   'Locating…': '定位中…',
   'Position': '当前位置',
   'no position: allow location access': '无法定位：请允许获取位置',

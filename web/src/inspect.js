@@ -1,6 +1,7 @@
 // The grid officer's page (`/inspect`, made for a phone): the risk points nearest first, the
 // findings, and the visit recorded where the phone is (the server refuses a visit recorded far
-// from the site). Below, the sites whose inspection is overdue.
+// from the site), with up to four photos shrunk to 1600 px. Below, the sites whose inspection
+// is overdue.
 
 import { el } from './alerts.js';
 import { ApiError, api, say } from './api.js';
@@ -14,12 +15,30 @@ function metres([lon1, lat1], [lon2, lat2]) {
   return 2 * 6371008.8 * Math.asin(Math.sqrt(a));
 }
 
+/** Photos one inspection may carry (the server's limit). */
+const MAX_PHOTOS = 4;
+/** A photo's longer side is cut to this before it is sent (a phone's are 4000 px and more). */
+const PHOTO_MAX_SIDE = 1600;
+
+/** A picture from the phone as a JPEG data URL, its longer side at most PHOTO_MAX_SIDE. */
+async function shrink(file) {
+  const bitmap = await createImageBitmap(file);
+  const scale = Math.min(1, PHOTO_MAX_SIDE / Math.max(bitmap.width, bitmap.height));
+  const canvas = document.createElement('canvas');
+  canvas.width = Math.round(bitmap.width * scale);
+  canvas.height = Math.round(bitmap.height * scale);
+  canvas.getContext('2d').drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+  return canvas.toDataURL('image/jpeg', 0.8);
+}
+
 export async function inspectPage() {
   document.body.classList.add('inspect-page');
   const position = el('p', { id: 'position', textContent: t('Locating…') });
   const site = el('select', { id: 'site', required: true });
   const findings = el('textarea', { id: 'findings', rows: 4, required: true });
   const result = el('select', { id: 'result' }, ...['ok', 'issues'].map((r) => el('option', { value: r, textContent: name('result', r) })));
+  const photos = el('input', { id: 'photos', type: 'file', accept: 'image/*', multiple: true });
+  photos.setAttribute('capture', 'environment');
   const submit = el('button', { type: 'submit', textContent: t('Record inspection'), disabled: true });
   const overdue = el('ul', { id: 'overdue' });
   const form = el('form', { id: 'inspect-form' },
@@ -28,6 +47,7 @@ export async function inspectPage() {
     el('label', {}, t('Risk point'), site),
     el('label', {}, t('Findings'), findings),
     el('label', {}, t('Result'), result),
+    el('label', {}, t('Photos (at most 4)'), photos),
     submit);
   document.querySelector('main').replaceChildren(el('section', { className: 'inspect' },
     form,
@@ -79,12 +99,14 @@ export async function inspectPage() {
     event.preventDefault();
     if (!here) return;
     try {
+      const pictures = await Promise.all([...photos.files].slice(0, MAX_PHOTOS).map(shrink));
       await api('/api/v1/inspections', {
         method: 'POST',
-        body: { risk_point_id: Number(site.value), lon: here[0], lat: here[1], findings: findings.value, result: result.value },
+        body: { risk_point_id: Number(site.value), lon: here[0], lat: here[1], findings: findings.value, result: result.value, photos: pictures },
       });
       say(t('Inspection recorded'));
       findings.value = '';
+      photos.value = '';
       loadOverdue();
     } catch (error) {
       const hint = error instanceof ApiError && (error.status === 401 || error.status === 403)

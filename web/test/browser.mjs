@@ -365,6 +365,29 @@ await step('Chinese interface for a zh-CN browser', async () => {
   await context.close();
 });
 
+await step('inspection page on a phone', async () => {
+  const sites = await call('GET', '/ogc/collections/risk_points/items?limit=100');
+  const site = sites.features.find((f) => f.properties.name === 'Qiucun dock');
+  const [lon, lat] = site.geometry.coordinates;
+  const context = await browser.newContext({
+    viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'zh-CN',
+    geolocation: { longitude: lon + 0.0002, latitude: lat }, permissions: ['geolocation'],
+  });
+  await context.addInitScript((token) => localStorage.setItem('coastwatch.token', token), dispatcherToken);
+  const phone = await context.newPage();
+  phone.on('pageerror', (error) => consoleErrors.push(`phone page error: ${error.message}`));
+  await phone.goto(new URL('/inspect', base).href, { waitUntil: 'load' });
+  await phone.waitForFunction(() => document.querySelector('#inspect-form button[type=submit]')?.disabled === false, null, { timeout: 10000 });
+  await phone.selectOption('#site', String(site.id));
+  await phone.fill('#findings', '浏览器测试：大门上锁');
+  await phone.click('#inspect-form button[type=submit]');
+  await phone.waitForFunction(() => document.getElementById('message').textContent === '巡查记录已提交', null, { timeout: 5000 });
+  const stored = await call('GET', `/api/v1/inspections?risk_point_id=${site.id}`);
+  const mine = stored.find((i) => i.findings === '浏览器测试：大门上锁');
+  check('inspection page on a phone', mine && mine.distance_m < 50 && mine.inspector, { stored: stored.length, mine });
+  await context.close();
+});
+
 await step('no console errors', async () => {
   check('no console errors', consoleErrors.length === 0, consoleErrors.slice(0, 10));
 });

@@ -37,6 +37,7 @@ pub fn router() -> Router<AppState> {
             get(list_inspections).post(record_inspection),
         )
         .route("/api/v1/inspections/overdue", get(overdue_inspections))
+        .route("/api/v1/inspections/{id}/photos/{file}", get(photo))
         .route("/api/v1/tips/{id}", get(read_tip))
         .route("/api/v1/tips/{id}/verify", post(verify_tip))
         .route("/api/v1/tips/{id}/reward", post(reward))
@@ -67,9 +68,23 @@ async fn body<T: DeserializeOwned>(
     state: &AppState,
     request: axum::extract::Request,
 ) -> Result<T, AppError> {
+    body_within(state, request, BodyKind::Alerts).await
+}
+
+/// [`body`] under the limit of `kind`.
+async fn body_within<T: DeserializeOwned>(
+    state: &AppState,
+    request: axum::extract::Request,
+    kind: BodyKind,
+) -> Result<T, AppError> {
     let server = &state.config.server;
-    let value = json_body(request, BodyLimit::of(server, BodyKind::Alerts)).await?;
+    let mut value = json_body(request, BodyLimit::of(server, kind)).await?;
+    // photos are pictures, not free text: checked as JPEG instead
+    let photos = value.as_object_mut().and_then(|o| o.remove("photos"));
     check_texts("body", &value, server.body_limits.text_chars)?;
+    if let (Some(photos), Some(object)) = (photos, value.as_object_mut()) {
+        object.insert("photos".into(), photos);
+    }
     crate::extract::typed(value)
 }
 
@@ -379,6 +394,9 @@ struct RecordInspection {
     findings: String,
     #[serde(default)]
     result: Option<InspectionResult>,
+    /// JPEG photos, base64 (at most 4, 2 MiB each).
+    #[serde(default)]
+    photos: Vec<String>,
 }
 
 async fn record_inspection(
@@ -387,7 +405,8 @@ async fn record_inspection(
     request: axum::extract::Request,
 ) -> Result<(StatusCode, Json<Value>), AppError> {
     let user = caller.require(&[Role::Dispatcher])?;
-    let visit: RecordInspection = body(&state, request).await?;
+    let visit: RecordInspection = body_within(&state, request, BodyKind::Features).await?;
+    let photos = decode_photos(&visit.photos)?;
     let inspection = state
         .command
         .record_inspection(
@@ -398,11 +417,70 @@ async fn record_inspection(
                 t: visit.t.unwrap_or_else(|| now_epoch_s() as i64),
                 findings: visit.findings,
                 result: visit.result.unwrap_or(InspectionResult::Ok),
+                photos,
             },
         )
         .await?;
     written(&state, &[Layer::Inspections]).await;
     Ok((StatusCode::CREATED, Json(case_json(&inspection))))
+}
+
+/// The photos of an inspection body: base64 JPEGs (a `data:` URL prefix is allowed), each at
+/// most [`coastwatch_store::MAX_PHOTO_BYTES`].
+fn decode_photos(photos: &[String]) -> Result<Vec<Vec<u8>>, AppError> {
+    use base64::Engine as _;
+    photos
+        .iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let text = text
+                .split_once("base64,")
+                .map_or(text.as_str(), |(_, data)| data);
+            let jpeg = base64::engine::general_purpose::STANDARD
+                .decode(text.trim())
+                .map_err(|e| AppError::bad_request(format!("photos[{i}] is not base64: {e}")))?;
+            if !jpeg.starts_with(&[0xFF, 0xD8]) {
+                return Err(AppError::bad_request(format!("photos[{i}] is not a JPEG")));
+            }
+            if jpeg.len() > coastwatch_store::MAX_PHOTO_BYTES {
+                return Err(AppError::bad_request(format!(
+                    "photos[{i}] has {} bytes, more than {}",
+                    jpeg.len(),
+                    coastwatch_store::MAX_PHOTO_BYTES
+                )));
+            }
+            Ok(jpeg)
+        })
+        .collect()
+}
+
+/// `GET /api/v1/inspections/{id}/photos/{n}.jpg`.
+async fn photo(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, file)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    caller.require_read()?;
+    let id = id_of("inspection", &id)?;
+    let n: u32 = file
+        .strip_suffix(".jpg")
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| {
+            AppError::NotFound(format!("no photo {file:?}; photos are 0.jpg, 1.jpg…"))
+        })?;
+    let jpeg = state
+        .store
+        .photo(id, n)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("inspection {id} has no photo {n}")))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/jpeg"),
+            (header::CACHE_CONTROL, "private, max-age=3600"),
+        ],
+        jpeg,
+    )
+        .into_response())
 }
 
 async fn overdue_inspections(

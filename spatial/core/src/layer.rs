@@ -219,7 +219,7 @@ layers! {
     /// Visits of grid officers to risk points, where the officer was.
     Inspections = "inspections", Point, true, [
         req("risk_point_id", Integer), req("inspector", Text), req("t", Integer), req("findings", Text),
-        req("result", Text), req("distance_m", Real), req("recorded_at", Integer),
+        req("result", Text), req("distance_m", Real), req("recorded_at", Integer), req("photos", Integer),
     ];
     /// Red and yellow cards of towns, villages and risk points, at the unit.
     Cards = "cards", Point, false, [

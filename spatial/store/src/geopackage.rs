@@ -23,9 +23,9 @@ use sqlx::{Connection, Row, Sqlite, SqlitePool, Transaction};
 
 use super::sql::{self, Dialect, SqlValue, Statement};
 use super::{
-    AuditEntry, AuditRow, Changes, POSITION_COLUMNS, Position, PositionRow, Query, Snapshot, Store,
-    TipContact, json_text, reindex, unique_violation, validate_all, validate_snapshots,
-    validate_upserts,
+    AuditEntry, AuditRow, Changes, POSITION_COLUMNS, Photo, Position, PositionRow, Query, Snapshot,
+    Store, TipContact, json_text, reindex, unique_violation, validate_all, validate_photos,
+    validate_snapshots, validate_upserts,
 };
 use coastwatch_core::Feature;
 use coastwatch_core::layer::{FieldType, Layer};
@@ -387,6 +387,7 @@ impl GeoPackageStore {
         tx: &mut Transaction<'_, Sqlite>,
         audit: &[AuditEntry],
         contacts: &[TipContact],
+        photos: &[Photo],
     ) -> StoreResult<()> {
         let insert = sql::audit_insert(Dialect::GeoPackage);
         for entry in audit {
@@ -405,6 +406,15 @@ impl GeoPackageStore {
             sqlx::query(&insert)
                 .bind(&contact.tip)
                 .bind(&contact.contact)
+                .execute(&mut **tx)
+                .await?;
+        }
+        let insert = sql::photo_insert(Dialect::GeoPackage);
+        for photo in photos {
+            sqlx::query(&insert)
+                .bind(photo.inspection_id.get())
+                .bind(i64::from(photo.n))
+                .bind(&photo.jpeg)
                 .execute(&mut **tx)
                 .await?;
         }
@@ -493,6 +503,7 @@ impl Store for GeoPackageStore {
     async fn commit(&self, changes: Changes) -> StoreResult<()> {
         let upserts = validate_upserts(changes.upserts)?;
         validate_snapshots(&changes.snapshots)?;
+        validate_photos(&changes.photos)?;
         let mut conn = self.writer().await?;
         let result = async {
             let mut tx = conn.begin().await?;
@@ -502,7 +513,8 @@ impl Store for GeoPackageStore {
                 Self::touch(&mut tx, layer.name()).await?;
             }
             Self::write_snapshots(&mut tx, &changes.snapshots).await?;
-            Self::write_records(&mut tx, &changes.audit, &changes.contacts).await?;
+            Self::write_records(&mut tx, &changes.audit, &changes.contacts, &changes.photos)
+                .await?;
             tx.commit().await?;
             Ok(())
         }
@@ -627,6 +639,15 @@ impl Store for GeoPackageStore {
             .fetch_optional(&self.pool)
             .await?;
         Ok(row.map(|(contact,)| contact))
+    }
+
+    async fn photo(&self, inspection_id: FeatureId, n: u32) -> StoreResult<Option<Vec<u8>>> {
+        let row: Option<(Vec<u8>,)> = sqlx::query_as(&sql::photo_select(Dialect::GeoPackage))
+            .bind(inspection_id.get())
+            .bind(i64::from(n))
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|(jpeg,)| jpeg))
     }
 
     async fn positions_since(&self, t_epoch_s: f64) -> StoreResult<Vec<Position>> {
@@ -829,8 +850,13 @@ fn schema_statements() -> Vec<String> {
             "CREATE TABLE IF NOT EXISTS {table} (tip TEXT PRIMARY KEY NOT NULL, contact TEXT NOT NULL)",
             table = sql::CONTACT_TABLE
         ),
+        format!(
+            "CREATE TABLE IF NOT EXISTS {table} (inspection_id INTEGER NOT NULL, n INTEGER NOT NULL, \
+             jpeg BLOB NOT NULL, PRIMARY KEY (inspection_id, n))",
+            table = sql::PHOTO_TABLE
+        ),
     ]);
-    for table in [sql::AUDIT_TABLE, sql::CONTACT_TABLE] {
+    for table in [sql::AUDIT_TABLE, sql::CONTACT_TABLE, sql::PHOTO_TABLE] {
         statements.push(format!(
             "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier) VALUES ('{table}', 'attributes', '{table}')"
         ));

@@ -202,8 +202,22 @@ pub struct TipContact {
     pub contact: String,
 }
 
-/// What one ingest batch or action writes: fixes, object rows, alert snapshots, audit entries
-/// and tip contacts, stored in one transaction.
+/// Most bytes of one inspection photo: 2 MiB.
+pub const MAX_PHOTO_BYTES: usize = 2 * 1024 * 1024;
+
+/// A photo taken at an inspection (JPEG).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Photo {
+    /// The inspection's feature id.
+    pub inspection_id: FeatureId,
+    /// Its number among the inspection's photos, from 0.
+    pub n: u32,
+    /// The picture.
+    pub jpeg: Vec<u8>,
+}
+
+/// What one ingest batch or action writes: fixes, object rows, alert snapshots, audit entries,
+/// tip contacts and inspection photos, stored in one transaction.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Changes {
     /// Fixes to append; a fix already stored (same subject and time) is skipped.
@@ -216,6 +230,8 @@ pub struct Changes {
     pub audit: Vec<AuditEntry>,
     /// Contacts of new tips.
     pub contacts: Vec<TipContact>,
+    /// Photos of inspections.
+    pub photos: Vec<Photo>,
 }
 
 impl Changes {
@@ -226,6 +242,7 @@ impl Changes {
             && self.snapshots.is_empty()
             && self.audit.is_empty()
             && self.contacts.is_empty()
+            && self.photos.is_empty()
     }
 
     /// Adds features to insert or replace in `layer` (nothing when `features` is empty).
@@ -262,6 +279,9 @@ pub trait Store: Send + Sync {
 
     /// The contact left with tip `tip` (the tip alert's subject id), if any.
     async fn tip_contact(&self, tip: &str) -> StoreResult<Option<String>>;
+
+    /// Photo `n` of inspection `inspection_id`, if there is one.
+    async fn photo(&self, inspection_id: FeatureId, n: u32) -> StoreResult<Option<Vec<u8>>>;
 
     /// Replaces feature `id`; `false` when there is none.
     async fn replace(&self, layer: Layer, id: FeatureId, feature: Feature) -> StoreResult<bool>;
@@ -358,6 +378,36 @@ fn validate_upserts(
 }
 
 /// Checks every snapshot ([`StoreError::Invalid`] with its position in the list).
+/// Refuses photos that are empty, not JPEG or larger than [`MAX_PHOTO_BYTES`].
+fn validate_photos(photos: &[Photo]) -> StoreResult<()> {
+    for (index, photo) in photos.iter().enumerate() {
+        let why = if photo.jpeg.is_empty() {
+            "is empty".to_owned()
+        } else if !photo.jpeg.starts_with(&[0xFF, 0xD8]) {
+            "is not a JPEG (no FF D8 marker)".to_owned()
+        } else if photo.jpeg.len() > MAX_PHOTO_BYTES {
+            format!(
+                "has {} bytes, more than {MAX_PHOTO_BYTES}",
+                photo.jpeg.len()
+            )
+        } else {
+            continue;
+        };
+        return Err(StoreError::Invalid {
+            index,
+            source: coastwatch_core::ModelError::invalid(
+                "photo",
+                format!(
+                    "photo {} of inspection {} {why}",
+                    photo.n,
+                    photo.inspection_id.get()
+                ),
+            ),
+        });
+    }
+    Ok(())
+}
+
 fn validate_snapshots(snapshots: &[Snapshot]) -> StoreResult<()> {
     for (index, snapshot) in snapshots.iter().enumerate() {
         snapshot

@@ -15,9 +15,9 @@ use sqlx::{ConnectOptions, Executor, PgPool, Postgres, Row, Transaction};
 
 use super::sql::{self, Dialect, SqlValue, Statement};
 use super::{
-    AuditEntry, AuditRow, Changes, POSITION_COLUMNS, Position, PositionRow, Query, Snapshot, Store,
-    TipContact, json_text, reindex, unique_violation, validate_all, validate_snapshots,
-    validate_upserts,
+    AuditEntry, AuditRow, Changes, POSITION_COLUMNS, Photo, Position, PositionRow, Query, Snapshot,
+    Store, TipContact, json_text, reindex, unique_violation, validate_all, validate_photos,
+    validate_snapshots, validate_upserts,
 };
 use coastwatch_core::layer::{FieldType, Layer};
 use coastwatch_core::model::FeatureId;
@@ -216,6 +216,7 @@ impl PostgisStore {
         tx: &mut Transaction<'_, Postgres>,
         audit: &[AuditEntry],
         contacts: &[TipContact],
+        photos: &[Photo],
     ) -> StoreResult<()> {
         let insert = sql::audit_insert(Dialect::Postgis);
         for entry in audit {
@@ -234,6 +235,15 @@ impl PostgisStore {
             sqlx::query(&insert)
                 .bind(&contact.tip)
                 .bind(&contact.contact)
+                .execute(&mut **tx)
+                .await?;
+        }
+        let insert = sql::photo_insert(Dialect::Postgis);
+        for photo in photos {
+            sqlx::query(&insert)
+                .bind(photo.inspection_id.get())
+                .bind(i64::from(photo.n))
+                .bind(&photo.jpeg)
                 .execute(&mut **tx)
                 .await?;
         }
@@ -312,6 +322,7 @@ impl Store for PostgisStore {
     async fn commit(&self, changes: Changes) -> StoreResult<()> {
         let upserts = validate_upserts(changes.upserts)?;
         validate_snapshots(&changes.snapshots)?;
+        validate_photos(&changes.photos)?;
         let mut tx = self.pool.begin().await?;
         Self::append_positions(&mut tx, &changes.positions).await?;
         for (layer, features) in &upserts {
@@ -319,7 +330,7 @@ impl Store for PostgisStore {
             Self::bump_sequence(&mut tx, *layer).await?;
         }
         Self::write_snapshots(&mut tx, &changes.snapshots).await?;
-        Self::write_records(&mut tx, &changes.audit, &changes.contacts).await?;
+        Self::write_records(&mut tx, &changes.audit, &changes.contacts, &changes.photos).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -419,6 +430,15 @@ impl Store for PostgisStore {
             .fetch_optional(&self.pool)
             .await?;
         Ok(row.map(|(contact,)| contact))
+    }
+
+    async fn photo(&self, inspection_id: FeatureId, n: u32) -> StoreResult<Option<Vec<u8>>> {
+        let row: Option<(Vec<u8>,)> = sqlx::query_as(&sql::photo_select(Dialect::Postgis))
+            .bind(inspection_id.get())
+            .bind(i64::from(n))
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|(jpeg,)| jpeg))
     }
 
     async fn positions_since(&self, t_epoch_s: f64) -> StoreResult<Vec<Position>> {

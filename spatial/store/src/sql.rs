@@ -418,3 +418,24 @@ pub(crate) fn contact_select(dialect: Dialect) -> String {
         dialect.mark(1)
     )
 }
+
+/// Photos of inspections (not a layer: served by inspection and number).
+pub(crate) const PHOTO_TABLE: &str = "inspection_photos";
+
+/// Stores one photo: parameters inspection id, number, JPEG.
+pub(crate) fn photo_insert(dialect: Dialect) -> String {
+    let [a, b, c] = [1, 2, 3].map(|n| dialect.mark(n));
+    format!(
+        "INSERT INTO {PHOTO_TABLE} (inspection_id, n, jpeg) VALUES ({a}, {b}, {c}) \
+         ON CONFLICT (inspection_id, n) DO UPDATE SET jpeg = excluded.jpeg"
+    )
+}
+
+/// Reads one photo: parameters inspection id, number.
+pub(crate) fn photo_select(dialect: Dialect) -> String {
+    format!(
+        "SELECT jpeg FROM {PHOTO_TABLE} WHERE inspection_id = {} AND n = {}",
+        dialect.mark(1),
+        dialect.mark(2)
+    )
+}

@@ -9,7 +9,7 @@ use coastwatch_core::model::FeatureId;
 use coastwatch_fixtures::samples::sample;
 use coastwatch_store::StoreError;
 use coastwatch_store::{
-    AuditEntry, Changes, GeoPackageStore, MAX_SNAPSHOT_BYTES, Position, PostgisStore, Query,
+    AuditEntry, Changes, GeoPackageStore, MAX_SNAPSHOT_BYTES, Photo, Position, PostgisStore, Query,
     Snapshot, Store, SubjectKind, TipContact,
 };
 use geo::{Rect, coord};
@@ -720,6 +720,31 @@ async fn audit_entries_and_contacts_commit_with_their_change<B: Backend>(b: B) {
         Some("138 0000 0000")
     );
     assert_eq!(store.tip_contact("tip-2").await.unwrap(), None);
+
+    // inspection photos: stored with their commit; one that is no JPEG stores nothing
+    let photo = |n: u32, jpeg: Vec<u8>| Photo {
+        inspection_id: id(9),
+        n,
+        jpeg,
+    };
+    let bad = Changes {
+        photos: vec![photo(0, jpeg(5, 100)), photo(1, b"GIF89a".to_vec())],
+        ..Changes::default()
+    };
+    assert!(store.commit(bad).await.is_err());
+    assert_eq!(store.photo(id(9), 0).await.unwrap(), None);
+    store
+        .commit(Changes {
+            photos: vec![photo(0, jpeg(5, 100)), photo(1, jpeg(6, 50))],
+            ..Changes::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        b.reopen().await.photo(id(9), 1).await.unwrap(),
+        Some(jpeg(6, 50))
+    );
+    assert_eq!(store.photo(id(9), 2).await.unwrap(), None);
 }
 
 macro_rules! suite {

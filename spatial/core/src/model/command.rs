@@ -176,6 +176,9 @@ pub struct Inspection {
     pub distance_m: NonNegative,
     /// When it was recorded (epoch s).
     pub recorded_at: i64,
+    /// How many photos were taken (served at `/api/v1/inspections/{id}/photos/{n}.jpg`).
+    #[serde(default)]
+    pub photos: u32,
 }
 
 impl Record for Inspection {

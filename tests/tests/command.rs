@@ -535,6 +535,19 @@ async fn cards_follow_cases_coverage_inspections_and_waiting_alerts() {
         assert!(red.contains(&name), "{name} in {red:?}");
     }
     assert_eq!(card_of(&cards, "town", "Qiucun")["award_eligible"], false);
+    // the town scorecards show the same card
+    let (_, scorecards) = get(&server, "/api/v1/scorecards", VIEWER).await;
+    let qiucun = scorecards["towns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["town"] == "Qiucun")
+        .unwrap();
+    assert_eq!(
+        (qiucun["card"].as_str(), qiucun["award_eligible"].as_bool()),
+        (Some("red"), Some(false)),
+        "{qiucun}"
+    );
     let site = server
         .store
         .get(

@@ -14,7 +14,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use coastwatch_core::Layer;
 use coastwatch_core::alerting::book::{Action, ActionBody, alert_json};
-use coastwatch_core::model::{AlertKind, AlertStatus, FeatureId};
+use coastwatch_core::model::{AlertKind, AlertStatus, Card, FeatureId};
 use coastwatch_store::Query;
 use futures_util::{Stream, StreamExt, stream};
 use serde::Deserialize;
@@ -434,12 +434,23 @@ async fn scorecards(
         )
         .await?;
     let coverage = crate::coverage::town_coverage(state.store.as_ref()).await?;
+    // the command platform's card of each town (cases confirmed there, cards set by hand…)
+    let units = state.command.cards(now).await?;
     let cards: Vec<Value> = areas
         .iter()
         .filter_map(|a| a.properties["name"].as_str())
         .map(|town| {
             let figures = coverage.iter().find(|c| c.town.as_deref() == Some(town));
-            crate::scorecard::card(town, &alerts, since, now, figures)
+            let mut card = crate::scorecard::card(town, &alerts, since, now, figures);
+            if let Some(unit) = units
+                .iter()
+                .find(|u| u["unit"] == "town" && u["name"] == town)
+            {
+                let of = |v: &Value| serde_json::from_value::<Card>(v.clone()).unwrap_or_default();
+                card["card"] = json!(of(&card["card"]).max(of(&unit["card"])));
+                card["award_eligible"] = unit["award_eligible"].clone();
+            }
+            card
         })
         .collect();
     Ok(Json(

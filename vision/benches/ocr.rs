@@ -13,26 +13,9 @@ mod ocr_set;
 
 use std::time::Duration;
 
-use coastwatch_core::identity::markings::normalize;
+use coastwatch_core::identity::markings::{edit_distance, normalize};
 use coastwatch_vision::ocr::{Ocr, OcrConfig};
 use ocr_set::{Condition, Sample, render, samples};
-
-fn edits(a: &str, b: &str) -> usize {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut previous = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let next = (row[j + 1] + 1)
-                .min(row[j] + 1)
-                .min(previous + usize::from(ca != cb));
-            previous = row[j + 1];
-            row[j + 1] = next;
-        }
-    }
-    row[b.len()]
-}
 
 /// `sample` with its text `px` high, the crop scaled alike.
 fn at_height(sample: &Sample, px: usize) -> Sample {
@@ -82,7 +65,7 @@ fn main() {
                 let want = normalize(&sample.text);
                 let len = want.chars().count();
                 whole += usize::from(got == want);
-                chars += len.saturating_sub(edits(&got, &want));
+                chars += len.saturating_sub(edit_distance(&got, &want));
                 total += len;
             }
             times.sort();

@@ -10,7 +10,7 @@ mod ocr_set;
 
 use std::path::{Path, PathBuf};
 
-use coastwatch_core::identity::markings::normalize;
+use coastwatch_core::identity::markings::{edit_distance, normalize};
 use coastwatch_vision::ocr::{Ocr, OcrConfig, OcrError, Rgb};
 use ocr_set::{Condition, Sample, render, samples};
 
@@ -63,24 +63,6 @@ fn read(ocr: &mut Ocr, image: &Rgb) -> String {
     normalize(&lines)
 }
 
-/// Levenshtein distance in characters.
-fn edits(a: &str, b: &str) -> usize {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut previous = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let next = (row[j + 1] + 1)
-                .min(row[j] + 1)
-                .min(previous + usize::from(ca != cb));
-            previous = row[j + 1];
-            row[j + 1] = next;
-        }
-    }
-    row[b.len()]
-}
-
 /// Whole-string and character accuracy over `set`.
 fn score(ocr: &mut Ocr, set: &[(Sample, Rgb)]) -> (f64, f64, Vec<String>) {
     let (mut whole, mut chars, mut total) = (0usize, 0usize, 0usize);
@@ -90,7 +72,7 @@ fn score(ocr: &mut Ocr, set: &[(Sample, Rgb)]) -> (f64, f64, Vec<String>) {
         let got = read(ocr, image);
         let n = want.chars().count();
         whole += usize::from(got == want);
-        chars += n.saturating_sub(edits(&got, &want));
+        chars += n.saturating_sub(edit_distance(&got, &want));
         total += n;
         if got != want {
             misses.push(format!("{want} → {got}"));

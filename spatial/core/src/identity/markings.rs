@@ -294,8 +294,8 @@ pub fn pinyin(text: &str) -> Option<String> {
     Some(out)
 }
 
-/// Levenshtein distance in characters.
-fn edits(a: &str, b: &str) -> usize {
+/// The Levenshtein distance of `a` and `b` in characters.
+pub fn edit_distance(a: &str, b: &str) -> usize {
     let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.iter().enumerate() {
@@ -340,7 +340,7 @@ pub fn names_match(read: &str, ais: &str) -> Option<bool> {
         return Some(false);
     }
     let slack = usize::from(a.len().min(b.len()) >= 8);
-    Some(edits(&a, &b) <= slack)
+    Some(edit_distance(&a, &b) <= slack)
 }
 
 #[cfg(test)]

@@ -684,7 +684,7 @@ impl Command {
                     "town": o.site.properties["town"],
                     "last_inspected": o.last,
                     "due": o.due,
-                    "overdue_days": (now - o.due.unwrap_or(i64::MIN / 2)) / 86_400,
+                    "overdue_days": o.due.map(|due| (now - due) / 86_400),
                 })
             })
             .collect())

@@ -201,6 +201,37 @@ fn bad_input_is_refused_clearly() {
     assert!(error.contains("scripts/install-ocr-models.sh"), "{error}");
 }
 
+#[test]
+fn an_image_full_of_text_is_read_only_up_to_max_lines() {
+    let Some(models) = ready("an_image_full_of_text_is_read_only_up_to_max_lines") else {
+        return;
+    };
+    let page = Sample {
+        text: (0..12)
+            .map(|i| format!("浙B{:05}", 10_000 + i * 1111))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        font: ocr_set::CJK_FONT,
+        colours: (0xFFFFFF, 0x000000),
+        width: 360,
+        height: 720,
+        font_px: 40,
+    };
+    let image = render(&page, Condition::Clean);
+    let mut all = ocr(models.clone());
+    assert!(
+        all.read(&image).unwrap().len() >= 10,
+        "the lines are there to read"
+    );
+    let mut bounded = Ocr::load(OcrConfig {
+        models,
+        max_lines: 5,
+        ..OcrConfig::default()
+    })
+    .unwrap();
+    assert_eq!(bounded.read(&image).unwrap().len(), 5);
+}
+
 /// ffmpeg renders what the test set says: crops of the size asked, with text on them.
 #[test]
 fn the_test_set_is_rendered() {

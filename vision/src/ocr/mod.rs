@@ -35,6 +35,8 @@ pub const OCR_MODELS: &str = "COASTWATCH_OCR_MODELS";
 const REC_HEIGHT: usize = 48;
 /// The classifier's input: 48 × 192.
 const CLS_WIDTH: usize = 192;
+/// Text boxes classified and recognised together.
+const REC_BATCH: usize = 8;
 
 /// Why OCR cannot run or cannot read an image.
 #[derive(Debug, Error)]
@@ -88,6 +90,9 @@ pub struct OcrConfig {
     pub cls_thresh: f32,
     /// Lines read with a lower mean confidence are dropped.
     pub min_score: f32,
+    /// At most this many text boxes are read per image (the most certain, then the largest):
+    /// what one image can make the reader hold is bounded.
+    pub max_lines: usize,
 }
 
 impl Default for OcrConfig {
@@ -103,6 +108,7 @@ impl Default for OcrConfig {
             db: DbParams::default(),
             cls_thresh: 0.9,
             min_score: 0.5,
+            max_lines: 64,
         }
     }
 }
@@ -240,11 +246,23 @@ impl Ocr {
             });
         }
         let start = Instant::now();
-        let quads = self.detect(image)?;
+        let mut quads = self.detect(image)?;
+        quads.sort_by(|a, b| {
+            let area = |q: &Quad| q.size().0 * q.size().1;
+            b.score
+                .total_cmp(&a.score)
+                .then(area(b).total_cmp(&area(a)))
+        });
+        quads.truncate(self.config.max_lines);
         let mut lines = Vec::new();
-        let strips: Vec<Rgb> = quads.iter().map(|q| image.cut(q.corners)).collect();
-        let strips = self.upright(strips)?;
-        for (quad, read) in quads.iter().zip(self.recognise(&strips)?) {
+        let mut reads = Vec::with_capacity(quads.len());
+        // a few strips at a time: the batch's tensor grows with its widest strip
+        for chunk in quads.chunks(REC_BATCH) {
+            let strips: Vec<Rgb> = chunk.iter().map(|q| image.cut(q.corners)).collect();
+            let strips = self.upright(strips)?;
+            reads.extend(self.recognise(&strips)?);
+        }
+        for (quad, read) in quads.iter().zip(reads) {
             let Some((text, score)) = read else { continue };
             if score < self.config.min_score || text.trim().is_empty() {
                 continue;

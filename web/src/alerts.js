@@ -2,18 +2,14 @@
 // assign and resolve; the same alerts are drawn on the map. An alert raised from a camera shows
 // its evidence pictures, loaded when its card comes into view.
 
-import { ApiError, api, getToken, loadImage, say } from './api.js';
+import { api, getToken, loadImage, say, sayFailure } from './api.js';
+import { button, el } from './dom.js';
 import { clock, name, t } from './i18n.js';
 
 const SEVERITY_RANK = { critical: 0, warning: 1, info: 2 };
 const OUTCOMES = ['confirmed', 'false_alarm', 'other'];
 const DONE = { ack: 'acknowledged', assign: 'assigned', resolve: 'resolved' };
 
-export const el = (tag, props = {}, ...children) => {
-  const element = Object.assign(document.createElement(tag), props);
-  element.append(...children);
-  return element;
-};
 
 /** The alert panel over `map`; `town` ('' for all) restricts what it shows. */
 export class AlertPanel {
@@ -79,7 +75,7 @@ export class AlertPanel {
     try {
       for (const alert of await api(`/api/v1/alerts?${query}`)) this.upsert(alert, false);
     } catch (error) {
-      say(`alerts: ${error.message}`, { error: true });
+      sayFailure(t('Alerts'), error);
     }
   }
 
@@ -192,18 +188,9 @@ export class AlertPanel {
       this.upsert(await api(`/api/v1/alerts/${id}/${action}`, { method: 'POST', body }), false);
       say(`${t('Alerts')} ${id}: ${name('status', DONE[action])}`);
     } catch (error) {
-      const hint = error instanceof ApiError && (error.status === 401 || error.status === 403)
-        ? ` ${t('(enter a dispatcher token at the top right)')}` : '';
-      say(`alert ${id}: ${error.message}${hint}`, { error: true });
+      sayFailure(`${t('Alerts')} ${id}`, error);
     }
   }
-}
-
-function button(text, action, onClick) {
-  const b = el('button', { type: 'button', textContent: text });
-  b.dataset.action = action;
-  b.addEventListener('click', onClick);
-  return b;
 }
 
 function fillCard(card, alert) {

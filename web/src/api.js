@@ -1,5 +1,7 @@
 // Talking to the coastwatch server: the user's token, JSON requests and the server's clock.
 
+import { t } from './i18n.js';
+
 const TOKEN_KEY = 'coastwatch.token';
 
 /** The bearer token the user entered (kept in this browser), or ''. */
@@ -94,4 +96,11 @@ export function say(text, { error = false } = {}) {
   const element = document.getElementById('message');
   element.textContent = text;
   element.classList.toggle('error', error);
+}
+
+/** Shows that `what` failed with `error`; a refused token is told where to enter one. */
+export function sayFailure(what, error) {
+  const refused = error instanceof ApiError && (error.status === 401 || error.status === 403);
+  const hint = refused ? ` ${t('(enter a dispatcher token at the top right)')}` : '';
+  say(`${what}: ${error.message}${hint}`, { error: true });
 }

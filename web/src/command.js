@@ -2,8 +2,8 @@
 // events, handed over and closed from their cards) and the leadership view of red and yellow
 // cards of towns, villages and risk points.
 
-import { el } from './alerts.js';
-import { ApiError, api, say } from './api.js';
+import { api, sayFailure } from './api.js';
+import { button, el } from './dom.js';
 import { dateTime, name, t } from './i18n.js';
 
 const AGENCIES = ['coast_guard', 'police', 'customs', 'agriculture', 'market', 'transport'];
@@ -13,12 +13,6 @@ const GOODS = ['frozen_food', 'refined_oil', 'cigarettes', 'agricultural_product
 const CARDS_REFRESH_S = 60;
 
 const option = (what) => (value) => el('option', { value, textContent: name(what, value) });
-
-function failed(what, error) {
-  const hint = error instanceof ApiError && (error.status === 401 || error.status === 403)
-    ? ` ${t('(enter a dispatcher token at the top right)')}` : '';
-  say(`${what}: ${error.message}${hint}`, { error: true });
-}
 
 /** The tabs of the right-hand panel: alerts, cases, cards. */
 export function setUpTabs(onShow) {
@@ -48,7 +42,7 @@ export class CasePanel {
     try {
       for (const item of await api('/api/v1/cases')) this.upsert(item);
     } catch (error) {
-      failed(t('Cases'), error);
+      sayFailure(t('Cases'), error);
     }
   }
 
@@ -110,7 +104,7 @@ export class CasePanel {
       try {
         this.upsert(await api(`/api/v1/cases/${item.id}/${step}`, { method: 'POST', body }));
       } catch (error) {
-        failed(`${t('Cases')} ${item.id}`, error);
+        sayFailure(`${t('Cases')} ${item.id}`, error);
       }
     };
     form.hidden = false;
@@ -128,13 +122,6 @@ function cardDetail(card) {
     case 'unacknowledged_alerts': return `${d} ${t('alerts waiting over 24 h')}`;
     default: return d;
   }
-}
-
-function button(text, action, onClick) {
-  const b = el('button', { type: 'button', textContent: text });
-  b.dataset.action = action;
-  b.addEventListener('click', onClick);
-  return b;
 }
 
 /** The leadership view: how many units hold a red or yellow card, and which. */
@@ -160,7 +147,7 @@ export class CardPanel {
     try {
       units = await api('/api/v1/cards');
     } catch (error) {
-      return failed(t('Cards'), error);
+      return sayFailure(t('Cards'), error);
     }
     const carded = units.filter((u) => u.card !== 'none')
       .sort((a, b) => (a.card === 'red' ? 0 : 1) - (b.card === 'red' ? 0 : 1) || Number(b.overdue) - Number(a.overdue));

@@ -3,8 +3,8 @@
 // from the site), with up to four photos shrunk to 1600 px. Below, the sites whose inspection
 // is overdue.
 
-import { el } from './alerts.js';
-import { ApiError, api, say } from './api.js';
+import { api, say, sayFailure } from './api.js';
+import { el } from './dom.js';
 import { dateTime, name, t } from './i18n.js';
 
 /** Metres between two lon/lat points (haversine). */
@@ -70,7 +70,7 @@ export async function inspectPage() {
   try {
     sites = (await api('/ogc/collections/risk_points/items?limit=10000')).features;
   } catch (error) {
-    say(`${t('Risk point')}: ${error.message}`, { error: true });
+    sayFailure(t('Risk point'), error);
   }
   fill();
   navigator.geolocation?.watchPosition(
@@ -90,7 +90,7 @@ export async function inspectPage() {
         textContent: `${d.name} (${name('risk_kind', d.kind)}) · ${d.town ?? ''} · ${d.last_inspected ? dateTime(d.last_inspected) : t('never inspected')}`,
       })));
     } catch (error) {
-      say(`${t('Overdue inspections')}: ${error.message}`, { error: true });
+      sayFailure(t('Overdue inspections'), error);
     }
   };
   loadOverdue();
@@ -109,9 +109,7 @@ export async function inspectPage() {
       photos.value = '';
       loadOverdue();
     } catch (error) {
-      const hint = error instanceof ApiError && (error.status === 401 || error.status === 403)
-        ? ` ${t('(enter a dispatcher token at the top right)')}` : '';
-      say(`${error.message}${hint}`, { error: true });
+      sayFailure(t('Inspection'), error);
     }
   });
 }

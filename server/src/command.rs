@@ -7,6 +7,7 @@
 //! Writes of cases, cards and inspections take one lock (`writer`), so that ids and
 //! read-modify-write steps never race; tips are alerts and change through the alert book.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use coastwatch_core::alerting::LocalClock;
@@ -710,10 +711,7 @@ impl Command {
                 },
             )
             .await?;
-        let coverage = crate::coverage::risk_point_coverage(self.store.as_ref())
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-        let towns = crate::coverage::town_coverage(self.store.as_ref())
+        let (towns, coverage) = crate::coverage::town_and_site_coverage(self.store.as_ref())
             .await
             .map_err(|e| AppError::Internal(e.to_string()))?;
         let units = Units::new(&areas, &sites);
@@ -892,13 +890,20 @@ impl Command {
         let cards = self.all(Layer::Cards).await?;
         let units = Units::new(&areas, &sites);
         let year = self.clock.year(now);
+        // each unit's cards, read once
+        let mut by_unit: HashMap<(CardUnit, FeatureId), Vec<(&Feature, CardRecord)>> =
+            HashMap::new();
+        for feature in &cards {
+            if let Ok(card) = record::<CardRecord>(feature) {
+                by_unit
+                    .entry((card.unit, card.unit_id))
+                    .or_default()
+                    .push((feature, card));
+            }
+        }
         let mut out = Vec::new();
         for unit in units.all() {
-            let mine: Vec<(&Feature, CardRecord)> = cards
-                .iter()
-                .filter_map(|f| record::<CardRecord>(f).ok().map(|c| (f, c)))
-                .filter(|(_, c)| c.unit == unit.unit && c.unit_id == unit.id)
-                .collect();
+            let mine = by_unit.remove(&(unit.unit, unit.id)).unwrap_or_default();
             let card = rules::current_card(mine.iter().map(|(_, c)| c));
             let red_this_year = mine
                 .iter()
@@ -1056,7 +1061,7 @@ fn overdue<'a>(
     settings: &CommandConfig,
     now: i64,
 ) -> Vec<Overdue<'a>> {
-    let mut last: std::collections::HashMap<i64, i64> = Default::default();
+    let mut last: HashMap<i64, i64> = Default::default();
     for inspection in inspections {
         if let (Some(site), Some(t)) = (
             inspection.properties["risk_point_id"].as_i64(),

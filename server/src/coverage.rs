@@ -215,13 +215,20 @@ pub async fn town_coverage(store: &dyn Store) -> Result<Vec<TownCoverage>, Cover
     )?)
 }
 
-/// Whether each risk point of `store` is seen by a camera (flat terrain), for the cards.
-pub async fn risk_point_coverage(
+/// [`town_coverage`] and whether each risk point of `store` is seen by a camera (flat
+/// terrain), from one analysis, for the cards.
+pub async fn town_and_site_coverage(
     store: &dyn Store,
-) -> Result<Vec<coastwatch_coverage::RiskPointCoverage>, CoverageCommandError> {
+) -> Result<
+    (
+        Vec<TownCoverage>,
+        Vec<coastwatch_coverage::RiskPointCoverage>,
+    ),
+    CoverageCommandError,
+> {
     let scene = load_scene(store).await?;
     let terrain = FlatTerrain::default();
-    Ok(coastwatch_coverage::risk_point_coverage(
+    Ok(coastwatch_coverage::town_and_site_coverage(
         &scene,
         &terrain,
         CoverageOptions::default(),

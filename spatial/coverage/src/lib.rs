@@ -27,7 +27,7 @@ mod targets;
 pub use error::{CoverageError, CoverageResult};
 pub use products::{
     Analysis, CoverageOptions, FootprintShape, Products, Reason, RiskPointCoverage, TownCoverage,
-    risk_point_coverage, town_coverage,
+    town_and_site_coverage, town_coverage,
 };
 pub use report::CoverageReport;
 pub use scene::{RiskSite, Scene, SceneCamera, Shore, TOWN_SNAP_M, TownArea};

@@ -503,14 +503,15 @@ pub fn town_coverage(
     Ok(Analysis::build(scene, terrain, options, false)?.town_coverage())
 }
 
-/// Whether each risk point is seen, and why not — without the H3 map (fast: for the cards
-/// of the command platform).
-pub fn risk_point_coverage(
+/// [`town_coverage`] and whether each risk point is seen (and why not), from one analysis
+/// without the H3 map (fast: for the cards of the command platform).
+pub fn town_and_site_coverage(
     scene: &Scene,
     terrain: &dyn Terrain,
     options: CoverageOptions,
-) -> CoverageResult<Vec<RiskPointCoverage>> {
-    Ok(Analysis::build(scene, terrain, options, false)?.risk_point_products())
+) -> CoverageResult<(Vec<TownCoverage>, Vec<RiskPointCoverage>)> {
+    let analysis = Analysis::build(scene, terrain, options, false)?;
+    Ok((analysis.town_coverage(), analysis.risk_point_products()))
 }
 
 /// The sector a camera sees on flat terrain, as a polygon (lon, lat) and its area (m²):

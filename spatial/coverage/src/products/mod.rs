@@ -34,7 +34,7 @@ mod analysis;
 mod cells;
 mod types;
 
-pub use analysis::{Analysis, risk_point_coverage, sector, town_coverage};
+pub use analysis::{Analysis, sector, town_and_site_coverage, town_coverage};
 pub use cells::MAX_CELLS;
 pub use types::{
     CameraFootprint, CellCoverage, CoverageOptions, FootprintShape, GapCounts, NearestCamera,

@@ -147,6 +147,32 @@ pub struct VisionConfig {
     /// `[[vision.cameras]]`: id, url (a file, an image folder, `rtsp://…`, `http://…`) and the
     /// optional `motion_only`, `source`, `detector`, `pipeline` and `backoff_max_s` tables.
     pub cameras: Vec<coastwatch_vision::camera::CameraConfig>,
+    /// `[vision.ocr]`: hull numbers and plates read on the cameras' tracks.
+    pub ocr: OcrSettings,
+}
+
+/// How the cameras read markings on their tracks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OcrSettings {
+    /// Read markings on the tracks' best crops (when the models are there).
+    pub enabled: bool,
+    /// The folder of the OCR models (`scripts/install-ocr-models.sh`); when it is not set,
+    /// `$COASTWATCH_OCR_MODELS` or `.cache/ocr`, and OCR is off where they are missing. A folder
+    /// set here must hold the models.
+    pub models: Option<PathBuf>,
+    /// Which crops are read and how the reads are voted.
+    pub vote: coastwatch_vision::ocr::vote::VoteConfig,
+}
+
+impl Default for OcrSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            models: None,
+            vote: Default::default(),
+        }
+    }
 }
 
 /// Alert delivery beyond the HTTP API.
@@ -716,6 +742,27 @@ impl Config {
             if let Some(Err(e)) = camera.calibration.as_ref().map(|c| c.compile()) {
                 return Err(format!("vision.cameras {:?}: calibration: {e}", camera.id).into());
             }
+        }
+        let ocr = &self.vision.ocr;
+        if let Some(models) = ocr.models.as_ref().filter(|_| ocr.enabled) {
+            use coastwatch_vision::ocr::{CLS_MODEL, DET_MODEL, REC_MODEL};
+            if let Some(missing) = [DET_MODEL, CLS_MODEL, REC_MODEL]
+                .iter()
+                .find(|m| !models.join(m).is_file())
+            {
+                return Err(format!(
+                    "vision.ocr.models: {} has no {missing} (scripts/install-ocr-models.sh installs it)",
+                    models.display()
+                )
+                .into());
+            }
+        }
+        if ocr.vote.reads_per_track == 0 || !(ocr.vote.grow.is_finite() && ocr.vote.grow >= 1.0) {
+            return Err(
+                "vision.ocr.vote: reads_per_track must be at least 1 and grow at least 1"
+                    .to_owned()
+                    .into(),
+            );
         }
         let command = &self.command;
         if !(command.inspection_max_distance_m.is_finite()

@@ -123,6 +123,7 @@ fn film_camera(
                     range_nearer_m: ground.nearer_m,
                     range_farther_m: ground.farther_m,
                     bearing_sigma_deg: ground.bearing_sigma_deg,
+                    reading: None,
                     score: track.score,
                     bbox: Some([b.x, b.y, b.w, b.h]),
                 });

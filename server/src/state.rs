@@ -88,7 +88,12 @@ impl AppState {
         let ingest = Ingest::start(pipeline, metrics.ais.clone());
         tokio::spawn(run_clock(ingest.clone()));
         let placements = placements(&config.vision.cameras, store.as_ref(), &ingest).await?;
-        let cameras = Cameras::start(&config.vision.cameras, placements, &metrics.vision);
+        let cameras = Cameras::start(
+            &config.vision.cameras,
+            placements,
+            &metrics.vision,
+            &config.vision.ocr,
+        );
         let command = crate::command::Command::new(
             store.clone(),
             alerts.clone(),

@@ -549,6 +549,10 @@ impl Store for FlakyReads {
         self.check()?;
         self.inner.tip_contact(tip).await
     }
+    async fn watchlist(&self) -> coastwatch_store::StoreResult<Vec<coastwatch_store::WatchEntry>> {
+        self.check()?;
+        self.inner.watchlist().await
+    }
     async fn photo(
         &self,
         inspection_id: coastwatch_core::model::FeatureId,

@@ -11,8 +11,9 @@ use axum::http::header::CONTENT_TYPE;
 use axum::routing::post;
 use coastwatch_ais::decoder::{Decoder, DecoderOptions};
 use coastwatch_core::Layer;
-use coastwatch_core::engine::{CameraObservation, CheckedFix, VehicleFix};
+use coastwatch_core::engine::{CameraObservation, CheckedFix, Reading, VehicleFix};
 use coastwatch_core::geodesy;
+use coastwatch_core::identity::markings;
 use coastwatch_core::model::{FeatureId, TrackClass};
 use coastwatch_store::Query;
 use serde::Deserialize;
@@ -57,7 +58,26 @@ struct DetectionIn {
     /// One standard deviation of the bearing (deg); default 0.5.
     #[serde(default)]
     bearing_sigma_deg: Option<f64>,
+    /// What the detector's OCR read on the track so far (a hull number, a name, a plate).
+    #[serde(default)]
+    reading: Option<ReadingIn>,
 }
+
+/// A track's reading as an external detector sends it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReadingIn {
+    /// The marking its reads agreed on; absent when they found none.
+    #[serde(default)]
+    text: Option<String>,
+    /// How sure the vote is, 0–1.
+    confidence: f32,
+    /// Crops read (at least 1).
+    reads: u32,
+}
+
+/// Most crops one reading may stand for.
+const MAX_READS: u32 = 1000;
 
 /// Checks one detection: values in range, time within the feed limits, a known camera.
 fn detection(
@@ -106,6 +126,35 @@ fn detection(
         }
         s => s.unwrap_or(1.0),
     };
+    let reading = match item.reading {
+        None => None,
+        Some(r) => {
+            if !(r.confidence.is_finite() && (0.0..=1.0).contains(&r.confidence)) {
+                return Err(format!(
+                    "reading.confidence {} is outside 0..1",
+                    r.confidence
+                ));
+            }
+            if !(1..=MAX_READS).contains(&r.reads) {
+                return Err(format!(
+                    "reading.reads {} is outside 1..{MAX_READS}",
+                    r.reads
+                ));
+            }
+            let text = match r.text {
+                Some(text) => {
+                    check_text("reading.text", &text, text_chars).map_err(|e| e.to_string())?;
+                    Some(markings::normalize(&text)).filter(|t| !t.is_empty())
+                }
+                None => None,
+            };
+            Some(Reading {
+                text,
+                confidence: r.confidence,
+                reads: r.reads,
+            })
+        }
+    };
     Ok(CameraObservation {
         camera_id,
         track_id: item.track_id,
@@ -121,6 +170,7 @@ fn detection(
         bearing_sigma_deg,
         score,
         bbox: None,
+        reading,
     })
 }
 

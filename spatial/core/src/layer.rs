@@ -189,7 +189,7 @@ layers! {
     /// Geo-referenced tracks from the video core.
     CameraTracks = "camera_tracks", LineString, true, [
         req("camera_id", Integer), req("class", Text), opt("matched_mmsi", Integer),
-        req("t_start", Integer), req("t_end", Integer),
+        req("t_start", Integer), req("t_end", Integer), opt("plate", Text), opt("hull_text", Text),
     ];
     /// Alert locations with their lifecycle.
     Alerts = "alerts", Point, true, [

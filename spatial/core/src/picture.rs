@@ -104,7 +104,7 @@ impl Picture<'_> {
     ) -> Vec<CameraTrackState> {
         let ended = self.camera_tracks.evict(now);
         for track in &ended {
-            self.monitor.camera_track_ended(&track.key, events);
+            self.monitor.camera_track_ended(track, events);
         }
         ended
     }

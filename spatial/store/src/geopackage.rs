@@ -23,8 +23,8 @@ use sqlx::{Connection, Row, Sqlite, SqlitePool, Transaction};
 
 use super::sql::{self, Dialect, SqlValue, Statement};
 use super::{
-    AuditEntry, AuditRow, Changes, POSITION_COLUMNS, Photo, Position, PositionRow, Query, Snapshot,
-    Store, TipContact, json_text, reindex, unique_violation, validate_all, validate_photos,
+    AuditEntry, AuditRow, Changes, POSITION_COLUMNS, Position, PositionRow, Query, Snapshot, Store,
+    WatchChange, WatchEntry, json_text, reindex, unique_violation, validate_all, validate_photos,
     validate_snapshots, validate_upserts,
 };
 use coastwatch_core::Feature;
@@ -382,15 +382,11 @@ impl GeoPackageStore {
         Ok(())
     }
 
-    /// Appends the audit entries and stores the tips' contacts.
-    async fn write_records(
-        tx: &mut Transaction<'_, Sqlite>,
-        audit: &[AuditEntry],
-        contacts: &[TipContact],
-        photos: &[Photo],
-    ) -> StoreResult<()> {
+    /// Appends the audit entries, stores the tips' contacts and the inspections' photos, and
+    /// changes the watch list.
+    async fn write_records(tx: &mut Transaction<'_, Sqlite>, changes: &Changes) -> StoreResult<()> {
         let insert = sql::audit_insert(Dialect::GeoPackage);
-        for entry in audit {
+        for entry in &changes.audit {
             sqlx::query(&insert)
                 .bind(entry.at)
                 .bind(&entry.user)
@@ -402,7 +398,7 @@ impl GeoPackageStore {
                 .await?;
         }
         let insert = sql::contact_insert(Dialect::GeoPackage);
-        for contact in contacts {
+        for contact in &changes.contacts {
             sqlx::query(&insert)
                 .bind(&contact.tip)
                 .bind(&contact.contact)
@@ -410,13 +406,32 @@ impl GeoPackageStore {
                 .await?;
         }
         let insert = sql::photo_insert(Dialect::GeoPackage);
-        for photo in photos {
+        for photo in &changes.photos {
             sqlx::query(&insert)
                 .bind(photo.inspection_id.get())
                 .bind(i64::from(photo.n))
                 .bind(&photo.jpeg)
                 .execute(&mut **tx)
                 .await?;
+        }
+        for change in &changes.watchlist {
+            match change {
+                WatchChange::Put(entry) => {
+                    sqlx::query(&sql::watch_upsert(Dialect::GeoPackage))
+                        .bind(&entry.plate)
+                        .bind(&entry.reason)
+                        .bind(&entry.added_by)
+                        .bind(entry.added_at)
+                        .execute(&mut **tx)
+                        .await?
+                }
+                WatchChange::Remove(plate) => {
+                    sqlx::query(&sql::watch_delete(Dialect::GeoPackage))
+                        .bind(plate)
+                        .execute(&mut **tx)
+                        .await?
+                }
+            };
         }
         Ok(())
     }
@@ -500,8 +515,8 @@ impl Store for GeoPackageStore {
         Self::settle(conn, result)
     }
 
-    async fn commit(&self, changes: Changes) -> StoreResult<()> {
-        let upserts = validate_upserts(changes.upserts)?;
+    async fn commit(&self, mut changes: Changes) -> StoreResult<()> {
+        let upserts = validate_upserts(std::mem::take(&mut changes.upserts))?;
         validate_snapshots(&changes.snapshots)?;
         validate_photos(&changes.photos)?;
         let mut conn = self.writer().await?;
@@ -513,8 +528,7 @@ impl Store for GeoPackageStore {
                 Self::touch(&mut tx, layer.name()).await?;
             }
             Self::write_snapshots(&mut tx, &changes.snapshots).await?;
-            Self::write_records(&mut tx, &changes.audit, &changes.contacts, &changes.photos)
-                .await?;
+            Self::write_records(&mut tx, &changes).await?;
             tx.commit().await?;
             Ok(())
         }
@@ -639,6 +653,21 @@ impl Store for GeoPackageStore {
             .fetch_optional(&self.pool)
             .await?;
         Ok(row.map(|(contact,)| contact))
+    }
+
+    async fn watchlist(&self) -> StoreResult<Vec<WatchEntry>> {
+        let rows: Vec<(String, String, String, i64)> = sqlx::query_as(&sql::watch_select())
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(plate, reason, added_by, added_at)| WatchEntry {
+                plate,
+                reason,
+                added_by,
+                added_at,
+            })
+            .collect())
     }
 
     async fn photo(&self, inspection_id: FeatureId, n: u32) -> StoreResult<Option<Vec<u8>>> {
@@ -855,8 +884,18 @@ fn schema_statements() -> Vec<String> {
              jpeg BLOB NOT NULL, PRIMARY KEY (inspection_id, n))",
             table = sql::PHOTO_TABLE
         ),
+        format!(
+            "CREATE TABLE IF NOT EXISTS {table} (plate TEXT PRIMARY KEY NOT NULL, reason TEXT NOT NULL, \
+             added_by TEXT NOT NULL, added_at INTEGER NOT NULL)",
+            table = sql::WATCH_TABLE
+        ),
     ]);
-    for table in [sql::AUDIT_TABLE, sql::CONTACT_TABLE, sql::PHOTO_TABLE] {
+    for table in [
+        sql::AUDIT_TABLE,
+        sql::CONTACT_TABLE,
+        sql::PHOTO_TABLE,
+        sql::WATCH_TABLE,
+    ] {
         statements.push(format!(
             "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier) VALUES ('{table}', 'attributes', '{table}')"
         ));

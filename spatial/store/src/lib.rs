@@ -202,6 +202,28 @@ pub struct TipContact {
     pub contact: String,
 }
 
+/// A number plate on the watch list: a camera that reads it raises `watchlist_vehicle`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WatchEntry {
+    /// The plate, normalised (`浙B12345`).
+    pub plate: String,
+    /// Why it is watched.
+    pub reason: String,
+    /// Who put it on the list.
+    pub added_by: String,
+    /// When (epoch s).
+    pub added_at: i64,
+}
+
+/// A change of the watch list.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WatchChange {
+    /// Adds a plate, or replaces its entry.
+    Put(WatchEntry),
+    /// Takes a plate off (normalised).
+    Remove(String),
+}
+
 /// Most bytes of one inspection photo: 2 MiB.
 pub const MAX_PHOTO_BYTES: usize = 2 * 1024 * 1024;
 
@@ -232,6 +254,8 @@ pub struct Changes {
     pub contacts: Vec<TipContact>,
     /// Photos of inspections.
     pub photos: Vec<Photo>,
+    /// Changes of the watch list.
+    pub watchlist: Vec<WatchChange>,
 }
 
 impl Changes {
@@ -243,6 +267,7 @@ impl Changes {
             && self.audit.is_empty()
             && self.contacts.is_empty()
             && self.photos.is_empty()
+            && self.watchlist.is_empty()
     }
 
     /// Adds features to insert or replace in `layer` (nothing when `features` is empty).
@@ -279,6 +304,9 @@ pub trait Store: Send + Sync {
 
     /// The contact left with tip `tip` (the tip alert's subject id), if any.
     async fn tip_contact(&self, tip: &str) -> StoreResult<Option<String>>;
+
+    /// The watch list, by plate.
+    async fn watchlist(&self) -> StoreResult<Vec<WatchEntry>>;
 
     /// Photo `n` of inspection `inspection_id`, if there is one.
     async fn photo(&self, inspection_id: FeatureId, n: u32) -> StoreResult<Option<Vec<u8>>>;

@@ -15,8 +15,8 @@ use sqlx::{ConnectOptions, Executor, PgPool, Postgres, Row, Transaction};
 
 use super::sql::{self, Dialect, SqlValue, Statement};
 use super::{
-    AuditEntry, AuditRow, Changes, POSITION_COLUMNS, Photo, Position, PositionRow, Query, Snapshot,
-    Store, TipContact, json_text, reindex, unique_violation, validate_all, validate_photos,
+    AuditEntry, AuditRow, Changes, POSITION_COLUMNS, Position, PositionRow, Query, Snapshot, Store,
+    WatchChange, WatchEntry, json_text, reindex, unique_violation, validate_all, validate_photos,
     validate_snapshots, validate_upserts,
 };
 use coastwatch_core::layer::{FieldType, Layer};
@@ -211,15 +211,14 @@ impl PostgisStore {
         Ok(())
     }
 
-    /// Appends the audit entries and stores the tips' contacts.
+    /// Appends the audit entries, stores the tips' contacts and the inspections' photos, and
+    /// changes the watch list.
     async fn write_records(
         tx: &mut Transaction<'_, Postgres>,
-        audit: &[AuditEntry],
-        contacts: &[TipContact],
-        photos: &[Photo],
+        changes: &Changes,
     ) -> StoreResult<()> {
         let insert = sql::audit_insert(Dialect::Postgis);
-        for entry in audit {
+        for entry in &changes.audit {
             sqlx::query(&insert)
                 .bind(entry.at)
                 .bind(&entry.user)
@@ -231,7 +230,7 @@ impl PostgisStore {
                 .await?;
         }
         let insert = sql::contact_insert(Dialect::Postgis);
-        for contact in contacts {
+        for contact in &changes.contacts {
             sqlx::query(&insert)
                 .bind(&contact.tip)
                 .bind(&contact.contact)
@@ -239,13 +238,32 @@ impl PostgisStore {
                 .await?;
         }
         let insert = sql::photo_insert(Dialect::Postgis);
-        for photo in photos {
+        for photo in &changes.photos {
             sqlx::query(&insert)
                 .bind(photo.inspection_id.get())
                 .bind(i64::from(photo.n))
                 .bind(&photo.jpeg)
                 .execute(&mut **tx)
                 .await?;
+        }
+        for change in &changes.watchlist {
+            match change {
+                WatchChange::Put(entry) => {
+                    sqlx::query(&sql::watch_upsert(Dialect::Postgis))
+                        .bind(&entry.plate)
+                        .bind(&entry.reason)
+                        .bind(&entry.added_by)
+                        .bind(entry.added_at)
+                        .execute(&mut **tx)
+                        .await?
+                }
+                WatchChange::Remove(plate) => {
+                    sqlx::query(&sql::watch_delete(Dialect::Postgis))
+                        .bind(plate)
+                        .execute(&mut **tx)
+                        .await?
+                }
+            };
         }
         Ok(())
     }
@@ -319,8 +337,8 @@ impl Store for PostgisStore {
         Ok(ids)
     }
 
-    async fn commit(&self, changes: Changes) -> StoreResult<()> {
-        let upserts = validate_upserts(changes.upserts)?;
+    async fn commit(&self, mut changes: Changes) -> StoreResult<()> {
+        let upserts = validate_upserts(std::mem::take(&mut changes.upserts))?;
         validate_snapshots(&changes.snapshots)?;
         validate_photos(&changes.photos)?;
         let mut tx = self.pool.begin().await?;
@@ -330,7 +348,7 @@ impl Store for PostgisStore {
             Self::bump_sequence(&mut tx, *layer).await?;
         }
         Self::write_snapshots(&mut tx, &changes.snapshots).await?;
-        Self::write_records(&mut tx, &changes.audit, &changes.contacts, &changes.photos).await?;
+        Self::write_records(&mut tx, &changes).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -430,6 +448,21 @@ impl Store for PostgisStore {
             .fetch_optional(&self.pool)
             .await?;
         Ok(row.map(|(contact,)| contact))
+    }
+
+    async fn watchlist(&self) -> StoreResult<Vec<WatchEntry>> {
+        let rows: Vec<(String, String, String, i64)> = sqlx::query_as(&sql::watch_select())
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(plate, reason, added_by, added_at)| WatchEntry {
+                plate,
+                reason,
+                added_by,
+                added_at,
+            })
+            .collect())
     }
 
     async fn photo(&self, inspection_id: FeatureId, n: u32) -> StoreResult<Option<Vec<u8>>> {

@@ -439,3 +439,29 @@ pub(crate) fn photo_select(dialect: Dialect) -> String {
         dialect.mark(2)
     )
 }
+
+/// The watch list of number plates (not a layer: plates have no place).
+pub(crate) const WATCH_TABLE: &str = "watchlist";
+
+/// Adds or replaces one plate: parameters plate, reason, added by, added at.
+pub(crate) fn watch_upsert(dialect: Dialect) -> String {
+    let [a, b, c, d] = [1, 2, 3, 4].map(|n| dialect.mark(n));
+    format!(
+        "INSERT INTO {WATCH_TABLE} (plate, reason, added_by, added_at) VALUES ({a}, {b}, {c}, {d}) \
+         ON CONFLICT (plate) DO UPDATE SET reason = excluded.reason, \
+         added_by = excluded.added_by, added_at = excluded.added_at"
+    )
+}
+
+/// Takes one plate off: parameter plate.
+pub(crate) fn watch_delete(dialect: Dialect) -> String {
+    format!(
+        "DELETE FROM {WATCH_TABLE} WHERE plate = {}",
+        dialect.mark(1)
+    )
+}
+
+/// Reads the whole list, by plate.
+pub(crate) fn watch_select() -> String {
+    format!("SELECT plate, reason, added_by, added_at FROM {WATCH_TABLE} ORDER BY plate")
+}

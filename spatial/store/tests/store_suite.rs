@@ -10,7 +10,7 @@ use coastwatch_fixtures::samples::sample;
 use coastwatch_store::StoreError;
 use coastwatch_store::{
     AuditEntry, Changes, GeoPackageStore, MAX_SNAPSHOT_BYTES, Photo, Position, PostgisStore, Query,
-    Snapshot, Store, SubjectKind, TipContact,
+    Snapshot, Store, SubjectKind, TipContact, WatchChange, WatchEntry,
 };
 use geo::{Rect, coord};
 use serde_json::json;
@@ -747,6 +747,51 @@ async fn audit_entries_and_contacts_commit_with_their_change<B: Backend>(b: B) {
     assert_eq!(store.photo(id(9), 2).await.unwrap(), None);
 }
 
+async fn the_watchlist_changes_with_its_commit<B: Backend>(b: B) {
+    let store = b.store();
+    let entry = |plate: &str, reason: &str| {
+        WatchChange::Put(WatchEntry {
+            plate: plate.into(),
+            reason: reason.into(),
+            added_by: "wang".into(),
+            added_at: 1_000,
+        })
+    };
+    store
+        .commit(Changes {
+            watchlist: vec![entry("浙B12345", "冷链"), entry("浙C00001", "成品油")],
+            ..Changes::default()
+        })
+        .await
+        .unwrap();
+    // a failing commit changes nothing of the list
+    let mut bad = sample(Layer::Cases, 2);
+    bad.properties.insert("title".into(), json!(" "));
+    let mut failing = Changes {
+        watchlist: vec![WatchChange::Remove("浙B12345".into())],
+        ..Changes::default()
+    };
+    failing.upsert(Layer::Cases, vec![bad.with_id(id(6))]);
+    assert!(store.commit(failing).await.is_err());
+    store
+        .commit(Changes {
+            watchlist: vec![
+                entry("浙B12345", "冷链走私"),
+                WatchChange::Remove("浙C00001".into()),
+            ],
+            ..Changes::default()
+        })
+        .await
+        .unwrap();
+    let list = b.reopen().await.watchlist().await.unwrap();
+    let plates: Vec<(&str, &str)> = list
+        .iter()
+        .map(|e| (e.plate.as_str(), e.reason.as_str()))
+        .collect();
+    assert_eq!(plates, [("浙B12345", "冷链走私")]);
+    assert_eq!(list[0].added_by, "wang");
+}
+
 macro_rules! suite {
     ($($test:ident),* $(,)?) => {
         mod geopackage {
@@ -768,7 +813,8 @@ suite!(
     large_batches_keep_their_order,
     snapshots_are_stored_with_their_alert,
     a_bad_snapshot_stores_nothing_of_its_commit,
-    audit_entries_and_contacts_commit_with_their_change
+    audit_entries_and_contacts_commit_with_their_change,
+    the_watchlist_changes_with_its_commit
 );
 
 #[tokio::test]

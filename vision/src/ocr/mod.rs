@@ -9,6 +9,7 @@
 
 pub mod db;
 pub mod image;
+pub mod vote;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

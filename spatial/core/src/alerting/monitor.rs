@@ -188,12 +188,17 @@ impl Monitor {
     }
 
     /// Camera track `key` is no longer observed: its episodes close.
-    pub fn camera_track_ended(&mut self, key: &str, out: &mut Vec<AlertEvent>) {
+    pub fn camera_track_ended(&mut self, track: &CameraTrackState, out: &mut Vec<AlertEvent>) {
         let from = out.len();
         self.tracker
-            .forget(&SubjectKey::camera_track(key.to_owned()), out);
-        self.detectors.end_camera_track(&self.context, key, out);
+            .forget(&SubjectKey::camera_track(track.key.clone()), out);
+        self.detectors.end_camera_track(&self.context, track, out);
         self.fill_towns(out, from);
+    }
+
+    /// Replaces the watch list of plates (plate, reason).
+    pub fn set_watchlist(&mut self, entries: impl IntoIterator<Item = (String, String)>) {
+        self.detectors.set_watchlist(entries);
     }
 
     /// The detectors' thresholds.

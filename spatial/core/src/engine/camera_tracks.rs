@@ -14,6 +14,7 @@ use serde_json::json;
 use crate::alerting::Sample;
 use crate::engine::VesselEngine;
 use crate::geodesy::{self, MPS_PER_KN};
+use crate::identity::markings::{self, Marking};
 use crate::model::{FeatureId, Mmsi, TrackClass};
 use crate::{Feature, Layer};
 
@@ -52,6 +53,39 @@ pub struct CameraObservation {
     pub score: f32,
     /// The box in the frame `[x, y, w, h]` (px), when it came from a frame.
     pub bbox: Option<[f32; 4]>,
+    /// What OCR read on the track's best crops so far, when it has read any.
+    #[serde(default)]
+    pub reading: Option<Reading>,
+}
+
+/// What OCR read on a track's best crops (a hull number, a name, a plate), voted over its
+/// reads. Only crops large enough to show a marking are read, so `reads > 0` with no `text`
+/// means a legible view with nothing written on it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reading {
+    /// The marking the reads agreed on, normalised ([`crate::identity::markings::normalize`]:
+    /// `浙岱渔03318`, `浙B12345`); `None` when no read found one.
+    pub text: Option<String>,
+    /// How sure the vote is (0–1): the share of reads that gave `text` (or found nothing)
+    /// times their mean OCR confidence.
+    pub confidence: f32,
+    /// Crops read.
+    pub reads: u32,
+}
+
+impl Reading {
+    /// The plate it read, when the marking is a number plate.
+    pub fn plate(&self) -> Option<&str> {
+        let text = self.text.as_deref()?;
+        matches!(markings::parse(text), Some(Marking::Plate { .. })).then_some(text)
+    }
+
+    /// The hull marking it read (a fishing-vessel number or a name), when it is not a plate.
+    pub fn hull_text(&self) -> Option<&str> {
+        let text = self.text.as_deref()?;
+        (self.plate().is_none()).then_some(text)
+    }
 }
 
 impl CameraObservation {
@@ -69,6 +103,8 @@ pub struct AisCandidate {
     pub mmsi: u32,
     /// Its name, when known.
     pub name: Option<String>,
+    /// Its call sign, when known.
+    pub callsign: Option<String>,
     /// Where it should be now (lon, lat), from its last fix.
     pub predicted: [f64; 2],
     /// Seconds since its last fix.
@@ -189,6 +225,7 @@ impl MatchGate {
                 Some(AisCandidate {
                     mmsi: vessel.mmsi.get(),
                     name: vessel.info.name.clone(),
+                    callsign: vessel.info.callsign.clone(),
                     predicted,
                     age_s,
                     bearing_residual_deg,
@@ -218,6 +255,8 @@ pub struct CameraTrackState {
     pub path: VecDeque<Sample>,
     /// The AIS vessel it was last matched to.
     pub matched_mmsi: Option<Mmsi>,
+    /// The latest reading of its markings.
+    pub reading: Option<Reading>,
 }
 
 impl CameraTrackState {
@@ -251,6 +290,8 @@ impl CameraTrackState {
             "camera_id": self.latest.camera_id.get(),
             "class": self.latest.class,
             "matched_mmsi": self.matched_mmsi.map(Mmsi::get),
+            "plate": self.reading.as_ref().and_then(Reading::plate),
+            "hull_text": self.reading.as_ref().and_then(Reading::hull_text),
             "t_start": self.first_t.floor() as i64,
             "t_end": self.latest.t.ceil() as i64,
         });
@@ -304,9 +345,13 @@ impl CameraTrackEngine {
                 observations: 0,
                 path: VecDeque::new(),
                 matched_mmsi: None,
+                reading: None,
             });
         if state.observations > 0 && obs.t <= state.latest.t {
             return None;
+        }
+        if obs.reading.is_some() {
+            state.reading.clone_from(&obs.reading);
         }
         state.latest = obs;
         state.observations += 1;
@@ -378,6 +423,7 @@ mod tests {
             bearing_sigma_deg: 0.1,
             score: 0.8,
             bbox: None,
+            reading: None,
         }
     }
 
@@ -514,5 +560,33 @@ mod tests {
         gone.sort();
         assert_eq!(gone, vec!["3/a-1".to_owned(), "3/still".to_owned()]);
         assert!(engine.is_empty());
+    }
+
+    #[test]
+    fn a_reading_is_kept_until_a_newer_one_and_lands_in_its_column() {
+        let mut engine = CameraTrackEngine::new(600.0);
+        let reading = |text: &str| {
+            Some(Reading {
+                text: Some(text.into()),
+                confidence: 0.9,
+                reads: 1,
+            })
+        };
+        let first = CameraObservation {
+            reading: reading("浙岱渔03318"),
+            ..observation(100.0, 90.0, 1000.0)
+        };
+        engine.apply(first);
+        engine.apply(observation(101.0, 90.0, 1000.0));
+        let feature = engine.get("3/a-1").unwrap().to_feature().unwrap();
+        assert_eq!(feature.properties["hull_text"], "浙岱渔03318");
+        assert!(feature.properties["plate"].is_null());
+        engine.apply(CameraObservation {
+            reading: reading("浙B12345"),
+            ..observation(102.0, 90.0, 1000.0)
+        });
+        let feature = engine.get("3/a-1").unwrap().to_feature().unwrap();
+        assert_eq!(feature.properties["plate"], "浙B12345");
+        assert!(feature.properties["hull_text"].is_null());
     }
 }

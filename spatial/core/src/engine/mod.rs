@@ -6,7 +6,7 @@ mod vehicles;
 mod vessels;
 
 pub use camera_tracks::{
-    AisCandidate, CameraObservation, CameraTrackEngine, CameraTrackState, MatchGate,
+    AisCandidate, CameraObservation, CameraTrackEngine, CameraTrackState, MatchGate, Reading,
 };
 pub use vehicles::{CheckedFix, FixRefused, InvalidFix, VehicleEngine, VehicleFix, VehicleState};
 pub use vessels::{Applied, Fix, VesselEngine, VesselInfo, VesselState, VesselUpdate};

@@ -32,20 +32,27 @@ pub enum IdentityFlag {
     ImpossibleSpeed,
     /// The MMSI fits none of the ITU-R M.585 formats (e.g. not nine digits).
     MmsiFormat,
+    /// A camera read a hull marking that is not the vessel's AIS name or call sign.
+    NameMismatch,
     /// No static report (type 5 or 24) within 30 minutes of the first position.
     NoStaticReport,
+    /// A camera had legible views of the vessel and read no name or number on it (the
+    /// "three-no" signal).
+    NoVisibleName,
     /// The MMSI's Maritime Identification Digits are not allocated.
     UnknownMid,
 }
 
 impl IdentityFlag {
     /// Every flag, in declaration (= name) order.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 8] = [
         Self::BadImo,
         Self::EmptyName,
         Self::ImpossibleSpeed,
         Self::MmsiFormat,
+        Self::NameMismatch,
         Self::NoStaticReport,
+        Self::NoVisibleName,
         Self::UnknownMid,
     ];
 
@@ -58,6 +65,8 @@ impl IdentityFlag {
             Self::MmsiFormat => "mmsi_format",
             Self::NoStaticReport => "no_static_report",
             Self::UnknownMid => "unknown_mid",
+            Self::NameMismatch => "name_mismatch",
+            Self::NoVisibleName => "no_visible_name",
         }
     }
 }
@@ -71,6 +80,8 @@ impl fmt::Display for IdentityFlag {
             Self::MmsiFormat => "MMSI is not a valid 9-digit ITU-R M.585 number",
             Self::NoStaticReport => "no static report within 30 min of the first position",
             Self::UnknownMid => "MMSI carries an unallocated MID",
+            Self::NameMismatch => "the hull marking a camera read is not the AIS name",
+            Self::NoVisibleName => "a camera saw no name or number on the hull",
         })
     }
 }

@@ -156,7 +156,8 @@ text_enum!(
     /** Bad or missing identity. */ IdentityAnomaly, /** Camera sees a vessel with no AIS. */ DarkVessel,
     /** Truck outside its corridor. */ RouteDeviation, /** Tracker switched off. */ GpsOff,
     /** Night movement in a watch zone. */ NightMovement, /** A public report. */ Tip,
-    /** A vehicle terminal's alarm (JT/T 808). */ VehicleAlarm }
+    /** A vehicle terminal's alarm (JT/T 808). */ VehicleAlarm,
+    /** A camera read a plate on the watch list. */ WatchlistVehicle }
 );
 text_enum!(
     /// What an alert is about.
@@ -488,6 +489,12 @@ pub struct CameraTrack {
     pub t_start: i64,
     /// Last observation (epoch s).
     pub t_end: i64,
+    /// The number plate the camera read on it.
+    #[serde(default)]
+    pub plate: Option<String>,
+    /// The hull number or name the camera read on it.
+    #[serde(default)]
+    pub hull_text: Option<String>,
 }
 
 impl Record for CameraTrack {

@@ -66,6 +66,11 @@ pub struct DetectorConfig {
     /// `vehicle_alarm`: the terminal alarms (JT/T 808 alarm bits by name) that raise one;
     /// by default those of tampering and emergencies, not driving behaviour.
     pub vehicle_alarms: Vec<String>,
+    /// Camera readings (`identity_anomaly` from hull markings, `watchlist_vehicle`, sightings
+    /// in `gps_off`) count from this vote confidence (0–1).
+    pub reading_min_confidence: f32,
+    /// `no_visible_name`: legible crops of a vessel read without finding a marking, at least.
+    pub no_name_min_reads: u32,
     /// Least data time (min) between two updates of an open episode; new facts that
     /// change the alert (an identity flag) are sent at once.
     pub update_min: f64,
@@ -116,6 +121,8 @@ impl Default for DetectorConfig {
             ]
             .map(String::from)
             .to_vec(),
+            reading_min_confidence: 0.5,
+            no_name_min_reads: 2,
             update_min: 5.0,
             severity: Severities::default(),
         }
@@ -170,6 +177,13 @@ impl DetectorConfig {
                 });
             }
         }
+        if !(0.0..=1.0).contains(&self.reading_min_confidence) {
+            return Err(ModelError::OutOfRange {
+                what: "reading_min_confidence",
+                value: f64::from(self.reading_min_confidence),
+                rule: "must lie between 0 and 1",
+            });
+        }
         if self.route_min_fixes == 0 {
             return Err(ModelError::OutOfRange {
                 what: "route_min_fixes",
@@ -205,6 +219,8 @@ pub struct Severities {
     pub dark_vessel: Severity,
     /// `vehicle_alarm` (default critical).
     pub vehicle_alarm: Severity,
+    /// `watchlist_vehicle` (default critical).
+    pub watchlist_vehicle: Severity,
 }
 
 impl Default for Severities {
@@ -220,6 +236,7 @@ impl Default for Severities {
             night_movement: Severity::Warning,
             dark_vessel: Severity::Critical,
             vehicle_alarm: Severity::Critical,
+            watchlist_vehicle: Severity::Critical,
         }
     }
 }

@@ -178,16 +178,16 @@ pub(super) fn link(
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::super::testkit::*;
     use super::*;
-    use crate::engine::{CameraObservation, CameraTrackEngine};
+    use crate::engine::{CameraObservation, CameraTrackEngine, Reading};
     use crate::geodesy;
     use crate::model::FeatureId;
 
     /// A camera on land, 200 m south of the coast (which runs east–west through the
     /// origin, sea to the north).
-    const CAMERA: [f64; 2] = [0.0, -200.0];
+    pub(in super::super) const CAMERA: [f64; 2] = [0.0, -200.0];
 
     /// Observes track `track` of `class` at `xy` (metres) at second `s` after T0, with
     /// `candidates`.
@@ -199,6 +199,21 @@ mod tests {
         s: f64,
         xy: [f64; 2],
         candidates: &[AisCandidate],
+    ) {
+        observe_read(run, tracks, track, class, s, xy, candidates, None);
+    }
+
+    /// [`observe`] with what OCR read on the track.
+    #[expect(clippy::too_many_arguments, reason = "a test helper, one fact each")]
+    pub(in super::super) fn observe_read(
+        run: &mut Run,
+        tracks: &mut CameraTrackEngine,
+        track: &str,
+        class: TrackClass,
+        s: f64,
+        xy: [f64; 2],
+        candidates: &[AisCandidate],
+        reading: Option<Reading>,
     ) {
         let camera = at(CAMERA);
         let position = at(xy);
@@ -218,17 +233,22 @@ mod tests {
             bearing_sigma_deg: 0.1,
             score: 0.9,
             bbox: None,
+            reading,
         };
         let state = tracks.apply(obs).expect("newer");
+        if let Some(matched) = candidates.iter().find(|c| c.in_gate) {
+            state.matched_mmsi = crate::model::Mmsi::try_from(i64::from(matched.mmsi)).ok();
+        }
         let at_sea = run.ctx.at_sea_from(camera, position, 20.0);
         run.detectors
             .observe_camera_track(&run.ctx, state, candidates, at_sea, &mut run.out);
     }
 
-    fn candidate(mmsi: u32, in_gate: bool) -> AisCandidate {
+    pub(in super::super) fn candidate(mmsi: u32, in_gate: bool) -> AisCandidate {
         AisCandidate {
             mmsi,
             name: Some("ZHE DAI YU 1".into()),
+            callsign: None,
             predicted: at([0.0, 1000.0]),
             age_s: 10.0,
             bearing_residual_deg: if in_gate { 0.1 } else { 8.0 },
@@ -263,8 +283,9 @@ mod tests {
         assert_eq!(open.evidence["nearest_ais"][0]["mmsi"], A);
         assert!(open.evidence["range_sigma_m"].as_f64().unwrap() > 100.0);
         assert_eq!(open.town.as_deref(), Some("Songao"));
+        let ended = tracks.get("7/s-1").unwrap().clone();
         run.detectors
-            .end_camera_track(&run.ctx, "7/s-1", &mut run.out);
+            .end_camera_track(&run.ctx, &ended, &mut run.out);
         assert_eq!(run.count(AlertKind::DarkVessel, Phase::Close), 1);
     }
 

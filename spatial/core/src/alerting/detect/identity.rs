@@ -1,10 +1,12 @@
 //! `identity_anomaly`: the [`IdentityFlag`]s the AIS core raises for a vessel (`bad_imo`,
-//! `empty_name`, `impossible_speed`, `mmsi_format`, `no_static_report`, `unknown_mid`).
+//! `empty_name`, `impossible_speed`, `mmsi_format`, `no_static_report`, `unknown_mid`) and
+//! those a camera raises from what it reads on the hull (`name_mismatch`, `no_visible_name`:
+//! see `marking.rs`), with their facts in the evidence.
 //!
 //! One episode per vessel: it opens with the first flag and is updated as new flags appear.
 //! It never closes: an identity problem does not end by itself.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::{Env, Who, evidence};
 use crate::alerting::{AlertEvent, Phase, Sample};
@@ -27,6 +29,19 @@ impl Identity {
         flags: &[IdentityFlag],
         out: &mut Vec<AlertEvent>,
     ) {
+        self.observe_with(env, who, fix, flags, Map::new(), out);
+    }
+
+    /// Takes in flags with facts about them (`facts` join the evidence when a flag is new).
+    pub(super) fn observe_with(
+        &mut self,
+        env: Env,
+        who: &Who,
+        fix: &Sample,
+        flags: &[IdentityFlag],
+        facts: Map<String, Value>,
+        out: &mut Vec<AlertEvent>,
+    ) {
         let first = self.flags.is_empty();
         let mut added = false;
         for flag in flags {
@@ -40,18 +55,14 @@ impl Identity {
         }
         let phase = if first { Phase::Open } else { Phase::Update };
         let flags = Value::from_iter(self.flags.iter().map(|flag| flag.as_str()));
+        let mut evidence = evidence([("flags", flags)]);
+        evidence.extend(facts);
         out.push(
             who.episode(
                 AlertKind::IdentityAnomaly,
                 env.config.severity.identity_anomaly,
             )
-            .event(
-                env.ctx,
-                phase,
-                fix.t,
-                fix.lonlat(),
-                evidence([("flags", flags)]),
-            ),
+            .event(env.ctx, phase, fix.t, fix.lonlat(), evidence),
         );
     }
 }

@@ -20,6 +20,7 @@ mod encounter;
 mod identity;
 mod landing;
 mod loitering;
+mod marking;
 mod night;
 mod route;
 mod silence;
@@ -45,6 +46,7 @@ use encounter::Encounters;
 use identity::Identity;
 use landing::Landing;
 use loitering::Loitering;
+use marking::TrackMarks;
 use night::Night;
 use route::Route;
 use silence::SilenceIndex;
@@ -70,6 +72,10 @@ pub struct Detectors {
     last_sweep: Option<f64>,
     dark: HashMap<String, DarkTrack>,
     terminals: HashMap<String, TerminalState>,
+    /// What was reported of each camera track's readings.
+    marks: HashMap<String, TrackMarks>,
+    /// Watched plates (normalised) and why.
+    watchlist: HashMap<String, String>,
 }
 
 /// What the detectors remember of one vessel.
@@ -95,6 +101,8 @@ struct VehicleState {
     /// Whether the latest sample can start a `gps_off` episode: moving or in a zone.
     off_candidate: bool,
     off_open: bool,
+    /// Camera sightings while `gps_off` is open.
+    sightings: Vec<Value>,
     route: Route,
     night: Night,
 }
@@ -252,6 +260,7 @@ impl Detectors {
             }
         }
         state.off_open = false;
+        state.sightings.clear();
         state.off_candidate = moving || zone.is_some();
         state.zone = zone;
         self.vehicle_silence
@@ -289,7 +298,8 @@ impl Detectors {
 
     /// Takes in the latest observation of a camera track with the AIS vessels around it
     /// (`at_sea`: its ground position lies at sea). Runs `dark_vessel`; links a new
-    /// episode to the `ais_gap` of a vessel that fell silent nearby.
+    /// episode to the `ais_gap` of a vessel that fell silent nearby; then what the camera
+    /// read on it (`marking.rs`).
     pub fn observe_camera_track(
         &mut self,
         ctx: &DetectionContext,
@@ -298,6 +308,7 @@ impl Detectors {
         at_sea: bool,
         out: &mut Vec<AlertEvent>,
     ) {
+        self.read_markings(ctx, track, candidates, at_sea, out);
         let env = Env {
             config: &self.config,
             ctx,
@@ -334,16 +345,17 @@ impl Detectors {
     pub fn end_camera_track(
         &mut self,
         ctx: &DetectionContext,
-        key: &str,
+        track: &CameraTrackState,
         out: &mut Vec<AlertEvent>,
     ) {
         let env = Env {
             config: &self.config,
             ctx,
         };
-        if let Some(mut dark) = self.dark.remove(key) {
-            dark.end(env, key, out);
+        if let Some(mut dark) = self.dark.remove(&track.key) {
+            dark.end(env, &track.key, out);
         }
+        self.end_markings(ctx, track, out);
     }
 
     /// Runs the checks that fire on silence at data time `now` (the newest sample time of
@@ -454,9 +466,13 @@ impl<'a> Who<'a> {
     }
 
     fn camera_track(key: &'a str) -> Self {
+        Self::track_named(key, None)
+    }
+
+    fn track_named(key: &'a str, name: Option<&'a str>) -> Self {
         Self {
             subject: Subject::CameraTrack(key),
-            name: None,
+            name,
         }
     }
 

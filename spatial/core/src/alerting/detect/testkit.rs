@@ -130,6 +130,9 @@ pub(super) fn context() -> DetectionContext {
     DetectionContext::from_features(&risk_points, &coastline, &areas, &geofences)
 }
 
+/// The plate of every test vehicle.
+pub(super) const PLATE: &str = "浙B·12345";
+
 /// Detectors over the test district, with the events they emitted.
 pub(super) struct Run {
     pub(super) detectors: Detectors,
@@ -228,7 +231,7 @@ impl Run {
             &self.ctx,
             &self.clock,
             vehicle_id,
-            Some("ZB-12345"),
+            Some(PLATE),
             class,
             corridor,
             &sample,

@@ -24,6 +24,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::tiles::router())
         .merge(routes::alerts::router())
         .merge(routes::command::router())
+        .merge(routes::watchlist::router())
         .merge(routes::coverage::router())
         .fallback(|| async { AppError::NotFound("no such route; see /openapi.json".into()) })
         .layer(middleware::from_fn_with_state(

@@ -69,6 +69,8 @@ pub struct CommandConfig {
     pub inspection_interval_days: std::collections::BTreeMap<coastwatch_core::model::RiskKind, u32>,
     /// Days between inspections of the kinds not named above.
     pub inspection_default_days: u32,
+    /// Plates on the watch list at most (the detectors hold it in memory).
+    pub watchlist_max: usize,
 }
 
 impl Default for CommandConfig {
@@ -87,6 +89,7 @@ impl Default for CommandConfig {
             .into_iter()
             .collect(),
             inspection_default_days: 30,
+            watchlist_max: 100_000,
         }
     }
 }

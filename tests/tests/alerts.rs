@@ -12,7 +12,7 @@ use coastwatch_core::{Feature, Layer};
 use coastwatch_server::config::WebhookConfig;
 use coastwatch_server::{AppState, Config, app, feeds};
 use coastwatch_store::{GeoPackageStore, Query, Store};
-use coastwatch_tests::{DISPATCHER, INGEST, PLANNER, ingest_config};
+use coastwatch_tests::{DISPATCHER, INGEST, PLANNER, VIEWER, ingest_config};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt;
@@ -1352,4 +1352,349 @@ async fn a_boat_whose_ais_is_on_is_matched_not_alerted() {
         "{tracks:?}"
     );
     server.state.cameras.stop();
+}
+
+/// [`observations`] with what the camera's OCR read on the track.
+fn read_as(mut observations: Value, reading: Value) -> Value {
+    for item in observations.as_array_mut().unwrap() {
+        item["reading"] = reading.clone();
+    }
+    observations
+}
+
+/// The stored alerts of `kind`.
+async fn alerts_of(server: &Running, kind: &str) -> Vec<Feature> {
+    let alerts = server
+        .store
+        .query(Layer::Alerts, &Query::default())
+        .await
+        .unwrap();
+    alerts
+        .into_iter()
+        .filter(|a| a.properties["kind"] == kind)
+        .collect()
+}
+
+#[tokio::test]
+async fn the_watch_list_takes_plates_by_json_and_csv_and_refuses_what_is_not_a_plate() {
+    let mut config = config();
+    config.command.watchlist_max = 3;
+    let server = running(config).await;
+    let url = format!("{}/api/v1/watchlist", server.base);
+    let post = |body: String, csv: bool, token: &'static str| {
+        let url = url.clone();
+        async move {
+            let response = reqwest::Client::new()
+                .post(url)
+                .bearer_auth(token)
+                .header(
+                    "content-type",
+                    if csv { "text/csv" } else { "application/json" },
+                )
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            (status, response.text().await.unwrap())
+        }
+    };
+    let (status, body) = post(
+        json!({"plate": "浙B·12345", "reason": "冷链走私嫌疑"}).to_string(),
+        false,
+        DISPATCHER,
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let csv = "plate,reason\n浙C 00001,\"成品油, 夜间\"\n浙BD12345,新能源\n".to_owned();
+    let (status, body) = post(csv, true, DISPATCHER).await;
+    assert_eq!(status, 201, "{body}");
+    let (status, list) = call(reqwest::Method::GET, &url, DISPATCHER, None).await;
+    assert_eq!(status, 200);
+    let plates: Vec<(&str, &str)> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["plate"].as_str().unwrap(), e["reason"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        plates,
+        [
+            ("浙B12345", "冷链走私嫌疑"),
+            ("浙BD12345", "新能源"),
+            ("浙C00001", "成品油, 夜间")
+        ]
+    );
+
+    // refused, the list unchanged: not a plate (with its line), no reason, a viewer, the bound
+    for (body, csv, token, status, why) in [
+        (
+            "plate,reason\n浙B54321,x\nHELLO,y\n".to_owned(),
+            true,
+            DISPATCHER,
+            400,
+            "entry 3",
+        ),
+        (
+            json!([{"plate": "浙B54321", "reason": " "}]).to_string(),
+            false,
+            DISPATCHER,
+            400,
+            "reason is empty",
+        ),
+        (
+            json!({"plate": "浙B54321", "reason": "x"}).to_string(),
+            false,
+            VIEWER,
+            403,
+            "",
+        ),
+        (
+            json!({"plate": "浙B54321", "reason": "x"}).to_string(),
+            false,
+            DISPATCHER,
+            409,
+            "command.watchlist_max",
+        ),
+    ] {
+        let (got, text) = post(body, csv, token).await;
+        assert_eq!(got, status, "{text}");
+        assert!(text.contains(why), "{why}: {text}");
+    }
+    // replacing a listed plate's reason is within the bound
+    let (status, body) = post(
+        json!({"plate": "浙C00001", "reason": "成品油"}).to_string(),
+        false,
+        DISPATCHER,
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let (_, list) = call(reqwest::Method::GET, &url, DISPATCHER, None).await;
+    assert_eq!(list.as_array().unwrap().len(), 3);
+    assert_eq!(list[2]["reason"], "成品油");
+
+    let plate_url = |plate: &str| format!("{url}/{}", urlencoding(plate));
+    let (status, _) = call(
+        reqwest::Method::DELETE,
+        &plate_url("浙C00001"),
+        DISPATCHER,
+        None,
+    )
+    .await;
+    assert_eq!(status, 204);
+    let (status, _) = call(
+        reqwest::Method::DELETE,
+        &plate_url("浙C00001"),
+        DISPATCHER,
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+    let csv = reqwest::Client::new()
+        .get(format!("{url}?format=csv"))
+        .bearer_auth(DISPATCHER)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(csv.lines().next(), Some("plate,reason,added_by,added_at"));
+    assert_eq!(csv.lines().count(), 3, "{csv}");
+    let (status, _) = call(reqwest::Method::GET, &url, VIEWER, None).await;
+    assert_eq!(status, 403, "plates are for dispatchers");
+    let log = server.store.audit(0, 100).await.unwrap();
+    let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "watchlist.add",
+            "watchlist.add",
+            "watchlist.add",
+            "watchlist.add",
+            "watchlist.remove"
+        ]
+    );
+}
+
+/// `text` percent-encoded for a URL path segment.
+fn urlencoding(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            b => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn what_cameras_read_raises_name_mismatch_no_visible_name_and_watchlist_vehicle() {
+    let server = running(config()).await;
+    let base = &server.base;
+    let camera = json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [121.60, 29.60]},
+        "properties": {"name": "CAM-1", "height_m": 20.0, "heading_deg": 0.0, "hfov_deg": 120.0, "range_m": 3000.0}});
+    let (status, camera) = call(
+        reqwest::Method::POST,
+        &format!("{base}/api/v1/cameras"),
+        PLANNER,
+        Some(camera),
+    )
+    .await;
+    assert_eq!(status, 201, "{camera}");
+    let camera_id = camera["id"].as_i64().unwrap();
+    let (status, body) = call(
+        reqwest::Method::POST,
+        &format!("{base}/api/v1/watchlist"),
+        DISPATCHER,
+        Some(json!({"plate": "浙B54321", "reason": "冷链走私嫌疑"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    truck_on_corridor(&server).await;
+
+    // an AIS fishing vessel named ZHE DAI YU 1, standing 1 km north of the camera
+    let mmsi = 412_000_078;
+    let [lon, lat] = coastwatch_core::geodesy::destination([121.60, 29.60], 0.0, 1000.0);
+    let report = PositionReport {
+        mmsi,
+        nav_status: 0,
+        lon,
+        lat,
+        sog_kn: 0.0,
+        cog_deg: 0.0,
+        heading_deg: None,
+        second: 0,
+    };
+    let identity = coastwatch_ais::encode::StaticVoyage {
+        mmsi,
+        imo: 0,
+        callsign: "BZDY1".into(),
+        name: "ZHE DAI YU 1".into(),
+        ship_type: 30,
+        destination: "SHIPU".into(),
+    };
+    let nmea = [
+        sentences(&identity.bits(), 'A', 1),
+        sentences(&report.bits(), 'A', 0),
+    ]
+    .concat()
+    .join("\r\n")
+        + "\r\n";
+    let response = reqwest::Client::new()
+        .post(format!("{base}/api/v1/ingest/ais"))
+        .bearer_auth(INGEST)
+        .header("content-type", "text/plain")
+        .body(nmea)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    // the truck's GPS last spoke 15 minutes ago, on the move
+    let (status, body) = call(
+        reqwest::Method::POST,
+        &format!("{base}/api/v1/ingest/positions"),
+        INGEST,
+        Some(json!([{"vehicle_id": "ZJB-001", "t": now - 900, "lon": 121.6, "lat": 29.6, "speed_kmh": 40}])),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+
+    let url = format!("{base}/api/v1/ingest/detections");
+    let read =
+        |text: Option<&str>, reads: u32| json!({"text": text, "confidence": 0.9, "reads": reads});
+    for body in [
+        // the AIS boat shows another number on its hull
+        read_as(
+            observations(&camera, "ais", "vessel", now, 5, (0.2, 1150.0)),
+            read(Some("浙岱渔03318"), 2),
+        ),
+        // a boat nobody explains, legible, with nothing written on it
+        read_as(
+            observations(&camera, "blank", "vessel", now, 5, (45.0, 1500.0)),
+            read(None, 3),
+        ),
+        // the watched truck passes the camera
+        read_as(
+            observations(&camera, "truck", "vehicle", now, 3, (-60.0, 300.0)),
+            read(Some("浙B·54321"), 1),
+        ),
+    ] {
+        let (status, body) = call(reqwest::Method::POST, &url, INGEST, Some(body)).await;
+        assert_eq!(status, 200, "{body}");
+    }
+
+    let identity = alerts_of(&server, "identity_anomaly").await;
+    let on = |id: &str| {
+        identity
+            .iter()
+            .find(|a| a.properties["subject"]["id"] == id)
+            .unwrap_or_else(|| panic!("no identity_anomaly on {id}: {identity:?}"))
+    };
+    let mismatch = &on(&mmsi.to_string()).properties["evidence"];
+    assert_eq!(mismatch["flags"], json!(["name_mismatch"]), "{mismatch}");
+    assert_eq!(mismatch["name_mismatch"]["read"], "浙岱渔03318");
+    assert_eq!(mismatch["name_mismatch"]["ais_name"], "ZHE DAI YU 1");
+    let blank = &on(&format!("{camera_id}/blank")).properties["evidence"];
+    assert_eq!(blank["flags"], json!(["no_visible_name"]), "{blank}");
+    let watched = alerts_of(&server, "watchlist_vehicle").await;
+    assert_eq!(watched.len(), 1);
+    let evidence = &watched[0].properties["evidence"];
+    assert_eq!(evidence["plate"], "浙B54321");
+    assert_eq!(evidence["reason"], "冷链走私嫌疑");
+    assert_eq!(watched[0].properties["severity"], "critical");
+
+    // the camera_tracks layer says what was read
+    let tracks = server
+        .store
+        .query(Layer::CameraTracks, &Query::default())
+        .await
+        .unwrap();
+    let read_on = |column: &str| -> Vec<&str> {
+        tracks
+            .iter()
+            .filter_map(|t| t.properties[column].as_str())
+            .collect()
+    };
+    assert_eq!(read_on("hull_text"), ["浙岱渔03318"], "{tracks:?}");
+    assert_eq!(read_on("plate"), ["浙B54321"]);
+
+    // the silent truck: once its gps_off is open, a camera reading its plate adds the sighting
+    let mut gps_off = Vec::new();
+    for _ in 0..40 {
+        gps_off = alerts_of(&server, "gps_off").await;
+        if !gps_off.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert_eq!(gps_off.len(), 1, "the clock opens gps_off within 10 s");
+    let body = read_as(
+        observations(&camera, "truck-2", "vehicle", now + 10, 3, (-60.0, 300.0)),
+        read(Some("浙B12345"), 1),
+    );
+    let (status, body) = call(reqwest::Method::POST, &url, INGEST, Some(body)).await;
+    assert_eq!(status, 200, "{body}");
+    let gps_off = alerts_of(&server, "gps_off").await;
+    let sightings = &gps_off[0].properties["evidence"]["camera_sightings"];
+    assert_eq!(sightings.as_array().map(Vec::len), Some(1), "{gps_off:?}");
+    assert_eq!(sightings[0]["camera_track"], format!("{camera_id}/truck-2"));
+
+    // a reading that is not one: 400, nothing stored
+    let bad = read_as(
+        observations(&camera, "x", "vessel", now + 20, 1, (10.0, 900.0)),
+        json!({"text": "浙B12345", "confidence": 1.5, "reads": 1}),
+    );
+    let (status, body) = call(reqwest::Method::POST, &url, INGEST, Some(bad)).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["detail"].to_string().contains("reading.confidence"),
+        "{body}"
+    );
 }

@@ -98,6 +98,8 @@ const ZH = {
   'Camera': '摄像机',
   'AIS': 'AIS',
   'Seen from': '首次发现',
+  'Hull marking': '船名船号',
+  Plate: '车牌',
   'Seen to': '最后发现',
   'MMSI': 'MMSI',
   'Call sign': '呼号',

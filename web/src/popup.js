@@ -42,6 +42,8 @@ const CAMERA_TRACK = {
     ['Class', 'class'],
     ['Camera', 'camera'],
     ['AIS', 'ais'],
+    ['Hull marking', 'hull_text'],
+    ['Plate', 'plate'],
     ['Seen from', 't_start', time],
     ['Seen to', 't_end', time],
   ],

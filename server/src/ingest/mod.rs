@@ -251,7 +251,8 @@ impl Ingest {
         &self.pipeline.picture
     }
 
-    /// Loads fences, docks, coastline and areas from the store into the detectors.
+    /// Loads fences, docks, coastline, areas and the watch list from the store into the
+    /// detectors.
     pub async fn load_geography(&self) -> Result<(), crate::state::StartError> {
         self.pipeline.load_geography().await
     }

@@ -571,7 +571,7 @@ async fn reward(
 /// Output of the admin's lists: JSON (default) or CSV.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
-enum Format {
+pub(crate) enum Format {
     #[default]
     Json,
     Csv,
@@ -643,7 +643,7 @@ async fn audit(
 
 /// `rows` as a JSON array, or as CSV with `columns` (values that are not strings or numbers
 /// written as JSON), quoted where needed.
-fn table(format: Format, file: &str, columns: &[&str], rows: Vec<Value>) -> Response {
+pub(crate) fn table(format: Format, file: &str, columns: &[&str], rows: Vec<Value>) -> Response {
     if format == Format::Json {
         return Json(rows).into_response();
     }

@@ -8,4 +8,5 @@ pub mod ingest;
 pub mod ogc;
 pub mod system;
 pub mod tiles;
+pub mod watchlist;
 pub mod web;

@@ -13,7 +13,7 @@
 //! of decoding a stream and are handled the same way.
 //!
 //! With the OCR models installed (`[vision.ocr]`), each camera reads the markings of its tracks
-//! on a few of their best crops (`coastwatch_vision::ocr::vote`) and sends the voted reading
+//! on a few of their largest views (`coastwatch_vision::ocr::vote`) and sends the voted reading
 //! with the track's observations: hull numbers and plates reach the `camera_tracks` layer
 //! and the detectors (`name_mismatch`, `no_visible_name`, `watchlist_vehicle`). One model set
 //! is shared by the cameras; a read takes some 70 ms on 2 cores, while which a live stream's
@@ -29,7 +29,7 @@ use coastwatch_scenario::cameras::CameraScene;
 use coastwatch_vision::camera::{CameraConfig, CameraEvent, run_camera};
 use coastwatch_vision::ocr::vote::{TrackReadings, VoteConfig};
 use coastwatch_vision::ocr::{Ocr, OcrConfig, Rgb};
-use coastwatch_vision::pipeline::FrameReport;
+use coastwatch_vision::pipeline::{self, FrameReport};
 use coastwatch_vision::{Frame, ObjectClass};
 use jiff::Timestamp;
 use prometheus_client::encoding::EncodeLabelSet;
@@ -224,12 +224,21 @@ impl Reader {
         }
     }
 
-    /// Reads the crops of `report` that are worth it into `readings`; forgets ended tracks.
-    fn read(&self, report: &FrameReport, readings: &mut TrackReadings, reads: &Counter) {
-        for crop in &report.crops {
-            if !readings.wants(crop) {
+    /// Reads the tracks of `report` that are worth it (in `frame`) into `readings`; forgets
+    /// the tracks that ended.
+    fn read(
+        &self,
+        report: &FrameReport,
+        frame: &Frame,
+        readings: &mut TrackReadings,
+        reads: &Counter,
+    ) {
+        let t = report.t.as_millisecond() as f64 / 1000.0;
+        for track in &report.tracks {
+            if !readings.wants(track.id, &track.bbox, t) {
                 continue;
             }
+            let crop = pipeline::crop(frame, track.id, track.bbox);
             let Some(image) = Rgb::new(crop.width as usize, crop.height as usize, crop.rgb.clone())
             else {
                 continue;
@@ -237,10 +246,10 @@ impl Reader {
             // a failed read is no read: it must not count as a hull with nothing on it
             match self.ocr.lock().expect("ocr lock").read(&image) {
                 Ok(lines) => {
-                    readings.add(crop, &lines);
+                    readings.add(&crop, &track.bbox, t, &lines);
                     reads.inc();
                 }
-                Err(error) => tracing::warn!(%error, track = crop.track_id, "crop not read"),
+                Err(error) => tracing::warn!(%error, track = track.id, "track not read"),
             }
         }
         for ended in &report.ended {
@@ -466,6 +475,7 @@ impl Camera {
                 if let Some(reader) = &reader {
                     reader.read(
                         &report,
+                        &frame,
                         &mut readings,
                         &counters.reads.get_or_create(&labels),
                     );

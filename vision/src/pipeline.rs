@@ -215,7 +215,7 @@ impl Pipeline {
 }
 
 /// The part of `frame` around `bbox`, with a tenth of the box's size as margin.
-fn crop(frame: &Frame, track_id: u64, bbox: BBox) -> Crop {
+pub fn crop(frame: &Frame, track_id: u64, bbox: BBox) -> Crop {
     let margin = BBox {
         x: bbox.x - bbox.w * 0.1,
         y: bbox.y - bbox.h * 0.1,

@@ -244,3 +244,86 @@ fn the_test_set_is_rendered() {
     let distinct: std::collections::HashSet<&[u8]> = image.data.chunks(3).collect();
     assert!(distinct.len() > 2, "text was drawn");
 }
+
+/// A boat with its hull number crosses a camera's view, and a blank one after it: the motion
+/// pipeline follows each, each is read a few times in its 6 s of view, and the vote gives the
+/// number for the first and a legible nothing for the second.
+#[test]
+fn a_track_is_read_a_few_times_and_voted() {
+    use coastwatch_vision::Frame;
+    use coastwatch_vision::ocr::vote::{TrackReadings, VoteConfig};
+    use coastwatch_vision::pipeline::{Pipeline, PipelineConfig};
+
+    let Some(models) = ready("a_track_is_read_a_few_times_and_voted") else {
+        return;
+    };
+    let mut ocr = ocr(models);
+    let hull = |text: &str| {
+        render(
+            &Sample {
+                text: text.into(),
+                font: ocr_set::CJK_FONT,
+                colours: (0x1F3A68, 0xF2F2F2),
+                width: 320,
+                height: 90,
+                font_px: 34,
+            },
+            Condition::Clean,
+        )
+    };
+    let boats = [hull("浙岱渔03318"), hull("")];
+    let (w, h) = (960usize, 360usize);
+    let mut pipeline = Pipeline::new(PipelineConfig::default(), None);
+    let mut readings = TrackReadings::new(VoteConfig::default());
+    let mut read_ids = std::collections::BTreeMap::new();
+    for index in 0..80u64 {
+        // a still sea; the first boat crosses in frames 10–39, the second in 50–79
+        let mut rgb = vec![0u8; w * h * 3];
+        for px in rgb.chunks_exact_mut(3) {
+            px.copy_from_slice(&[70, 96, 112]);
+        }
+        let (boat, step) = match index {
+            10..40 => (Some(&boats[0]), index - 10),
+            50..80 => (Some(&boats[1]), index - 50),
+            _ => (None, 0),
+        };
+        if let Some(boat) = boat {
+            let x0 = 20 + step as usize * 20;
+            for y in 0..boat.height {
+                for x in 0..boat.width.min(w - x0) {
+                    let (from, to) = ((y * boat.width + x) * 3, ((140 + y) * w + x0 + x) * 3);
+                    rgb[to..to + 3].copy_from_slice(&boat.data[from..from + 3]);
+                }
+            }
+        }
+        let frame = Frame {
+            index,
+            t: jiff::Timestamp::UNIX_EPOCH + jiff::SignedDuration::from_millis(index as i64 * 200),
+            width: w as u32,
+            height: h as u32,
+            rgb,
+        };
+        let report = pipeline.process(&frame).unwrap();
+        let t = index as f64 * 0.2;
+        for track in &report.tracks {
+            if readings.wants(track.id, &track.bbox, t) {
+                let crop = coastwatch_vision::pipeline::crop(&frame, track.id, track.bbox);
+                let image = Rgb::new(crop.width as usize, crop.height as usize, crop.rgb.clone());
+                let lines = ocr.read(&image.unwrap()).unwrap();
+                readings.add(&crop, &track.bbox, t, &lines);
+            }
+        }
+        for track in &report.tracks {
+            if let Some(reading) = readings.reading(track.id) {
+                read_ids.insert(track.id, reading);
+            }
+        }
+    }
+    let votes: Vec<_> = read_ids.values().collect();
+    assert_eq!(votes.len(), 2, "{votes:?}");
+    assert_eq!(votes[0].text.as_deref(), Some("浙岱渔03318"), "{votes:?}");
+    assert!(votes[0].confidence >= 0.5, "{votes:?}");
+    assert!((1..=3).contains(&votes[0].reads), "{votes:?}");
+    assert_eq!(votes[1].text, None, "{votes:?}");
+    assert!(votes[1].reads >= 2, "legible and read again: {votes:?}");
+}

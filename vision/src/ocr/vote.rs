@@ -1,11 +1,12 @@
-//! OCR on tracks: which of a track's best-frame crops are read, and what the reads add up to.
+//! OCR on tracks: which of a track's views are read, and what the reads add up to.
 //!
-//! A crop is read when it is large enough to show a marking (`min_height_px` ×
-//! `min_width_px`), the track has reads left (`reads_per_track`), and it is larger than the
-//! last crop read by `grow` (the tracker offers a crop each time a frame beats the track's
-//! best, so the reads go to ever larger and sharper views). Each read gives the marking it
-//! found (a fishing-vessel number or a plate first, then a name) or nothing; the vote is the
-//! text most reads gave, with the share of reads that gave it times their mean confidence.
+//! A track's box is read when it is large enough to show a marking (`min_height_px` ×
+//! `min_width_px`), the track has reads left (`reads_per_track`), and it is either larger than
+//! the last view read by `grow` (a boat coming nearer is read on its better views) or
+//! `interval_s` later (a boat passing at one range is read again on another frame). Each read
+//! gives the marking it found (a fishing-vessel number or a plate first, then a name) or
+//! nothing; the vote is the text most reads gave, with the share of reads that gave it times
+//! their mean confidence.
 
 use std::collections::HashMap;
 
@@ -14,6 +15,7 @@ use coastwatch_core::identity::markings::{self, Marking};
 use serde::{Deserialize, Serialize};
 
 use super::TextLine;
+use crate::geometry::BBox;
 use crate::pipeline::Crop;
 
 /// When a track's crops are read.
@@ -27,8 +29,10 @@ pub struct VoteConfig {
     pub min_height_px: u32,
     /// Crops narrower than this (px) are not read.
     pub min_width_px: u32,
-    /// A crop is read again only when its area is this many times the last one read.
+    /// A track is read again when its box's area is this many times the last one read…
     pub grow: f32,
+    /// …or this many seconds after the last read.
+    pub interval_s: f64,
     /// A line read as a name (not a number or plate) counts from this confidence.
     pub min_name_score: f32,
 }
@@ -40,6 +44,7 @@ impl Default for VoteConfig {
             min_height_px: 64,
             min_width_px: 96,
             grow: 1.2,
+            interval_s: 2.0,
             min_name_score: 0.8,
         }
     }
@@ -49,7 +54,8 @@ impl Default for VoteConfig {
 #[derive(Debug, Default)]
 struct Votes {
     reads: u32,
-    last_area: u32,
+    last_area: f32,
+    last_t: f64,
     /// Text, reads that gave it, sum of their confidences.
     texts: Vec<(String, u32, f32)>,
 }
@@ -70,23 +76,23 @@ impl TrackReadings {
         }
     }
 
-    /// Whether `crop` is worth reading.
-    pub fn wants(&self, crop: &Crop) -> bool {
+    /// Whether track `track_id`, seen in `bbox` at `t` (s), is worth reading now.
+    pub fn wants(&self, track_id: u64, bbox: &BBox, t: f64) -> bool {
         let c = &self.config;
-        if crop.height < c.min_height_px || crop.width < c.min_width_px {
+        if bbox.h < c.min_height_px as f32 || bbox.w < c.min_width_px as f32 {
             return false;
         }
-        self.tracks.get(&crop.track_id).is_none_or(|v| {
+        self.tracks.get(&track_id).is_none_or(|v| {
             v.reads < c.reads_per_track
-                && crop.width as f32 * crop.height as f32 >= v.last_area as f32 * c.grow
+                && (bbox.area() >= v.last_area * c.grow || t - v.last_t >= c.interval_s)
         })
     }
 
-    /// Records what a read of `crop` found.
-    pub fn add(&mut self, crop: &Crop, lines: &[TextLine]) {
+    /// Records what a read of `crop` (its track's box `bbox` at `t`) found.
+    pub fn add(&mut self, crop: &Crop, bbox: &BBox, t: f64, lines: &[TextLine]) {
         let votes = self.tracks.entry(crop.track_id).or_default();
         votes.reads += 1;
-        votes.last_area = crop.width * crop.height;
+        (votes.last_area, votes.last_t) = (bbox.area(), t);
         if let Some((text, score)) = marking(lines, self.config.min_name_score) {
             match votes.texts.iter_mut().find(|(t, ..)| *t == text) {
                 Some((_, n, sum)) => (*n, *sum) = (*n + 1, *sum + score),
@@ -163,16 +169,30 @@ pub fn marking(lines: &[TextLine], min_name_score: f32) -> Option<(String, f32)>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::geometry::BBox;
+
+    fn bbox(width: u32, height: u32) -> BBox {
+        BBox::from_corners(0.0, 0.0, width as f32, height as f32)
+    }
 
     fn crop(track_id: u64, width: u32, height: u32) -> Crop {
         Crop {
             track_id,
-            bbox: BBox::from_corners(0.0, 0.0, width as f32, height as f32),
+            bbox: bbox(width, height),
             width,
             height,
             rgb: Vec::new(),
         }
+    }
+
+    /// Records a read of track `id` in a `width × height` box at `t`.
+    fn add(
+        readings: &mut TrackReadings,
+        id: u64,
+        (width, height): (u32, u32),
+        t: f64,
+        lines: &[TextLine],
+    ) {
+        readings.add(&crop(id, width, height), &bbox(width, height), t, lines);
     }
 
     fn line(text: &str, score: f32, top: f32) -> TextLine {
@@ -190,18 +210,25 @@ mod tests {
     }
 
     #[test]
-    fn small_crops_are_not_read_and_each_track_is_read_a_few_times_on_growing_views() {
+    fn small_views_are_not_read_and_each_track_is_read_a_few_times() {
         let mut readings = TrackReadings::new(VoteConfig::default());
-        assert!(!readings.wants(&crop(1, 300, 40)), "too low");
-        assert!(!readings.wants(&crop(1, 60, 100)), "too narrow");
-        assert!(readings.wants(&crop(1, 200, 100)));
-        readings.add(&crop(1, 200, 100), &[]);
-        assert!(!readings.wants(&crop(1, 210, 100)), "hardly larger");
-        assert!(readings.wants(&crop(1, 250, 100)));
-        readings.add(&crop(1, 250, 100), &[]);
-        readings.add(&crop(1, 300, 100), &[]);
-        assert!(!readings.wants(&crop(1, 900, 300)), "three reads at most");
-        assert!(readings.wants(&crop(2, 200, 100)), "per track");
+        assert!(!readings.wants(1, &bbox(300, 40), 0.0), "too low");
+        assert!(!readings.wants(1, &bbox(60, 100), 0.0), "too narrow");
+        assert!(readings.wants(1, &bbox(200, 100), 0.0));
+        add(&mut readings, 1, (200, 100), 0.0, &[]);
+        assert!(
+            !readings.wants(1, &bbox(210, 100), 1.0),
+            "hardly larger, soon after"
+        );
+        assert!(readings.wants(1, &bbox(250, 100), 1.0), "larger");
+        assert!(readings.wants(1, &bbox(200, 100), 2.0), "later");
+        add(&mut readings, 1, (250, 100), 1.0, &[]);
+        add(&mut readings, 1, (300, 100), 2.0, &[]);
+        assert!(
+            !readings.wants(1, &bbox(900, 300), 9.0),
+            "three reads at most"
+        );
+        assert!(readings.wants(2, &bbox(200, 100), 0.0), "per track");
         readings.forget(1);
         assert!(readings.reading(1).is_none());
     }
@@ -210,9 +237,27 @@ mod tests {
     fn the_reads_are_voted() {
         let mut readings = TrackReadings::new(VoteConfig::default());
         assert!(readings.reading(1).is_none());
-        readings.add(&crop(1, 200, 100), &[line("浙岱渔O3318", 0.6, 0.0)]);
-        readings.add(&crop(1, 250, 100), &[line("浙岱漁03318", 0.9, 0.0)]);
-        readings.add(&crop(1, 300, 100), &[line("浙岱渔03318", 0.95, 0.0)]);
+        add(
+            &mut readings,
+            1,
+            (200, 100),
+            0.0,
+            &[line("浙岱渔O3318", 0.6, 0.0)],
+        );
+        add(
+            &mut readings,
+            1,
+            (250, 100),
+            1.0,
+            &[line("浙岱漁03318", 0.9, 0.0)],
+        );
+        add(
+            &mut readings,
+            1,
+            (300, 100),
+            2.0,
+            &[line("浙岱渔03318", 0.95, 0.0)],
+        );
         let reading = readings.reading(1).unwrap();
         assert_eq!(reading.text.as_deref(), Some("浙岱渔03318"));
         assert_eq!(reading.reads, 3);
@@ -220,8 +265,8 @@ mod tests {
         assert!((reading.confidence - 2.0 / 3.0 * 0.925).abs() < 1e-4);
 
         // nothing written: blank reads win, and are sure
-        readings.add(&crop(2, 200, 100), &[line("~", 0.3, 0.0)]);
-        readings.add(&crop(2, 250, 100), &[]);
+        add(&mut readings, 2, (200, 100), 0.0, &[line("~", 0.3, 0.0)]);
+        add(&mut readings, 2, (250, 100), 2.0, &[]);
         let blank = readings.reading(2).unwrap();
         assert_eq!(blank.text, None);
         assert_eq!((blank.confidence, blank.reads), (1.0, 2));

@@ -4,12 +4,13 @@
 # --data adds GMT and GSHHG, only to regenerate datasets/data/demo: datasets/scripts/extract-coastline.sh)
 set -euo pipefail
 
-want=(pkg-config libgdal-dev gdal-bin libsqlite3-dev ffmpeg)   # ffmpeg decodes camera streams
+want=(pkg-config libgdal-dev gdal-bin libsqlite3-dev ffmpeg   # ffmpeg decodes camera streams
+      fonts-wqy-zenhei)   # the hull numbers painted on the demo's camera video
 command -v npm >/dev/null || want+=(nodejs npm)   # bundles the web map (scripts/build-web.sh)
 if [[ " $* " == *" --test "* ]]; then
   want+=(postgresql-15 postgresql-15-postgis-3 postgresql-client-15 chromium
         opencv-doc   # real footage: vtest.avi
-        fonts-wqy-zenhei fonts-dejavu-core   # the OCR test set's hull numbers and plates
+        fonts-dejavu-core   # the OCR test set's Latin hull names
         gstreamer1.0-rtsp gir1.2-gst-rtsp-server-1.0 python3-gi gstreamer1.0-plugins-good gstreamer1.0-plugins-bad)   # a real RTSP server
 fi
 if [[ " $* " == *" --data "* ]]; then want+=(gmt gmt-gshhg-full); fi

@@ -200,7 +200,7 @@ pub struct Reader {
 impl Reader {
     /// Loads the models as `settings` say; `None` when OCR is off or cannot load (logged: the
     /// cameras run without it).
-    fn load(settings: &OcrSettings) -> Option<Self> {
+    pub fn load(settings: &OcrSettings) -> Option<Self> {
         if !settings.enabled {
             return None;
         }
@@ -224,21 +224,24 @@ impl Reader {
         }
     }
 
+    /// Fresh readings for one camera's tracks.
+    pub fn readings(&self) -> TrackReadings {
+        TrackReadings::new(self.vote.clone())
+    }
+
     /// Reads the tracks of `report` that are worth it (in `frame`) into `readings`; forgets
-    /// the tracks that ended.
-    fn read(
-        &self,
-        report: &FrameReport,
-        frame: &Frame,
-        readings: &mut TrackReadings,
-        reads: &Counter,
-    ) {
+    /// the tracks that ended. Returns how many were read.
+    pub fn read(&self, report: &FrameReport, frame: &Frame, readings: &mut TrackReadings) -> u64 {
+        let mut reads = 0;
         let t = report.t.as_millisecond() as f64 / 1000.0;
         for track in &report.tracks {
-            if !readings.wants(track.id, &track.bbox, t) {
+            if !readings.wants(track.id, &track.bbox, t, (frame.width, frame.height)) {
                 continue;
             }
             let crop = pipeline::crop(frame, track.id, track.bbox);
+            if !readings.legible(&crop) {
+                continue;
+            }
             let Some(image) = Rgb::new(crop.width as usize, crop.height as usize, crop.rgb.clone())
             else {
                 continue;
@@ -247,7 +250,7 @@ impl Reader {
             match self.ocr.lock().expect("ocr lock").read(&image) {
                 Ok(lines) => {
                     readings.add(&crop, &track.bbox, t, &lines);
-                    reads.inc();
+                    reads += 1;
                 }
                 Err(error) => tracing::warn!(%error, track = track.id, "track not read"),
             }
@@ -255,6 +258,7 @@ impl Reader {
         for ended in &report.ended {
             readings.forget(ended.id);
         }
+        reads
     }
 }
 
@@ -473,12 +477,8 @@ impl Camera {
             CameraEvent::Frame(report, frame) => {
                 *self.latest.lock().expect("frame lock") = Some(frame.clone());
                 if let Some(reader) = &reader {
-                    reader.read(
-                        &report,
-                        &frame,
-                        &mut readings,
-                        &counters.reads.get_or_create(&labels),
-                    );
+                    let reads = reader.read(&report, &frame, &mut readings);
+                    counters.reads.get_or_create(&labels).inc_by(reads);
                 }
                 if let Some(placement) = &placement {
                     let (placed, unplaced) = place(placement, session, &report, frame, &readings);

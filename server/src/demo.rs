@@ -276,13 +276,14 @@ pub async fn evaluate_scenario(
         ..District::default()
     };
     load_district(store.as_ref(), &district, &[]).await?;
+    let reader = crate::cameras::Reader::load(&config.vision.ocr);
     let state = AppState::start(config, store.clone()).await?;
     let (seed, truth, end) = (scenario.seed, scenario.truth.clone(), scenario.end);
     // the cameras film their clips first (the eval has no land layer: land is still scenery
     // to the motion gate, so the sea stands in for it)
     let scene = scenario.cameras.clone();
     let filmed = tokio::task::spawn_blocking(move || {
-        crate::filming::film(&scene, &geo::MultiPolygon::new(Vec::new()))
+        crate::filming::film(&scene, &geo::MultiPolygon::new(Vec::new()), reader.as_ref())
     })
     .await??;
     play(state.clone(), scenario, filmed.observations, false).await?;

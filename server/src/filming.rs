@@ -17,6 +17,8 @@ use coastwatch_vision::camera::CameraEvent;
 use coastwatch_vision::pipeline::{Pipeline, PipelineConfig};
 use geo::MultiPolygon;
 
+use crate::cameras::Reader;
+
 /// Frames per second the scenario's cameras are sampled at.
 pub const FILM_FPS: f64 = 2.0;
 
@@ -42,13 +44,18 @@ pub enum FilmError {
     },
 }
 
-/// Films every clip of every camera of `scene` (one thread per camera) over `land`.
-pub fn film(scene: &CameraScene, land: &MultiPolygon) -> Result<Filmed, FilmError> {
+/// Films every clip of every camera of `scene` (one thread per camera) over `land`; with a
+/// `reader`, the cameras read the markings of their tracks as live ones do.
+pub fn film(
+    scene: &CameraScene,
+    land: &MultiPolygon,
+    reader: Option<&Reader>,
+) -> Result<Filmed, FilmError> {
     let results: Vec<Result<Filmed, FilmError>> = std::thread::scope(|s| {
         let handles: Vec<_> = scene
             .cameras
             .iter()
-            .map(|camera| s.spawn(move || film_camera(scene, camera, land)))
+            .map(|camera| s.spawn(move || film_camera(scene, camera, land, reader)))
             .collect();
         handles
             .into_iter()
@@ -69,6 +76,7 @@ fn film_camera(
     scene: &CameraScene,
     camera: &SimCamera,
     land: &MultiPolygon,
+    reader: Option<&Reader>,
 ) -> Result<Filmed, FilmError> {
     let fail = |reason: String| FilmError::Camera {
         camera: camera.name.clone(),
@@ -85,11 +93,15 @@ fn film_camera(
     let mut filmed = Filmed::default();
     for (clip, [from, to]) in camera.clips.iter().enumerate() {
         let mut pipeline = Pipeline::new(PipelineConfig::default(), None);
+        let mut readings = reader.map(Reader::readings).unwrap_or_default();
         let frames = ((to - from) * FILM_FPS).floor() as u64;
         for index in 0..=frames {
             let t = from + index as f64 / FILM_FPS;
             let (frame, objects) = shoot(&renderer, scene, &clock, index, t).map_err(fail)?;
             let report = pipeline.process(&frame).map_err(|e| fail(e.to_string()))?;
+            if let Some(reader) = reader {
+                reader.read(&report, &frame, &mut readings);
+            }
             for track in &report.tracks {
                 let b = track.bbox;
                 let boxed = [b.x, b.y, b.w, b.h].map(f64::from);
@@ -123,7 +135,7 @@ fn film_camera(
                     range_nearer_m: ground.nearer_m,
                     range_farther_m: ground.farther_m,
                     bearing_sigma_deg: ground.bearing_sigma_deg,
-                    reading: None,
+                    reading: readings.reading(track.id),
                     score: track.score,
                     bbox: Some([b.x, b.y, b.w, b.h]),
                 });

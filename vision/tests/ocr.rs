@@ -258,20 +258,21 @@ fn a_track_is_read_a_few_times_and_voted() {
         return;
     };
     let mut ocr = ocr(models);
-    let hull = |text: &str| {
+    let hull = |text: &str, height: usize| {
         render(
             &Sample {
                 text: text.into(),
                 font: ocr_set::CJK_FONT,
                 colours: (0x1F3A68, 0xF2F2F2),
                 width: 320,
-                height: 90,
+                height,
                 font_px: 34,
             },
             Condition::Clean,
         )
     };
-    let boats = [hull("浙岱渔03318"), hull("")];
+    // the blank hull is tall enough for a blank read to count
+    let boats = [hull("浙岱渔03318", 90), hull("", 130)];
     let (w, h) = (960usize, 360usize);
     let mut pipeline = Pipeline::new(PipelineConfig::default(), None);
     let mut readings = TrackReadings::new(VoteConfig::default());
@@ -306,7 +307,7 @@ fn a_track_is_read_a_few_times_and_voted() {
         let report = pipeline.process(&frame).unwrap();
         let t = index as f64 * 0.2;
         for track in &report.tracks {
-            if readings.wants(track.id, &track.bbox, t) {
+            if readings.wants(track.id, &track.bbox, t, (w as u32, h as u32)) {
                 let crop = coastwatch_vision::pipeline::crop(&frame, track.id, track.bbox);
                 let image = Rgb::new(crop.width as usize, crop.height as usize, crop.rgb.clone());
                 let lines = ocr.read(&image.unwrap()).unwrap();

@@ -72,18 +72,21 @@ fn main() -> Result<(), Box<dyn Error>> {
                 kind: vessel(20.0, 8.0),
                 heading_deg: right,
                 lights: true,
+                marking: None,
             },
             SceneObject {
                 lonlat: place(500.0, 200.0 - 25.0 * MPS_PER_KN * t_s),
                 kind: vessel(9.0, 2.5),
                 heading_deg: right + 180.0,
                 lights: true,
+                marking: None,
             },
             SceneObject {
                 lonlat: place(6000.0, -900.0 + 12.0 * MPS_PER_KN * t_s),
                 kind: vessel(140.0, 30.0),
                 heading_deg: right - 10.0,
                 lights: true,
+                marking: None,
             },
         ]
     };

@@ -59,6 +59,9 @@ pub struct SceneTrack {
     pub height_m: f64,
     /// Whether it shows navigation lights at night.
     pub lights: bool,
+    /// The name or number painted on its hull (`None`: nothing is).
+    #[serde(default)]
+    pub marking: Option<String>,
     /// `[t, lon, lat, heading_deg]`, time-ordered, a few seconds apart.
     pub samples: Vec<[f64; 4]>,
 }
@@ -93,6 +96,7 @@ impl SceneTrack {
             },
             heading_deg: b[3],
             lights: self.lights,
+            marking: self.marking.as_deref().map(Into::into),
         })
     }
 
@@ -194,6 +198,7 @@ mod tests {
             length_m: 12.0,
             height_m: 4.0,
             lights: true,
+            marking: None,
             samples,
         }
     }

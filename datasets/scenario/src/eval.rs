@@ -292,7 +292,10 @@ fn matches(truth: &Incident, alert: &AlertRecord) -> bool {
     }
     let subject = match truth.kind {
         AlertKind::Tip => geodesy::distance_m(truth.location, alert.location) <= TIP_MATCH_M,
-        AlertKind::DarkVessel => {
+        // a camera track's id is the camera's and the video core's: the truth knows the camera
+        AlertKind::DarkVessel | AlertKind::IdentityAnomaly
+            if truth.subject_type == SubjectType::CameraTrack =>
+        {
             alert.subject_type == SubjectType::CameraTrack
                 && alert.subject_id.starts_with(&truth.subject_id)
         }
@@ -378,6 +381,7 @@ mod tests {
             other_id: None,
             fence_id: None,
             terminal: terminal.map(str::to_owned),
+            camera_id: None,
         }
     }
 

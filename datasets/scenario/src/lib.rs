@@ -96,6 +96,11 @@ pub struct IncidentCounts {
     pub night_movements: usize,
     /// Boats with their AIS off crossing a camera's view (`dark_vessel`).
     pub dark_vessels: usize,
+    /// Hulls a zoomed PTZ camera reads by day, in turn: a number that is not the AIS name
+    /// (`identity_anomaly`: `name_mismatch`) and a boat without AIS or name
+    /// (`identity_anomaly`: `no_visible_name`).
+    #[serde(default)]
+    pub hull_readings: usize,
 }
 
 impl Default for IncidentCounts {
@@ -110,6 +115,7 @@ impl Default for IncidentCounts {
             deviations: 2,
             night_movements: 2,
             dark_vessels: 3,
+            hull_readings: 2,
         }
     }
 }
@@ -276,8 +282,8 @@ impl Terminals {
 /// One alert the scenario should raise: the truth an evaluation scores against.
 ///
 /// In `truth.json` each is `{kind, subject: {type, id}, window: [start, end], location:
-/// [lon, lat], note}`, with `other_id` (the other vessel of an encounter) and `fence_id`
-/// (fence alerts) when they apply.
+/// [lon, lat], note}`, with `other_id` (the other vessel of an encounter), `fence_id`
+/// (fence alerts) and `camera_id` (what only a camera's video shows) when they apply.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(into = "IncidentJson", from = "IncidentJson")]
 pub struct Incident {
@@ -302,6 +308,8 @@ pub struct Incident {
     /// For `gps_off`: what the vehicle's JT/T 808 terminal did meanwhile, as the alert's
     /// evidence must say it: `positioning_off` (reporting without a fix) or `silent`.
     pub terminal: Option<String>,
+    /// The camera whose video alone shows it (`dark_vessel`, hulls read).
+    pub camera_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -324,6 +332,8 @@ struct IncidentJson {
     fence_id: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     terminal: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    camera_id: Option<i64>,
 }
 
 impl From<Incident> for IncidentJson {
@@ -340,6 +350,7 @@ impl From<Incident> for IncidentJson {
             other_id: i.other_id,
             fence_id: i.fence_id,
             terminal: i.terminal,
+            camera_id: i.camera_id,
         }
     }
 }
@@ -357,6 +368,7 @@ impl From<IncidentJson> for Incident {
             other_id: j.other_id,
             fence_id: j.fence_id,
             terminal: j.terminal,
+            camera_id: j.camera_id,
         }
     }
 }

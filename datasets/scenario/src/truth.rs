@@ -84,6 +84,7 @@ impl FenceRun<'_> {
             other_id: None,
             fence_id: Some(fence.get()),
             terminal: None,
+            camera_id: None,
         });
         self.out.len() - 1
     }
@@ -342,6 +343,7 @@ pub(crate) fn vehicle_truth(
                 .filter(|_| kind == AlertKind::RouteDeviation)
                 .map(FeatureId::get),
             terminal: terminal.map(str::to_owned),
+            camera_id: None,
         });
     };
     let ctx = &world.ctx;

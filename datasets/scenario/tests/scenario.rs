@@ -419,11 +419,72 @@ fn pacing_compresses_time() {
 }
 
 #[test]
+fn a_zoomed_camera_films_a_hull_that_is_not_its_ais_name_and_one_without_a_name_by_day() {
+    let s = scenario(true);
+    let reader = s
+        .cameras
+        .cameras
+        .iter()
+        .find(|c| c.pose.hfov_deg < 10.0)
+        .expect("a zoomed camera");
+    let read: Vec<_> = s
+        .truth
+        .iter()
+        .filter(|i| i.kind == AlertKind::IdentityAnomaly && i.camera_id == Some(reader.feature_id))
+        .collect();
+    assert_eq!(read.len(), 2, "{read:?}");
+    let (mismatch, blank) = (read[0], read[1]);
+    assert_eq!(mismatch.subject_type, SubjectType::Vessel);
+    assert_eq!(blank.subject_type, SubjectType::CameraTrack);
+    assert_eq!(blank.subject_id, format!("{}/", reader.feature_id));
+    for due in [mismatch, blank] {
+        assert!(
+            reader
+                .clips
+                .iter()
+                .any(|[a, b]| *a <= due.start && *b >= due.end),
+            "{due:?} is not filmed"
+        );
+    }
+    // the AIS vessel shows a number that is not its name; the boat without AIS shows none
+    let mmsi: u32 = mismatch.subject_id.parse().unwrap();
+    let vessel = s
+        .cameras
+        .tracks
+        .iter()
+        .find(|t| t.mmsi == Some(mmsi))
+        .unwrap();
+    let painted = vessel.marking.as_deref().unwrap();
+    assert!(painted.starts_with("浙岱渔"), "{painted}");
+    assert!(mismatch.note.contains(painted));
+    let unnamed = s
+        .cameras
+        .tracks
+        .iter()
+        .find(|t| t.id.starts_with("blank-"))
+        .unwrap();
+    assert_eq!((unnamed.mmsi, unnamed.marking.as_deref()), (None, None));
+    // every other AIS vessel carries its own name
+    let named = s
+        .cameras
+        .tracks
+        .iter()
+        .filter(|t| t.mmsi.is_some_and(|m| m != mmsi))
+        .all(|t| t.marking.is_some());
+    assert!(named);
+}
+
+#[test]
 fn the_demo_cameras_film_the_dark_boats_in_short_clips() {
     let s = scenario(true);
     let scene = &s.cameras;
-    assert_eq!(scene.cameras.len(), 2, "{:?}", s.notes);
-    let dark: Vec<_> = scene.tracks.iter().filter(|t| t.mmsi.is_none()).collect();
+    // two sea cameras and the PTZ camera zoomed to read hulls
+    assert_eq!(scene.cameras.len(), 3, "{:?}", s.notes);
+    let dark: Vec<_> = scene
+        .tracks
+        .iter()
+        .filter(|t| t.id.starts_with("dark-"))
+        .collect();
     assert_eq!(dark.len(), 3);
     let truths: Vec<_> = s
         .truth

@@ -113,6 +113,7 @@ fn crossing(
                 kind,
                 heading_deg: camera().pose().heading_deg + 90.0,
                 lights,
+                marking: None,
             })
             .into_iter()
             .collect()

@@ -1,7 +1,8 @@
 //! OCR on tracks: which of a track's views are read, and what the reads add up to.
 //!
-//! A track's box is read when it is large enough to show a marking (`min_height_px` ×
-//! `min_width_px`), the track has reads left (`reads_per_track`), and it is either larger than
+//! A track's box is read when it lies inside the frame (a view cut by the frame's edge may
+//! hide the marking), is large enough to show one (`min_height_px` × `min_width_px`), is
+//! bright enough (not a night view), the track has reads left (`reads_per_track`), and it is either larger than
 //! the last view read by `grow` (a boat coming nearer is read on its better views) or
 //! `interval_s` later (a boat passing at one range is read again on another frame). Each read
 //! gives the marking it found (a fishing-vessel number or a plate first, then a name) or
@@ -35,6 +36,13 @@ pub struct VoteConfig {
     pub interval_s: f64,
     /// A line read as a name (not a number or plate) counts from this confidence.
     pub min_name_score: f32,
+    /// A read that finds nothing counts (toward `no_visible_name`) only on a box at least this
+    /// high (px): a hull marking is some 15 % of a boat's height above the water, so below it
+    /// a blank read says nothing.
+    pub blank_min_height_px: u32,
+    /// Views darker than this mean grey level (0–255) are not read: at night a hull shows
+    /// nothing legible, and must not count as one with nothing written on it.
+    pub min_mean_grey: u8,
 }
 
 impl Default for VoteConfig {
@@ -46,6 +54,8 @@ impl Default for VoteConfig {
             grow: 1.2,
             interval_s: 2.0,
             min_name_score: 0.8,
+            blank_min_height_px: 112,
+            min_mean_grey: 40,
         }
     }
 }
@@ -53,6 +63,9 @@ impl Default for VoteConfig {
 /// The reads of one track.
 #[derive(Debug, Default)]
 struct Votes {
+    /// Reads made (the budget).
+    attempts: u32,
+    /// Reads that count: those that found a marking, and blank ones of large views.
     reads: u32,
     last_area: f32,
     last_t: f64,
@@ -76,32 +89,52 @@ impl TrackReadings {
         }
     }
 
-    /// Whether track `track_id`, seen in `bbox` at `t` (s), is worth reading now.
-    pub fn wants(&self, track_id: u64, bbox: &BBox, t: f64) -> bool {
+    /// Whether track `track_id`, seen in `bbox` at `t` (s) in a frame of `frame_size`
+    /// pixels, is worth reading now.
+    pub fn wants(&self, track_id: u64, bbox: &BBox, t: f64, frame_size: (u32, u32)) -> bool {
         let c = &self.config;
         if bbox.h < c.min_height_px as f32 || bbox.w < c.min_width_px as f32 {
             return false;
         }
+        let (w, h) = (frame_size.0 as f32, frame_size.1 as f32);
+        if bbox.x < 1.0 || bbox.y < 1.0 || bbox.x2() > w - 1.0 || bbox.y2() > h - 1.0 {
+            return false;
+        }
         self.tracks.get(&track_id).is_none_or(|v| {
-            v.reads < c.reads_per_track
+            v.attempts < c.reads_per_track
                 && (bbox.area() >= v.last_area * c.grow || t - v.last_t >= c.interval_s)
         })
+    }
+
+    /// Whether `crop` is bright enough to read (see [`VoteConfig::min_mean_grey`]).
+    pub fn legible(&self, crop: &Crop) -> bool {
+        let pixels = crop.rgb.len() / 3;
+        if pixels == 0 {
+            return false;
+        }
+        let sum: u64 = crop.rgb.iter().map(|&c| u64::from(c)).sum();
+        sum / (3 * pixels as u64) >= u64::from(self.config.min_mean_grey)
     }
 
     /// Records what a read of `crop` (its track's box `bbox` at `t`) found.
     pub fn add(&mut self, crop: &Crop, bbox: &BBox, t: f64, lines: &[TextLine]) {
         let votes = self.tracks.entry(crop.track_id).or_default();
-        votes.reads += 1;
+        votes.attempts += 1;
         (votes.last_area, votes.last_t) = (bbox.area(), t);
-        if let Some((text, score)) = marking(lines, self.config.min_name_score) {
-            match votes.texts.iter_mut().find(|(t, ..)| *t == text) {
-                Some((_, n, sum)) => (*n, *sum) = (*n + 1, *sum + score),
-                None => votes.texts.push((text, 1, score)),
+        match marking(lines, self.config.min_name_score) {
+            Some((text, score)) => {
+                votes.reads += 1;
+                match votes.texts.iter_mut().find(|(t, ..)| *t == text) {
+                    Some((_, n, sum)) => (*n, *sum) = (*n + 1, *sum + score),
+                    None => votes.texts.push((text, 1, score)),
+                }
             }
+            None if bbox.h >= self.config.blank_min_height_px as f32 => votes.reads += 1,
+            None => {}
         }
     }
 
-    /// What the reads of `track_id` add up to; `None` before its first read.
+    /// What the reads of `track_id` add up to; `None` before its first read that counts.
     pub fn reading(&self, track_id: u64) -> Option<Reading> {
         let votes = self.tracks.get(&track_id).filter(|v| v.reads > 0)?;
         let reads = votes.reads as f32;
@@ -170,8 +203,12 @@ pub fn marking(lines: &[TextLine], min_name_score: f32) -> Option<(String, f32)>
 mod tests {
     use super::*;
 
+    /// The frame the test boxes lie in.
+    const FRAME: (u32, u32) = (1920, 1080);
+
+    /// A box of `width × height` inside [`FRAME`].
     fn bbox(width: u32, height: u32) -> BBox {
-        BBox::from_corners(0.0, 0.0, width as f32, height as f32)
+        BBox::from_corners(10.0, 10.0, 10.0 + width as f32, 10.0 + height as f32)
     }
 
     fn crop(track_id: u64, width: u32, height: u32) -> Crop {
@@ -212,25 +249,37 @@ mod tests {
     #[test]
     fn small_views_are_not_read_and_each_track_is_read_a_few_times() {
         let mut readings = TrackReadings::new(VoteConfig::default());
-        assert!(!readings.wants(1, &bbox(300, 40), 0.0), "too low");
-        assert!(!readings.wants(1, &bbox(60, 100), 0.0), "too narrow");
-        assert!(readings.wants(1, &bbox(200, 100), 0.0));
+        assert!(!readings.wants(1, &bbox(300, 40), 0.0, FRAME), "too low");
+        assert!(!readings.wants(1, &bbox(60, 100), 0.0, FRAME), "too narrow");
+        assert!(
+            !readings.wants(1, &bbox(200, 100), 0.0, (200, 200)),
+            "cut by the edge"
+        );
+        assert!(readings.wants(1, &bbox(200, 100), 0.0, FRAME));
         add(&mut readings, 1, (200, 100), 0.0, &[]);
         assert!(
-            !readings.wants(1, &bbox(210, 100), 1.0),
+            !readings.wants(1, &bbox(210, 100), 1.0, FRAME),
             "hardly larger, soon after"
         );
-        assert!(readings.wants(1, &bbox(250, 100), 1.0), "larger");
-        assert!(readings.wants(1, &bbox(200, 100), 2.0), "later");
+        assert!(readings.wants(1, &bbox(250, 100), 1.0, FRAME), "larger");
+        assert!(readings.wants(1, &bbox(200, 100), 2.0, FRAME), "later");
         add(&mut readings, 1, (250, 100), 1.0, &[]);
         add(&mut readings, 1, (300, 100), 2.0, &[]);
         assert!(
-            !readings.wants(1, &bbox(900, 300), 9.0),
+            !readings.wants(1, &bbox(900, 300), 9.0, FRAME),
             "three reads at most"
         );
-        assert!(readings.wants(2, &bbox(200, 100), 0.0), "per track");
+        assert!(readings.wants(2, &bbox(200, 100), 0.0, FRAME), "per track");
         readings.forget(1);
         assert!(readings.reading(1).is_none());
+
+        let grey = |level: u8| Crop {
+            rgb: vec![level; 200 * 100 * 3],
+            ..crop(3, 200, 100)
+        };
+        assert!(readings.legible(&grey(90)));
+        assert!(!readings.legible(&grey(12)), "a night view");
+        assert!(!readings.legible(&crop(3, 0, 0)));
     }
 
     #[test]
@@ -260,16 +309,27 @@ mod tests {
         );
         let reading = readings.reading(1).unwrap();
         assert_eq!(reading.text.as_deref(), Some("浙岱渔03318"));
-        assert_eq!(reading.reads, 3);
-        // two reads of three, confidence 0.925 on average
-        assert!((reading.confidence - 2.0 / 3.0 * 0.925).abs() < 1e-4);
+        // the misread of a small view found no marking: it does not count
+        assert_eq!(reading.reads, 2);
+        assert!((reading.confidence - 0.925).abs() < 1e-4);
 
-        // nothing written: blank reads win, and are sure
-        add(&mut readings, 2, (200, 100), 0.0, &[line("~", 0.3, 0.0)]);
-        add(&mut readings, 2, (250, 100), 2.0, &[]);
+        // nothing written: blank reads of large views win, and are sure
+        add(&mut readings, 2, (200, 120), 0.0, &[line("~", 0.3, 0.0)]);
+        add(&mut readings, 2, (250, 130), 2.0, &[]);
         let blank = readings.reading(2).unwrap();
         assert_eq!(blank.text, None);
         assert_eq!((blank.confidence, blank.reads), (1.0, 2));
+        // a small view that shows nothing proves nothing
+        add(&mut readings, 4, (200, 80), 0.0, &[]);
+        assert!(readings.reading(4).is_none());
+        add(
+            &mut readings,
+            4,
+            (300, 90),
+            2.0,
+            &[line("浙岱渔03318", 0.9, 0.0)],
+        );
+        assert_eq!(readings.reading(4).unwrap().reads, 1);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use super::{Gen, SimVessel};
 use crate::cameras::{CameraScene, FRAME_SIZE, SceneTrack, SimCamera};
 use crate::geom::Xy;
 use crate::video::camera_pose;
-use crate::{District, Incident};
+use crate::{District, Incident, ScenarioConfig};
 
 /// Seconds a camera must see an unexplained boat before it is a dark vessel.
 pub(crate) const DARK_MIN_S: f64 = 20.0;
@@ -46,7 +46,7 @@ impl Gen<'_> {
             .collect()
     }
 
-    fn sim_camera(&self, feature: &Feature) -> Option<SimCamera> {
+    pub(super) fn sim_camera(&self, feature: &Feature) -> Option<SimCamera> {
         let range_m = feature.properties.get("range_m")?.as_f64()?;
         let pose = camera_pose(feature, FRAME_SIZE[0], FRAME_SIZE[1]).ok()?;
         let feature_id = feature.id?.get();
@@ -104,23 +104,26 @@ impl Gen<'_> {
                 length_m: rng.range(8.0, 16.0).round(),
                 height_m: 3.5,
                 lights: true,
+                // a fishing boat running dark still carries its number
+                marking: Some(format!("浙象渔{:05}", rng.int(10_000, 99_999))),
                 samples,
             });
         }
         None
     }
 
-    /// What the cameras film: `n` of the district's cameras that look at open water (those
-    /// with the least traffic to film, so that an evaluation stays quick), `dark_vessels`
-    /// boats without AIS planted across their views, every AIS vessel that comes into a view,
-    /// the clips worth filming, and the `dark_vessel` truth.
+    /// What the cameras film: `config.cameras` of the district's cameras that look at open
+    /// water (those with the least traffic to film, so that an evaluation stays quick) and a
+    /// PTZ camera zoomed to read hulls (when there are reading incidents to plant), the
+    /// incidents planted across their views (boats without AIS, hulls read), every AIS vessel
+    /// that comes into a view, the clips worth filming, and the camera truth.
     pub(super) fn film(
         &mut self,
         district: &District,
-        n: usize,
-        dark_vessels: usize,
+        config: &ScenarioConfig,
         rng: &mut Rng,
     ) -> CameraScene {
+        let (n, counts) = (config.cameras, &config.incidents);
         let candidates = self.sea_cameras(district);
         if candidates.is_empty() || n == 0 {
             if n > 0 {
@@ -128,10 +131,32 @@ impl Gen<'_> {
             }
             return CameraScene::default();
         }
+        let reader = (counts.hull_readings > 0)
+            .then(|| self.reading_camera(district))
+            .flatten();
+        let mut planted = Vec::new();
+        match &reader {
+            Some(camera) => {
+                for k in 0..counts.hull_readings {
+                    match self.plant_reading(rng, camera, k) {
+                        Some(track) => planted.push(track),
+                        None if k % 2 == 1 => self.note(format!(
+                            "could not plant hull reading #{}: no daylight in the run",
+                            k + 1
+                        )),
+                        None => {}
+                    }
+                }
+            }
+            None if counts.hull_readings > 0 => self
+                .note("no PTZ camera of the district looks at open water: no hull readings".into()),
+            None => {}
+        }
+        let sampled: Vec<SimCamera> = candidates.iter().chain(&reader).cloned().collect();
         let mut tracks = Vec::new();
         let mut silences: Vec<Vec<(f64, f64)>> = Vec::new();
         for vessel in &self.vessels {
-            if let Some(track) = self.scene_track(vessel, &candidates) {
+            if let Some(track) = self.scene_track(vessel, &sampled) {
                 tracks.push(track);
                 silences.push(vessel.track.silences.clone());
             }
@@ -151,7 +176,7 @@ impl Gen<'_> {
                 .then(a.1.feature_id.cmp(&b.1.feature_id))
         });
         let mut cameras: Vec<SimCamera> = ranked.into_iter().take(n).map(|(_, c)| c).collect();
-        for k in 0..dark_vessels {
+        for k in 0..counts.dark_vessels {
             let camera = cameras[k % cameras.len()].clone();
             match self.plant_dark_vessel(rng, &camera, k + 1) {
                 Some(track) => {
@@ -163,6 +188,11 @@ impl Gen<'_> {
                     k + 1
                 )),
             }
+        }
+        cameras.extend(reader);
+        for track in planted {
+            tracks.push(track);
+            silences.push(Vec::new());
         }
         let seen = |t: &SceneTrack| {
             t.samples
@@ -213,12 +243,18 @@ impl Gen<'_> {
             30..=39 => (28.0, 9.0),
             _ => (20.0, 7.0),
         };
+        let marking = self
+            .hulls
+            .get(&vessel.spec.mmsi)
+            .cloned()
+            .unwrap_or_else(|| super::reading::painted(&vessel.spec.name));
         Some(SceneTrack {
             id: format!("ais-{}", vessel.spec.mmsi),
             mmsi: Some(vessel.spec.mmsi),
             length_m,
             height_m,
             lights: true,
+            marking,
             samples,
         })
     }
@@ -264,6 +300,7 @@ impl Gen<'_> {
                 other_id: track.mmsi.map(|m| m.to_string()),
                 fence_id: None,
                 terminal: None,
+                camera_id: Some(camera.feature_id),
             });
         }
     }

@@ -9,8 +9,9 @@ mod finish;
 mod identity;
 mod landing;
 mod loitering;
+mod reading;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use crate::error::{Result, ScenarioError};
 use crate::geom::{Polyline, Xy, bearing, dist};
@@ -57,6 +58,8 @@ pub(crate) struct Gen<'w> {
     sites: Vec<(Xy, f64, f64)>,
     mmsis: BTreeSet<u32>,
     serial: u32,
+    /// What a vessel's hull shows where it is not its AIS name (`None`: nothing).
+    hulls: HashMap<u32, Option<String>>,
 }
 
 /// Generates the scenario of `config` in `district`.
@@ -87,17 +90,13 @@ pub fn generate(district: &District, config: &ScenarioConfig) -> Result<Scenario
         sites: Vec::new(),
         mmsis: BTreeSet::new(),
         serial: 0,
+        hulls: HashMap::new(),
     };
     let root = Rng::new(config.seed);
     g.plant_vessels(&root);
     g.background_vessels(&mut root.fork(2));
     g.plan_trucks(&root);
-    let scene = g.film(
-        district,
-        config.cameras,
-        config.incidents.dark_vessels,
-        &mut root.fork(18),
-    );
+    let scene = g.film(district, config, &mut root.fork(18));
     Ok(g.finish(&mut root.fork(9), district, scene))
 }
 
@@ -316,6 +315,7 @@ impl Gen<'_> {
             other_id: None,
             fence_id: None,
             terminal: None,
+            camera_id: None,
         }
     }
 

@@ -5,8 +5,10 @@
 //!   land, [`SceneObject`]s; day or night).
 //! - `pose`: [`camera_pose`] poses a `cameras` layer feature.
 //! - `land`: the land polygons indexed for a per-pixel land mask.
+//! - `lettering`: the names and numbers painted on hulls.
 
 mod land;
+pub mod lettering;
 mod pose;
 pub mod render;
 

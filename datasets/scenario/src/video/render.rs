@@ -7,6 +7,7 @@
 //! in epoch seconds; frames are packed 8-bit RGB, row-major, `width × height × 3` bytes.
 
 use std::fmt;
+use std::sync::Arc;
 
 use coastwatch_core::geodesy;
 use coastwatch_core::georef::{CalibrationError, Pose};
@@ -14,6 +15,7 @@ use coastwatch_core::rng::Rng;
 use geo::MultiPolygon;
 
 use super::land::LandIndex;
+use super::lettering::{hull_font, letter};
 
 /// Height of a person (m).
 pub const PERSON_HEIGHT_M: f64 = 1.7;
@@ -64,7 +66,7 @@ pub enum ObjectKind {
 }
 
 /// One thing in view of a camera.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SceneObject {
     /// Where it floats or stands (lon, lat): a vessel's centre, a person's feet.
     pub lonlat: [f64; 2],
@@ -75,6 +77,8 @@ pub struct SceneObject {
     /// Whether a vessel shows its navigation lights at night. A vessel without lights is
     /// invisible at night, as it is to a real camera over a dark sea.
     pub lights: bool,
+    /// The name or number painted on a vessel's hull, white, by day.
+    pub marking: Option<Arc<str>>,
 }
 
 /// What a pixel shows when no object covers it.
@@ -129,6 +133,9 @@ const NIGHT: Palette = Palette {
     wave_levels: 1.0,
     noise_levels: 4,
 };
+
+/// The paint of hull markings.
+const MARKING: Rgb = [238.0, 238.0, 232.0];
 
 /// Masthead and stern lights.
 const WHITE_LIGHT: Rgb = [255.0, 250.0, 235.0];
@@ -425,6 +432,13 @@ impl Renderer {
             [row(freeboard_m), row(freeboard_m / 2.0)],
             hull,
         );
+        if let Some(marking) = &object.marking {
+            // on the hull's side, half the freeboard high, at most 70 % of its length
+            let text_px = 0.5 * freeboard_m * up_px_per_m;
+            let paint = hazed(palette, MARKING, range_m);
+            let middle = row(freeboard_m / 2.0);
+            self.letter(rgb, marking, [x, middle], text_px, 1.4 * half, paint);
+        }
         let house_x = x - ahead * 0.25 * half_length.abs();
         let house_half = 0.2 * half_length.abs() + 0.8 * half_beam;
         self.fill(
@@ -534,6 +548,48 @@ impl Renderer {
                 let cover_x = (x1.min(px as f64 + 1.0) - x0.max(px as f64)) as f32;
                 let alpha = cover_x * cover_y;
                 let i = (py * width + px) * 3;
+                for (channel, c) in rgb[i..i + 3].iter_mut().zip(colour) {
+                    *channel = to_u8(f32::from(*channel) * (1.0 - alpha) + c * alpha);
+                }
+            }
+        }
+    }
+
+    /// Paints `text` centred at `centre` (px), `height_px` high and at most `max_width_px`
+    /// wide, in `colour`.
+    fn letter(
+        &self,
+        rgb: &mut [u8],
+        text: &str,
+        centre: [f64; 2],
+        height_px: f64,
+        max_width_px: f64,
+        colour: Rgb,
+    ) {
+        let Some(font) = hull_font() else {
+            return;
+        };
+        let Some(mut mask) = letter(font, text, height_px as f32) else {
+            return;
+        };
+        if mask.width as f64 > max_width_px {
+            let fit = (height_px * max_width_px / mask.width as f64) as f32;
+            match letter(font, text, fit) {
+                Some(smaller) => mask = smaller,
+                None => return,
+            }
+        }
+        let (w, h) = (self.pose.width as i64, self.pose.height as i64);
+        let left = (centre[0] - mask.width as f64 / 2.0).round() as i64;
+        let top = (centre[1] - mask.height as f64 / 2.0).round() as i64;
+        for my in 0..mask.height {
+            for mx in 0..mask.width {
+                let alpha = mask.alpha[my * mask.width + mx];
+                let (px, py) = (left + mx as i64, top + my as i64);
+                if alpha <= 0.0 || !(0..w).contains(&px) || !(0..h).contains(&py) {
+                    continue;
+                }
+                let i = (py as usize * self.pose.width as usize + px as usize) * 3;
                 for (channel, c) in rgb[i..i + 3].iter_mut().zip(colour) {
                     *channel = to_u8(f32::from(*channel) * (1.0 - alpha) + c * alpha);
                 }
@@ -678,6 +734,7 @@ mod tests {
             },
             heading_deg,
             lights: true,
+            marking: None,
         }
     }
 
@@ -855,10 +912,11 @@ mod tests {
             kind: ObjectKind::Person,
             heading_deg: 0.0,
             lights: false,
+            marking: None,
         };
         let far = boat(geodesy::destination(low.position(), 90.0, 300.0), 0.0);
-        let a = r.frame(1.0e9, &[person, far], false);
-        assert_eq!(a, r.frame(1.0e9, &[far, person], false));
+        let a = r.frame(1.0e9, &[person.clone(), far.clone()], false);
+        assert_eq!(a, r.frame(1.0e9, &[far.clone(), person], false));
         // At the wheelhouse's middle row the person's dark body shows, not the lighter house.
         let house = r
             .pose()

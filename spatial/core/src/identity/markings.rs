@@ -315,7 +315,8 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 /// Whether a marking read on a hull (`浙岱渔03318`, `HAI XING 8`) names the vessel an AIS
 /// name or call sign gives (`ZHEDAIYU03318`, `ZHE DAI YU 3318`): compared in pinyin, without
 /// spaces, leading zeros of numbers ignored, one wrong letter forgiven in names of 8 or more.
-/// `None` when it cannot tell (a character without pinyin here, or nothing to compare).
+/// `None` when it cannot tell (a character without pinyin here, nothing to compare, or one
+/// is a part of the other: `TONG 5` read on `HAI TONG 5`).
 pub fn names_match(read: &str, ais: &str) -> Option<bool> {
     let canonical = |text: &str| -> Option<String> {
         let letters = pinyin(text)?;
@@ -333,6 +334,10 @@ pub fn names_match(read: &str, ais: &str) -> Option<bool> {
     };
     let (a, b) = (canonical(read)?, canonical(ais)?);
     if a.is_empty() || b.is_empty() {
+        return None;
+    }
+    // a part of the name (the rest hidden or unread) tells nothing
+    if a != b && (a.contains(&b) || b.contains(&a)) {
         return None;
     }
     let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
@@ -411,5 +416,6 @@ mod tests {
             "a character without pinyin here"
         );
         assert_eq!(names_match("", "ZHEDAIYU1"), None);
+        assert_eq!(names_match("TONG 5", "HAI TONG 5"), None, "a part of it");
     }
 }

@@ -69,8 +69,9 @@ pub struct DetectorConfig {
     /// Camera readings (`identity_anomaly` from hull markings, `watchlist_vehicle`, sightings
     /// in `gps_off`) count from this vote confidence (0–1).
     pub reading_min_confidence: f32,
-    /// `no_visible_name`: legible crops of a vessel read without finding a marking, at least.
-    pub no_name_min_reads: u32,
+    /// Reads a camera's vote needs before `name_mismatch` or `no_visible_name` (readings of
+    /// one look can be wrong; a plate on the watch list needs one).
+    pub reading_min_reads: u32,
     /// Least data time (min) between two updates of an open episode; new facts that
     /// change the alert (an identity flag) are sent at once.
     pub update_min: f64,
@@ -122,7 +123,7 @@ impl Default for DetectorConfig {
             .map(String::from)
             .to_vec(),
             reading_min_confidence: 0.5,
-            no_name_min_reads: 2,
+            reading_min_reads: 2,
             update_min: 5.0,
             severity: Severities::default(),
         }

@@ -4,7 +4,7 @@
 //! - a hull marking on a track matched to an AIS vessel that is neither its AIS name nor its
 //!   call sign (compared in pinyin: [`markings::names_match`]) → the vessel's
 //!   `identity_anomaly` gains `name_mismatch`, with both strings and the confidence;
-//! - legible views of a vessel (`no_name_min_reads` crops large enough to read) with nothing
+//! - legible views of a vessel (`reading_min_reads` crops large enough to read) with nothing
 //!   written on them → `no_visible_name`, on the matched vessel's `identity_anomaly`, or on the
 //!   track's own when no AIS explains it (closed when the track ends);
 //! - a plate on the watch list → `watchlist_vehicle`, one per track, closed when it ends;
@@ -154,7 +154,13 @@ impl Detectors {
         }
 
         match (&reading.text, matched) {
-            (Some(read), Some(vessel)) if !marks.mismatch => {
+            // a whole marking, read more than once: a fishing-vessel number, or a name with its
+            // number (a few letters of a name prove nothing)
+            (Some(read), Some(vessel))
+                if !marks.mismatch
+                    && reading.reads >= env.config.reading_min_reads
+                    && read.chars().any(|c| c.is_ascii_digit()) =>
+            {
                 let named = [vessel.name.as_deref(), vessel.callsign.as_deref()]
                     .map(|ais| ais.and_then(|ais| markings::names_match(read, ais)));
                 // a mismatch: it names neither, and one of them says it is another
@@ -178,7 +184,7 @@ impl Detectors {
                     out,
                 );
             }
-            (None, matched) if !marks.no_name && reading.reads >= env.config.no_name_min_reads => {
+            (None, matched) if !marks.no_name && reading.reads >= env.config.reading_min_reads => {
                 marks.no_name = true;
                 let facts = Map::from_iter([("no_visible_name".to_owned(), seen(&[]))]);
                 let flags = [IdentityFlag::NoVisibleName];
@@ -308,10 +314,12 @@ mod tests {
     }
 
     #[test]
-    fn the_ais_name_in_pinyin_an_unsure_vote_or_no_match_raise_nothing() {
+    fn the_ais_name_in_pinyin_an_unsure_or_partial_vote_or_no_match_raise_nothing() {
         let cases = [
             (true, read(Some("浙岱渔1"), 0.9, 2)),
             (true, read(Some("浙岱渔03318"), 0.4, 2)),
+            (true, read(Some("浙岱渔03318"), 0.9, 1)),
+            (true, read(Some("HAITONG"), 0.9, 2)),
             (false, read(Some("浙岱渔03318"), 0.9, 2)),
         ];
         for (matched, reading) in cases {

@@ -131,6 +131,30 @@ impl Gen<'_> {
             );
             let mut b = Builder::new(t0, w.xy(from), course);
             b.go(&[w.xy(to)], speed, Mode::UnderWay, t1);
+            // then on to the nearest sea lane it can reach, and along it to the end of the run
+            // (a vessel whose AIS stopped at sea would be an `ais_gap`)
+            let onward = 8.0 * MPS_PER_KN;
+            let lane = self
+                .sea_lanes()
+                .into_iter()
+                .map(|li| {
+                    let (s, d) = w.lanes[li].line.project(w.xy(to));
+                    (li, s, d)
+                })
+                .filter(|(li, s, _)| {
+                    w.sea_path_ok(&[w.xy(to), w.lanes[*li].line.at(*s)], 40.0, 100.0, None)
+                })
+                .min_by(|a, b| a.2.total_cmp(&b.2));
+            let Some((li, s, _)) = lane else {
+                self.note(format!(
+                    "hull reading #{}: no sea lane to leave by from camera {}",
+                    k + 1,
+                    camera.name
+                ));
+                return None;
+            };
+            b.go(&[w.lanes[li].line.at(s)], onward, Mode::UnderWay, self.end);
+            self.lane_on(rng, &mut b, li, s, onward);
             self.add_truth(Incident {
                 camera_id: Some(camera.feature_id),
                 ..self.incident(

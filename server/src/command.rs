@@ -50,12 +50,31 @@ pub fn audit(
     after: Option<Value>,
     at: i64,
 ) -> AuditEntry {
+    audit_of(
+        user,
+        action,
+        format!("{layer}/{}", id.get()),
+        before,
+        after,
+        at,
+    )
+}
+
+/// An audit entry of `user` doing `action` to `target` (`layer/id`, `watchlist/plate`).
+pub fn audit_of(
+    user: &str,
+    action: &str,
+    target: String,
+    before: Option<Value>,
+    after: Option<Value>,
+    at: i64,
+) -> AuditEntry {
     AuditEntry {
         id: 0,
         at,
         user: user.to_owned(),
         action: action.to_owned(),
-        target: format!("{layer}/{}", id.get()),
+        target,
         before,
         after,
     }

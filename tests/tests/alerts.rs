@@ -942,6 +942,49 @@ fn pending_webhook_deliveries_survive_a_restart() {
     second.shutdown_timeout(Duration::from_secs(5));
 }
 
+/// A camera at (121.60, 29.60), 20 m high, looking north with `hfov_deg`, 3 km range.
+async fn add_camera(base: &str, hfov_deg: f64) -> Value {
+    let camera = json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [121.60, 29.60]},
+        "properties": {"name": "CAM-1", "height_m": 20.0, "heading_deg": 0.0, "hfov_deg": hfov_deg, "range_m": 3000.0}});
+    let (status, camera) = call(
+        reqwest::Method::POST,
+        &format!("{base}/api/v1/cameras"),
+        PLANNER,
+        Some(camera),
+    )
+    .await;
+    assert_eq!(status, 201, "{camera}");
+    camera
+}
+
+/// A position report of vessel `mmsi` standing 1 km north of the camera of [`add_camera`].
+fn standing(mmsi: u32) -> PositionReport {
+    let [lon, lat] = coastwatch_core::geodesy::destination([121.60, 29.60], 0.0, 1000.0);
+    PositionReport {
+        mmsi,
+        nav_status: 0,
+        lon,
+        lat,
+        sog_kn: 0.0,
+        cog_deg: 0.0,
+        heading_deg: None,
+        second: 0,
+    }
+}
+
+/// Sends NMEA `sentences` to the AIS ingest route and checks they were taken.
+async fn send_ais(base: &str, sentences: Vec<String>) {
+    let response = reqwest::Client::new()
+        .post(format!("{base}/api/v1/ingest/ais"))
+        .bearer_auth(INGEST)
+        .header("content-type", "text/plain")
+        .body(sentences.join("\r\n") + "\r\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+}
+
 /// Observations of camera track `track` of `class` at `(bearing_deg, range_m)` from the
 /// camera, one a second from `t0` for `seconds`.
 fn observations(
@@ -970,16 +1013,7 @@ fn observations(
 async fn camera_detections_raise_dark_vessels_unless_ais_explains_them() {
     let server = running(config()).await;
     let base = &server.base;
-    let camera = json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [121.60, 29.60]},
-        "properties": {"name": "CAM-1", "height_m": 20.0, "heading_deg": 0.0, "hfov_deg": 90.0, "range_m": 3000.0}});
-    let (status, camera) = call(
-        reqwest::Method::POST,
-        &format!("{base}/api/v1/cameras"),
-        PLANNER,
-        Some(camera),
-    )
-    .await;
-    assert_eq!(status, 201, "{camera}");
+    let camera = add_camera(base, 90.0).await;
     // a person-only fence 500 m north-west of the camera
     let yard = json!({"type": "Feature",
         "geometry": {"type": "Polygon", "coordinates": [[[121.594, 29.603], [121.598, 29.603], [121.598, 29.606], [121.594, 29.606], [121.594, 29.603]]]},
@@ -995,27 +1029,7 @@ async fn camera_detections_raise_dark_vessels_unless_ais_explains_them() {
 
     // an AIS vessel standing 1 km north of the camera
     let mmsi = 412_000_077;
-    let [lon, lat] = coastwatch_core::geodesy::destination([121.60, 29.60], 0.0, 1000.0);
-    let report = PositionReport {
-        mmsi,
-        nav_status: 0,
-        lon,
-        lat,
-        sog_kn: 0.0,
-        cog_deg: 0.0,
-        heading_deg: None,
-        second: 0,
-    };
-    let nmea = sentences(&report.bits(), 'A', 0).join("\r\n") + "\r\n";
-    let response = reqwest::Client::new()
-        .post(format!("{base}/api/v1/ingest/ais"))
-        .bearer_auth(INGEST)
-        .header("content-type", "text/plain")
-        .body(nmea)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+    send_ais(base, sentences(&standing(mmsi).bits(), 'A', 0)).await;
 
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -1533,16 +1547,7 @@ fn urlencoding(text: &str) -> String {
 async fn what_cameras_read_raises_name_mismatch_no_visible_name_and_watchlist_vehicle() {
     let server = running(config()).await;
     let base = &server.base;
-    let camera = json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [121.60, 29.60]},
-        "properties": {"name": "CAM-1", "height_m": 20.0, "heading_deg": 0.0, "hfov_deg": 120.0, "range_m": 3000.0}});
-    let (status, camera) = call(
-        reqwest::Method::POST,
-        &format!("{base}/api/v1/cameras"),
-        PLANNER,
-        Some(camera),
-    )
-    .await;
-    assert_eq!(status, 201, "{camera}");
+    let camera = add_camera(base, 120.0).await;
     let camera_id = camera["id"].as_i64().unwrap();
     let (status, body) = call(
         reqwest::Method::POST,
@@ -1556,17 +1561,6 @@ async fn what_cameras_read_raises_name_mismatch_no_visible_name_and_watchlist_ve
 
     // an AIS fishing vessel named ZHE DAI YU 1, standing 1 km north of the camera
     let mmsi = 412_000_078;
-    let [lon, lat] = coastwatch_core::geodesy::destination([121.60, 29.60], 0.0, 1000.0);
-    let report = PositionReport {
-        mmsi,
-        nav_status: 0,
-        lon,
-        lat,
-        sog_kn: 0.0,
-        cog_deg: 0.0,
-        heading_deg: None,
-        second: 0,
-    };
     let identity = coastwatch_ais::encode::StaticVoyage {
         mmsi,
         imo: 0,
@@ -1575,22 +1569,12 @@ async fn what_cameras_read_raises_name_mismatch_no_visible_name_and_watchlist_ve
         ship_type: 30,
         destination: "SHIPU".into(),
     };
-    let nmea = [
-        sentences(&identity.bits(), 'A', 1),
-        sentences(&report.bits(), 'A', 0),
-    ]
-    .concat()
-    .join("\r\n")
-        + "\r\n";
-    let response = reqwest::Client::new()
-        .post(format!("{base}/api/v1/ingest/ais"))
-        .bearer_auth(INGEST)
-        .header("content-type", "text/plain")
-        .body(nmea)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+    let position = sentences(&standing(mmsi).bits(), 'A', 0);
+    send_ais(
+        base,
+        [sentences(&identity.bits(), 'A', 1), position].concat(),
+    )
+    .await;
 
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

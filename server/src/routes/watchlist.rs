@@ -17,13 +17,14 @@ use axum::response::Response;
 use axum::routing::{delete, get};
 use axum::{Json, Router};
 use coastwatch_core::identity::markings::{self, Marking};
-use coastwatch_store::{AuditEntry, Changes, WatchChange, WatchEntry};
+use coastwatch_store::{Changes, WatchChange, WatchEntry};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::command::{Format, table};
 use crate::auth::{Caller, Role};
 use crate::clock::now_epoch_s;
+use crate::command::audit_of;
 use crate::error::AppError;
 use crate::extract::{BodyKind, BodyLimit, check_text, read_body};
 use crate::state::AppState;
@@ -132,7 +133,16 @@ async fn add(
     let changes = Changes {
         audit: entries
             .iter()
-            .map(|e| entry(&user, "watchlist.add", &e.plate, None, Some(json!(e)), at))
+            .map(|e| {
+                audit_of(
+                    &user,
+                    "watchlist.add",
+                    target(&e.plate),
+                    None,
+                    Some(json!(e)),
+                    at,
+                )
+            })
             .collect(),
         watchlist: entries.iter().cloned().map(WatchChange::Put).collect(),
         ..Changes::default()
@@ -170,10 +180,10 @@ async fn remove(
     state
         .store
         .commit(Changes {
-            audit: vec![entry(
+            audit: vec![audit_of(
                 &user,
                 "watchlist.remove",
-                &plate,
+                target(&plate),
                 Some(json!(listed)),
                 None,
                 at,
@@ -242,21 +252,7 @@ fn csv_rows(body: &[u8]) -> Result<Vec<(usize, Watch)>, AppError> {
     Ok(rows)
 }
 
-fn entry(
-    user: &str,
-    action: &str,
-    plate: &str,
-    before: Option<Value>,
-    after: Option<Value>,
-    at: i64,
-) -> AuditEntry {
-    AuditEntry {
-        id: 0,
-        at,
-        user: user.to_owned(),
-        action: action.to_owned(),
-        target: format!("watchlist/{plate}"),
-        before,
-        after,
-    }
+/// The audit target of a watched plate.
+fn target(plate: &str) -> String {
+    format!("watchlist/{plate}")
 }

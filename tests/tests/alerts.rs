@@ -1682,3 +1682,50 @@ async fn what_cameras_read_raises_name_mismatch_no_visible_name_and_watchlist_ve
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn a_stored_watch_list_is_watched_from_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(
+        GeoPackageStore::open(dir.path().join("a.gpkg"))
+            .await
+            .unwrap(),
+    );
+    store
+        .commit(coastwatch_store::Changes {
+            watchlist: vec![coastwatch_store::WatchChange::Put(
+                coastwatch_store::WatchEntry {
+                    plate: "浙B54321".into(),
+                    reason: "成品油".into(),
+                    added_by: "wang".into(),
+                    added_at: 0,
+                },
+            )],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let state = AppState::start(config(), store.clone()).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(axum::serve(listener, app(state)).into_future());
+    let camera = add_camera(&base, 120.0).await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let body = read_as(
+        observations(&camera, "truck", "vehicle", now, 2, (-60.0, 300.0)),
+        json!({"text": "浙B54321", "confidence": 0.9, "reads": 1}),
+    );
+    let url = format!("{base}/api/v1/ingest/detections");
+    let (status, body) = call(reqwest::Method::POST, &url, INGEST, Some(body)).await;
+    assert_eq!(status, 200, "{body}");
+    let alerts = store.query(Layer::Alerts, &Query::default()).await.unwrap();
+    assert!(
+        alerts
+            .iter()
+            .any(|a| a.properties["kind"] == "watchlist_vehicle"),
+        "{alerts:?}"
+    );
+}

@@ -251,10 +251,14 @@ impl Ingest {
         &self.pipeline.picture
     }
 
-    /// Loads fences, docks, coastline, areas and the watch list from the store into the
-    /// detectors.
+    /// Loads fences, docks, coastline and areas from the store into the detectors.
     pub async fn load_geography(&self) -> Result<(), crate::state::StartError> {
         self.pipeline.load_geography().await
+    }
+
+    /// Loads the watch list of plates from the store into the detectors.
+    pub async fn load_watchlist(&self) -> Result<(), coastwatch_store::StoreError> {
+        self.pipeline.load_watchlist().await
     }
 
     /// Why the store cannot write now, or `None` when it can.

@@ -85,26 +85,34 @@ impl Pipeline {
         self.alerts.reload().await?;
         self.picture.replace(settings.empty_picture());
         let events = self.set_geography().await?;
+        self.load_watchlist().await?;
         if mode == Replay::Rebuild {
             self.alerts.record(events).await?;
         }
         Ok(rebuild(self, settings.window_s, mode).await?)
     }
 
-    /// Loads fences, docks, coastline, areas and the watch list from the store into the
-    /// detectors, storing the alerts that closes (fences that are gone).
+    /// Loads fences, docks, coastline and areas from the store into the detectors, storing
+    /// the alerts that closes (fences that are gone).
     pub async fn load_geography(&self) -> Result<(), StartError> {
         let events = self.set_geography().await?;
         self.alerts.record(events).await?;
         Ok(())
     }
 
-    /// Loads the geography and the watch list of plates into the detectors; returns the
-    /// events it raised.
+    /// Loads the watch list of plates from the store into the detectors.
+    pub async fn load_watchlist(&self) -> Result<(), StoreError> {
+        let watchlist = self.store.watchlist().await?;
+        self.picture.with_monitor(|m| {
+            m.set_watchlist(watchlist.into_iter().map(|e| (e.plate, e.reason)));
+        });
+        Ok(())
+    }
+
+    /// Loads the geography into the detectors; returns the events it raised.
     async fn set_geography(&self) -> Result<Vec<AlertEvent>, StartError> {
         let all = Query::default();
         let store = self.store.as_ref();
-        let watchlist = store.watchlist().await?;
         let geography = Geography {
             risk_points: store.query(Layer::RiskPoints, &all).await?,
             coastline: store.query(Layer::Coastline, &all).await?,
@@ -112,10 +120,8 @@ impl Pipeline {
             geofences: store.query(Layer::Geofences, &all).await?,
         };
         let mut events = Vec::new();
-        self.picture.with_monitor(|m| {
-            m.set_watchlist(watchlist.into_iter().map(|e| (e.plate, e.reason)));
-            m.set_geography(geography, &mut events)
-        })?;
+        self.picture
+            .with_monitor(|m| m.set_geography(geography, &mut events))?;
         Ok(events)
     }
 }

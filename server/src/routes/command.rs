@@ -54,7 +54,7 @@ fn id_of(what: &str, text: &str) -> Result<FeatureId, AppError> {
         })
 }
 
-fn params<T>(
+pub(crate) fn params<T>(
     params: Result<QueryParams<T>, axum::extract::rejection::QueryRejection>,
 ) -> Result<T, AppError> {
     params

@@ -10,6 +10,8 @@
 //! Plates are stored normalised (`浙B·12345` → `浙B12345`). Every change is one commit with its
 //! audit entries, and the detectors read the new list at once.
 
+use std::collections::{BTreeMap, HashSet};
+
 use axum::extract::{Path, Query as QueryParams, Request, State};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
@@ -21,7 +23,7 @@ use coastwatch_store::{Changes, WatchChange, WatchEntry};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::command::{Format, table};
+use super::command::{Format, params, table};
 use crate::auth::{Caller, Role};
 use crate::clock::now_epoch_s;
 use crate::command::audit_of;
@@ -52,7 +54,7 @@ async fn list(
     query: Result<QueryParams<ListParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, AppError> {
     caller.require(&[Role::Dispatcher])?;
-    let QueryParams(query) = query.map_err(|e| AppError::bad_request(e.body_text()))?;
+    let query = params(query)?;
     let rows = state
         .store
         .watchlist()
@@ -106,22 +108,29 @@ async fn add(
     };
     let text_chars = state.config.server.body_limits.text_chars;
     let at = now_epoch_s() as i64;
-    let mut entries: Vec<WatchEntry> = Vec::with_capacity(watches.len());
+    // by plate: a plate given twice keeps its last reason
+    let mut by_plate: BTreeMap<String, WatchEntry> = BTreeMap::new();
     for (n, watch) in watches {
         let entry = checked(watch, text_chars, &user, at)
             .map_err(|e| AppError::bad_request(format!("entry {n}: {e}")))?;
-        entries.retain(|e| e.plate != entry.plate);
-        entries.push(entry);
+        by_plate.insert(entry.plate.clone(), entry);
     }
+    let entries: Vec<WatchEntry> = by_plate.into_values().collect();
     if entries.is_empty() {
         return Err(AppError::bad_request("no plates in the body"));
     }
     // the list is bounded: the detectors hold it in memory
     let _guard = WRITER.lock().await;
-    let listed = state.store.watchlist().await?;
+    let listed: HashSet<String> = state
+        .store
+        .watchlist()
+        .await?
+        .into_iter()
+        .map(|e| e.plate)
+        .collect();
     let new = entries
         .iter()
-        .filter(|e| !listed.iter().any(|l| l.plate == e.plate))
+        .filter(|e| !listed.contains(&e.plate))
         .count();
     let max = state.config.command.watchlist_max;
     if listed.len() + new > max {
@@ -148,7 +157,7 @@ async fn add(
         ..Changes::default()
     };
     state.store.commit(changes).await?;
-    state.ingest.load_geography().await?;
+    state.ingest.load_watchlist().await?;
     Ok((
         StatusCode::CREATED,
         Json(
@@ -192,7 +201,7 @@ async fn remove(
             ..Changes::default()
         })
         .await?;
-    state.ingest.load_geography().await?;
+    state.ingest.load_watchlist().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

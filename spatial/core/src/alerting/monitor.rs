@@ -163,12 +163,7 @@ impl Monitor {
         out: &mut Vec<AlertEvent>,
     ) {
         let obs = &track.latest;
-        let sample = Sample {
-            t: obs.t,
-            lon: obs.position[0],
-            lat: obs.position[1],
-            speed_mps: None,
-        };
+        let sample = obs.sample();
         let from = out.len();
         self.tracker.observe(
             &self.fences,

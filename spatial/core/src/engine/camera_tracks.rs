@@ -93,6 +93,16 @@ impl CameraObservation {
     pub fn key(&self) -> String {
         format!("{}/{}", self.camera_id, self.track_id)
     }
+
+    /// Its estimated position as a detectors' sample (no speed: a camera measures none).
+    pub fn sample(&self) -> Sample {
+        Sample {
+            t: self.t,
+            lon: self.position[0],
+            lat: self.position[1],
+            speed_mps: None,
+        }
+    }
 }
 
 /// An AIS vessel as a camera observation sees it: its dead-reckoned position at the
@@ -328,12 +338,7 @@ impl CameraTrackEngine {
     /// Takes in an observation; one not newer than its track's latest is ignored (`None`).
     pub fn apply(&mut self, obs: CameraObservation) -> Option<&mut CameraTrackState> {
         let key = obs.key();
-        let sample = Sample {
-            t: obs.t,
-            lon: obs.position[0],
-            lat: obs.position[1],
-            speed_mps: None,
-        };
+        let sample = obs.sample();
         let window_s = self.window_s;
         let state = self
             .tracks

@@ -17,8 +17,8 @@ use serde_json::{Map, Value, json};
 
 use super::dark::vessel_like;
 use super::identity::Identity;
-use super::{DetectionContext, Detectors, Env, Phase, Who, evidence};
-use crate::alerting::{AlertEvent, Sample};
+use super::{DetectionContext, Detectors, Env, Phase, VehicleState, Who, evidence};
+use crate::alerting::AlertEvent;
 use crate::engine::{AisCandidate, CameraTrackState};
 use crate::identity::markings;
 use crate::model::{AlertKind, IdentityFlag};
@@ -67,12 +67,8 @@ impl Detectors {
             return;
         }
         let obs = &track.latest;
-        let here = Sample {
-            t: obs.t,
-            lon: obs.position[0],
-            lat: obs.position[1],
-            speed_mps: None,
-        };
+        let here = obs.sample();
+        // what the camera saw, with `facts`
         let seen = |facts: &[(&str, Value)]| {
             let mut seen = evidence([
                 ("camera_id", json!(obs.camera_id.get())),
@@ -84,7 +80,11 @@ impl Detectors {
                 ("reads", json!(reading.reads)),
             ]);
             seen.extend(facts.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
-            Value::Object(seen)
+            seen
+        };
+        // whether a registered vehicle's plate (as registered: any spelling) is `plate`
+        let plate_is = |vehicle: &VehicleState, plate: &str| {
+            vehicle.plate.as_deref().map(markings::normalize).as_deref() == Some(plate)
         };
         let marks = self.marks.entry(track.key.clone()).or_default();
         let matched = track
@@ -99,18 +99,13 @@ impl Detectors {
                 let registered = self
                     .vehicles
                     .iter()
-                    .find(|(_, v)| {
-                        v.plate.as_deref().map(markings::normalize).as_deref() == Some(plate)
-                    })
+                    .find(|(_, v)| plate_is(v, plate))
                     .map(|(id, _)| id.clone());
                 let facts = seen(&[
                     ("plate", json!(plate)),
                     ("reason", json!(reason)),
                     ("vehicle_id", json!(registered)),
                 ]);
-                let Value::Object(facts) = facts else {
-                    return;
-                };
                 out.push(
                     Who::track_named(&track.key, Some(plate))
                         .episode(
@@ -121,17 +116,17 @@ impl Detectors {
                 );
             }
             if !marks.sighted
-                && let Some((id, vehicle)) = self.vehicles.iter_mut().find(|(_, v)| {
-                    v.off_open
-                        && v.plate.as_deref().map(markings::normalize).as_deref() == Some(plate)
-                })
+                && let Some((id, vehicle)) = self
+                    .vehicles
+                    .iter_mut()
+                    .find(|(_, v)| v.off_open && plate_is(v, plate))
                 && let Some(last) = vehicle.last
             {
                 marks.sighted = true;
-                vehicle.sightings.push(seen(&[
+                vehicle.sightings.push(Value::Object(seen(&[
                     ("t", json!(obs.t.round() as i64)),
                     ("position", json!([obs.position[0], obs.position[1]])),
-                ]));
+                ])));
                 let excess = vehicle.sightings.len().saturating_sub(MAX_SIGHTINGS);
                 vehicle.sightings.drain(..excess);
                 let sightings = Value::Array(vehicle.sightings.clone());
@@ -180,13 +175,14 @@ impl Detectors {
                     &who,
                     &here,
                     &[IdentityFlag::NameMismatch],
-                    Map::from_iter([("name_mismatch".to_owned(), facts)]),
+                    Map::from_iter([("name_mismatch".to_owned(), Value::Object(facts))]),
                     out,
                 );
             }
             (None, matched) if !marks.no_name && reading.reads >= env.config.reading_min_reads => {
                 marks.no_name = true;
-                let facts = Map::from_iter([("no_visible_name".to_owned(), seen(&[]))]);
+                let facts =
+                    Map::from_iter([("no_visible_name".to_owned(), Value::Object(seen(&[])))]);
                 let flags = [IdentityFlag::NoVisibleName];
                 match matched {
                     Some(vessel) => {

@@ -85,6 +85,11 @@ pub struct OcrConfig {
     /// …and its shorter side at least this (small crops are enlarged: text must be some
     /// 16 px high for the detector).
     pub det_min_side: usize,
+    /// Where the detector finds nothing, it looks again with the shorter side at least this
+    /// (still within `det_max_side`; PaddleOCR's own rule): in a large crop (a truck, a hull)
+    /// text under some 40 px escapes it at the first size, and a blank read must not be a
+    /// missed one.
+    pub det_zoom_side: usize,
     /// Box finding on the detector's output.
     pub db: DbParams,
     /// Lines the classifier calls upside down with at least this confidence are turned.
@@ -106,6 +111,7 @@ impl Default for OcrConfig {
             threads: None,
             det_max_side: 960,
             det_min_side: 96,
+            det_zoom_side: 736,
             db: DbParams::default(),
             cls_thresh: 0.9,
             min_score: 0.5,
@@ -247,7 +253,18 @@ impl Ocr {
             });
         }
         let start = Instant::now();
-        let mut quads = self.detect(image)?;
+        let mut lines = self.read_at(image, self.config.det_min_side)?;
+        if lines.is_empty() && image.width.min(image.height) < self.config.det_zoom_side {
+            lines = self.read_at(image, self.config.det_zoom_side)?;
+        }
+        self.last = start.elapsed();
+        Ok(lines)
+    }
+
+    /// The lines of text the detector finds in `image` scaled to a shorter side of at least
+    /// `min_side`, top to bottom.
+    fn read_at(&mut self, image: &Rgb, min_side: usize) -> Result<Vec<TextLine>, OcrError> {
+        let mut quads = self.detect(image, min_side)?;
         quads.sort_by(|a, b| {
             let area = |q: &Quad| q.size().0 * q.size().1;
             b.score
@@ -276,16 +293,16 @@ impl Ocr {
             });
         }
         lines.sort_by(|a, b| a.corners[0][1].total_cmp(&b.corners[0][1]));
-        self.last = start.elapsed();
         Ok(lines)
     }
 
-    /// Text boxes in image pixels.
-    fn detect(&mut self, image: &Rgb) -> Result<Vec<Quad>, OcrError> {
+    /// Text boxes in image pixels, found on the image scaled to a shorter side of at least
+    /// `min_side`.
+    fn detect(&mut self, image: &Rgb, min_side: usize) -> Result<Vec<Quad>, OcrError> {
         let (w, h) = det_size(
             image.width,
             image.height,
-            self.config.det_min_side,
+            min_side,
             self.config.det_max_side,
         );
         let scaled = image.resized(w, h);

@@ -4,6 +4,7 @@
 //! Both play a scenario through the same path a live deployment uses: NMEA lines into an
 //! AIS feed's decoder, vehicle fixes into the ingest writer, tips into the alert service.
 
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,11 +12,13 @@ use std::time::Duration;
 use coastwatch_ais::decoder::{Decoder, DecoderOptions};
 use coastwatch_core::engine::CameraObservation;
 use coastwatch_core::geodesy::gcj02::Datum;
+use coastwatch_core::identity::markings;
 use coastwatch_core::model::SubjectType;
 use coastwatch_core::{Feature, Layer};
+use coastwatch_scenario::cameras::WatchedPlate;
 use coastwatch_scenario::eval::score;
 use coastwatch_scenario::{AlertRecord, District, Report, Scenario, SimEvent};
-use coastwatch_store::{Query, Store, StoreError};
+use coastwatch_store::{Changes, Query, Store, StoreError, WatchChange, WatchEntry};
 
 use crate::clock::now_epoch_s;
 use crate::error::AppError;
@@ -149,6 +152,41 @@ async fn register_vehicles(state: &AppState, vehicles: &[Feature]) -> Result<(),
     Ok(state.layer_changed(Layer::Vehicles).await?)
 }
 
+/// Puts the scenario's watched plates on the watch list (those not on it yet), as the
+/// scenario's vehicles are registered: by the scenario, not by a user.
+async fn register_watchlist(state: &AppState, watched: &[WatchedPlate]) -> Result<(), PlayError> {
+    let listed: HashSet<String> = state
+        .store
+        .watchlist()
+        .await?
+        .into_iter()
+        .map(|e| e.plate)
+        .collect();
+    let at = now_epoch_s() as i64;
+    let new: Vec<WatchChange> = watched
+        .iter()
+        .map(|w| markings::normalize(&w.plate))
+        .zip(watched)
+        .filter(|(plate, _)| !listed.contains(plate))
+        .map(|(plate, w)| {
+            WatchChange::Put(WatchEntry {
+                plate,
+                reason: w.reason.clone(),
+                added_by: "scenario".into(),
+                added_at: at,
+            })
+        })
+        .collect();
+    if !new.is_empty() {
+        let changes = Changes {
+            watchlist: new,
+            ..Changes::default()
+        };
+        state.store.commit(changes).await?;
+    }
+    Ok(state.ingest.load_watchlist().await?)
+}
+
 /// Seconds of scenario time the demo skips, so that its first alert comes within seconds of
 /// the start instead of after a quiet hour: up to `margin_s` before the first planted incident
 /// whose alert is raised as it happens (a fence crossed, a tip, a truck off its corridor, a
@@ -181,6 +219,7 @@ pub async fn play(
     live: bool,
 ) -> Result<(), PlayError> {
     register_vehicles(&state, &scenario.vehicles).await?;
+    register_watchlist(&state, &scenario.cameras.watchlist).await?;
     let mut decoder = Decoder::new(DecoderOptions::default());
     let mut batch: Vec<Update> = Vec::new();
     let mut cameras = cameras.into_iter().peekable();

@@ -59,7 +59,7 @@ fn exported_scenarios_score_well_on_untuned_seeds() {
                 report["false_alarms"]
             );
         }
-        assert_eq!(kinds.len(), 13, "every kind is scored");
+        assert_eq!(kinds.len(), 14, "every kind is scored");
         let bands = report["position_error"].as_array().unwrap();
         assert!(!bands.is_empty(), "camera tracks are placed and measured");
     }

@@ -598,3 +598,92 @@ fn vision_ocr_reads_hull_numbers_and_plates_and_names_what_it_cannot_read() {
     let output = coastwatch(&["vision", "ocr", "/no/such.png"]);
     assert_eq!(output.status.code(), Some(2));
 }
+
+/// A truck driving away down a road, filmed whole by a zoomed road camera beside it (the
+/// demo's checkpoint camera): its rear number, 0.3 m high, is some 30–40 px in a crop of
+/// 600–800 px. The detector misses text that small in a crop that large at its first size;
+/// the reader's second, closer look finds it.
+#[test]
+fn a_trucks_rear_number_is_read_from_its_whole_view_on_a_closer_look() {
+    use coastwatch_scenario::video::{ObjectKind, Renderer, SceneObject, TRUCK_WIDTH_M};
+    use coastwatch_vision::ocr::{Ocr, OcrConfig, Rgb};
+
+    if !have_ocr() {
+        return;
+    }
+    let pose = Pose {
+        lon: 121.507986,
+        lat: 29.573011,
+        height_m: 7.0,
+        heading_deg: 337.2,
+        tilt_deg: 3.95,
+        hfov_deg: 8.36,
+        width: 1280,
+        height: 720,
+    };
+    let renderer = Renderer::new(pose, &geo::MultiPolygon(Vec::new()), 9).unwrap();
+    let road = geodesy::destination([pose.lon, pose.lat], 261.8, 20.0);
+    let models = std::env::var_os("COASTWATCH_OCR_MODELS")
+        .map(PathBuf::from)
+        .unwrap();
+    let config = |det_zoom_side| OcrConfig {
+        models: models.clone(),
+        det_zoom_side,
+        ..OcrConfig::default()
+    };
+    let (mut once, mut closer) = (
+        Ocr::load(config(0)).unwrap(),
+        Ocr::load(config(736)).unwrap(),
+    );
+    let (mut found_once, mut found_closer) = (0, 0);
+    for along_m in (66..=90).step_by(3) {
+        let at = geodesy::destination(road, 351.8, f64::from(along_m));
+        let truck = SceneObject {
+            lonlat: at,
+            kind: ObjectKind::Truck {
+                length_m: 10.0,
+                height_m: 3.6,
+            },
+            heading_deg: 351.8,
+            lights: true,
+            marking: Some("浙B96778".into()),
+        };
+        let rgb = renderer.frame(1.78e9, std::slice::from_ref(&truck), false);
+        // the truck's box on screen, and 10 % around it, as the cameras crop a track
+        let corners: Vec<[f64; 2]> = [-5.0, 5.0]
+            .into_iter()
+            .flat_map(|ahead| [-1.0, 1.0].map(move |side| (ahead, side)))
+            .flat_map(|(ahead, side)| [0.0, 3.6].map(move |up| (ahead, side, up)))
+            .map(|(ahead, side, up)| {
+                let p = geodesy::destination(at, 351.8, ahead);
+                let p = geodesy::destination(p, 81.8, side * TRUCK_WIDTH_M / 2.0);
+                pose.ground_to_pixel(p, up).unwrap()
+            })
+            .collect();
+        let lo = |k: usize| corners.iter().map(|c| c[k]).fold(f64::INFINITY, f64::min);
+        let hi = |k: usize| corners.iter().map(|c| c[k]).fold(0.0, f64::max);
+        let margin = |k: usize| 0.1 * (hi(k) - lo(k));
+        let x0 = (lo(0) - margin(0)).max(0.0) as usize;
+        let x1 = (hi(0) + margin(0)).min(1280.0) as usize;
+        let y0 = (lo(1) - margin(1)).max(0.0) as usize;
+        let y1 = (hi(1) + margin(1)).min(720.0) as usize;
+        let crop: Vec<u8> = (y0..y1)
+            .flat_map(|y| {
+                rgb[(y * 1280 + x0) * 3..(y * 1280 + x1) * 3]
+                    .iter()
+                    .copied()
+            })
+            .collect();
+        let image = Rgb::new(x1 - x0, y1 - y0, crop).unwrap();
+        let read = |ocr: &mut Ocr| {
+            let lines = ocr.read(&image).unwrap();
+            lines.iter().any(|l| l.text.replace('·', "") == "浙B96778")
+        };
+        found_once += usize::from(read(&mut once));
+        found_closer += usize::from(read(&mut closer));
+        println!("{along_m} m: {}×{} px", x1 - x0, y1 - y0);
+    }
+    println!("read at the first size {found_once} of 9, with the closer look {found_closer}");
+    assert!(found_closer >= 6, "{found_closer} of 9");
+    assert!(found_closer > found_once, "{found_once} {found_closer}");
+}

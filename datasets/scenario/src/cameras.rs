@@ -1,5 +1,6 @@
 //! What the scenario's cameras film: the cameras that run (their poses), the objects in
-//! their view over time (vessels with and without AIS), and the clips of time worth filming.
+//! their view over time (vessels with and without AIS, trucks), the clips of time worth
+//! filming, and the plates on the watch list.
 //!
 //! The video itself is rendered from this by [`crate::video::Renderer`] wherever it is needed
 //! (the evaluation, the demo, `scenario export`), so the scenario stays small.
@@ -49,17 +50,20 @@ impl SimCamera {
 /// One object the cameras may film, sampled along its path.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SceneTrack {
-    /// `ais-{mmsi}` or `dark-{n}`.
+    /// `ais-{mmsi}`, `dark-{n}`, `blank-{n}` or `truck-{n}`.
     pub id: String,
     /// Its MMSI when it transmits AIS.
     pub mmsi: Option<u32>,
+    /// Whether it is a truck on a road (else a vessel).
+    #[serde(default)]
+    pub truck: bool,
     /// Length overall (m).
     pub length_m: f64,
-    /// Height of its highest point above the water (m).
+    /// Height of its highest point above the water or the road (m).
     pub height_m: f64,
     /// Whether it shows navigation lights at night.
     pub lights: bool,
-    /// The name or number painted on its hull (`None`: nothing is).
+    /// The name or number painted on its hull, or a truck's number (`None`: nothing is).
     #[serde(default)]
     pub marking: Option<String>,
     /// `[t, lon, lat, heading_deg]`, time-ordered, a few seconds apart.
@@ -89,10 +93,17 @@ impl SceneTrack {
         };
         Some(SceneObject {
             lonlat: [a[1] + (b[1] - a[1]) * f, a[2] + (b[2] - a[2]) * f],
-            kind: ObjectKind::Vessel {
-                length_m: self.length_m,
-                beam_m: None,
-                height_m: self.height_m,
+            kind: if self.truck {
+                ObjectKind::Truck {
+                    length_m: self.length_m,
+                    height_m: self.height_m,
+                }
+            } else {
+                ObjectKind::Vessel {
+                    length_m: self.length_m,
+                    beam_m: None,
+                    height_m: self.height_m,
+                }
             },
             heading_deg: b[3],
             lights: self.lights,
@@ -114,6 +125,15 @@ impl SceneTrack {
     }
 }
 
+/// A plate on the watch list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WatchedPlate {
+    /// The plate (`浙B12345`).
+    pub plate: String,
+    /// Why it is watched.
+    pub reason: String,
+}
+
 /// The cameras of a scenario and what they film.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CameraScene {
@@ -121,6 +141,9 @@ pub struct CameraScene {
     pub cameras: Vec<SimCamera>,
     /// The objects in their view at some time.
     pub tracks: Vec<SceneTrack>,
+    /// The plates to put on the watch list before replaying.
+    #[serde(default)]
+    pub watchlist: Vec<WatchedPlate>,
 }
 
 impl CameraScene {
@@ -195,6 +218,7 @@ mod tests {
         SceneTrack {
             id: "dark-1".into(),
             mmsi: None,
+            truck: false,
             length_m: 12.0,
             height_m: 4.0,
             lights: true,

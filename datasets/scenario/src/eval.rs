@@ -136,7 +136,7 @@ impl BandError {
 }
 
 /// The kinds scored: every kind the scenario plants.
-pub const SCORED_KINDS: [AlertKind; 13] = [
+pub const SCORED_KINDS: [AlertKind; 14] = [
     AlertKind::GeofenceEnter,
     AlertKind::GeofenceExit,
     AlertKind::GeofenceDwell,
@@ -150,6 +150,7 @@ pub const SCORED_KINDS: [AlertKind; 13] = [
     AlertKind::GpsOff,
     AlertKind::NightMovement,
     AlertKind::Tip,
+    AlertKind::WatchlistVehicle,
 ];
 
 fn kind_name(kind: AlertKind) -> String {
@@ -293,7 +294,7 @@ fn matches(truth: &Incident, alert: &AlertRecord) -> bool {
     let subject = match truth.kind {
         AlertKind::Tip => geodesy::distance_m(truth.location, alert.location) <= TIP_MATCH_M,
         // a camera track's id is the camera's and the video core's: the truth knows the camera
-        AlertKind::DarkVessel | AlertKind::IdentityAnomaly
+        AlertKind::DarkVessel | AlertKind::IdentityAnomaly | AlertKind::WatchlistVehicle
             if truth.subject_type == SubjectType::CameraTrack =>
         {
             alert.subject_type == SubjectType::CameraTrack

@@ -101,6 +101,10 @@ pub struct IncidentCounts {
     /// (`identity_anomaly`: `no_visible_name`).
     #[serde(default)]
     pub hull_readings: usize,
+    /// Trucks on the watch list driving past a checkpoint camera by day
+    /// (`watchlist_vehicle`).
+    #[serde(default)]
+    pub watched_trucks: usize,
 }
 
 impl Default for IncidentCounts {
@@ -116,6 +120,7 @@ impl Default for IncidentCounts {
             night_movements: 2,
             dark_vessels: 3,
             hull_readings: 2,
+            watched_trucks: 1,
         }
     }
 }

@@ -134,7 +134,7 @@ impl Synthetic {
         )
     }
 
-    /// Two cameras.
+    /// A sea camera, a PTZ camera and a road checkpoint's camera beside the Qiucun west road.
     fn cameras(&self) -> Vec<Feature> {
         valid(
             Layer::Cameras,
@@ -148,6 +148,11 @@ impl Synthetic {
                     2,
                     self.point(-100.0, 3900.0).into(),
                     json!({"name": "CAM-002", "height_m": 15.0, "heading_deg": 0.0, "hfov_deg": 360.0, "range_m": 2000.0, "ptz": true, "town": "Qiucun"}),
+                ),
+                feature(
+                    3,
+                    self.point(-3000.0, 20.0).into(),
+                    json!({"name": "CAM-003 checkpoint", "height_m": 7.0, "heading_deg": 265.0, "hfov_deg": 45.0, "range_m": 300.0, "agency": "traffic_police", "town": "Qiucun"}),
                 ),
             ],
         )

@@ -425,8 +425,9 @@ fn a_zoomed_camera_films_a_hull_that_is_not_its_ais_name_and_one_without_a_name_
         .cameras
         .cameras
         .iter()
-        .find(|c| c.pose.hfov_deg < 10.0)
-        .expect("a zoomed camera");
+        .find(|c| c.name.contains("PTZ"))
+        .expect("a zoomed PTZ camera");
+    assert!(reader.pose.hfov_deg < 10.0);
     let read: Vec<_> = s
         .truth
         .iter()
@@ -475,11 +476,67 @@ fn a_zoomed_camera_films_a_hull_that_is_not_its_ais_name_and_one_without_a_name_
 }
 
 #[test]
+fn a_checkpoint_camera_films_a_watched_truck_driving_away_by_day() {
+    let s = scenario(true);
+    let scene = &s.cameras;
+    let checkpoint = scene
+        .cameras
+        .iter()
+        .find(|c| c.name.contains("checkpoint"))
+        .expect("a checkpoint camera");
+    assert!(checkpoint.pose.hfov_deg < 15.0, "{:?}", checkpoint.pose);
+    let trucks: Vec<_> = scene.tracks.iter().filter(|t| t.truck).collect();
+    assert_eq!(trucks.len(), 1);
+    let (truck, plate) = (trucks[0], trucks[0].marking.as_deref().unwrap());
+    assert_eq!(truck.mmsi, None);
+    // its plate is on the watch list, and its truth is the checkpoint camera's track
+    assert_eq!(scene.watchlist.len(), 1);
+    assert_eq!(scene.watchlist[0].plate, plate);
+    let due: Vec<_> = s
+        .truth
+        .iter()
+        .filter(|i| i.kind == AlertKind::WatchlistVehicle)
+        .collect();
+    assert_eq!(due.len(), 1, "{due:?}");
+    let due = due[0];
+    assert_eq!(due.subject_type, SubjectType::CameraTrack);
+    assert_eq!(due.subject_id, format!("{}/", checkpoint.feature_id));
+    assert_eq!(due.camera_id, Some(checkpoint.feature_id));
+    assert!(due.note.contains(plate));
+    assert!(
+        checkpoint
+            .clips
+            .iter()
+            .any(|[a, b]| *a <= due.start && *b >= due.end),
+        "{due:?} is not filmed"
+    );
+    // in view and driving away from the camera (it shows its rear) while due, by day
+    let camera = [checkpoint.pose.lon, checkpoint.pose.lat];
+    let mut t = due.start;
+    while t <= due.end {
+        let seen = truck.at(t).expect("on the road");
+        assert!(checkpoint.sees(seen.lonlat, 0.0), "{t}");
+        let ahead = truck.at(t + 1.0).unwrap();
+        assert!(distance_m(camera, ahead.lonlat) > distance_m(camera, seen.lonlat));
+        t += 1.0;
+    }
+    let hour = ((due.start / 3600.0 + 8.0) % 24.0).floor();
+    assert!((6.0..19.0).contains(&hour), "{hour}");
+    // a truck is no dark vessel
+    assert!(
+        s.truth
+            .iter()
+            .filter(|i| i.kind == AlertKind::DarkVessel)
+            .all(|i| !i.note.contains(&truck.id))
+    );
+}
+
+#[test]
 fn the_demo_cameras_film_the_dark_boats_in_short_clips() {
     let s = scenario(true);
     let scene = &s.cameras;
-    // two sea cameras and the PTZ camera zoomed to read hulls
-    assert_eq!(scene.cameras.len(), 3, "{:?}", s.notes);
+    // two sea cameras, the PTZ camera zoomed to read hulls, a checkpoint's to read plates
+    assert_eq!(scene.cameras.len(), 4, "{:?}", s.notes);
     let dark: Vec<_> = scene
         .tracks
         .iter()

@@ -101,6 +101,7 @@ impl Gen<'_> {
             return Some(SceneTrack {
                 id: format!("dark-{n}"),
                 mmsi: None,
+                truck: false,
                 length_m: rng.range(8.0, 16.0).round(),
                 height_m: 3.5,
                 lights: true,
@@ -114,9 +115,10 @@ impl Gen<'_> {
 
     /// What the cameras film: `config.cameras` of the district's cameras that look at open
     /// water (those with the least traffic to film, so that an evaluation stays quick) and a
-    /// PTZ camera zoomed to read hulls (when there are reading incidents to plant), the
-    /// incidents planted across their views (boats without AIS, hulls read), every AIS vessel
-    /// that comes into a view, the clips worth filming, and the camera truth.
+    /// PTZ camera zoomed to read hulls and a checkpoint camera zoomed to read plates (when there
+    /// are such incidents to plant), the incidents planted across their views (boats without
+    /// AIS, hulls read, watched trucks), every AIS vessel that comes into a view, the clips
+    /// worth filming, the watch list and the camera truth.
     pub(super) fn film(
         &mut self,
         district: &District,
@@ -150,6 +152,29 @@ impl Gen<'_> {
             }
             None if counts.hull_readings > 0 => self
                 .note("no PTZ camera of the district looks at open water: no hull readings".into()),
+            None => {}
+        }
+        let mut watchlist = Vec::new();
+        let checkpoint = (counts.watched_trucks > 0)
+            .then(|| self.checkpoint(district))
+            .flatten();
+        match &checkpoint {
+            Some(checkpoint) => {
+                for n in 1..=counts.watched_trucks {
+                    match self.plant_watched_truck(rng, checkpoint, n) {
+                        Some((track, watched)) => {
+                            planted.push(track);
+                            watchlist.push(watched);
+                        }
+                        None => self.note(format!(
+                            "could not plant watched truck #{n}: no daylight in the run"
+                        )),
+                    }
+                }
+            }
+            None if counts.watched_trucks > 0 => {
+                self.note("no camera of the district looks along a road: no watched trucks".into())
+            }
             None => {}
         }
         let sampled: Vec<SimCamera> = candidates.iter().chain(&reader).cloned().collect();
@@ -190,6 +215,7 @@ impl Gen<'_> {
             }
         }
         cameras.extend(reader);
+        cameras.extend(checkpoint.map(|c| c.camera));
         for track in planted {
             tracks.push(track);
             silences.push(Vec::new());
@@ -212,7 +238,11 @@ impl Gen<'_> {
                 self.dark_truth(camera, track, silences);
             }
         }
-        CameraScene { cameras, tracks }
+        CameraScene {
+            cameras,
+            tracks,
+            watchlist,
+        }
     }
 
     /// The samples of `vessel` near any camera (none when it never comes near).
@@ -251,6 +281,7 @@ impl Gen<'_> {
         Some(SceneTrack {
             id: format!("ais-{}", vessel.spec.mmsi),
             mmsi: Some(vessel.spec.mmsi),
+            truck: false,
             length_m,
             height_m,
             lights: true,
@@ -259,10 +290,13 @@ impl Gen<'_> {
         })
     }
 
-    /// The `dark_vessel` incidents of `track` in `camera`'s view: its spans in view, moving,
+    /// The `dark_vessel` incidents of `track` in `camera`'s view (none of a truck): its spans in view, moving,
     /// while no AIS explains it (all of a boat without AIS; the silences of an AIS vessel once its
     /// dead reckoning has run out), of [`DARK_MIN_S`] or more.
     fn dark_truth(&mut self, camera: &SimCamera, track: &SceneTrack, silences: &[(f64, f64)]) {
+        if track.truck {
+            return;
+        }
         let dark = |t: f64| {
             track.mmsi.is_none() || silences.iter().any(|(a, b)| t > a + DR_MAX_S && t < *b)
         };

@@ -2,6 +2,7 @@
 
 mod ais_gap;
 mod background;
+mod checkpoint;
 mod dark;
 mod encounter;
 mod fence_entry;

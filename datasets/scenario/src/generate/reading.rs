@@ -44,6 +44,22 @@ pub(crate) fn painted(name: &str) -> Option<String> {
 }
 
 impl Gen<'_> {
+    /// A time `t` in daylight, the minute either side of it too, at least `before_s` after the
+    /// run's start and `after_s` before its end (and 5 minutes more).
+    pub(super) fn daylight_time(&self, rng: &mut Rng, before_s: f64, after_s: f64) -> Option<f64> {
+        (0..200).find_map(|_| {
+            let t = Self::pick_time(
+                rng,
+                self.start + 5.0 * MIN + before_s,
+                self.end - after_s - 5.0 * MIN,
+            )?;
+            [t - 60.0, t + 60.0]
+                .iter()
+                .all(|t| DAY.contains(&self.world.minute(*t)))
+                .then_some(t)
+        })
+    }
+
     /// A PTZ camera of the district zoomed on open water: the first one, turned to the first
     /// heading (every 15°) along which the sea is open from 500 to 1,300 m and across the view
     /// at [`CROSS_M`].
@@ -103,17 +119,7 @@ impl Gen<'_> {
         let speed = CROSS_KN * MPS_PER_KN;
         let crossing_s = HALF_CROSSING_M / speed;
         // a crossing in daylight, the boat in view at `t`
-        let t = (0..200).find_map(|_| {
-            let t = Self::pick_time(
-                rng,
-                self.start + 5.0 * MIN + crossing_s,
-                self.end - crossing_s - 5.0 * MIN,
-            )?;
-            [t - 60.0, t + 60.0]
-                .iter()
-                .all(|t| DAY.contains(&w.minute(*t)))
-                .then_some(t)
-        })?;
+        let t = self.daylight_time(rng, crossing_s, crossing_s)?;
         // the two kinds cross at different ranges, so that they never meet
         let centre = geodesy::destination(origin, heading, CROSS_M + 80.0 * (k % 2) as f64);
         let side = rng.sign();
@@ -200,6 +206,7 @@ impl Gen<'_> {
         Some(SceneTrack {
             id: format!("blank-{}", k / 2 + 1),
             mmsi: None,
+            truck: false,
             length_m: 18.0,
             height_m: 6.0,
             lights: true,

@@ -1,5 +1,5 @@
-//! Synthetic camera video of a scenario: frames of a district's cameras that show vessels and
-//! people where each camera's pose puts them, for the real video pipeline to track.
+//! Synthetic camera video of a scenario: frames of a district's cameras that show vessels,
+//! trucks and people where each camera's pose puts them, for the real video pipeline to track.
 //!
 //! - `render`: [`Renderer`] draws one camera's frames (sky, sea with waves and sensor noise,
 //!   land, [`SceneObject`]s; day or night).
@@ -15,7 +15,7 @@ pub mod render;
 use geo::{Geometry, MultiPolygon};
 
 pub use pose::{PTZ_HFOV_DEG, RANGE_ROW_SHARE, camera_pose};
-pub use render::{ObjectKind, PERSON_HEIGHT_M, Renderer, SceneObject, Surface};
+pub use render::{ObjectKind, PERSON_HEIGHT_M, Renderer, SceneObject, Surface, TRUCK_WIDTH_M};
 
 use crate::District;
 

@@ -1,5 +1,5 @@
-//! Synthetic frames of a fixed camera: sky, sea with waves, land, and the scene's vessels and
-//! people where the camera's pose puts them.
+//! Synthetic frames of a fixed camera: sky, sea with waves, land, and the scene's vessels,
+//! trucks and people where the camera's pose puts them.
 //!
 //! # Units
 //!
@@ -19,6 +19,16 @@ use super::lettering::{hull_font, letter};
 
 /// Height of a person (m).
 pub const PERSON_HEIGHT_M: f64 = 1.7;
+
+/// Width of a truck (m).
+pub const TRUCK_WIDTH_M: f64 = 2.5;
+
+/// Character height (m) of the number a truck carries enlarged on its rear (GB 7258 asks for
+/// at least 2.5 times a plate's 90 mm).
+const REAR_NUMBER_M: f64 = 0.3;
+
+/// Height (m) of a truck's lamps.
+const LAMP_M: f64 = 1.0;
 
 /// Beam of a vessel that gives none, as a share of its length.
 const DEFAULT_BEAM_SHARE: f64 = 0.25;
@@ -63,6 +73,14 @@ pub enum ObjectKind {
     /// A person, [`PERSON_HEIGHT_M`] tall: dark clothes by day, bright at night (as an
     /// infrared-lit camera sees a warm body).
     Person,
+    /// A box or tank truck, [`TRUCK_WIDTH_M`] wide, its number enlarged on its rear; its
+    /// lamps at night.
+    Truck {
+        /// Length (m).
+        length_m: f64,
+        /// Height (m).
+        height_m: f64,
+    },
 }
 
 /// One thing in view of a camera.
@@ -77,7 +95,8 @@ pub struct SceneObject {
     /// Whether a vessel shows its navigation lights at night. A vessel without lights is
     /// invisible at night, as it is to a real camera over a dark sea.
     pub lights: bool,
-    /// The name or number painted on a vessel's hull, white, by day.
+    /// The name or number painted on a vessel's hull (white) or a truck's rear (black), seen
+    /// by day.
     pub marking: Option<Arc<str>>,
 }
 
@@ -102,6 +121,8 @@ struct Palette {
     hull: Rgb,
     wheelhouse: Rgb,
     person: Rgb,
+    truck: Rgb,
+    truck_rear: Rgb,
     /// Amplitude (grey levels) of each wave train.
     wave_levels: f64,
     /// Largest sensor noise (grey levels).
@@ -117,6 +138,8 @@ const DAY: Palette = Palette {
     hull: [34.0, 36.0, 40.0],
     wheelhouse: [112.0, 118.0, 124.0],
     person: [62.0, 54.0, 48.0],
+    truck: [150.0, 156.0, 162.0],
+    truck_rear: [214.0, 214.0, 206.0],
     wave_levels: 3.0,
     noise_levels: 3,
 };
@@ -130,12 +153,17 @@ const NIGHT: Palette = Palette {
     hull: [4.0, 5.0, 6.0],
     wheelhouse: [6.0, 7.0, 8.0],
     person: [210.0, 210.0, 204.0],
+    truck: [8.0, 9.0, 10.0],
+    truck_rear: [10.0, 10.0, 10.0],
     wave_levels: 1.0,
     noise_levels: 4,
 };
 
 /// The paint of hull markings.
 const MARKING: Rgb = [238.0, 238.0, 232.0];
+
+/// The paint of a truck's rear number.
+const REAR_NUMBER: Rgb = [22.0, 22.0, 26.0];
 
 /// Masthead and stern lights.
 const WHITE_LIGHT: Rgb = [255.0, 250.0, 235.0];
@@ -320,6 +348,12 @@ impl Renderer {
                     }
                 }
                 ObjectKind::Person => self.draw_person(&mut rgb, object, range_m, palette),
+                ObjectKind::Truck { length_m, height_m } => {
+                    let size = [length_m, height_m];
+                    if size.iter().all(|v| v.is_finite() && *v > 0.0) {
+                        self.draw_truck(&mut rgb, object, size, range_m, palette, night);
+                    }
+                }
             }
         }
         rgb
@@ -530,6 +564,88 @@ impl Renderer {
             [row(PERSON_HEIGHT_M), row(shoulders)],
             colour,
         );
+    }
+
+    /// A truck as the box around its corners on screen, its rear panel in front where the
+    /// camera looks at its rear, with the enlarged number on it; at night only its lamps,
+    /// red at the rear, white at the front.
+    fn draw_truck(
+        &self,
+        rgb: &mut [u8],
+        object: &SceneObject,
+        [length_m, height_m]: [f64; 2],
+        range_m: f64,
+        palette: &Palette,
+        night: bool,
+    ) {
+        let pose = &self.pose;
+        let heading = object.heading_deg;
+        let to_camera = geodesy::bearing_deg(object.lonlat, pose.position());
+        let rear_seen = ((to_camera - heading + 540.0).rem_euclid(360.0) - 180.0).abs() > 90.0;
+        // a point `ahead_m` ahead of the centre, `right_m` to its right, `up_m` high
+        let point = |ahead_m: f64, right_m: f64, up_m: f64| {
+            let along = geodesy::destination(object.lonlat, heading, ahead_m);
+            pose.ground_to_pixel(geodesy::destination(along, heading + 90.0, right_m), up_m)
+        };
+        let half = [length_m / 2.0, TRUCK_WIDTH_M / 2.0];
+        if night {
+            let (ahead, colour) = if rear_seen {
+                (-half[0], RED_LIGHT)
+            } else {
+                (half[0], WHITE_LIGHT)
+            };
+            for right in [-0.8 * half[1], 0.8 * half[1]] {
+                if let Some(px) = point(ahead, right, LAMP_M) {
+                    self.glow(rgb, px, colour);
+                }
+            }
+            return;
+        }
+        // the box around the pixels of the faces at `ends` (±1: front, rear)
+        let outline = |ends: &[f64]| {
+            let mut lo = [f64::INFINITY; 2];
+            let mut hi = [f64::NEG_INFINITY; 2];
+            for &end in ends {
+                for side in [-1.0, 1.0] {
+                    for up in [0.0, height_m] {
+                        let px = point(end * half[0], side * half[1], up)?;
+                        for k in 0..2 {
+                            lo[k] = lo[k].min(px[k]);
+                            hi[k] = hi[k].max(px[k]);
+                        }
+                    }
+                }
+            }
+            Some((lo, hi))
+        };
+        let Some((lo, hi)) = outline(&[1.0, -1.0]) else {
+            return;
+        };
+        self.fill(
+            rgb,
+            [lo[0], hi[0]],
+            [lo[1], hi[1]],
+            hazed(palette, palette.truck, range_m),
+        );
+        if !rear_seen {
+            return;
+        }
+        let Some((lo, hi)) = outline(&[-1.0]) else {
+            return;
+        };
+        self.fill(
+            rgb,
+            [lo[0], hi[0]],
+            [lo[1], hi[1]],
+            hazed(palette, palette.truck_rear, range_m),
+        );
+        if let Some(number) = &object.marking {
+            let px_per_m = (hi[1] - lo[1]) / height_m;
+            let centre = [(lo[0] + hi[0]) / 2.0, (lo[1] + hi[1]) / 2.0];
+            let paint = hazed(palette, REAR_NUMBER, range_m);
+            let text_px = REAR_NUMBER_M * px_per_m;
+            self.letter(rgb, number, centre, text_px, 0.9 * (hi[0] - lo[0]), paint);
+        }
     }
 
     /// Paints the rectangle `x[0]..x[1]` × `y[0]..y[1]` (px, in any order), blending its edge
@@ -856,6 +972,70 @@ mod tests {
         for at in [behind, far] {
             assert_eq!(r.frame(1.0e9, &[boat(at, 0.0)], false), empty);
         }
+    }
+
+    #[test]
+    fn a_truck_shows_its_rear_number_from_behind_and_its_lamps_at_night() {
+        // a road camera 3 m up, zoomed to 20°, the truck 30 m ahead
+        let road = Pose {
+            height_m: 3.0,
+            tilt_deg: 2.7,
+            hfov_deg: 20.0,
+            ..pose()
+        };
+        let r = Renderer::new(road, &MultiPolygon(vec![]), 7).unwrap();
+        let at = geodesy::destination(r.pose().position(), 90.0, 30.0);
+        let truck = |heading_deg: f64, marking: Option<&str>| SceneObject {
+            lonlat: at,
+            kind: ObjectKind::Truck {
+                length_m: 10.0,
+                height_m: 3.6,
+            },
+            heading_deg,
+            lights: true,
+            marking: marking.map(Into::into),
+        };
+        // the middle of the rear door, and of the front, on screen
+        let door = |ahead_m: f64| {
+            let p = geodesy::destination(at, 90.0, ahead_m);
+            let [x, y] = r.pose().ground_to_pixel(p, 1.8).unwrap();
+            (x as u32, y as u32)
+        };
+        let (rear, front) = (door(-5.0), door(5.0));
+        let away = r.frame(1.0e9, &[truck(90.0, Some("浙B12345"))], false);
+        let coming = r.frame(1.0e9, &[truck(270.0, Some("浙B12345"))], false);
+        // driving away, the camera sees the light rear door; coming, the body's grey front
+        assert!(grey(&away, rear.0, rear.1 + 40) > 195.0);
+        assert!(grey(&coming, front.0, front.1 + 40) < 170.0);
+        // the number is painted dark on the door, only when it carries one and only on its rear
+        let lettered = |rgb: &[u8], (x0, y0): (u32, u32)| {
+            (x0 - 40..x0 + 40)
+                .flat_map(|x| (y0 - 12..y0 + 12).map(move |y| (x, y)))
+                .filter(|&(x, y)| grey(rgb, x, y) < 90.0)
+                .count()
+        };
+        assert!(lettered(&away, rear) > 20, "{}", lettered(&away, rear));
+        let blank = r.frame(1.0e9, &[truck(90.0, None)], false);
+        assert_eq!(lettered(&blank, rear), 0);
+        assert_eq!(lettered(&coming, front), 0);
+        // at night: red lamps at its rear, white at its front, nothing else
+        let lamps = |rgb: &[u8]| {
+            rgb.chunks_exact(3)
+                .filter(|p| p.iter().any(|c| *c > 150))
+                .fold([0u64; 3], |mut sum, p| {
+                    for k in 0..3 {
+                        sum[k] += u64::from(p[k]);
+                    }
+                    sum
+                })
+        };
+        let [red, green, _] = lamps(&r.frame(1.0e9, &[truck(90.0, None)], true));
+        assert!(red > 2 * green && red > 0, "{red} {green}");
+        let [red, green, blue] = lamps(&r.frame(1.0e9, &[truck(270.0, None)], true));
+        assert!(
+            green > red / 2 && blue > red / 2 && red > 0,
+            "{red} {green} {blue}"
+        );
     }
 
     #[test]

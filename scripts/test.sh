@@ -14,6 +14,7 @@ export COASTWATCH_TEST_PG=${COASTWATCH_TEST_PG:-$(scripts/start-postgis.sh)}
 [[ -x web/node_modules/.bin/gl-style-validate ]] || (cd web && npm ci --no-audit --no-fund --loglevel=error)
 python3 -c "import mapbox_vector_tile" 2>/dev/null || pip install -q --disable-pip-version-check mapbox-vector-tile
 python3 -c "import pmtiles.reader" 2>/dev/null || pip install -q --disable-pip-version-check pmtiles   # tiles_export reads PMTiles back
+python3 -c "import geopandas, pyarrow" 2>/dev/null || pip install -q --disable-pip-version-check geopandas pyarrow   # the GeoParquet export read back
 
 export COASTWATCH_MOT_DATA=${COASTWATCH_MOT_DATA:-$PWD/target/mot-data}
 vision/scripts/fetch-mot-data.sh "$COASTWATCH_MOT_DATA"   # motmetrics' TUD ground truth (not committed)

@@ -707,3 +707,175 @@ fn jt808_decode_prints_ndjson_and_line_numbers_of_bad_frames() {
     );
     assert!(errors.contains("line 4: bad check code"), "{errors}");
 }
+
+/// Reads a GeoParquet folder with GeoPandas: per day folder its rows, bounds and `geo`
+/// version; the whole folder's rows and bounds.
+const READ_GEOPARQUET: &str = r#"
+import json, pathlib, sys
+import geopandas, pyarrow.parquet
+root = pathlib.Path(sys.argv[1])
+days = {}
+for f in sorted(root.glob("*/*.parquet")):
+    frame = geopandas.read_parquet(f)
+    geo = json.loads(pyarrow.parquet.read_metadata(f).metadata[b"geo"])
+    days[f.parent.name] = {"rows": len(frame), "bounds": frame.total_bounds.tolist(),
+                           "version": geo["version"], "bbox": geo["columns"]["geometry"]["bbox"],
+                           "crs": frame.crs.to_string(), "kinds": sorted(set(frame.subject_kind)),
+                           "first": frame.t.min().isoformat()}
+whole = geopandas.read_parquet(root)
+print(json.dumps({"days": days, "rows": len(whole), "bounds": whole.total_bounds.tolist()}))
+"#;
+
+#[tokio::test]
+async fn positions_export_as_daily_geoparquet_that_geopandas_reads_back() {
+    use coastwatch_store::{Changes, Position, SubjectKind};
+
+    let geopandas = Command::new("python3")
+        .args(["-c", "import geopandas, pyarrow"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !geopandas {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "CI=true but python3 with geopandas and pyarrow is missing (scripts/test.sh)"
+        );
+        eprintln!("skipping: python3 with geopandas and pyarrow is missing");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fixes.gpkg");
+    let store = GeoPackageStore::open(&path).await.unwrap();
+    // 2026-06-01T00:00:00Z, and fixes over three UTC days, one at midnight opening the third
+    let day0 = 1_780_272_000.0;
+    let positions: Vec<Position> = (0..3000)
+        .map(|i| {
+            let f = f64::from(i);
+            Position {
+                kind: if i % 3 == 0 {
+                    SubjectKind::Vehicle
+                } else {
+                    SubjectKind::Vessel
+                },
+                subject_id: format!("{}", 412_000_000 + i % 40),
+                t_epoch_s: day0 + 3600.0 + f * 50.0,
+                lon: 121.4 + (f * 0.37) % 0.5,
+                lat: 29.4 + (f * 0.11) % 0.3,
+                speed_mps: (i % 5 != 0).then_some(3.5),
+                course_deg: Some(f % 360.0),
+                heading_deg: None,
+            }
+        })
+        .chain(std::iter::once(Position {
+            kind: SubjectKind::Vessel,
+            subject_id: "412999999".into(),
+            t_epoch_s: day0 + 2.0 * 86_400.0,
+            lon: 121.95,
+            lat: 29.95,
+            speed_mps: None,
+            course_deg: None,
+            heading_deg: None,
+        }))
+        .collect();
+    let bounds = positions
+        .iter()
+        .fold([180.0f64, 90.0, -180.0, -90.0], |b, p| {
+            [
+                b[0].min(p.lon),
+                b[1].min(p.lat),
+                b[2].max(p.lon),
+                b[3].max(p.lat),
+            ]
+        });
+    let per_day = |day: f64| {
+        positions
+            .iter()
+            .filter(|p| ((p.t_epoch_s - day0) / 86_400.0).floor() == day)
+            .count()
+    };
+    let expected = [per_day(0.0), per_day(1.0), per_day(2.0)];
+    store
+        .commit(Changes {
+            positions: positions.clone(),
+            ..Changes::default()
+        })
+        .await
+        .unwrap();
+    store.close().await;
+
+    let out = dir.path().join("history");
+    let (out_arg, store_arg) = (out.to_str().unwrap(), path.to_str().unwrap());
+    let args = ["export", "positions", "--format", "geoparquet"];
+    let done = coastwatch(&[&args[..], &["--out", out_arg, "--store", store_arg]].concat());
+    assert!(done.status.success(), "{}", text(&done.stderr));
+    let read = Command::new("python3")
+        .args(["-c", READ_GEOPARQUET, out_arg])
+        .output()
+        .unwrap();
+    assert!(read.status.success(), "{}", text(&read.stderr));
+    let read: Value = serde_json::from_slice(&read.stdout).unwrap();
+    let days = read["days"].as_object().unwrap();
+    let names: Vec<&str> = days.keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        ["date=2026-06-01", "date=2026-06-02", "date=2026-06-03"]
+    );
+    for (day, want) in days.values().zip(expected) {
+        assert_eq!(day["rows"], want, "{day}");
+        assert_eq!(day["version"], "1.1.0");
+        assert_eq!(day["crs"], "OGC:CRS84");
+        // the metadata's box is the day's
+        assert_eq!(day["bbox"], day["bounds"], "{day}");
+    }
+    assert_eq!(
+        days["date=2026-06-03"]["first"],
+        "2026-06-03T00:00:00+00:00"
+    );
+    assert_eq!(
+        days["date=2026-06-01"]["kinds"],
+        json!(["vehicle", "vessel"])
+    );
+    assert_eq!(read["rows"], positions.len());
+    let got: Vec<f64> = serde_json::from_value(read["bounds"].clone()).unwrap();
+    for (got, want) in got.iter().zip(bounds) {
+        assert!((got - want).abs() < 1e-9, "{got} {want}");
+    }
+
+    // what cannot be exported so is refused with exit code 2, and writes nothing
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    for (args, says) in [
+        (
+            vec!["--format", "geojson", "--out", out_arg],
+            "--format geoparquet",
+        ),
+        (vec!["--format", "geoparquet"], "needs --out"),
+        (
+            vec!["--format", "geoparquet", "--out", file.to_str().unwrap()],
+            "takes a folder",
+        ),
+    ] {
+        let run =
+            coastwatch(&[&["export", "positions"][..], &args, &["--store", store_arg]].concat());
+        assert_eq!(run.status.code(), Some(2), "{args:?}");
+        assert!(
+            text(&run.stderr).contains(says),
+            "{args:?}: {}",
+            text(&run.stderr)
+        );
+    }
+    let layer = coastwatch(&[
+        "export",
+        "risk_points",
+        "--format",
+        "geoparquet",
+        "--out",
+        out_arg,
+    ]);
+    assert_eq!(layer.status.code(), Some(2));
+    assert!(
+        text(&layer.stderr).contains("positions"),
+        "{}",
+        text(&layer.stderr)
+    );
+}

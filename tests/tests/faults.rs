@@ -605,6 +605,16 @@ impl Store for FlakyReads {
     ) -> coastwatch_store::StoreResult<Vec<coastwatch_store::Position>> {
         self.inner.positions_since(t_epoch_s).await
     }
+    async fn positions_between(
+        &self,
+        from: f64,
+        to: f64,
+    ) -> coastwatch_store::StoreResult<Vec<coastwatch_store::Position>> {
+        self.inner.positions_between(from, to).await
+    }
+    async fn positions_span(&self) -> coastwatch_store::StoreResult<Option<(f64, f64)>> {
+        self.inner.positions_span().await
+    }
     async fn probe_write(&self) -> coastwatch_store::StoreResult<()> {
         self.inner.probe_write().await
     }

@@ -1,5 +1,7 @@
-//! Files in and out of coastwatch through GDAL: layers imported from GeoJSON, GeoPackage,
-//! Shapefile or CSV ([`import`]), and elevation models read and written ([`dem`]).
+//! Files in and out of coastwatch: layers imported from GeoJSON, GeoPackage, Shapefile or CSV
+//! through GDAL ([`import`]), elevation models read and written ([`dem`]), and the stored fixes
+//! exported as GeoParquet ([`geoparquet`]).
 
 pub mod dem;
+pub mod geoparquet;
 pub mod import;

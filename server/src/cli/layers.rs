@@ -129,6 +129,7 @@ pub async fn export(
                 coastwatch_core::geojson::write_geojson(&features, &mut stdout)?;
             }
         },
+        ExportFormat::Geoparquet => unreachable!("positions only: checked by the caller"),
         ExportFormat::Gpkg => {
             let path = out.ok_or_else(|| CliError::input("--format gpkg needs --out FILE.gpkg"))?;
             if path.exists() {
@@ -145,5 +146,27 @@ pub async fn export(
     if let Some(path) = out {
         eprintln!("exported {layer} to {}", path.display());
     }
+    Ok(())
+}
+
+/// `coastwatch export positions --format geoparquet --out DIR`: every stored fix, a GeoParquet
+/// file per UTC day under `out`.
+pub async fn export_positions(out: &Path, store: &StoreArg) -> CliResult {
+    if out.is_file() {
+        return Err(CliError::input(format!(
+            "{} is a file; --out takes a folder",
+            out.display()
+        )));
+    }
+    let store = open_store(store).await?;
+    let exported = coastwatch_io::geoparquet::export_positions(store.as_ref(), out).await;
+    store.close().await;
+    let exported = exported?;
+    eprintln!(
+        "exported {} fixes in {} daily files to {}",
+        exported.rows,
+        exported.files.len(),
+        out.display()
+    );
     Ok(())
 }

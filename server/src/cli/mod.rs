@@ -66,14 +66,15 @@ pub enum Command {
         #[arg(long, default_value = "wgs84")]
         crs: Datum,
     },
-    /// Export a layer as GeoJSON or GeoPackage.
+    /// Export a layer as GeoJSON or GeoPackage, or the stored fixes (`positions`) as
+    /// GeoParquet partitioned by day.
     Export {
-        /// Layer to export.
+        /// Layer to export, or `positions`.
         layer: String,
         /// Output format.
         #[arg(long, value_enum, default_value_t = ExportFormat::Geojson)]
         format: ExportFormat,
-        /// Output file (GeoJSON goes to standard output without one).
+        /// Output file (GeoJSON goes to standard output without one), or folder (GeoParquet).
         #[arg(long)]
         out: Option<PathBuf>,
         #[command(flatten)]
@@ -204,6 +205,7 @@ pub struct StoreArg {
 pub enum ExportFormat {
     Geojson,
     Gpkg,
+    Geoparquet,
 }
 
 /// Why a command failed, and so its exit code.
@@ -271,6 +273,7 @@ macro_rules! through_anyhow {
 
 through_anyhow!(
     StoreError,
+    coastwatch_io::geoparquet::ExportError,
     ScenarioError,
     StartError,
     std::io::Error,
@@ -331,7 +334,21 @@ pub async fn run(cli: Cli) -> CliResult {
             format,
             out,
             store,
-        } => layers::export(parse_layer(&layer)?, format, out.as_deref(), &store).await,
+        } => match (layer.as_str(), format) {
+            ("positions", ExportFormat::Geoparquet) => {
+                let out = out.ok_or_else(|| {
+                    CliError::input("--format geoparquet needs --out DIR (a folder)")
+                })?;
+                layers::export_positions(&out, &store).await
+            }
+            ("positions", _) => Err(CliError::input(
+                "positions are exported as GeoParquet: --format geoparquet --out DIR",
+            )),
+            (_, ExportFormat::Geoparquet) => Err(CliError::input(
+                "--format geoparquet exports `positions` (the stored fixes) only",
+            )),
+            _ => layers::export(parse_layer(&layer)?, format, out.as_deref(), &store).await,
+        },
         Command::Coverage { args, store } => {
             args.check().map_err(|e| CliError::input(e.to_string()))?;
             let write_layers = store.location.is_some();

@@ -689,6 +689,25 @@ impl Store for GeoPackageStore {
         Ok(rows.into_iter().map(Position::from).collect())
     }
 
+    async fn positions_between(&self, from: f64, to: f64) -> StoreResult<Vec<Position>> {
+        let rows: Vec<PositionRow> = sqlx::query_as(&format!(
+            "{POSITION_COLUMNS} FROM positions WHERE t >= ? AND t < ? ORDER BY t, fid"
+        ))
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(Position::from).collect())
+    }
+
+    async fn positions_span(&self) -> StoreResult<Option<(f64, f64)>> {
+        let (first, last): (Option<f64>, Option<f64>) =
+            sqlx::query_as("SELECT min(t), max(t) FROM positions")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(first.zip(last))
+    }
+
     async fn close(&self) {
         if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
             .execute(&self.writer)

@@ -329,6 +329,13 @@ pub trait Store: Send + Sync {
     /// Fixes at or after `t_epoch_s`, in time order (to rebuild in-memory state at start).
     async fn positions_since(&self, t_epoch_s: f64) -> StoreResult<Vec<Position>>;
 
+    /// Fixes at or after `from` and before `to` (epoch s), in time order (an export day by
+    /// day).
+    async fn positions_between(&self, from: f64, to: f64) -> StoreResult<Vec<Position>>;
+
+    /// The times of the first and the last fix stored, `None` without any.
+    async fn positions_span(&self) -> StoreResult<Option<(f64, f64)>>;
+
     /// The layer's features in tile `coord` as one encoded MVT layer, when the backend can
     /// build it itself (PostGIS: `ST_AsMVT`); `None` to let the caller encode `query` results.
     /// Extent 4096, buffer 64, clipped; an empty tile is an empty vector.

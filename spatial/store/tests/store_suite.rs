@@ -425,6 +425,13 @@ async fn positions_append_and_replay<B: Backend>(b: B) {
         b.reopen().await.positions_since(150.0).await.unwrap().len(),
         2
     );
+    // a span of time, its end left out, and the first and last times
+    let between = store.positions_between(100.0, 300.0).await.unwrap();
+    assert_eq!(
+        between.iter().map(|p| p.t_epoch_s).collect::<Vec<_>>(),
+        vec![100.0, 200.0]
+    );
+    assert_eq!(store.positions_span().await.unwrap(), Some((50.5, 300.0)));
 }
 
 async fn a_commit_is_all_or_nothing<B: Backend>(b: B) {
@@ -458,6 +465,11 @@ async fn a_commit_is_all_or_nothing<B: Backend>(b: B) {
         Err(StoreError::Invalid { index: 0, .. })
     ));
     assert!(store.positions_since(0.0).await.unwrap().is_empty());
+    assert_eq!(
+        store.positions_span().await.unwrap(),
+        None,
+        "no fix: no span"
+    );
     assert_eq!(
         store
             .count(Layer::Vessels, &Query::default())

@@ -599,12 +599,6 @@ impl Store for FlakyReads {
     ) -> coastwatch_store::StoreResult<u64> {
         self.inner.count(layer, query).await
     }
-    async fn positions_since(
-        &self,
-        t_epoch_s: f64,
-    ) -> coastwatch_store::StoreResult<Vec<coastwatch_store::Position>> {
-        self.inner.positions_since(t_epoch_s).await
-    }
     async fn positions_between(
         &self,
         from: f64,

@@ -327,7 +327,9 @@ pub trait Store: Send + Sync {
     async fn count(&self, layer: Layer, query: &Query) -> StoreResult<u64>;
 
     /// Fixes at or after `t_epoch_s`, in time order (to rebuild in-memory state at start).
-    async fn positions_since(&self, t_epoch_s: f64) -> StoreResult<Vec<Position>>;
+    async fn positions_since(&self, t_epoch_s: f64) -> StoreResult<Vec<Position>> {
+        self.positions_between(t_epoch_s, f64::MAX).await
+    }
 
     /// Fixes at or after `from` and before `to` (epoch s), in time order (an export day by
     /// day).

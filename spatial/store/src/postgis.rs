@@ -474,16 +474,6 @@ impl Store for PostgisStore {
         Ok(row.map(|(jpeg,)| jpeg))
     }
 
-    async fn positions_since(&self, t_epoch_s: f64) -> StoreResult<Vec<Position>> {
-        let rows: Vec<PositionRow> = sqlx::query_as(&format!(
-            "{POSITION_COLUMNS} FROM positions WHERE t >= $1 ORDER BY t"
-        ))
-        .bind(t_epoch_s)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.into_iter().map(Position::from).collect())
-    }
-
     async fn positions_between(&self, from: f64, to: f64) -> StoreResult<Vec<Position>> {
         let rows: Vec<PositionRow> = sqlx::query_as(&format!(
             "{POSITION_COLUMNS} FROM positions WHERE t >= $1 AND t < $2 ORDER BY t"

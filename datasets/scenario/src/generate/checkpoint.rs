@@ -148,18 +148,18 @@ impl Gen<'_> {
                     )
                 };
                 let half_width = TRUCK_WIDTH_M / 2.0;
-                let ends = [
+                let corners = [
                     corner(VIEW_M[0] - length_m / 2.0, -half_width),
                     corner(VIEW_M[0] - length_m / 2.0, half_width),
                     corner(VIEW_M[1] + length_m / 2.0, -half_width),
                     corner(VIEW_M[1] + length_m / 2.0, half_width),
                 ];
-                let off = |deg: f64| (deg - ends[0].0 + 540.0).rem_euclid(360.0) - 180.0;
-                let (left, right) = ends.iter().fold((0.0f64, 0.0f64), |(l, r), (deg, _)| {
+                let off = |deg: f64| (deg - corners[0].0 + 540.0).rem_euclid(360.0) - 180.0;
+                let (left, right) = corners.iter().fold((0.0f64, 0.0f64), |(l, r), (deg, _)| {
                     (l.min(off(*deg)), r.max(off(*deg)))
                 });
-                let near_m = ends.iter().map(|e| e.1).fold(f64::INFINITY, f64::min);
-                let far_m = ends.iter().map(|e| e.1).fold(0.0, f64::max);
+                let near_m = corners.iter().map(|e| e.1).fold(f64::INFINITY, f64::min);
+                let far_m = corners.iter().map(|e| e.1).fold(0.0, f64::max);
                 let down = (height_m / near_m).atan().to_degrees();
                 let up = ((height_m - truck_height_m) / far_m).atan().to_degrees();
                 // as wide as the truck's path across, or as its path up needs
@@ -172,7 +172,7 @@ impl Gen<'_> {
                         .to_degrees();
                 let pose = &mut checkpoint.camera.pose;
                 pose.hfov_deg = across_deg.max(widened_deg);
-                pose.heading_deg = (ends[0].0 + (left + right) / 2.0).rem_euclid(360.0);
+                pose.heading_deg = (corners[0].0 + (left + right) / 2.0).rem_euclid(360.0);
                 pose.tilt_deg = (down + up) / 2.0;
                 checkpoint.camera.range_m = far_m;
                 if pose.check().is_ok() {

@@ -32,6 +32,10 @@ use coastwatch_tests::{DISPATCHER, test_config};
 use geo::{Coord, LineString, Polygon};
 use serde_json::{Value, json};
 
+/// The `coastwatch` binary's allocator, so that the server in this process allocates as it does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const WEST: f64 = 121.1;
 const SOUTH: f64 = 29.1;
 /// Fences sit one per cell of a GRID × GRID grid over the 1° × 1° district, so that they

@@ -33,8 +33,11 @@ const KEEP_BATCHES: usize = 64;
 /// Longest wait between two probes of a failed store.
 const MAX_PROBE_WAIT: Duration = Duration::from_secs(5);
 
-/// The writer task: stores the queued batches in groups, in order. After a failed group it
-/// recovers (see the module doc) before it takes the next one.
+/// The writer task: stores the queued batches in groups, in order. While one group's
+/// transaction commits, the next group is gathered and applied (the store works on its own
+/// thread, so the two overlap); its transaction starts once the previous one has committed,
+/// and each group is acknowledged when its own has. After a failed group it recovers (see
+/// the module doc) before it takes the next one; the group applied meanwhile fails with it.
 pub(super) async fn write_batches(
     mut writer: Writer,
     mut batches: mpsc::Receiver<Batch>,
@@ -43,13 +46,33 @@ pub(super) async fn write_batches(
 ) {
     // feed batches kept through a store outage, stored first once it is over
     let mut kept: VecDeque<Batch> = VecDeque::new();
+    let mut in_flight: Option<InFlight> = None;
     loop {
         let first = match kept.pop_front() {
             Some(batch) => batch,
-            None => match batches.recv().await {
-                Some(batch) => batch,
-                None => return,
-            },
+            None => {
+                let next = match in_flight.as_mut() {
+                    Some(commit) => tokio::select! {
+                        biased;
+                        result = &mut commit.task => Next::Committed(joined(result)),
+                        batch = batches.recv() => Next::Batch(batch),
+                    },
+                    None => Next::Batch(batches.recv().await),
+                };
+                match next {
+                    Next::Batch(Some(batch)) => batch,
+                    Next::Batch(None) => break,
+                    Next::Committed(result) => {
+                        let group = in_flight.take().map(|c| c.group).unwrap_or_default();
+                        if let Err(failure) = settle(group, result) {
+                            writer
+                                .fail(vec![], failure, &mut batches, &mut kept, &health, &counters)
+                                .await;
+                        }
+                        continue;
+                    }
+                }
+            }
         };
         let mut group = vec![first];
         let mut size = group[0].updates.len();
@@ -62,34 +85,91 @@ pub(super) async fn write_batches(
         }
         let updates: Vec<&Update> = group.iter().flat_map(|b| &b.updates).collect();
         let tick = group.iter().filter_map(|b| b.tick).reduce(f64::max);
-        let mut result = writer.write(&updates, Replay::Live, tick).await;
-        if result.is_ok() && group.iter().any(|b| b.all_rows) {
-            result = writer.write_waiting_rows().await;
+        let prepared = writer.prepare(&updates, Replay::Live, tick);
+        drop(updates);
+        // the previous group's transaction first: commits stay in order
+        if let Some(commit) = in_flight.take()
+            && let Err(failure) = commit.finish().await
+        {
+            writer
+                .fail(group, failure, &mut batches, &mut kept, &health, &counters)
+                .await;
+            continue;
         }
-        let error = match result {
-            Ok(()) => {
-                for batch in group {
-                    let _ = batch.ack.send(Ok(()));
-                }
-                continue;
+        if group.iter().any(|b| b.all_rows) {
+            // a flush (clean shutdown): stored now, with every row that still waits
+            let mut result = writer.store(prepared).await;
+            if result.is_ok() {
+                result = writer.write_waiting_rows().await;
             }
-            Err(error) => IngestError::from(&error),
-        };
-        tracing::error!(%error, "storing updates failed; nothing of them was kept");
-        counters.store_failures.inc();
-        health.send_replace(Some(error.to_string()));
-        for mut batch in group {
-            if batch.from_feed && kept.len() < KEEP_BATCHES {
-                batch.from_feed = false;
-                kept.push_back(batch);
-            } else {
-                let _ = batch.ack.send(Err(error.clone()));
+            if let Err(failure) = settle(group, result.map_err(|e| IngestError::from(&e))) {
+                writer
+                    .fail(vec![], failure, &mut batches, &mut kept, &health, &counters)
+                    .await;
             }
+            continue;
         }
-        writer.recover(&mut batches, &mut kept, &error).await;
-        health.send_replace(None);
-        tracing::info!("the store takes writes again; the picture was rebuilt from it");
+        let alerts = writer.pipeline.alerts.clone();
+        let task = tokio::spawn(async move {
+            match prepared {
+                Some(prepared) => prepared
+                    .store(&alerts)
+                    .await
+                    .map_err(|e| IngestError::from(&e)),
+                None => Ok(()),
+            }
+        });
+        in_flight = Some(InFlight { group, task });
     }
+    if let Some(commit) = in_flight {
+        let _ = commit.finish().await;
+    }
+}
+
+/// What the writer waits for next.
+enum Next {
+    Batch(Option<Batch>),
+    Committed(Result<(), IngestError>),
+}
+
+/// A group whose transaction is being committed.
+struct InFlight {
+    group: Vec<Batch>,
+    task: tokio::task::JoinHandle<Result<(), IngestError>>,
+}
+
+impl InFlight {
+    /// Waits for the transaction; acknowledges the group or hands back its failure.
+    async fn finish(self) -> Result<(), Failure> {
+        settle(self.group, joined(self.task.await))
+    }
+}
+
+/// A commit task's outcome; one that panicked failed its group.
+fn joined(
+    result: Result<Result<(), IngestError>, tokio::task::JoinError>,
+) -> Result<(), IngestError> {
+    result.unwrap_or_else(|e| Err(IngestError::Failed(format!("the commit task failed: {e}"))))
+}
+
+/// Acknowledges a stored group; hands back the error of a failed one, whose batches the
+/// caller fails.
+fn settle(group: Vec<Batch>, result: Result<(), IngestError>) -> Result<(), Failure> {
+    match result {
+        Ok(()) => {
+            for batch in group {
+                let _ = batch.ack.send(Ok(()));
+            }
+            Ok(())
+        }
+        Err(error) => Err(Failure { group, error }),
+    }
+}
+
+/// A group whose transaction failed, with the error.
+struct Failure {
+    group: Vec<Batch>,
+    error: IngestError,
 }
 
 /// The one writer: applies batches to the engines and the detectors and stores each
@@ -172,6 +252,26 @@ impl Writer {
         mode: Replay,
         tick: Option<f64>,
     ) -> Result<(), StoreError> {
+        let prepared = self.prepare(updates, mode, tick);
+        self.store(prepared).await
+    }
+
+    /// Stores what [`prepare`](Self::prepare) made, if anything.
+    async fn store(&self, prepared: Option<Prepared>) -> Result<(), StoreError> {
+        match prepared {
+            Some(prepared) => prepared.store(&self.pipeline.alerts).await,
+            None => Ok(()),
+        }
+    }
+
+    /// The first half of [`write`](Self::write): applies the updates and runs the detectors;
+    /// returns what is to be stored (nothing when `mode` stores nothing).
+    fn prepare(
+        &mut self,
+        updates: &[&Update],
+        mode: Replay,
+        tick: Option<f64>,
+    ) -> Option<Prepared> {
         let mut events = Vec::new();
         let mut positions = Vec::new();
         let mut over_cap = 0;
@@ -263,7 +363,7 @@ impl Writer {
             );
         }
         if mode == Replay::Restore {
-            return Ok(());
+            return None;
         }
         let now = Instant::now();
         let vessel_rows = self.vessel_rows.take(changed_vessels, now);
@@ -271,11 +371,40 @@ impl Writer {
         changes.upsert(Layer::CameraTracks, track_rows);
         changes.positions = positions;
         let pictures = evidence(&events, &frames);
-        self.pipeline
-            .alerts
-            .commit(events, changes, pictures)
-            .await?;
-        Ok(())
+        Some(Prepared {
+            events,
+            changes,
+            pictures,
+        })
+    }
+
+    /// After a failed group: its batches and those of the group `applied` since (which the
+    /// rebuilt picture will not hold either) are kept if they came from a feed, refused
+    /// otherwise; then the writer recovers.
+    async fn fail(
+        &mut self,
+        applied: Vec<Batch>,
+        failure: Failure,
+        batches: &mut mpsc::Receiver<Batch>,
+        kept: &mut VecDeque<Batch>,
+        health: &watch::Sender<Option<String>>,
+        counters: &AisCounters,
+    ) {
+        let Failure { group, error } = failure;
+        tracing::error!(%error, "storing updates failed; nothing of them was kept");
+        counters.store_failures.inc();
+        health.send_replace(Some(error.to_string()));
+        for mut batch in group.into_iter().chain(applied) {
+            if batch.from_feed && kept.len() < KEEP_BATCHES {
+                batch.from_feed = false;
+                kept.push_back(batch);
+            } else {
+                let _ = batch.ack.send(Err(error.clone()));
+            }
+        }
+        self.recover(batches, kept, &error).await;
+        health.send_replace(None);
+        tracing::info!("the store takes writes again; the picture was rebuilt from it");
     }
 
     /// After a failed write: waits until the store commits a probe write, then rebuilds the
@@ -319,6 +448,24 @@ impl Writer {
             }
             wait = (wait * 2).min(MAX_PROBE_WAIT);
         }
+    }
+}
+
+/// What a group stores in its transaction: the detectors' events, the fixes and rows, and the
+/// evidence of the episodes opened.
+struct Prepared {
+    events: Vec<AlertEvent>,
+    changes: Changes,
+    pictures: HashMap<EpisodeKey, Evidence>,
+}
+
+impl Prepared {
+    /// Folds the events into alerts and stores them with the changes in one transaction.
+    async fn store(self, alerts: &crate::alerts::Alerts) -> Result<(), StoreError> {
+        alerts
+            .commit(self.events, self.changes, self.pictures)
+            .await
+            .map(drop)
     }
 }
 

@@ -5,10 +5,18 @@
 //! extension). The index rows are written by this store in the same transaction as the
 //! feature, so no SpatiaLite functions are needed. WAL journal with `synchronous=FULL`:
 //! a committed write survives a process kill and a power cut.
+//!
+//! The WAL is copied into the database file (checkpointed) by a reading connection at most
+//! every [`CHECKPOINT_EVERY`], started by the commits, so that the writer does not pay for
+//! it: SQLite's own checkpoint runs inside the commit that crosses its threshold and stalls
+//! the ingest for tens of milliseconds. The writing connection still checkpoints itself past
+//! [`WRITER_AUTOCHECKPOINT`] pages, should the background ones fall behind.
 
 use std::path::Path;
 use std::str::FromStr;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use geo::Geometry;
@@ -37,6 +45,13 @@ use crate::{StoreError, StoreResult};
 const GPKG_APPLICATION_ID: i64 = 0x4750_4B47;
 /// `PRAGMA cache_size` of the writing connection: 16 MiB (negative: KiB).
 const WRITER_CACHE: &str = "-16384";
+/// `PRAGMA wal_autocheckpoint` of the writing connection (pages of 4 KiB): a bound on the
+/// WAL's size; checkpoints normally run in the background long before.
+const WRITER_AUTOCHECKPOINT: i64 = 16_384;
+/// A commit starts a background checkpoint when the last one began at least this long ago:
+/// small, frequent ones (at 50,000 fixes/s every 200 ms gave the ingest a p99 of 40 ms, every
+/// second 55–280 ms, SQLite's own in the commit 260–630 ms).
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
 /// `PRAGMA user_version` of GeoPackage 1.3.
 const GPKG_USER_VERSION: i64 = 10300;
 const WGS84_WKT: &str = r#"GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]"#;
@@ -50,6 +65,14 @@ pub struct GeoPackageStore {
     /// connection that alone writes keeps its page cache across transactions.
     writer: SqlitePool,
     path: String,
+    checkpoints: Arc<Checkpoints>,
+}
+
+/// The background checkpoints: whether one runs, and when the last began.
+#[derive(Debug)]
+struct Checkpoints {
+    running: AtomicBool,
+    last: Mutex<Instant>,
 }
 
 impl GeoPackageStore {
@@ -79,7 +102,12 @@ impl GeoPackageStore {
             .busy_timeout(Duration::from_secs(10));
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
-            .connect_with(options.clone().pragma("cache_size", WRITER_CACHE))
+            .connect_with(
+                options
+                    .clone()
+                    .pragma("cache_size", WRITER_CACHE)
+                    .pragma("wal_autocheckpoint", WRITER_AUTOCHECKPOINT.to_string()),
+            )
             .await
             .map_err(|e| not_gpkg(e.to_string()))?;
         let pool = SqlitePoolOptions::new()
@@ -91,6 +119,10 @@ impl GeoPackageStore {
             pool,
             writer,
             path: path_text.clone(),
+            checkpoints: Arc::new(Checkpoints {
+                running: AtomicBool::new(false),
+                last: Mutex::new(Instant::now()),
+            }),
         };
         store.check_kind().await.map_err(|e| match e {
             StoreError::Database(e) => not_gpkg(e.to_string()),
@@ -134,6 +166,31 @@ impl GeoPackageStore {
             conn.close_on_drop();
         }
         result
+    }
+
+    /// Starts a checkpoint on a reading connection unless one runs or began less than
+    /// [`CHECKPOINT_EVERY`] ago. PASSIVE: it copies what it can without waiting for readers
+    /// or the writer, and a failed one (a full disk) is tried again later.
+    fn checkpoint_soon(&self) {
+        let checkpoints = &self.checkpoints;
+        {
+            let mut last = checkpoints.last.lock().unwrap_or_else(|e| e.into_inner());
+            if last.elapsed() < CHECKPOINT_EVERY || checkpoints.running.swap(true, Ordering::AcqRel)
+            {
+                return;
+            }
+            *last = Instant::now();
+        }
+        let (pool, checkpoints) = (self.pool.clone(), self.checkpoints.clone());
+        tokio::spawn(async move {
+            if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&pool)
+                .await
+            {
+                tracing::debug!(%error, "background checkpoint failed");
+            }
+            checkpoints.running.store(false, Ordering::Release);
+        });
     }
 
     async fn create_schema(&self) -> StoreResult<()> {
@@ -533,7 +590,11 @@ impl Store for GeoPackageStore {
             Ok(())
         }
         .await;
-        Self::settle(conn, result)
+        let result = Self::settle(conn, result);
+        if result.is_ok() {
+            self.checkpoint_soon();
+        }
+        result
     }
 
     async fn replace(&self, layer: Layer, id: FeatureId, feature: Feature) -> StoreResult<bool> {

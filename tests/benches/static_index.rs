@@ -1,8 +1,9 @@
 //! Memory and load time of a static layer held in memory for tiles (`tiles::index`): the
 //! resident memory a layer of `POINTS` risk points takes once held (features as tiles encode
 //! them, and their R*-tree; measured with the server's allocator, after the features read
-//! from the store are freed), the time to index them, and the time to find the features of
-//! z10–z16 tiles over them.
+//! from the store are freed), the time to index them, the time to find the features of
+//! z10–z16 tiles over them, and the time to encode such a tile and gzip it as an uncached
+//! tile is served.
 //!
 //!   cargo bench -p coastwatch-tests --bench static_index
 //!
@@ -12,7 +13,9 @@ use std::time::Instant;
 
 use coastwatch_core::Feature;
 use coastwatch_core::rng::Rng;
+use coastwatch_server::tiles::cache::gzip;
 use coastwatch_server::tiles::index::LayerFeatures;
+use coastwatch_tiles::mvt::TileEncoder;
 use coastwatch_tiles::{TileCoord, Zoom};
 use geo::Point;
 use serde_json::json;
@@ -78,18 +81,45 @@ fn main() {
     );
     for z in [10u8, 12, 14, 16] {
         let zoom = Zoom::new(z).unwrap();
-        let mut found = 0usize;
-        let tiles = 1000;
-        let started = Instant::now();
+        let (mut found, mut raw, mut zipped) = (0usize, 0usize, 0usize);
+        let tiles = 200;
+        let (mut find_s, mut encode_s, mut gzip_s) = (0.0, 0.0, 0.0);
         for k in 0..tiles {
             let lon = 121.4 + (k as f64 / tiles as f64) * 0.4;
             let tile = TileCoord::containing_lon_lat(lon, 29.55, zoom).unwrap();
-            found += held.within(tile.bounds_lon_lat()).count();
+            let started = Instant::now();
+            let features: Vec<_> = held.within(tile.bounds_lon_lat()).collect();
+            find_s += started.elapsed().as_secs_f64();
+            found += features.len();
+            let started = Instant::now();
+            let mut encoder = TileEncoder::new(tile);
+            for feature in features {
+                encoder
+                    .layer("risk_points")
+                    .add_feature_interned(
+                        feature.id,
+                        &feature.geometry,
+                        &feature.tags,
+                        held.tables(),
+                    )
+                    .unwrap();
+            }
+            let bytes = encoder.encode();
+            encode_s += started.elapsed().as_secs_f64();
+            let started = Instant::now();
+            zipped += gzip(&bytes, flate2::Compression::fast()).len();
+            gzip_s += started.elapsed().as_secs_f64();
+            raw += bytes.len();
         }
-        let us = started.elapsed().as_secs_f64() * 1e6 / tiles as f64;
+        let ms = |s: f64| s * 1e3 / tiles as f64;
         println!(
-            "z{z}: {} features a tile, found in {us:.0} µs",
-            found / tiles
+            "z{z}: {} features a tile ({} KiB, {} KiB gzipped): found in {:.2} ms, encoded in {:.2} ms, gzipped in {:.2} ms",
+            found / tiles,
+            raw / tiles / 1024,
+            zipped / tiles / 1024,
+            ms(find_s),
+            ms(encode_s),
+            ms(gzip_s),
         );
     }
     assert_eq!(held.len(), n);

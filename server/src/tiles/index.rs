@@ -17,7 +17,7 @@ use std::time::Instant;
 
 use coastwatch_core::{Feature, Layer};
 use coastwatch_store::{Query, Store, StoreError};
-use coastwatch_tiles::mvt::Value;
+use coastwatch_tiles::mvt::Tables;
 use geo::{BoundingRect, Geometry, Rect};
 use rstar::{AABB, RTree, RTreeObject};
 
@@ -28,20 +28,22 @@ use super::source::tile_value;
 #[derive(Debug)]
 pub struct LayerFeatures {
     features: Vec<HeldFeature>,
-    /// The property names, which tags refer to by their place here.
-    keys: Vec<String>,
+    /// The property names and values, each held once, which tags refer to by number: a tile
+    /// looks each up by its text once
+    /// ([`add_feature_interned`](coastwatch_tiles::mvt::LayerBuilder::add_feature_interned)).
+    tables: Tables,
     tree: RTree<Entry>,
 }
 
-/// A feature as tiles encode it: its id, geometry and properties as tile values.
+/// A feature as tiles encode it: its id, geometry and properties.
 #[derive(Debug)]
 pub struct HeldFeature {
     /// The feature id.
     pub id: Option<u64>,
     /// Its geometry.
     pub geometry: Geometry,
-    /// Its properties: a key's place in [`LayerFeatures::key`], and the value.
-    pub tags: Vec<(u32, Value)>,
+    /// Its properties: the numbers of the key and the value in [`LayerFeatures::tables`].
+    pub tags: Box<[(u32, u32)]>,
 }
 
 /// A feature's bounding box and its place in [`LayerFeatures::features`].
@@ -62,7 +64,7 @@ impl RTreeObject for Entry {
 impl LayerFeatures {
     /// Indexes `features` (those without a geometry are left out: they are on no tile).
     pub fn new(features: Vec<Feature>) -> Self {
-        let mut keys: Vec<String> = Vec::new();
+        let mut tables = Tables::default();
         let mut held = Vec::with_capacity(features.len());
         let mut entries = Vec::with_capacity(features.len());
         for feature in features {
@@ -79,14 +81,8 @@ impl LayerFeatures {
                 .properties
                 .iter()
                 .filter_map(|(key, value)| {
-                    let place = match keys.iter().position(|k| k == key) {
-                        Some(place) => place,
-                        None => {
-                            keys.push(key.clone());
-                            keys.len() - 1
-                        }
-                    };
-                    Some((place as u32, tile_value(value)?))
+                    let value = tile_value(value)?;
+                    Some((tables.key_index(key), tables.value_index(&value)))
                 })
                 .collect();
             entries.push(Entry {
@@ -101,14 +97,14 @@ impl LayerFeatures {
         }
         Self {
             features: held,
-            keys,
+            tables,
             tree: RTree::bulk_load(entries),
         }
     }
 
-    /// The property name of tag key `place`.
-    pub fn key(&self, place: u32) -> &str {
-        &self.keys[place as usize]
+    /// The names and values the features' tags refer to.
+    pub fn tables(&self) -> &Tables {
+        &self.tables
     }
 
     /// The features whose bounding box meets `bbox`, in the store's order (so that a tile's
@@ -263,6 +259,7 @@ fn slot_of(layer: Layer) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use coastwatch_tiles::mvt::Value;
     use geo::{Coord, Geometry, LineString, Point};
 
     fn feature(geometry: Option<Geometry>, name: &str) -> Feature {
@@ -297,9 +294,14 @@ mod tests {
         );
         let names = |bbox| -> Vec<&str> {
             held.within(bbox)
-                .map(|f| match &f.tags[..] {
-                    [(key, Value::String(name))] if held.key(*key) == "name" => name.as_str(),
-                    other => panic!("{other:?}"),
+                .map(|f| match f.tags[..] {
+                    [(key, value)] if held.tables().key(key) == "name" => {
+                        match held.tables().value(value) {
+                            Value::String(name) => name.as_str(),
+                            other => panic!("{other:?}"),
+                        }
+                    }
+                    ref other => panic!("{other:?}"),
                 })
                 .collect()
         };

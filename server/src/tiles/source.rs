@@ -106,11 +106,11 @@ pub async fn build_tile_within(
                 };
                 if let Some(held) = held {
                     for feature in held.within(buffered_bounds(coord)) {
-                        let tags = feature.tags.iter().map(|(k, v)| (held.key(*k), v));
-                        if let Err(error) = encoder.layer(layer.name()).add_feature_ref(
+                        if let Err(error) = encoder.layer(layer.name()).add_feature_interned(
                             feature.id,
                             &feature.geometry,
-                            tags,
+                            &feature.tags,
+                            held.tables(),
                         ) {
                             tracing::warn!(%layer, id = feature.id, %error, "feature left out of tile");
                         }

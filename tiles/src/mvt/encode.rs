@@ -139,6 +139,20 @@ impl TileEncoder {
 pub struct LayerBuilder {
     name: String,
     transform: Transform,
+    tables: Tables,
+    /// The numbers in `tables` of the keys and values of the [`Tables`] that features added
+    /// with [`Self::add_feature_interned`] refer to.
+    memo: Memo,
+    features: Vec<u8>,
+    feature_count: usize,
+    scratch: Scratch,
+}
+
+/// Keys and values, each held once and numbered in order of first use: a layer's own
+/// tables, and those of a feature source that many tiles are encoded from (see
+/// [`LayerBuilder::add_feature_interned`]).
+#[derive(Debug, Clone, Default)]
+pub struct Tables {
     keys: Vec<String>,
     key_index: HashMap<String, u32>,
     values: Vec<Value>,
@@ -146,9 +160,15 @@ pub struct LayerBuilder {
     string_index: hashbrown::HashTable<u32>,
     hasher: foldhash::fast::RandomState,
     scalar_index: HashMap<ScalarKey, u32>,
-    features: Vec<u8>,
-    feature_count: usize,
-    scratch: Scratch,
+}
+
+/// Numbers of a source's keys and values in a layer's tables.
+#[derive(Debug, Clone, Default)]
+struct Memo {
+    /// The source's address: a layer takes its interned features from one source.
+    source: usize,
+    keys: HashMap<u32, u32>,
+    values: HashMap<u32, u32>,
 }
 
 /// A non-string value as a hashable key (floats by their bits).
@@ -179,12 +199,8 @@ impl LayerBuilder {
         LayerBuilder {
             name: name.to_owned(),
             transform,
-            keys: Vec::new(),
-            key_index: HashMap::default(),
-            values: Vec::new(),
-            string_index: hashbrown::HashTable::new(),
-            hasher: foldhash::fast::RandomState::default(),
-            scalar_index: HashMap::default(),
+            tables: Tables::default(),
+            memo: Memo::default(),
             features: Vec::new(),
             feature_count: 0,
             scratch: Scratch::default(),
@@ -230,8 +246,8 @@ impl LayerBuilder {
     {
         self.add_tagged(id, geometry, |layer, tags| {
             for (key, value) in properties {
-                let key = layer.key_index(key.as_ref());
-                let value = layer.value_index(&value.into());
+                let key = layer.tables.key_index(key.as_ref());
+                let value = layer.tables.value_index(&value.into());
                 tag(tags, key, value);
             }
         })
@@ -250,8 +266,42 @@ impl LayerBuilder {
     {
         self.add_tagged(id, geometry, |layer, tags| {
             for (key, value) in properties {
-                let key = layer.key_index(key.as_ref());
-                let value = layer.value_index(value);
+                let key = layer.tables.key_index(key.as_ref());
+                let value = layer.tables.value_index(value);
+                tag(tags, key, value);
+            }
+        })
+    }
+
+    /// [`Self::add_feature`] with properties given by their numbers in `source`'s tables,
+    /// where features that many tiles encode keep them once: each is looked up by its
+    /// string only the first time this layer meets it. A layer takes such features from one
+    /// `source` (another one starts the lookups afresh).
+    pub fn add_feature_interned(
+        &mut self,
+        id: Option<u64>,
+        geometry: &Geometry<f64>,
+        properties: &[(u32, u32)],
+        source: &Tables,
+    ) -> Result<bool, EncodeError> {
+        let address = std::ptr::from_ref(source) as usize;
+        if self.memo.source != address {
+            self.memo = Memo {
+                source: address,
+                ..Memo::default()
+            };
+        }
+        self.add_tagged(id, geometry, |layer, tags| {
+            let (tables, memo) = (&mut layer.tables, &mut layer.memo);
+            for &(key, value) in properties {
+                let key = *memo
+                    .keys
+                    .entry(key)
+                    .or_insert_with(|| tables.key_index(source.key(key)));
+                let value = *memo
+                    .values
+                    .entry(value)
+                    .or_insert_with(|| tables.value_index(source.value(value)));
                 tag(tags, key, value);
             }
         })
@@ -333,7 +383,27 @@ impl LayerBuilder {
         }
     }
 
-    fn key_index(&mut self, key: &str) -> u32 {
+    /// Appends the `Layer` message body.
+    fn write(&self, out: &mut Vec<u8>) {
+        put_varint_field(out, 15, 2);
+        put_bytes(out, 1, self.name.as_bytes());
+        out.extend_from_slice(&self.features);
+        for key in &self.tables.keys {
+            put_bytes(out, 3, key.as_bytes());
+        }
+        let mut value_bytes = Vec::new();
+        for value in &self.tables.values {
+            value_bytes.clear();
+            write_value(value, &mut value_bytes);
+            put_bytes(out, 4, &value_bytes);
+        }
+        put_varint_field(out, 5, u64::from(self.transform.extent));
+    }
+}
+
+impl Tables {
+    /// The number of `key`, added when new.
+    pub fn key_index(&mut self, key: &str) -> u32 {
         if let Some(index) = self.key_index.get(key) {
             return *index;
         }
@@ -343,7 +413,8 @@ impl LayerBuilder {
         index
     }
 
-    fn value_index(&mut self, value: &Value) -> u32 {
+    /// The number of `value`, added (copied) when new.
+    pub fn value_index(&mut self, value: &Value) -> u32 {
         let next = self.values.len() as u32;
         let scalar = match value {
             Value::String(s) => {
@@ -376,21 +447,22 @@ impl LayerBuilder {
         })
     }
 
-    /// Appends the `Layer` message body.
-    fn write(&self, out: &mut Vec<u8>) {
-        put_varint_field(out, 15, 2);
-        put_bytes(out, 1, self.name.as_bytes());
-        out.extend_from_slice(&self.features);
-        for key in &self.keys {
-            put_bytes(out, 3, key.as_bytes());
-        }
-        let mut value_bytes = Vec::new();
-        for value in &self.values {
-            value_bytes.clear();
-            write_value(value, &mut value_bytes);
-            put_bytes(out, 4, &value_bytes);
-        }
-        put_varint_field(out, 5, u64::from(self.transform.extent));
+    /// Key number `index`.
+    ///
+    /// # Panics
+    /// When there is no such key.
+    #[must_use]
+    pub fn key(&self, index: u32) -> &str {
+        &self.keys[index as usize]
+    }
+
+    /// Value number `index`.
+    ///
+    /// # Panics
+    /// When there is no such value.
+    #[must_use]
+    pub fn value(&self, index: u32) -> &Value {
+        &self.values[index as usize]
     }
 }
 
@@ -669,9 +741,58 @@ mod tests {
                 )
                 .unwrap();
         }
-        assert_eq!(layer.keys.len(), 4);
-        assert_eq!(layer.values.len(), 4);
+        assert_eq!(layer.tables.keys.len(), 4);
+        assert_eq!(layer.tables.values.len(), 4);
         assert_eq!(layer.len(), 3);
+    }
+
+    #[test]
+    fn interned_properties_encode_as_given_ones_whatever_their_source() {
+        let tile = TileCoord::from_zxy(0, 0, 0).unwrap();
+        let point = Geometry::Point(geo::point! { x: 10.0, y: 20.0 });
+        let rows: [[(&str, Value); 2]; 3] = [
+            [("kind", "dock".into()), ("n", 1u64.into())],
+            [("kind", "shipyard".into()), ("n", 1u64.into())],
+            [("n", 2u64.into()), ("kind", "dock".into())],
+        ];
+        let mut given = TileEncoder::new(tile);
+        for row in &rows {
+            given
+                .layer("l")
+                .add_feature(None, &point, row.iter().cloned())
+                .unwrap();
+        }
+        // two sources that number the same keys and values differently
+        let intern = |tables: &mut Tables, row: &[(&str, Value)]| -> Vec<(u32, u32)> {
+            row.iter()
+                .map(|(k, v)| (tables.key_index(k), tables.value_index(v)))
+                .collect()
+        };
+        let (mut first, mut second) = (Tables::default(), Tables::default());
+        second.key_index("unused");
+        second.value_index(&Value::from("unused"));
+        let first_rows: Vec<_> = rows.iter().map(|r| intern(&mut first, r)).collect();
+        let second_rows: Vec<_> = rows.iter().rev().map(|r| intern(&mut second, r)).collect();
+        let mut interned = TileEncoder::new(tile);
+        let layer = interned.layer("l");
+        layer
+            .add_feature_interned(None, &point, &first_rows[0], &first)
+            .unwrap();
+        layer
+            .add_feature_interned(None, &point, &second_rows[1], &second)
+            .unwrap();
+        layer
+            .add_feature_interned(None, &point, &first_rows[2], &first)
+            .unwrap();
+        let properties = |bytes: &[u8]| -> Vec<_> {
+            let tile = decode(bytes).unwrap();
+            tile.layers[0]
+                .features
+                .iter()
+                .map(|f| f.properties.clone())
+                .collect()
+        };
+        assert_eq!(properties(&interned.encode()), properties(&given.encode()));
     }
 
     #[test]

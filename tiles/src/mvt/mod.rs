@@ -16,7 +16,7 @@ pub use command::Command;
 /// Decoding a tile into layers, features, geometry and properties.
 pub use decode::{Feature, Layer, Tile, decode};
 /// Encoding lon/lat features into a tile.
-pub use encode::{EncodeOptions, LayerBuilder, TileEncoder};
+pub use encode::{EncodeOptions, LayerBuilder, Tables, TileEncoder};
 /// Decoding and encoding errors with their locations.
 pub use error::{DecodeError, EncodeError, GeometryProblem, Location, ValueProblem, WireProblem};
 /// Geometry in integer tile coordinates.

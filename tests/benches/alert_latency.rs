@@ -1,4 +1,5 @@
-//! Ingest → SSE latency of geofence alerts at a steady 20,000 fixes/s (target: p99 < 50 ms).
+//! Ingest → SSE latency of geofence alerts at a steady 20,000 fixes/s (target: p99 < 50 ms;
+//! at 50,000 fixes/s the target is p99 < 20 ms: `RATE=50000 TARGET_MS=20`).
 //!
 //! A server over a store (a temporary GeoPackage unless `STORE` says) holding 1,000 polygon
 //! geofences (8–40 vertices, rule `{"detect": ["enter"], "debounce": {"fixes": 1}}`) is
@@ -14,8 +15,9 @@
 //!   cargo bench -p coastwatch-tests --bench alert_latency
 //!
 //! Settings (environment): `RATE` fixes/s (20000), `DURATION_S` of sending (12), `VESSELS`
-//! (5000), `ENTERING` vessels that enter a fence (3000), `FENCES` (1000), `STORE` (a
-//! temporary GeoPackage; a `postgres://` URL of an empty database measures PostGIS).
+//! (5000), `ENTERING` vessels that enter a fence (3000), `FENCES` (1000), `TARGET_MS` the p99
+//! the verdict holds it to (50), `STORE` (a temporary GeoPackage; a `postgres://` URL of an
+//! empty database measures PostGIS).
 
 use std::io::Write as _;
 use std::sync::Arc;
@@ -504,9 +506,10 @@ fn main() {
         arrived.len()
     );
     let p99 = percentile(&from_write, 99.0);
+    let target_ms = setting("TARGET_MS", 50);
     println!(
-        "verdict: p99 {p99:.1} ms {} 50 ms target{}",
-        if p99 < 50.0 { "<" } else { ">=" },
+        "verdict: p99 {p99:.1} ms {} {target_ms} ms target{}",
+        if p99 < target_ms as f64 { "<" } else { ">=" },
         if received == arrived.len() {
             ""
         } else {

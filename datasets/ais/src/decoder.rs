@@ -6,7 +6,7 @@ use super::error::AisError;
 use super::messages::AisMessage;
 use super::nmea::{ParseOptions, Sentence, parse_line_with};
 use super::pairing::StaticDataPairer;
-use super::reassembly::{FragmentTimeout, Reassembler, ReassemblyOptions};
+use super::reassembly::{FragmentTimeout, Reassembler, ReassemblyOptions, RunStart};
 
 /// Settings of a [`Decoder`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -34,6 +34,16 @@ impl Default for DecoderOptions {
             skip_comments: true,
             strict_tag_checksum: false,
             pair_type24: false,
+        }
+    }
+}
+
+impl DecoderOptions {
+    /// The reassembly settings among these.
+    pub fn reassembly(&self) -> ReassemblyOptions {
+        ReassemblyOptions {
+            timeout: self.fragment_timeout,
+            max_pending: self.max_pending,
         }
     }
 }
@@ -106,10 +116,7 @@ impl Decoder {
         Self {
             options,
             scratch: PayloadBits::new(),
-            reassembler: Reassembler::new(ReassemblyOptions {
-                timeout: options.fragment_timeout,
-                max_pending: options.max_pending,
-            }),
+            reassembler: Reassembler::new(options.reassembly()),
             pairer: options.pair_type24.then(|| StaticDataPairer::new(4096)),
             stats: DecoderStats::default(),
         }
@@ -221,7 +228,10 @@ pub enum Alone {
     Comment,
     /// A whole message in one sentence, needing nothing else.
     Message(AisMessage),
-    /// Only the decoder can say: a fragment, a type 24 part to pair, or a bad line.
+    /// The first fragment of a message, whose others may follow it (see
+    /// [`Decoder::decode_run`]).
+    FirstFragment(RunStart),
+    /// Only the decoder can say: a later fragment, a type 24 part to pair, or a bad line.
     NeedsDecoder,
 }
 
@@ -241,7 +251,11 @@ impl Decoder {
             return Alone::NeedsDecoder;
         };
         if sentence.fragment_count != 1 {
-            return Alone::NeedsDecoder;
+            return if sentence.fragment_number == 1 {
+                Alone::FirstFragment(RunStart::of(&sentence))
+            } else {
+                Alone::NeedsDecoder
+            };
         }
         scratch.clear();
         if scratch
@@ -263,6 +277,50 @@ impl Decoder {
         self.stats.lines += lines;
         self.stats.sentences += messages;
         self.stats.decoded += messages;
+    }
+
+    /// The message that `lines` make: a first fragment and the rest of its message, one
+    /// after the other, each once. `None` unless they make it without a fault (then they
+    /// go through [`Decoder::feed_line`]). `run` is a reassembler of the decoder's settings
+    /// ([`DecoderOptions::reassembly`]) for this use alone; like [`Decoder::decode_alone`],
+    /// this may run on other threads, in any order, and is counted with
+    /// [`Decoder::count_run`].
+    pub fn decode_run(
+        lines: &[&[u8]],
+        options: &DecoderOptions,
+        run: &mut Reassembler,
+    ) -> Option<AisMessage> {
+        // nothing is left of an earlier run, whole or not
+        run.flush();
+        let parse = ParseOptions {
+            strict_tag_checksum: options.strict_tag_checksum,
+        };
+        let mut whole = None;
+        for (n, line) in (1..).zip(lines) {
+            let sentence = parse_line_with(line, 0, parse).ok()?;
+            // fragment n of as many as there are lines, under the key of the first
+            if sentence.fragment_number as u64 != n
+                || sentence.fragment_count as usize != lines.len()
+            {
+                return None;
+            }
+            whole = run.push(&sentence, n).ok()?;
+        }
+        let whole = whole?;
+        match AisMessage::decode(&whole.bits.reader()).ok()? {
+            AisMessage::StaticData(_) if options.pair_type24 => None,
+            message => Some(message),
+        }
+    }
+
+    /// Counts a message decoded by [`Decoder::decode_run`] from the fragments that begin
+    /// with `first`, as if they had been fed here.
+    pub fn count_run(&mut self, first: &RunStart) {
+        self.reassembler.start(first, self.stats.lines + 1);
+        let fragments = first.fragments() as u64;
+        self.stats.lines += fragments;
+        self.stats.sentences += fragments;
+        self.stats.decoded += 1;
     }
 }
 

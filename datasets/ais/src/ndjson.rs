@@ -1,9 +1,10 @@
 //! Whole-stream decoding to gpsd NDJSON, for `coastwatch ais decode`.
 //!
 //! The input is cut into blocks of whole lines. Worker threads decode and print the lines
-//! that stand alone (single-sentence messages, most of a feed); the calling thread takes the
-//! blocks back in order, feeds the rest (fragments, type 24 parts to pair, bad lines) to
-//! one [`Decoder`] in their place, and writes. The output is the one a single decoder fed
+//! that stand alone (single-sentence messages, most of a feed) and the messages whose
+//! fragments follow one another; the calling thread takes the blocks back in order, counts
+//! those with one [`Decoder`], feeds it the rest (stray fragments, type 24 parts to pair,
+//! bad lines) in their place, and writes. The output is the one a single decoder fed
 //! every line would give, byte for byte, with the same counters and error lines.
 
 use std::collections::BTreeMap;
@@ -15,6 +16,8 @@ use super::bits::PayloadBits;
 use super::decoder::{Alone, Decoder, DecoderOptions, DecoderStats};
 use super::error::AisError;
 use super::gpsd_json::write_gpsd_json;
+use super::messages::AisMessage;
+use super::reassembly::{Reassembler, RunStart};
 
 /// Settings of [`decode_to_ndjson`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -82,7 +85,7 @@ pub fn decode_to_ndjson<R: Read, W: Write, E: Write>(
     };
     let pools = Pools::default();
     if options.workers == 0 {
-        let mut scratch = PayloadBits::new();
+        let mut scratch = Scratch::new(&options);
         let mut block = Vec::new();
         while blocks.next_block(&mut block)? {
             let settled = settle(std::mem::take(&mut block), &pools, &options, &mut scratch);
@@ -100,7 +103,7 @@ pub fn decode_to_ndjson<R: Read, W: Write, E: Write>(
         for _ in 0..options.workers {
             let (queue, done, pools) = (&queue, done.clone(), &pools);
             scope.spawn(move || {
-                let mut scratch = PayloadBits::new();
+                let mut scratch = Scratch::new(&options);
                 loop {
                     let next = queue.lock().unwrap_or_else(|e| e.into_inner()).recv();
                     let Ok((index, block)) = next else { return };
@@ -259,41 +262,93 @@ struct Settled {
     tail: (u64, u64),
 }
 
-/// A line left to the decoder.
+/// A line left to the decoder, or a message decoded from a run of fragments for it to count.
 struct Left {
-    /// The line in the block's text.
-    line: Range<usize>,
+    take: Take,
     /// Where its output goes in the block's JSON.
     json_at: usize,
     /// Lines settled since the previous line left, and how many of them were messages.
     before: (u64, u64),
 }
 
-/// Decodes and prints the lines of `text` that stand alone.
+/// What the decoder takes in a block.
+enum Take {
+    /// A line of the block's text, fed to it.
+    Line(Range<usize>),
+    /// A run of fragments decoded in the block, counted by it.
+    Run(RunStart),
+}
+
+/// A worker's buffers.
+struct Scratch {
+    /// The payload of one sentence.
+    bits: PayloadBits,
+    /// The fragments of one run.
+    run: Reassembler,
+}
+
+impl Scratch {
+    fn new(options: &NdjsonOptions<'_>) -> Self {
+        Self {
+            bits: PayloadBits::new(),
+            run: Reassembler::new(options.decoder.reassembly()),
+        }
+    }
+}
+
+/// Decodes and prints the lines of `text` that stand alone and the runs of fragments that
+/// make a message.
 fn settle(
     text: Vec<u8>,
     pools: &Pools,
     options: &NdjsonOptions<'_>,
-    scratch: &mut PayloadBits,
+    scratch: &mut Scratch,
 ) -> Settled {
     let mut json = pools.jsons.take();
     json.clear();
     json.reserve(text.len() * JSON_PER_BYTE);
     let mut left = Vec::new();
     let mut settled = (0u64, 0u64);
+    let mut run: Vec<&[u8]> = Vec::new();
     let mut start = 0;
     while start < text.len() {
-        let end = memchr::memchr(b'\n', &text[start..]).map_or(text.len(), |pos| start + pos);
-        match Decoder::decode_alone(&text[start..end], &options.decoder, scratch) {
+        let mut end = line_end(&text, start);
+        match Decoder::decode_alone(&text[start..end], &options.decoder, &mut scratch.bits) {
             Alone::Comment => settled.0 += 1,
             Alone::Message(message) => {
-                write_gpsd_json(&mut json, &message, options.device);
-                json.push(b'\n');
+                json_of(&mut json, &message, options.device);
                 settled.0 += 1;
                 settled.1 += 1;
             }
+            Alone::FirstFragment(first) => {
+                run.clear();
+                run.push(&text[start..end]);
+                let mut run_end = end;
+                while run.len() < first.fragments() as usize && run_end + 1 < text.len() {
+                    let next = run_end + 1;
+                    run_end = line_end(&text, next);
+                    run.push(&text[next..run_end]);
+                }
+                let whole = run.len() == first.fragments() as usize;
+                let decoded = whole
+                    .then(|| Decoder::decode_run(&run, &options.decoder, &mut scratch.run))
+                    .flatten();
+                let take = match decoded {
+                    Some(message) => {
+                        end = run_end;
+                        json_of(&mut json, &message, options.device);
+                        Take::Run(first)
+                    }
+                    _ => Take::Line(start..end),
+                };
+                left.push(Left {
+                    take,
+                    json_at: json.len(),
+                    before: std::mem::take(&mut settled),
+                });
+            }
             Alone::NeedsDecoder => left.push(Left {
-                line: start..end,
+                take: Take::Line(start..end),
                 json_at: json.len(),
                 before: std::mem::take(&mut settled),
             }),
@@ -306,6 +361,17 @@ fn settle(
         left,
         tail: settled,
     }
+}
+
+/// Where the line that starts at `start` ends (its newline, or the end of the text).
+fn line_end(text: &[u8], start: usize) -> usize {
+    memchr::memchr(b'\n', &text[start..]).map_or(text.len(), |pos| start + pos)
+}
+
+/// Appends the JSON line of `message`.
+fn json_of(out: &mut Vec<u8>, message: &AisMessage, device: Option<&str>) {
+    write_gpsd_json(out, message, device);
+    out.push(b'\n');
 }
 
 /// Takes settled blocks in order: the lines left go through the one decoder.
@@ -326,12 +392,16 @@ impl<W: Write, E: Write> Merger<'_, W, E> {
             self.out.write_all(&settled.json[at..left.json_at])?;
             at = left.json_at;
             self.decoder.count_alone(left.before.0, left.before.1);
-            self.line.clear();
-            match self.decoder.feed_line(&settled.text[left.line.clone()]) {
-                Ok(Some(d)) => {
-                    write_gpsd_json(&mut self.line, &d.message, self.options.device);
-                    self.line.push(b'\n');
+            let line = match &left.take {
+                Take::Line(line) => line.clone(),
+                Take::Run(first) => {
+                    self.decoder.count_run(first);
+                    continue;
                 }
+            };
+            self.line.clear();
+            match self.decoder.feed_line(&settled.text[line]) {
+                Ok(Some(d)) => json_of(&mut self.line, &d.message, self.options.device),
                 Ok(None) => {}
                 Err(AisError::Empty { .. } | AisError::NotAis { .. })
                     if !self.options.report_not_ais => {}

@@ -44,6 +44,32 @@ impl Default for ReassemblyOptions {
     }
 }
 
+/// The first fragment of a message: what its arrival changes in a [`Reassembler`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RunStart {
+    key: Key,
+    timestamp_s: Option<f64>,
+}
+
+impl RunStart {
+    /// The start that sentence `s` makes when it is a first fragment.
+    pub fn of(s: &Sentence<'_>) -> Self {
+        Self {
+            key: Key {
+                channel: s.channel,
+                sequence_id: s.sequence_id,
+                count: s.fragment_count,
+            },
+            timestamp_s: s.timestamp_s,
+        }
+    }
+
+    /// Fragments of the message.
+    pub fn fragments(&self) -> u8 {
+        self.key.count
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Key {
     channel: Option<u8>,
@@ -136,37 +162,41 @@ impl Reassembler {
         self.dropped_fragments += (s.next - 1) as u64;
     }
 
+    /// Does what a first fragment on `line` does to the messages in progress: one under the
+    /// same key is given up, expired ones are dropped, and room is made for one more. Also
+    /// takes note of a whole message assembled elsewhere from fragments that followed one
+    /// another from `line` on: the messages in progress end as they would have had those
+    /// fragments been pushed here.
+    pub fn start(&mut self, first: &RunStart, line: u64) {
+        self.release_done();
+        if let Some(i) = self.slots.iter().position(|x| x.key == first.key) {
+            // A new message reuses the key: the old one is incomplete.
+            self.drop_slot(i);
+        }
+        let mut k = 0;
+        while k < self.slots.len() {
+            if self.expired(&self.slots[k], line, first.timestamp_s) {
+                self.drop_slot(k);
+            } else {
+                k += 1;
+            }
+        }
+        if self.slots.len() >= self.options.max_pending.max(1) {
+            let oldest = (0..self.slots.len())
+                .min_by_key(|&k| self.slots[k].first_line)
+                .unwrap_or(0);
+            self.drop_slot(oldest);
+        }
+    }
+
     /// Adds a fragment of a multi-sentence message (`fragment_count > 1`).
     ///
     /// Returns the whole message when `s` completes it. Errors carry line 0.
     pub fn push(&mut self, s: &Sentence<'_>, line: u64) -> Result<Option<Assembled<'_>>, AisError> {
-        self.release_done();
-        let key = Key {
-            channel: s.channel,
-            sequence_id: s.sequence_id,
-            count: s.fragment_count,
-        };
-        let found = self.slots.iter().position(|x| x.key == key);
+        let start = RunStart::of(s);
+        let key = start.key;
         let i = if s.fragment_number == 1 {
-            if let Some(i) = found {
-                // A new message reuses the key: the old one is incomplete.
-                self.drop_slot(i);
-            }
-            // Purge expired messages, then make room.
-            let mut k = 0;
-            while k < self.slots.len() {
-                if self.expired(&self.slots[k], line, s.timestamp_s) {
-                    self.drop_slot(k);
-                } else {
-                    k += 1;
-                }
-            }
-            if self.slots.len() >= self.options.max_pending.max(1) {
-                let oldest = (0..self.slots.len())
-                    .min_by_key(|&k| self.slots[k].first_line)
-                    .unwrap_or(0);
-                self.drop_slot(oldest);
-            }
+            self.start(&start, line);
             self.slots.push(Slot {
                 key,
                 next: 1,
@@ -176,7 +206,8 @@ impl Reassembler {
             });
             self.slots.len() - 1
         } else {
-            match found {
+            self.release_done();
+            match self.slots.iter().position(|x| x.key == key) {
                 Some(i)
                     if self.slots[i].next == s.fragment_number
                         && !self.expired(&self.slots[i], line, s.timestamp_s) =>

@@ -7,22 +7,35 @@
 //! makes a batch durable, and what a restart replays), and its row follows at most once per
 //! interval. Identity data lives only in the row, so such a change is written at once.
 //!
-//! Rows that are due are written a limited number per batch, oldest first, so that a
-//! thousand vessels seen at the same moment do not all land in one commit and hold up the
-//! alerts of that batch. (A limit that grew with the batch made that worse: row writes
-//! slowed the writer, batches grew, and so did their rows.) Should more rows come due than
-//! the batches take, rows lag further behind; each object waits once, so memory stays
-//! bounded by the number of objects.
+//! Rows that are due are written a limited number per batch and per second, oldest first,
+//! so that a thousand vessels seen at the same moment do not all land in one commit and
+//! hold up the alerts of that batch, and so that tens of thousands of vessels do not keep
+//! the store busy rewriting rows at the fixes' expense. (A limit that grew with the batch
+//! made that worse: row writes slowed the writer, batches grew, and so did their rows.)
+//! Should more rows come due than the limits let through, rows lag further behind; each
+//! object waits once, so memory stays bounded by the number of objects.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::hash::Hash;
 use std::time::{Duration, Instant};
 
+/// How often rows are rewritten and how many at once.
+#[derive(Debug, Clone, Copy)]
+pub struct RowPace {
+    /// A row is rewritten at most once per interval (zero: every change at once).
+    pub interval: Duration,
+    /// Due rows written in one batch at most, besides urgent ones.
+    pub per_batch: usize,
+    /// Due rows written per second at most, besides urgent ones (`f64::MAX`: no limit).
+    pub per_second: f64,
+}
+
 /// Which changed objects get their rows written now.
 #[derive(Debug)]
 pub struct WriteBehind<K> {
-    interval: Duration,
-    per_batch: usize,
+    pace: RowPace,
+    /// Due rows that may be written now (at most `per_batch`), and when that was reckoned.
+    allowance: (f64, Option<Instant>),
     /// When each object's row was last written.
     written: HashMap<K, Instant>,
     /// Changes that wait for their interval to pass, with when it does, oldest first.
@@ -34,12 +47,11 @@ pub struct WriteBehind<K> {
 }
 
 impl<K: Hash + Eq + Clone> WriteBehind<K> {
-    /// Rows are rewritten at most once per `interval` (zero: every change at once), at most
-    /// `per_batch` of them in one batch besides urgent ones.
-    pub fn new(interval: Duration, per_batch: usize) -> Self {
+    /// Rows written at `pace`.
+    pub fn new(pace: RowPace) -> Self {
         Self {
-            interval,
-            per_batch,
+            pace,
+            allowance: (pace.per_batch as f64, None),
             written: HashMap::new(),
             waiting: VecDeque::new(),
             ready: VecDeque::new(),
@@ -59,8 +71,8 @@ impl<K: Hash + Eq + Clone> WriteBehind<K> {
             } else if !self.pending.contains(&key) {
                 self.pending.insert(key.clone());
                 match self.written.get(&key) {
-                    Some(&at) if now.saturating_duration_since(at) < self.interval => {
-                        self.waiting.push_back((now + self.interval, key));
+                    Some(&at) if now.saturating_duration_since(at) < self.pace.interval => {
+                        self.waiting.push_back((now + self.pace.interval, key));
                     }
                     _ => self.ready.push_back(key),
                 }
@@ -70,7 +82,13 @@ impl<K: Hash + Eq + Clone> WriteBehind<K> {
             let (_, key) = self.waiting.pop_front().expect("front exists");
             self.ready.push_back(key);
         }
-        let limit = write.len().saturating_add(self.per_batch);
+        let (mut allowance, since) = self.allowance;
+        if let Some(since) = since {
+            let earned = now.saturating_duration_since(since).as_secs_f64() * self.pace.per_second;
+            allowance = (allowance + earned).min(self.pace.per_batch as f64);
+        }
+        let urgent = write.len();
+        let limit = urgent.saturating_add(allowance as usize);
         while write.len() < limit
             && let Some(key) = self.ready.pop_front()
         {
@@ -79,6 +97,7 @@ impl<K: Hash + Eq + Clone> WriteBehind<K> {
                 write.push(key);
             }
         }
+        self.allowance = (allowance - (write.len() - urgent) as f64, Some(now));
         for key in &write {
             self.written.insert(key.clone(), now);
         }
@@ -91,6 +110,11 @@ impl<K: Hash + Eq + Clone> WriteBehind<K> {
         self.ready.clear();
         self.pending.drain().collect()
     }
+
+    /// Forgets every change and write, as if new.
+    pub fn reset(&mut self) {
+        *self = Self::new(self.pace);
+    }
 }
 
 #[cfg(test)]
@@ -98,6 +122,14 @@ mod tests {
     use super::*;
 
     const SECOND: Duration = Duration::from_secs(1);
+
+    fn pace(interval: Duration, per_batch: usize, per_second: f64) -> RowPace {
+        RowPace {
+            interval,
+            per_batch,
+            per_second,
+        }
+    }
 
     fn clock() -> impl Fn(u64) -> Instant {
         let t0 = Instant::now();
@@ -107,7 +139,7 @@ mod tests {
     #[test]
     fn a_row_is_written_at_most_once_per_interval_and_never_lost() {
         let at = clock();
-        let mut rows = WriteBehind::new(SECOND, 100);
+        let mut rows = WriteBehind::new(pace(SECOND, 100, f64::MAX));
         assert_eq!(rows.take([("a", false), ("b", false)], at(0)), ["a", "b"]);
         // four reports a second: the changes wait
         assert!(rows.take([("a", false)], at(250)).is_empty());
@@ -123,7 +155,7 @@ mod tests {
     #[test]
     fn urgent_changes_are_written_at_once_and_not_again() {
         let at = clock();
-        let mut rows = WriteBehind::new(SECOND, 100);
+        let mut rows = WriteBehind::new(pace(SECOND, 100, f64::MAX));
         assert_eq!(rows.take([(7, false)], at(0)), [7]);
         assert!(rows.take([(7, false)], at(100)).is_empty());
         assert_eq!(rows.take([(7, true)], at(200)), [7]);
@@ -137,7 +169,7 @@ mod tests {
     #[test]
     fn due_rows_are_spread_over_batches_oldest_first() {
         let at = clock();
-        let mut rows = WriteBehind::new(SECOND, 2);
+        let mut rows = WriteBehind::new(pace(SECOND, 2, f64::MAX));
         assert_eq!(
             rows.take([(1, false), (2, false), (3, false), (4, true)], at(0)),
             [4, 1, 2]
@@ -150,8 +182,23 @@ mod tests {
     #[test]
     fn a_zero_interval_writes_every_change() {
         let now = Instant::now();
-        let mut rows = WriteBehind::new(Duration::ZERO, usize::MAX);
+        let mut rows = WriteBehind::new(pace(Duration::ZERO, usize::MAX, f64::MAX));
         assert_eq!(rows.take([(1, false)], now), [1]);
         assert_eq!(rows.take([(1, false)], now), [1]);
+    }
+
+    #[test]
+    fn due_rows_are_let_through_at_the_rate_per_second() {
+        let at = clock();
+        let mut rows = WriteBehind::new(pace(SECOND, 10, 4.0));
+        let first = rows.take((0..20).map(|k| (k, false)), at(0));
+        assert_eq!(first.len(), 10, "a full batch to begin with");
+        assert!(rows.take([], at(100)).is_empty(), "0.4 rows earned");
+        assert_eq!(rows.take([], at(500)), [10, 11], "two rows a half second");
+        // urgent rows pass whatever is left
+        assert_eq!(rows.take([(99, true)], at(600)), [99]);
+        // a long pause earns no more than a batch
+        assert_eq!(rows.take([], at(60_000)).len(), 8, "the 8 left, at most 10");
+        assert!(rows.drain().is_empty());
     }
 }

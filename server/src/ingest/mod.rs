@@ -31,6 +31,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::clock::now_epoch_s;
 use crate::metrics::AisCounters;
+use crate::write_behind::RowPace;
 use writer::{Writer, write_batches};
 
 mod picture;
@@ -44,11 +45,14 @@ pub use pipeline::{PictureSettings, Pipeline};
 const QUEUE_BATCHES: usize = 64;
 /// Bytes a streaming feed reads at a time at most (about 900 lines).
 const READ_BYTES: usize = 64 * 1024;
-/// A vessel's row in the `vessels` table is rewritten at most this often (its fixes are all
-/// stored at once; see [`WriteBehind`]).
-const ROW_INTERVAL: Duration = Duration::from_secs(10);
-/// Vessel rows that are due, written in one batch at most.
-const ROWS_PER_BATCH: usize = 64;
+/// A vessel's row in the `vessels` table is rewritten at most every 10 s (its fixes are all
+/// stored at once; see [`WriteBehind`]), at most 64 due rows in one batch and 2,000 a
+/// second: with 50,000 vessels each row then lags by 25 s.
+const VESSEL_ROW_PACE: RowPace = RowPace {
+    interval: Duration::from_secs(10),
+    per_batch: 64,
+    per_second: 2_000.0,
+};
 /// Longest line a streaming feed may send (an NMEA sentence is at most 82 characters; a
 /// tag block adds a few dozen).
 const MAX_LINE_BYTES: usize = 4 * 1024;
@@ -233,8 +237,7 @@ impl Ingest {
             pipeline.clone(),
             counters.clone(),
             limits.max_vessels,
-            ROW_INTERVAL,
-            ROWS_PER_BATCH,
+            VESSEL_ROW_PACE,
         );
         tokio::spawn(write_batches(writer, batches, health_tx, counters.clone()));
         Self {

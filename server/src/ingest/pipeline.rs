@@ -22,6 +22,7 @@ use crate::alerts::Alerts;
 use crate::clock::now_epoch_s;
 use crate::metrics::AisCounters;
 use crate::state::StartError;
+use crate::write_behind::RowPace;
 
 /// What the picture is built with, to build it again after a store failure.
 #[derive(Clone)]
@@ -157,8 +158,11 @@ async fn rebuild(pipeline: &Pipeline, window_s: f64, mode: Replay) -> Result<usi
         pipeline.clone(),
         AisCounters::default(),
         limits.max_vessels,
-        Duration::ZERO,
-        usize::MAX,
+        RowPace {
+            interval: Duration::ZERO,
+            per_batch: usize::MAX,
+            per_second: f64::MAX,
+        },
     );
     for chunk in updates.chunks(10_000) {
         let chunk: Vec<&Update> = chunk.iter().collect();

@@ -17,7 +17,7 @@ use tokio::sync::{mpsc, watch};
 
 use super::{Batch, EvidenceFrame, IngestError, Pipeline, Replay, Update};
 use crate::metrics::AisCounters;
-use crate::write_behind::WriteBehind;
+use crate::write_behind::{RowPace, WriteBehind};
 
 /// Updates the writer gathers from queued batches into one transaction at most (more
 /// would only hold memory longer; the commit's fixed cost is spread well before).
@@ -181,8 +181,6 @@ pub(super) struct Writer {
     max_vessels: usize,
     /// When silent vessels were last forgotten.
     last_eviction: Instant,
-    row_interval: Duration,
-    rows_per_batch: usize,
     /// Vessel rows follow their fixes at most once per interval. Vehicle rows are written
     /// with every fix: the `vehicles` layer is served from the store, and trucks report
     /// seldom.
@@ -190,23 +188,19 @@ pub(super) struct Writer {
 }
 
 impl Writer {
-    /// A writer that rewrites a vessel's row at most once per `row_interval`, at most
-    /// `rows_per_batch` rows in one batch besides urgent ones.
+    /// A writer that rewrites vessel rows at `row_pace`.
     pub(super) fn new(
         pipeline: Pipeline,
         counters: AisCounters,
         max_vessels: usize,
-        row_interval: Duration,
-        rows_per_batch: usize,
+        row_pace: RowPace,
     ) -> Self {
         Self {
             pipeline,
             counters,
             max_vessels,
             last_eviction: Instant::now(),
-            row_interval,
-            rows_per_batch,
-            vessel_rows: WriteBehind::new(row_interval, rows_per_batch),
+            vessel_rows: WriteBehind::new(row_pace),
         }
     }
 
@@ -439,7 +433,7 @@ impl Writer {
             match self.pipeline.store.probe_write().await {
                 Ok(()) => match self.pipeline.reload(Replay::Rebuild).await {
                     Ok(_) => {
-                        self.vessel_rows = WriteBehind::new(self.row_interval, self.rows_per_batch);
+                        self.vessel_rows.reset();
                         return;
                     }
                     Err(error) => tracing::warn!(%error, "rebuilding the picture failed"),

@@ -389,16 +389,17 @@ impl<W: Write, E: Write> Merger<'_, W, E> {
     fn merge(&mut self, settled: Settled, pools: &Pools) -> io::Result<Vec<u8>> {
         let mut at = 0;
         for left in &settled.left {
-            self.out.write_all(&settled.json[at..left.json_at])?;
-            at = left.json_at;
             self.decoder.count_alone(left.before.0, left.before.1);
             let line = match &left.take {
                 Take::Line(line) => line.clone(),
+                // its JSON is in the block's, written with the JSON around it in one piece
                 Take::Run(first) => {
                     self.decoder.count_run(first);
                     continue;
                 }
             };
+            self.out.write_all(&settled.json[at..left.json_at])?;
+            at = left.json_at;
             self.line.clear();
             match self.decoder.feed_line(&settled.text[line]) {
                 Ok(Some(d)) => json_of(&mut self.line, &d.message, self.options.device),

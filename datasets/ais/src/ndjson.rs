@@ -264,6 +264,7 @@ struct Settled {
 
 /// A line left to the decoder, or a message decoded from a run of fragments for it to count.
 struct Left {
+    /// What the decoder takes.
     take: Take,
     /// Where its output goes in the block's JSON.
     json_at: usize,
@@ -339,7 +340,7 @@ fn settle(
                         json_of(&mut json, &message, options.device);
                         Take::Run(first)
                     }
-                    _ => Take::Line(start..end),
+                    None => Take::Line(start..end),
                 };
                 left.push(Left {
                     take,

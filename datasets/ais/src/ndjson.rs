@@ -155,12 +155,13 @@ pub fn decode_to_ndjson<R: Read, W: Write, E: Write>(
     })
 }
 
-/// Cuts the input into blocks of whole lines; a line longer than [`MAX_LINE_BYTES`] that
-/// fills a block is cut there (reported once) and the rest of it skipped.
+/// Cuts the input into blocks of whole lines, read straight into the block; a line longer
+/// than [`MAX_LINE_BYTES`] that fills a block is cut there (reported once) and the rest of
+/// it skipped.
 struct Blocks<R> {
     input: R,
-    buf: Vec<u8>,
-    filled: usize,
+    /// The start of a line read with the last block, which begins the next.
+    carry: Vec<u8>,
     /// Inside an over-long line: drop bytes up to its newline.
     skipping: bool,
     eof: bool,
@@ -170,57 +171,56 @@ impl<R: Read> Blocks<R> {
     fn new(input: R) -> Self {
         Self {
             input,
-            buf: vec![0; BLOCK],
-            filled: 0,
+            carry: Vec::new(),
             skipping: false,
             eof: false,
         }
     }
 
-    /// The next block, copied into `block`; false at the end.
+    /// Reads the next block into `block` (a buffer used before is only written over, not
+    /// cleared first); false at the end.
     fn next_block(&mut self, block: &mut Vec<u8>) -> io::Result<bool> {
-        block.clear();
         loop {
-            while self.filled < BLOCK && !self.eof {
-                match self.input.read(&mut self.buf[self.filled..]) {
+            block.resize(BLOCK, 0);
+            let mut filled = self.carry.len();
+            block[..filled].copy_from_slice(&self.carry);
+            self.carry.clear();
+            while filled < BLOCK && !self.eof {
+                match self.input.read(&mut block[filled..]) {
                     Ok(0) => self.eof = true,
-                    Ok(n) => self.filled += n,
+                    Ok(n) => filled += n,
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                     Err(e) => return Err(e),
                 }
             }
-            let text = &self.buf[..self.filled];
+            let text = &block[..filled];
             if self.skipping {
                 match memchr::memchr(b'\n', text) {
                     Some(pos) => {
-                        self.buf.copy_within(pos + 1..self.filled, 0);
-                        self.filled -= pos + 1;
+                        self.carry.extend_from_slice(&text[pos + 1..]);
                         self.skipping = false;
                     }
-                    None => {
-                        self.filled = 0;
-                        if self.eof {
-                            return Ok(false);
-                        }
+                    None if self.eof => {
+                        block.clear();
+                        return Ok(false);
                     }
+                    None => {}
                 }
                 continue;
             }
             let end = match memchr::memrchr(b'\n', text) {
-                _ if self.eof => self.filled,
+                _ if self.eof => filled,
                 Some(pos) => pos + 1,
                 None => {
                     // no newline in a whole block: that line once, as an over-long sentence
-                    block.extend_from_slice(&text[..MAX_LINE_BYTES]);
+                    block.truncate(MAX_LINE_BYTES);
                     block.push(b'\n');
-                    self.filled = 0;
                     self.skipping = true;
                     return Ok(true);
                 }
             };
-            block.extend_from_slice(&text[..end]);
-            self.buf.copy_within(end..self.filled, 0);
-            self.filled -= end;
+            self.carry.extend_from_slice(&block[end..filled]);
+            block.truncate(end);
             return Ok(!block.is_empty());
         }
     }

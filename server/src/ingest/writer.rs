@@ -98,7 +98,7 @@ pub(super) async fn write_batches(
         }
         if group.iter().any(|b| b.all_rows) {
             // a flush (clean shutdown): stored now, with every row that still waits
-            let mut result = writer.store(prepared).await;
+            let mut result = store(prepared, &writer.pipeline.alerts).await;
             if result.is_ok() {
                 result = writer.write_waiting_rows().await;
             }
@@ -111,13 +111,9 @@ pub(super) async fn write_batches(
         }
         let alerts = writer.pipeline.alerts.clone();
         let task = tokio::spawn(async move {
-            match prepared {
-                Some(prepared) => prepared
-                    .store(&alerts)
-                    .await
-                    .map_err(|e| IngestError::from(&e)),
-                None => Ok(()),
-            }
+            store(prepared, &alerts)
+                .await
+                .map_err(|e| IngestError::from(&e))
         });
         in_flight = Some(InFlight { group, task });
     }
@@ -247,15 +243,7 @@ impl Writer {
         tick: Option<f64>,
     ) -> Result<(), StoreError> {
         let prepared = self.prepare(updates, mode, tick);
-        self.store(prepared).await
-    }
-
-    /// Stores what [`prepare`](Self::prepare) made, if anything.
-    async fn store(&self, prepared: Option<Prepared>) -> Result<(), StoreError> {
-        match prepared {
-            Some(prepared) => prepared.store(&self.pipeline.alerts).await,
-            None => Ok(()),
-        }
+        store(prepared, &self.pipeline.alerts).await
     }
 
     /// The first half of [`write`](Self::write): applies the updates and runs the detectors;
@@ -453,14 +441,21 @@ struct Prepared {
     pictures: HashMap<EpisodeKey, Evidence>,
 }
 
-impl Prepared {
-    /// Folds the events into alerts and stores them with the changes in one transaction.
-    async fn store(self, alerts: &crate::alerts::Alerts) -> Result<(), StoreError> {
-        alerts
-            .commit(self.events, self.changes, self.pictures)
-            .await
-            .map(drop)
-    }
+/// Stores what [`Writer::prepare`] made, if anything: folds the events into alerts and
+/// stores them with the changes in one transaction.
+async fn store(
+    prepared: Option<Prepared>,
+    alerts: &crate::alerts::Alerts,
+) -> Result<(), StoreError> {
+    let Some(Prepared {
+        events,
+        changes,
+        pictures,
+    }) = prepared
+    else {
+        return Ok(());
+    };
+    alerts.commit(events, changes, pictures).await.map(drop)
 }
 
 /// The evidence pictures of the camera-track episodes that `events` open: the frame the

@@ -14,7 +14,6 @@
 
 use std::path::Path;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -65,14 +64,14 @@ pub struct GeoPackageStore {
     /// connection that alone writes keeps its page cache across transactions.
     writer: SqlitePool,
     path: String,
-    checkpoints: Arc<Checkpoints>,
+    checkpoints: Arc<Mutex<Checkpoints>>,
 }
 
-/// The background checkpoints: whether one runs, and when the last began.
+/// The background checkpoints: when the last began, and whether it still runs.
 #[derive(Debug)]
 struct Checkpoints {
-    running: AtomicBool,
-    last: Mutex<Instant>,
+    last: Instant,
+    running: bool,
 }
 
 impl GeoPackageStore {
@@ -119,10 +118,10 @@ impl GeoPackageStore {
             pool,
             writer,
             path: path_text.clone(),
-            checkpoints: Arc::new(Checkpoints {
-                running: AtomicBool::new(false),
-                last: Mutex::new(Instant::now()),
-            }),
+            checkpoints: Arc::new(Mutex::new(Checkpoints {
+                last: Instant::now(),
+                running: false,
+            })),
         };
         store.check_kind().await.map_err(|e| match e {
             StoreError::Database(e) => not_gpkg(e.to_string()),
@@ -172,14 +171,15 @@ impl GeoPackageStore {
     /// [`CHECKPOINT_EVERY`] ago. PASSIVE: it copies what it can without waiting for readers
     /// or the writer, and a failed one (a full disk) is tried again later.
     fn checkpoint_soon(&self) {
-        let checkpoints = &self.checkpoints;
         {
-            let mut last = checkpoints.last.lock().unwrap_or_else(|e| e.into_inner());
-            if last.elapsed() < CHECKPOINT_EVERY || checkpoints.running.swap(true, Ordering::AcqRel)
-            {
+            let mut state = self.checkpoints.lock().unwrap_or_else(|e| e.into_inner());
+            if state.running || state.last.elapsed() < CHECKPOINT_EVERY {
                 return;
             }
-            *last = Instant::now();
+            *state = Checkpoints {
+                last: Instant::now(),
+                running: true,
+            };
         }
         let (pool, checkpoints) = (self.pool.clone(), self.checkpoints.clone());
         tokio::spawn(async move {
@@ -189,7 +189,10 @@ impl GeoPackageStore {
             {
                 tracing::debug!(%error, "background checkpoint failed");
             }
-            checkpoints.running.store(false, Ordering::Release);
+            checkpoints
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .running = false;
         });
     }
 

@@ -18,6 +18,7 @@
 //! `tile width / extent`, the tolerance shrinks on the ground as zoom grows.
 
 use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 // keys and values are interned for every property of every feature: foldhash, several times
 // faster than SipHash on these short keys and still seeded per process
@@ -153,6 +154,7 @@ pub struct LayerBuilder {
 /// [`LayerBuilder::add_feature_interned`]).
 #[derive(Debug, Clone, Default)]
 pub struct Tables {
+    id: TablesId,
     keys: Vec<String>,
     key_index: HashMap<String, u32>,
     values: Vec<Value>,
@@ -162,11 +164,30 @@ pub struct Tables {
     scalar_index: HashMap<ScalarKey, u32>,
 }
 
+/// A number no other [`Tables`] has; a clone gets its own too, as its numbering may go
+/// another way from then on.
+#[derive(Debug, PartialEq, Eq)]
+struct TablesId(u64);
+
+impl Default for TablesId {
+    fn default() -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        Self(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+impl Clone for TablesId {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
 /// Numbers of a source's keys and values in a layer's tables.
 #[derive(Debug, Clone, Default)]
 struct Memo {
-    /// The source's address: a layer takes its interned features from one source.
-    source: usize,
+    /// The source's [`TablesId`] (0: none yet): a layer takes its interned features from one
+    /// source.
+    source: u64,
     keys: HashMap<u32, u32>,
     values: HashMap<u32, u32>,
 }
@@ -284,10 +305,9 @@ impl LayerBuilder {
         properties: &[(u32, u32)],
         source: &Tables,
     ) -> Result<bool, EncodeError> {
-        let address = std::ptr::from_ref(source) as usize;
-        if self.memo.source != address {
+        if self.memo.source != source.id.0 {
             self.memo = Memo {
-                source: address,
+                source: source.id.0,
                 ..Memo::default()
             };
         }
@@ -793,6 +813,8 @@ mod tests {
                 .collect()
         };
         assert_eq!(properties(&interned.encode()), properties(&given.encode()));
+        // a clone may number new entries otherwise: a layer knows it for another source
+        assert_ne!(first.clone().id, first.id);
     }
 
     #[test]

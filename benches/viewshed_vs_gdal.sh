@@ -25,7 +25,7 @@ fi
 
 dem="$work/dem2000.tif"
 echo "running the criterion bench (release build; writes $dem)..." >&2
-VIEWSHED_DEM="$dem" cargo bench --locked -p coastwatch-io --bench viewshed -- --noplot >&2
+VIEWSHED_DEM="$dem" cargo bench --locked -p coastwatch-gdal --bench viewshed -- --noplot >&2
 est() { jq -r '.mean.point_estimate / 1e9' "$target/criterion/viewshed_2000x2000/$1/new/estimates.json"; }
 ours_s=$(est full_raster)
 ours_io_s=$(est read_geotiff_and_full_raster)

@@ -6,7 +6,7 @@
 # together); set AIS_DATA to another copy of shared/data/ais.
 #
 # geojson_body, geofence_rules, alert_actions, vehicle_fixes: the project's
-# GeoJSON fixtures (datasets/io/tests/fixtures/import, datasets/data/demo) and
+# GeoJSON fixtures (datasets/gdal/tests/fixtures/import, datasets/data/demo) and
 # the bodies the HTTP tests (tests/tests/*.rs) send, written out here. Needs jq.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -34,7 +34,7 @@ seed() {
 
 geojson_seeds() {
     local t=geojson_body n=0 f
-    local fixtures=("$root"/datasets/io/tests/fixtures/import/*.geojson "$root"/datasets/data/demo/*.geojson)
+    local fixtures=("$root"/datasets/gdal/tests/fixtures/import/*.geojson "$root"/datasets/data/demo/*.geojson)
     # Small files whole (broken ones included), every feature alone, and
     # every run of three features as a collection.
     for f in "${fixtures[@]}"; do
@@ -79,7 +79,7 @@ geojson_seeds() {
 
 geofence_seeds() {
     local t=geofence_rules n=0 f pick
-    for f in "$root"/datasets/io/tests/fixtures/import/geofences.geojson "$root"/datasets/data/demo/geofences.geojson; do
+    for f in "$root"/datasets/gdal/tests/fixtures/import/geofences.geojson "$root"/datasets/data/demo/geofences.geojson; do
         jq -c '.features[]?.properties' "$f" | while IFS= read -r properties; do
             n=$((n + 1))
             for pick in 0 1 2 3; do

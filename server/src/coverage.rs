@@ -25,6 +25,7 @@ use coastwatch_coverage::{
     Analysis, CameraModel, CameraTemplate, CandidateSites, CoverageError, CoverageOptions,
     FlatTerrain, FootprintShape, Scene, SuggestOptions, Terrain, TownCoverage, html, render,
 };
+use coastwatch_io::{Helper, HelperError};
 use coastwatch_store::StoreError;
 use coastwatch_store::{Query, Store};
 
@@ -81,6 +82,9 @@ pub enum CoverageCommandError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The GDAL helper that reads the DEM could not run.
+    #[error(transparent)]
+    Gdal(HelperError),
     /// An output file could not be written.
     #[error("cannot write {path}: {source}")]
     Write {
@@ -98,7 +102,7 @@ impl CoverageCommandError {
             Self::BadInput(_) => true,
             Self::Coverage(e) => e.is_bad_input(),
             Self::Store(e) => matches!(e, StoreError::Invalid { .. }),
-            Self::Write { .. } => false,
+            Self::Gdal(_) | Self::Write { .. } => false,
         }
     }
 }
@@ -250,7 +254,10 @@ fn terrain(
     let bad = |e: &dyn std::fmt::Display| {
         CoverageCommandError::BadInput(format!("--dem {}: {e}", path.display()))
     };
-    let mut dem = coastwatch_io::dem::read_dem(path).map_err(|e| bad(&e))?;
+    let mut dem = coastwatch_io::dem::read_dem(&Helper::locate(), path).map_err(|e| match e {
+        HelperError::Refused(_) => bad(&e),
+        e => CoverageCommandError::Gdal(e),
+    })?;
     if dem.nodata().is_some() {
         dem.fill_nodata(0.0);
     }

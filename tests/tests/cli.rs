@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../datasets/io/tests/fixtures/import")
+        .join("../datasets/gdal/tests/fixtures/import")
         .join(name)
 }
 
@@ -353,6 +353,57 @@ async fn bad_input_exits_2_and_leaves_the_store_unchanged() {
         text(&out.stdout)
     );
     assert_eq!(count(store, Layer::RiskPoints).await, 2);
+}
+
+/// GDAL works in the helper `coastwatch-gdal` beside the binary; `coastwatch` itself does not
+/// link it, and a helper that is missing or fails is an error (exit 1) that stores nothing.
+#[tokio::test]
+async fn gdal_runs_in_its_helper_process() {
+    let bin = coastwatch_bin();
+    assert!(bin.with_file_name("coastwatch-gdal").is_file());
+    let linked = Command::new("ldd").arg(&bin).output().unwrap();
+    let linked = text(&linked.stdout);
+    assert!(linked.contains("libc.so"), "{linked}");
+    assert!(
+        !linked.contains("libgdal"),
+        "coastwatch links GDAL:\n{linked}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("cw.gpkg");
+    let store = store.to_str().unwrap();
+    let good = geojson_file(dir.path(), "good.geojson", vec![dock(121.5, "A")]);
+    let import = |helper: &str| {
+        Command::new(&bin)
+            .args([
+                "import",
+                "risk_points",
+                good.to_str().unwrap(),
+                "--store",
+                store,
+            ])
+            .env("COASTWATCH_GDAL", helper)
+            .output()
+            .unwrap()
+    };
+    let missing = import("/nonexistent/coastwatch-gdal");
+    assert_eq!(missing.status.code(), Some(1), "{}", text(&missing.stderr));
+    assert!(
+        text(&missing.stderr).contains("cannot start the GDAL helper /nonexistent/coastwatch-gdal"),
+        "{}",
+        text(&missing.stderr)
+    );
+    let failing = import("/bin/false");
+    assert_eq!(failing.status.code(), Some(1), "{}", text(&failing.stderr));
+    assert!(
+        text(&failing.stderr).contains("the GDAL helper failed"),
+        "{}",
+        text(&failing.stderr)
+    );
+    let helper = bin.with_file_name("coastwatch-gdal");
+    let found = import(helper.to_str().unwrap());
+    assert!(found.status.success(), "{}", text(&found.stderr));
+    assert_eq!(count(store, Layer::RiskPoints).await, 1);
 }
 
 #[tokio::test]

@@ -480,7 +480,7 @@ fn ridge_dem(path: &Path) {
         DemCrs::lonlat(),
     )
     .unwrap();
-    coastwatch_io::dem::write_dem(path, &dem, "EPSG:4326").unwrap();
+    coastwatch_gdal::dem::write_dem(path, &dem, "EPSG:4326").unwrap();
 }
 
 #[tokio::test]

@@ -1,386 +1,43 @@
-//! Digital elevation models through GDAL: [`read_dem`] turns a GeoTIFF (or any single-band
-//! raster GDAL opens, in any projected or geographic CRS) into a [`Dem`] for viewsheds;
-//! [`write_dem`] writes one back as a Float32 GeoTIFF.
+//! Digital elevation models read by the GDAL helper: [`read_dem`] runs
+//! `coastwatch-gdal dem FILE` and rebuilds the [`Dem`] from its answer ([`encode`] writes
+//! that answer).
 //!
 //! # Lon/lat to DEM cells
 //!
 //! Cameras and targets come in WGS 84 lon/lat. A DEM in EPSG:4326 takes them as they are.
-//! For any other CRS the reader builds a lookup table once: a square grid of lon/lat nodes
-//! over the DEM's extent (plus 2 %), each transformed by GDAL/PROJ (`CoordTransform` from
-//! EPSG:4326 in traditional lon/lat order to the DEM's CRS), and bilinear interpolation
-//! between them. The grid is refined (33 → 65 → … → 1025 nodes a side) until the
-//! interpolation is within 1/100 of a cell of PROJ at the centre of every grid square. The
-//! result is plain data: the `Dem` stays `Send + Sync` (a GDAL transformation is neither)
-//! and a lookup costs nanoseconds instead of a PROJ call. Points beyond the table's extent
-//! by more than its size are refused (they are far off the DEM anyway).
+//! For any other CRS the helper builds a [`LonLatGrid`] once: a square grid of lon/lat nodes
+//! over the DEM's extent with each node's x/y in the DEM's CRS (from PROJ), between which
+//! lookups interpolate bilinearly. It is plain data, so it crosses the process boundary and
+//! keeps the `Dem` `Send + Sync`, and a lookup costs nanoseconds instead of a PROJ call.
 
-use std::path::{Path, PathBuf};
+use std::ffi::OsStr;
+use std::path::Path;
 use std::sync::Arc;
 
-use coastwatch_coverage::dem::{self as spatial_dem, CrsUnits, Dem, DemCrs};
-use gdal::raster::{Buffer, GdalDataType};
-use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
-use gdal::{Dataset, DatasetOptions, DriverManager, GdalOpenFlags};
+use coastwatch_coverage::dem::{CrsUnits, Dem, DemCrs};
 
-/// Nodes a side of the first lon/lat lookup table.
-const FIRST_GRID: usize = 33;
-/// Nodes a side beyond which the table is not refined.
-const LAST_GRID: usize = 1025;
-/// Largest interpolation error accepted, in cells.
-const MAX_ERROR_CELLS: f64 = 0.01;
+use crate::helper::{Helper, HelperError, malformed, read_all};
+use crate::wire::{In, Malformed, Out};
 
-/// Why a DEM cannot be read or written.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum DemError {
-    /// The file does not exist.
-    #[error("no such file: {}", path.display())]
-    NotFound {
-        /// The path given.
-        path: PathBuf,
-    },
-    /// GDAL cannot open the file as a raster (not a raster format, broken content).
-    #[error("cannot open {} as a raster DEM: {reason}", path.display())]
-    Open {
-        /// The file.
-        path: PathBuf,
-        /// GDAL's message.
-        reason: String,
-    },
-    /// The file opens but is not a single band of heights.
-    #[error("{} is not an elevation raster: {reason}", path.display())]
-    NotElevation {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong (no band, several bands, a colour palette, complex values).
-        reason: String,
-    },
-    /// The raster has no georeferencing (geotransform or CRS).
-    #[error("{} is not georeferenced: {reason}", path.display())]
-    NotGeoreferenced {
-        /// The file.
-        path: PathBuf,
-        /// What is missing.
-        reason: String,
-    },
-    /// The raster's CRS cannot be related to WGS 84 lon/lat.
-    #[error("{}: coordinate reference system {crs} cannot be transformed from EPSG:4326: {reason}", path.display())]
-    Crs {
-        /// The file.
-        path: PathBuf,
-        /// The CRS as the file names it.
-        crs: String,
-        /// GDAL's or PROJ's message.
-        reason: String,
-    },
-    /// Reading or writing the cells failed.
-    #[error("{}: {reason}", path.display())]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// GDAL's message.
-        reason: String,
-    },
-    /// The raster's size or geotransform cannot make a DEM.
-    #[error("{}: {source}", path.display())]
-    Invalid {
-        /// The file.
-        path: PathBuf,
-        /// The rule it breaks.
-        source: spatial_dem::DemError,
-    },
-}
-
-fn gdal_reason(error: gdal::errors::GdalError) -> String {
-    use gdal::errors::GdalError;
-    match error {
-        GdalError::NullPointer { msg, .. } | GdalError::CplError { msg, .. } if !msg.is_empty() => {
-            msg
-        }
-        GdalError::NullPointer { .. } => "GDAL gave no reason".to_owned(),
-        other => other.to_string(),
-    }
-}
-
-/// Reads band 1 of the raster at `path` as a DEM: heights as `f32` (no scale or offset
-/// applied, as GDAL's viewshed reads them), the nodata value, the geotransform, and the CRS
-/// with its lon/lat lookup (see the [module docs](self)).
-///
-/// # Errors
-/// [`DemError`] when the file is missing, is not a raster GDAL opens, has other than one
-/// band, holds a colour palette or complex values, has no geotransform or CRS, or a CRS
-/// PROJ cannot reach from EPSG:4326.
-pub fn read_dem(path: &Path) -> Result<Dem, DemError> {
-    let virtual_path = path.to_str().is_some_and(|p| p.starts_with("/vsi"));
-    if !virtual_path && !path.exists() {
-        return Err(DemError::NotFound {
-            path: path.to_owned(),
-        });
-    }
-    let options = DatasetOptions {
-        open_flags: GdalOpenFlags::GDAL_OF_RASTER | GdalOpenFlags::GDAL_OF_VERBOSE_ERROR,
-        ..DatasetOptions::default()
-    };
-    let dataset = Dataset::open_ex(path, options).map_err(|e| DemError::Open {
-        path: path.to_owned(),
-        reason: gdal_reason(e),
-    })?;
-    let not_elevation = |reason: String| DemError::NotElevation {
-        path: path.to_owned(),
-        reason,
-    };
-    match dataset.raster_count() {
-        0 => return Err(not_elevation("it has no raster band".into())),
-        1 => {}
-        n => {
-            return Err(not_elevation(format!(
-                "it has {n} bands; a DEM has one band of heights (an RGB or multispectral \
-                 image is not a DEM)"
-            )));
-        }
-    }
-    let band = dataset
-        .rasterband(1)
-        .map_err(|e| not_elevation(gdal_reason(e)))?;
-    if band.color_table().is_some() {
-        return Err(not_elevation(
-            "band 1 is a colour palette, not heights".into(),
-        ));
-    }
-    if band.band_type() == GdalDataType::Unknown {
-        return Err(not_elevation(
-            "band 1 holds complex or unknown values, not heights".into(),
-        ));
-    }
-    if band.scale().is_some_and(|s| s != 1.0) || band.offset().is_some_and(|o| o != 0.0) {
-        tracing::warn!(path = %path.display(), "DEM band has a scale or offset: raw values used, as GDAL's viewshed does");
-    }
-    let (width, height) = dataset.raster_size();
-    let geotransform = dataset
-        .geo_transform()
-        .map_err(|e| DemError::NotGeoreferenced {
-            path: path.to_owned(),
-            reason: format!("no geotransform ({})", gdal_reason(e)),
-        })?;
-    let srs = dataset
-        .spatial_ref()
-        .map_err(|e| DemError::NotGeoreferenced {
-            path: path.to_owned(),
-            reason: format!("no coordinate reference system ({})", gdal_reason(e)),
-        })?;
-    let values = band
-        .read_band_as::<f32>()
-        .map_err(|e| DemError::Io {
-            path: path.to_owned(),
-            reason: format!("cannot read band 1: {}", gdal_reason(e)),
-        })?
-        .into_shape_and_vec()
-        .1;
-    let nodata = band.no_data_value();
-    let crs = dem_crs(path, srs, &geotransform, width, height)?;
-    tracing::debug!(path = %path.display(), width, height, crs = %crs.name, "DEM read");
-    Dem::new(width, height, geotransform, values, crs)
-        .map(|dem| dem.with_nodata(nodata))
-        .map_err(|source| DemError::Invalid {
-            path: path.to_owned(),
-            source,
-        })
-}
-
-/// Writes `dem` as a single-band Float32 GeoTIFF in `crs` (anything GDAL's
-/// `SetFromUserInput` takes: `EPSG:32651`, WKT, PROJ string), with its geotransform and
-/// nodata value.
-///
-/// # Errors
-/// [`DemError::Crs`] for an unknown CRS, [`DemError::Io`] when GDAL cannot write the file.
-pub fn write_dem(path: &Path, dem: &Dem, crs: &str) -> Result<(), DemError> {
-    let io = |e| DemError::Io {
-        path: path.to_owned(),
-        reason: gdal_reason(e),
-    };
-    let srs = SpatialRef::from_definition(crs).map_err(|e| DemError::Crs {
-        path: path.to_owned(),
-        crs: crs.to_owned(),
-        reason: gdal_reason(e),
-    })?;
-    let driver = DriverManager::get_driver_by_name("GTiff").map_err(io)?;
-    let (w, h) = (dem.width(), dem.height());
-    let mut dataset = driver
-        .create_with_band_type::<f32, _>(path, w, h, 1)
-        .map_err(io)?;
-    dataset.set_geo_transform(&dem.geotransform()).map_err(io)?;
-    dataset.set_spatial_ref(&srs).map_err(io)?;
-    {
-        let mut band = dataset.rasterband(1).map_err(io)?;
-        band.set_no_data_value(dem.nodata()).map_err(io)?;
-        let mut buffer = Buffer::new((w, h), dem.values().to_vec());
-        band.write((0, 0), (w, h), &mut buffer).map_err(io)?;
-    }
-    dataset.close().map_err(io)
-}
-
-/// The DEM CRS of a raster: units, semi-major axis, and the lon/lat lookup.
-fn dem_crs(
-    path: &Path,
-    mut srs: SpatialRef,
-    geotransform: &[f64; 6],
-    width: usize,
-    height: usize,
-) -> Result<DemCrs, DemError> {
-    let name = srs
-        .authority()
-        .ok()
-        .or_else(|| srs.name())
-        .unwrap_or_else(|| "(unnamed)".to_owned());
-    let crs_error = |reason: String| DemError::Crs {
-        path: path.to_owned(),
-        crs: name.clone(),
-        reason,
-    };
-    let mut wgs84 = SpatialRef::from_epsg(4326).map_err(|e| crs_error(gdal_reason(e)))?;
-    wgs84.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
-    srs.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
-    let semi_major_m = srs.semi_major().ok().filter(|a| a.is_finite() && *a > 0.0);
-    let units = if srs.is_geographic() {
-        CrsUnits::Degrees
-    } else if srs.is_projected() || srs.is_local() {
-        CrsUnits::Linear(srs.linear_units())
-    } else {
-        return Err(crs_error(
-            "neither geographic nor projected (a geocentric or vertical CRS)".into(),
-        ));
-    };
-    if srs == wgs84 {
-        return Ok(DemCrs {
-            name,
-            units,
-            semi_major_m,
-            to_xy: None,
-        });
-    }
-    let to_lonlat = CoordTransform::new(&srs, &wgs84).map_err(|e| crs_error(gdal_reason(e)))?;
-    let to_xy = CoordTransform::new(&wgs84, &srs).map_err(|e| crs_error(gdal_reason(e)))?;
-    let cell = geotransform[1]
-        .hypot(geotransform[4])
-        .min(geotransform[2].hypot(geotransform[5]));
-    let table = LonLatTable::build(&to_lonlat, &to_xy, geotransform, width, height, cell)
-        .map_err(crs_error)?;
-    Ok(DemCrs {
-        name,
-        units,
-        semi_major_m,
-        to_xy: Some(Arc::new(move |lonlat| table.xy(lonlat))),
-    })
-}
+/// The first bytes of an encoded DEM.
+const MAGIC: &[u8] = b"coastwatch-dem 1\n";
 
 /// Lon/lat → CRS x/y by bilinear interpolation in a table of PROJ results.
-struct LonLatTable {
+#[derive(Debug, Clone, PartialEq)]
+pub struct LonLatGrid {
     /// South-west node (lon, lat).
-    origin: [f64; 2],
+    pub origin: [f64; 2],
     /// Node spacing (degrees).
-    step: [f64; 2],
-    /// Nodes a side.
-    n: usize,
-    /// x and y at the nodes, row by row from the south.
-    xy: Vec<[f64; 2]>,
+    pub step: [f64; 2],
+    /// Nodes a side (at least 2).
+    pub n: usize,
+    /// x and y at the nodes, row by row from the south: `n × n` of them.
+    pub xy: Vec<[f64; 2]>,
 }
 
-impl LonLatTable {
-    fn build(
-        to_lonlat: &CoordTransform,
-        to_xy: &CoordTransform,
-        gt: &[f64; 6],
-        width: usize,
-        height: usize,
-        cell: f64,
-    ) -> Result<Self, String> {
-        // The DEM's outline, 64 points a side, in lon/lat.
-        const SIDE: usize = 64;
-        let (w, h) = (width as f64, height as f64);
-        let mut px = Vec::with_capacity(4 * SIDE);
-        for i in 0..SIDE {
-            let t = i as f64 / SIDE as f64;
-            px.extend([[t * w, 0.0], [w, t * h], [w - t * w, h], [0.0, h - t * h]]);
-        }
-        let mut xs: Vec<f64> = px
-            .iter()
-            .map(|p| gt[0] + p[0] * gt[1] + p[1] * gt[2])
-            .collect();
-        let mut ys: Vec<f64> = px
-            .iter()
-            .map(|p| gt[3] + p[0] * gt[4] + p[1] * gt[5])
-            .collect();
-        to_lonlat
-            .transform_coords(&mut xs, &mut ys, &mut [])
-            .map_err(|e| format!("the DEM's outline has no lon/lat: {}", gdal_reason(e)))?;
-        let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
-        for (&lon, &lat) in xs.iter().zip(&ys) {
-            lo = [lo[0].min(lon), lo[1].min(lat)];
-            hi = [hi[0].max(lon), hi[1].max(lat)];
-        }
-        if !(lo[0].is_finite() && lo[1].is_finite() && hi[0].is_finite() && hi[1].is_finite()) {
-            return Err("the DEM's outline has no finite lon/lat".into());
-        }
-        let pad = [
-            ((hi[0] - lo[0]) * 0.02).max(1e-6),
-            ((hi[1] - lo[1]) * 0.02).max(1e-6),
-        ];
-        let (lo, hi) = (
-            [lo[0] - pad[0], lo[1] - pad[1]],
-            [hi[0] + pad[0], hi[1] + pad[1]],
-        );
-
-        let mut n = FIRST_GRID;
-        loop {
-            let step = [
-                (hi[0] - lo[0]) / (n - 1) as f64,
-                (hi[1] - lo[1]) / (n - 1) as f64,
-            ];
-            let lonlat = |i: f64, j: f64| [lo[0] + i * step[0], lo[1] + j * step[1]];
-            let nodes: Vec<[f64; 2]> = (0..n)
-                .flat_map(|j| (0..n).map(move |i| (i, j)))
-                .map(|(i, j)| lonlat(i as f64, j as f64))
-                .collect();
-            let table = Self {
-                origin: lo,
-                step,
-                n,
-                xy: transform(to_xy, &nodes)?,
-            };
-            // Check at the centre of every square, where bilinear interpolation is worst.
-            let centres: Vec<[f64; 2]> = (0..n - 1)
-                .flat_map(|j| (0..n - 1).map(move |i| (i, j)))
-                .map(|(i, j)| lonlat(i as f64 + 0.5, j as f64 + 0.5))
-                .collect();
-            let exact = transform(to_xy, &centres)?;
-            let worst = centres
-                .iter()
-                .zip(&exact)
-                .map(|(&ll, e)| {
-                    let got = table.xy(ll).unwrap_or([f64::NAN; 2]);
-                    (got[0] - e[0]).hypot(got[1] - e[1])
-                })
-                .fold(
-                    0.0f64,
-                    |a, b| if b.is_nan() { f64::INFINITY } else { a.max(b) },
-                );
-            if worst <= MAX_ERROR_CELLS * cell || n >= LAST_GRID {
-                tracing::debug!(nodes = n, worst_error = worst, "lon/lat lookup table built");
-                if worst > MAX_ERROR_CELLS * cell {
-                    tracing::warn!(
-                        nodes = n,
-                        worst_error = worst,
-                        "lon/lat lookup table is coarse"
-                    );
-                }
-                return Ok(table);
-            }
-            n = 2 * n - 1;
-        }
-    }
-
+impl LonLatGrid {
     /// CRS x/y of a lon/lat point; `None` farther off the table than its own size.
-    fn xy(&self, lonlat: [f64; 2]) -> Option<[f64; 2]> {
+    pub fn xy(&self, lonlat: [f64; 2]) -> Option<[f64; 2]> {
         let last = (self.n - 1) as f64;
         let u = (lonlat[0] - self.origin[0]) / self.step[0];
         let v = (lonlat[1] - self.origin[1]) / self.step[1];
@@ -401,127 +58,218 @@ impl LonLatTable {
     }
 }
 
-/// Transforms lon/lat points to CRS x/y in one PROJ call.
-fn transform(to_xy: &CoordTransform, lonlat: &[[f64; 2]]) -> Result<Vec<[f64; 2]>, String> {
-    let mut xs: Vec<f64> = lonlat.iter().map(|p| p[0]).collect();
-    let mut ys: Vec<f64> = lonlat.iter().map(|p| p[1]).collect();
-    to_xy
-        .transform_coords(&mut xs, &mut ys, &mut [])
-        .map_err(|e| {
-            format!(
-                "lon/lat around the DEM cannot be transformed: {}",
-                gdal_reason(e)
-            )
-        })?;
-    Ok(xs.into_iter().zip(ys).map(|(x, y)| [x, y]).collect())
+/// The DEM CRS whose lon/lat lookup is `grid` (`None`: lon/lat used as they are).
+pub fn dem_crs(
+    name: String,
+    units: CrsUnits,
+    semi_major_m: Option<f64>,
+    grid: Option<LonLatGrid>,
+) -> DemCrs {
+    DemCrs {
+        name,
+        units,
+        semi_major_m,
+        to_xy: grid.map(|grid| {
+            let to_xy: Arc<dyn Fn([f64; 2]) -> Option<[f64; 2]> + Send + Sync> =
+                Arc::new(move |lonlat| grid.xy(lonlat));
+            to_xy
+        }),
+    }
+}
+
+/// Reads band 1 of the raster at `path` through the GDAL helper: heights as `f32` (no scale
+/// or offset applied, as GDAL's viewshed reads them), the nodata value, the geotransform,
+/// and the CRS with its lon/lat lookup.
+///
+/// # Errors
+/// [`HelperError::Refused`] with the reason when the file is missing, is not a
+/// single-band raster, has no geotransform or CRS, or a CRS PROJ cannot reach from
+/// EPSG:4326; the other [`HelperError`]s when the helper cannot run.
+pub fn read_dem(helper: &Helper, path: &Path) -> Result<Dem, HelperError> {
+    let bytes = helper.run(&[OsStr::new("dem"), path.as_os_str()], read_all)?;
+    decode(&bytes)
+}
+
+/// The helper's answer for `dem`, whose CRS lookup is `grid`.
+pub fn encode(dem: &Dem, grid: Option<&LonLatGrid>) -> Vec<u8> {
+    let mut out = Out(MAGIC.to_vec());
+    out.u64(dem.width() as u64);
+    out.u64(dem.height() as u64);
+    for v in dem.geotransform() {
+        out.f64(v);
+    }
+    out.opt_f64(dem.nodata());
+    let crs = dem.crs();
+    out.bytes(crs.name.as_bytes());
+    match crs.units {
+        CrsUnits::Degrees => out.opt_f64(None),
+        CrsUnits::Linear(metres) => out.opt_f64(Some(metres)),
+    }
+    out.opt_f64(crs.semi_major_m);
+    out.u8(u8::from(grid.is_some()));
+    if let Some(grid) = grid {
+        out.f64(grid.origin[0]);
+        out.f64(grid.origin[1]);
+        out.f64(grid.step[0]);
+        out.f64(grid.step[1]);
+        out.u64(grid.xy.len() as u64);
+        out.u64(grid.n as u64);
+        for [x, y] in &grid.xy {
+            out.f64(*x);
+            out.f64(*y);
+        }
+    }
+    out.u64(dem.values().len() as u64);
+    out.0.reserve(dem.values().len() * 4);
+    for v in dem.values() {
+        out.0.extend_from_slice(&v.to_le_bytes());
+    }
+    out.0
+}
+
+/// The DEM in the helper's answer.
+///
+/// # Errors
+/// [`HelperError::Failed`] when the answer is cut short or inconsistent.
+pub fn decode(bytes: &[u8]) -> Result<Dem, HelperError> {
+    let bytes = bytes
+        .strip_prefix(MAGIC)
+        .ok_or_else(|| malformed("not a DEM"))?;
+    decode_fields(&mut In(bytes))
+        .map_err(|Malformed| malformed("DEM cut short"))?
+        .map_err(|e| HelperError::Failed(format!("its DEM is invalid: {e}")))
+}
+
+type Decoded = Result<Dem, coastwatch_coverage::dem::DemError>;
+
+fn decode_fields(input: &mut In<'_>) -> Result<Decoded, Malformed> {
+    let width = usize::try_from(input.u64()?).map_err(|_| Malformed)?;
+    let height = usize::try_from(input.u64()?).map_err(|_| Malformed)?;
+    let mut geotransform = [0.0; 6];
+    for v in &mut geotransform {
+        *v = input.f64()?;
+    }
+    let nodata = input.opt_f64()?;
+    let name = input.str()?.to_owned();
+    let units = input.opt_f64()?.map_or(CrsUnits::Degrees, CrsUnits::Linear);
+    let semi_major_m = input.opt_f64()?;
+    let grid = match input.u8()? {
+        0 => None,
+        _ => {
+            let origin = [input.f64()?, input.f64()?];
+            let step = [input.f64()?, input.f64()?];
+            let nodes = input.len(16)?;
+            let n = usize::try_from(input.u64()?).map_err(|_| Malformed)?;
+            if n < 2 || n.checked_mul(n) != Some(nodes) {
+                return Err(Malformed);
+            }
+            let xy = (0..nodes)
+                .map(|_| Ok([input.f64()?, input.f64()?]))
+                .collect::<Result<_, Malformed>>()?;
+            Some(LonLatGrid {
+                origin,
+                step,
+                n,
+                xy,
+            })
+        }
+    };
+    let count = input.len(4)?;
+    let values = input
+        .take(count * 4)?
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes(b.try_into().expect("4 bytes")))
+        .collect();
+    if !input.0.is_empty() {
+        return Err(Malformed);
+    }
+    let crs = dem_crs(name, units, semi_major_m, grid);
+    Ok(Dem::new(width, height, geotransform, values, crs).map(|dem| dem.with_nodata(nodata)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn utm_dem() -> Dem {
-        let (w, h) = (200, 150);
-        let values = (0..w * h).map(|i| (i % 97) as f32).collect();
-        Dem::new(
-            w,
-            h,
-            [350_000.0, 30.0, 0.0, 3_280_000.0, 0.0, -30.0],
-            values,
-            DemCrs::local_metres(),
-        )
-        .unwrap()
-        .with_nodata(Some(-9999.0))
+    fn grid() -> LonLatGrid {
+        // x = 1000·lon, y = 2000·lat on a 3 × 3 grid
+        let n = 3;
+        let xy = (0..n)
+            .flat_map(|j| (0..n).map(move |i| (i, j)))
+            .map(|(i, j)| {
+                [
+                    1000.0 * (121.0 + 0.5 * i as f64),
+                    2000.0 * (29.0 + 0.5 * j as f64),
+                ]
+            })
+            .collect();
+        LonLatGrid {
+            origin: [121.0, 29.0],
+            step: [0.5, 0.5],
+            n,
+            xy,
+        }
     }
 
     #[test]
-    fn round_trip_and_lookup_against_proj() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("dem.tif");
-        let dem = utm_dem();
-        write_dem(&path, &dem, "EPSG:32651").unwrap();
-        let back = read_dem(&path).unwrap();
-        assert_eq!(back.width(), 200);
+    fn a_dem_comes_back_whole() {
+        let values: Vec<f32> = (0..12).map(|i| i as f32 * 1.5 - 3.0).collect();
+        let crs = dem_crs(
+            "EPSG:32651".into(),
+            CrsUnits::Linear(1.0),
+            Some(6_378_137.0),
+            Some(grid()),
+        );
+        let dem = Dem::new(
+            4,
+            3,
+            [350_000.0, 30.0, 0.0, 3_280_000.0, 0.0, -30.0],
+            values,
+            crs,
+        )
+        .unwrap()
+        .with_nodata(Some(-9999.0));
+        let bytes = encode(&dem, Some(&grid()));
+        let back = decode(&bytes).unwrap();
+        assert_eq!(back.width(), 4);
+        assert_eq!(back.height(), 3);
         assert_eq!(back.geotransform(), dem.geotransform());
         assert_eq!(back.values(), dem.values());
         assert_eq!(back.nodata(), Some(-9999.0));
         assert_eq!(back.crs().name, "EPSG:32651");
         assert_eq!(back.crs().units, CrsUnits::Linear(1.0));
-        assert_eq!(back.crs().semi_major_m, Some(6_378_137.0));
+        let to_xy = back.crs().to_xy.as_ref().unwrap();
+        let xy = to_xy([121.25, 29.75]).unwrap();
+        assert!(
+            (xy[0] - 121_250.0).abs() < 1e-6 && (xy[1] - 59_500.0).abs() < 1e-6,
+            "{xy:?}"
+        );
 
-        // The table against PROJ, all over the DEM.
-        let mut wgs84 = SpatialRef::from_epsg(4326).unwrap();
-        wgs84.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
-        let mut utm = SpatialRef::from_epsg(32651).unwrap();
-        utm.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
-        let to_lonlat = CoordTransform::new(&utm, &wgs84).unwrap();
-        let mut worst = 0.0f64;
-        for (col, row) in [(0.5, 0.5), (199.5, 149.5), (100.2, 70.9), (13.0, 140.0)] {
-            let xy = back.pixel_to_xy([col, row]);
-            let (mut x, mut y) = ([xy[0]], [xy[1]]);
-            to_lonlat.transform_coords(&mut x, &mut y, &mut []).unwrap();
-            let p = back.lonlat_to_pixel([x[0], y[0]]).unwrap().unwrap();
-            worst = worst.max((p[0] - col).hypot(p[1] - row));
+        // every cut is refused, never a panic or a smaller DEM
+        for cut in [0, MAGIC.len(), bytes.len() / 2, bytes.len() - 1] {
+            assert!(
+                matches!(decode(&bytes[..cut]), Err(HelperError::Failed(_))),
+                "cut at {cut}"
+            );
         }
-        assert!(worst < 0.01, "{worst} cells");
-        assert_eq!(back.lonlat_to_cell([0.0, 0.0]).unwrap(), None);
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(decode(&longer).is_err());
     }
 
     #[test]
-    fn geographic_dems_take_lonlat_as_is() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("ll.tif");
+    fn lonlat_dems_have_no_lookup() {
         let dem = Dem::new(
-            10,
-            10,
+            2,
+            2,
             [121.5, 0.001, 0.0, 29.7, 0.0, -0.001],
-            vec![1.0; 100],
+            vec![1.0; 4],
             DemCrs::lonlat(),
         )
         .unwrap();
-        write_dem(&path, &dem, "EPSG:4326").unwrap();
-        let back = read_dem(&path).unwrap();
+        let back = decode(&encode(&dem, None)).unwrap();
         assert!(back.crs().to_xy.is_none());
         assert_eq!(back.crs().units, CrsUnits::Degrees);
-        assert_eq!(
-            back.lonlat_to_cell([121.5015, 29.6985]).unwrap(),
-            Some([1, 1])
-        );
-    }
-
-    #[test]
-    fn bad_files_are_refused_with_a_reason() {
-        let dir = tempfile::tempdir().unwrap();
-        let text = dir.path().join("dem.txt");
-        std::fs::write(&text, "this is not a raster\n").unwrap();
-        let err = read_dem(&text).unwrap_err();
-        assert!(matches!(err, DemError::Open { .. }), "{err}");
-        assert!(err.to_string().contains("cannot open"), "{err}");
-
-        let err = read_dem(&dir.path().join("missing.tif")).unwrap_err();
-        assert!(matches!(err, DemError::NotFound { .. }), "{err}");
-
-        // A three-band image.
-        let rgb = dir.path().join("rgb.tif");
-        let driver = DriverManager::get_driver_by_name("GTiff").unwrap();
-        let mut ds = driver
-            .create_with_band_type::<u8, _>(&rgb, 4, 4, 3)
-            .unwrap();
-        ds.set_geo_transform(&[0.0, 1.0, 0.0, 0.0, 0.0, -1.0])
-            .unwrap();
-        ds.close().unwrap();
-        let err = read_dem(&rgb).unwrap_err();
-        assert!(err.to_string().contains("3 bands"), "{err}");
-
-        // No CRS.
-        let bare = dir.path().join("bare.tif");
-        let mut ds = driver
-            .create_with_band_type::<f32, _>(&bare, 4, 4, 1)
-            .unwrap();
-        ds.set_geo_transform(&[0.0, 1.0, 0.0, 0.0, 0.0, -1.0])
-            .unwrap();
-        ds.close().unwrap();
-        let err = read_dem(&bare).unwrap_err();
-        assert!(matches!(err, DemError::NotGeoreferenced { .. }), "{err}");
+        assert_eq!(back.nodata(), None);
     }
 }

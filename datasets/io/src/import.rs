@@ -1,50 +1,29 @@
-//! Importing layers from files through GDAL/OGR.
+//! Importing layers from files: [`read_layer`] runs `coastwatch-gdal import` on a GeoJSON,
+//! GeoPackage, Shapefile or CSV file (anything OGR opens), which reprojects it to WGS84
+//! lon/lat, maps its fields onto a [`Layer`]'s fields and validates every feature. Features
+//! that break a rule do not stop the import: they come back as [`Reject`]s in the
+//! [`ImportReport`], and the caller decides whether to store the valid ones or nothing.
 //!
-//! [`read_layer`] reads a GeoJSON, GeoPackage, Shapefile or CSV file (anything OGR opens),
-//! reprojects it to WGS84 lon/lat, maps its fields onto a [`Layer`]'s fields and validates
-//! every feature. Features that break a rule do not stop the import: they come back as
-//! [`Reject`]s in the [`ImportReport`], and the caller decides whether to store the valid
-//! ones or nothing.
-//!
-//! - [`ImportError`]: the file cannot be imported at all.
-//! - `value`: conversion of OGR field values to the JSON types the layer wants.
-//! - `geometry`: reprojection and OGR geometry to `geo` conversion.
-
-mod error;
-mod geometry;
-mod value;
-
-pub use error::ImportError;
+//! The helper answers with frames ([`Answer`]): progress while it reads, then the report.
 
 use std::collections::BTreeMap;
+use std::ffi::{OsStr, OsString};
 use std::fmt;
+use std::io::Read;
 use std::path::Path;
 
-use coastwatch_core::layer::Field;
 use coastwatch_core::{Feature, Layer};
-use gdal::vector::LayerAccess;
-use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
-use serde_json::Map;
+use geozero::wkb::Wkb;
+use geozero::{CoordDimensions, ToGeo, ToWkb};
 
-use error::gdal_reason;
+use crate::helper::{Helper, HelperError, malformed};
+use crate::wire::{In, Malformed, Out};
 
-/// How often (in features read) the progress callback is called.
+/// How often (in features read) progress is reported.
 pub const PROGRESS_EVERY: usize = 1000;
 
-/// CSV open options: take the position from lon/lat columns and drop those columns from
-/// the attributes.
-///
-/// The other columns stay text and are typed here, by the layer's schema. GDAL's
-/// `AUTODETECT_TYPE=YES` is not used: it turns a value that does not fit the guessed type
-/// into null with only a warning (GDAL 3.6 guesses boolean for `no,no,maybe`), so a bad
-/// value would silently become a default instead of a reject, and codes such as `007`
-/// would lose their zeros.
-const CSV_OPEN_OPTIONS: &[&str] = &[
-    "X_POSSIBLE_NAMES=lon,longitude,x",
-    "Y_POSSIBLE_NAMES=lat,latitude,y",
-    "KEEP_GEOM_COLUMNS=NO",
-    "AUTODETECT_TYPE=NO",
-];
+/// Largest frame of the helper's answer (one feature or the report's end).
+const MAX_FRAME: usize = 256 << 20;
 
 /// A progress callback: `(features done, features in total)`; the total is 0 when the
 /// driver cannot count them up front.
@@ -79,6 +58,18 @@ impl ImportOptions {
     pub fn with_progress(mut self, progress: impl Fn(u64, u64) + Send + 'static) -> Self {
         self.progress = Some(Box::new(progress));
         self
+    }
+
+    /// The helper's arguments for reading `path` into `layer` with these options.
+    pub fn helper_args(&self, path: &Path, layer: Layer) -> Vec<OsString> {
+        let mut args: Vec<OsString> = vec!["import".into(), path.into(), layer.name().into()];
+        if let Some(source) = &self.source_layer {
+            args.extend(["--source-layer".into(), source.into()]);
+        }
+        for (target, source) in &self.field_map {
+            args.extend(["--map".into(), format!("{target}={source}").into()]);
+        }
+        args
     }
 }
 
@@ -127,237 +118,244 @@ impl ImportReport {
     }
 }
 
-/// Reads the file at `path` into features of `layer`.
+/// Reads the file at `path` into features of `layer` through the GDAL helper.
 ///
-/// Opens whatever OGR opens (GeoJSON, GeoPackage, Shapefile, CSV with lon/lat columns, …),
-/// reads `options.source_layer` (default: the layer named like `layer`, else the first), reprojects to EPSG:4326 lon/lat when the
-/// source has another CRS (a source without CRS is taken as lon/lat), converts the fields to
-/// the types the layer wants and validates every feature.
+/// Reads `options.source_layer` (default: the layer named like `layer`, else the first),
+/// reprojects to EPSG:4326 lon/lat when the source has another CRS (a source without CRS
+/// is taken as lon/lat), converts the fields to the types the layer wants and validates
+/// every feature.
 ///
 /// # Errors
-/// [`ImportError`] when the file is missing or unreadable, the source layer or a field of
-/// the field map does not exist, or the source CRS cannot be transformed. Invalid features
-/// are not errors: they are [`ImportReport::rejects`].
+/// [`HelperError::Refused`] with the reason when the file is missing or unreadable, the
+/// source layer or a field of the field map does not exist, or the source CRS cannot be
+/// transformed; the other [`HelperError`]s when the helper cannot run. Invalid features are
+/// not errors: they are [`ImportReport::rejects`].
 pub fn read_layer(
+    helper: &Helper,
     path: &Path,
     layer: Layer,
     options: &ImportOptions,
-) -> Result<ImportReport, ImportError> {
-    let dataset = open(path)?;
-    let mut source = pick_layer(&dataset, path, options.source_layer.as_deref(), layer)?;
-    let source_name = source.name();
-    let transform = geometry::to_wgs84(&source, path)?;
-    let source_fields: Vec<String> = source.defn().fields().map(|f| f.name()).collect();
-    let plan = FieldPlan::new(
-        layer,
-        &source_fields,
-        &options.field_map,
-        path,
-        &source_name,
-    )?;
-
-    let total = source
-        .try_feature_count()
-        .unwrap_or_else(|| source.feature_count());
-    let total = if total == u64::MAX { 0 } else { total };
-    tracing::info!(path = %path.display(), source_layer = %source_name, total, %layer, "importing");
-
-    let mut report = ImportReport {
-        ignored_fields: plan.ignored.clone(),
-        ..ImportReport::default()
-    };
-    let progress = |done: usize| {
-        if let Some(progress) = &options.progress {
-            progress(done as u64, total.max(done as u64));
-        }
-    };
-    for (index, feature) in source.features().enumerate() {
-        let feature_number = index + 1;
-        let imported = plan
-            .properties(&feature)
-            .and_then(|properties| {
-                let geometry = geometry::read(&feature, transform.as_ref(), layer)?;
-                Ok(Feature {
-                    id: None,
-                    geometry,
-                    properties,
-                })
-            })
-            .and_then(|feature| layer.validate(feature).map_err(|e| e.to_string()));
-        match imported {
-            Ok(feature) => report.features.push(feature),
-            Err(reason) => report.rejects.push(Reject {
-                feature_number,
-                reason,
-            }),
-        }
-        report.read = feature_number;
-        if feature_number % PROGRESS_EVERY == 0 {
-            progress(feature_number);
-        }
-    }
-    progress(report.read);
-    tracing::info!(
-        read = report.read,
-        rejects = report.rejects.len(),
-        "import read"
-    );
-    Ok(report)
-}
-
-fn open(path: &Path) -> Result<Dataset, ImportError> {
-    let virtual_path = path.to_str().is_some_and(|p| p.starts_with("/vsi"));
-    if !virtual_path && !path.exists() {
-        return Err(ImportError::NotFound {
-            path: path.to_owned(),
-        });
-    }
-    let is_csv = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-    let options = DatasetOptions {
-        open_flags: GdalOpenFlags::GDAL_OF_VECTOR | GdalOpenFlags::GDAL_OF_VERBOSE_ERROR,
-        open_options: is_csv.then_some(CSV_OPEN_OPTIONS),
-        ..DatasetOptions::default()
-    };
-    Dataset::open_ex(path, options).map_err(|e| {
-        let mut reason = gdal_reason(e);
-        if let Some(syntax) = json_syntax_error(path) {
-            reason = format!("{reason} ({syntax})");
-        }
-        ImportError::Open {
-            path: path.to_owned(),
-            reason,
+) -> Result<ImportReport, HelperError> {
+    let args = options.helper_args(path, layer);
+    let args: Vec<&OsStr> = args.iter().map(OsString::as_os_str).collect();
+    helper.run(&args, |stdout| {
+        let mut report = ImportReport::default();
+        loop {
+            match Answer::read(stdout)? {
+                Answer::Progress { done, total } => {
+                    if let Some(progress) = &options.progress {
+                        progress(done, total);
+                    }
+                }
+                Answer::Feature(feature) => report.features.push(feature),
+                Answer::Reject(reject) => report.rejects.push(reject),
+                Answer::End {
+                    read,
+                    ignored_fields,
+                } => {
+                    report.read = read;
+                    report.ignored_fields = ignored_fields;
+                    return Ok(report);
+                }
+            }
         }
     })
 }
 
-/// Where a `.geojson`/`.json` file stops being JSON: GDAL's last message only says that
-/// it failed.
-fn json_syntax_error(path: &Path) -> Option<String> {
-    let is_json = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("geojson") || e.eq_ignore_ascii_case("json"));
-    let file = std::fs::File::open(path).ok().filter(|_| is_json)?;
-    serde_json::from_reader::<_, serde::de::IgnoredAny>(std::io::BufReader::new(file))
-        .err()
-        .map(|e| e.to_string())
+/// One frame of the helper's answer to `import`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer {
+    /// Features read so far, and in all (0: unknown).
+    Progress {
+        /// Read so far.
+        done: u64,
+        /// In all.
+        total: u64,
+    },
+    /// A valid feature.
+    Feature(Feature),
+    /// A feature not imported.
+    Reject(Reject),
+    /// The last frame.
+    End {
+        /// Features read.
+        read: usize,
+        /// Source fields that feed nothing.
+        ignored_fields: Vec<String>,
+    },
 }
 
-/// The source layer asked for; without a name, the one named like the target layer (an
-/// export of ours holds every layer), else the first.
-fn pick_layer<'a>(
-    dataset: &'a Dataset,
-    path: &Path,
-    name: Option<&str>,
-    target: Layer,
-) -> Result<gdal::vector::Layer<'a>, ImportError> {
-    let available = || dataset.layers().map(|l| l.name()).collect::<Vec<_>>();
-    match name {
-        Some(name) => dataset
-            .layer_by_name(name)
-            .map_err(|_| ImportError::UnknownSourceLayer {
-                path: path.to_owned(),
-                name: name.to_owned(),
-                available: available(),
-            }),
-        None if dataset.layer_count() == 0 => Err(ImportError::NoLayer {
-            path: path.to_owned(),
-        }),
-        None => dataset
-            .layer_by_name(target.name())
-            .or_else(|_| dataset.layer(0))
-            .map_err(|_| ImportError::NoLayer {
-                path: path.to_owned(),
-            }),
-    }
-}
-
-/// Which source field feeds which field of the layer.
-struct FieldPlan {
-    /// (source field index, source field name, target field).
-    columns: Vec<(usize, String, &'static Field)>,
-    /// Source fields that feed nothing.
-    ignored: Vec<String>,
-}
-
-impl FieldPlan {
-    fn new(
-        layer: Layer,
-        source_fields: &[String],
-        field_map: &BTreeMap<String, String>,
-        path: &Path,
-        source_layer: &str,
-    ) -> Result<Self, ImportError> {
-        let find = |name: &str, taken: &[usize]| {
-            let free = |i: &usize| !taken.contains(i);
-            (0..source_fields.len())
-                .filter(free)
-                .find(|&i| source_fields[i] == name)
-                .or_else(|| {
-                    (0..source_fields.len())
-                        .filter(free)
-                        .find(|&i| source_fields[i].eq_ignore_ascii_case(name))
-                })
-        };
-        let mut mapped = Vec::new();
-        for (target, source) in field_map {
-            let field = layer
-                .field(target)
-                .ok_or_else(|| ImportError::UnknownTargetField {
-                    layer,
-                    field: target.clone(),
-                })?;
-            let index = find(source, &[]).ok_or_else(|| ImportError::UnknownSourceField {
-                path: path.to_owned(),
-                source_layer: source_layer.to_owned(),
-                field: source.clone(),
-                available: source_fields.to_vec(),
-            })?;
-            mapped.push((index, field));
-        }
-        let mut taken: Vec<usize> = mapped.iter().map(|(i, _)| *i).collect();
-        let mut columns = Vec::new();
-        for field in layer.fields() {
-            let index = match mapped.iter().find(|(_, f)| f.name == field.name) {
-                Some((index, _)) => Some(*index),
-                None => find(field.name, &taken).inspect(|&i| taken.push(i)),
-            };
-            if let Some(index) = index {
-                columns.push((index, source_fields[index].clone(), field));
+impl Answer {
+    /// The frame's bytes: a tag, the body's length, the body.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut body = Out::default();
+        let tag = match self {
+            Self::Progress { done, total } => {
+                body.u64(*done);
+                body.u64(*total);
+                b'P'
             }
-        }
-        let ignored = (0..source_fields.len())
-            .filter(|i| !taken.contains(i))
-            .map(|i| source_fields[i].clone())
-            .collect();
-        Ok(Self { columns, ignored })
-    }
-
-    /// The feature's attributes under the layer's field names, typed as the layer wants.
-    fn properties(
-        &self,
-        feature: &gdal::vector::Feature<'_>,
-    ) -> Result<Map<String, serde_json::Value>, String> {
-        let mut properties = Map::new();
-        for (index, source, field) in &self.columns {
-            let what = || {
-                if source == field.name {
-                    field.name.to_owned()
-                } else {
-                    format!("{} (from {source})", field.name)
+            Self::Feature(feature) => {
+                let wkb = feature.geometry.as_ref().map(|g| {
+                    g.to_wkb(CoordDimensions::xy())
+                        .expect("geo geometries encode")
+                });
+                body.u8(u8::from(wkb.is_some()));
+                body.bytes(wkb.as_deref().unwrap_or_default());
+                let properties =
+                    serde_json::to_vec(&feature.properties).expect("JSON values encode");
+                body.bytes(&properties);
+                b'F'
+            }
+            Self::Reject(reject) => {
+                body.u64(reject.feature_number as u64);
+                body.bytes(reject.reason.as_bytes());
+                b'R'
+            }
+            Self::End {
+                read,
+                ignored_fields,
+            } => {
+                body.u64(*read as u64);
+                body.u64(ignored_fields.len() as u64);
+                for field in ignored_fields {
+                    body.bytes(field.as_bytes());
                 }
-            };
-            let raw = feature.field(*index);
-            let Some(raw) = raw.map_err(|e| format!("{}: {}", what(), gdal_reason(e)))? else {
-                continue;
-            };
-            if let Some(value) =
-                value::convert(raw, field.ty).map_err(|e| format!("{}: {e}", what()))?
-            {
-                properties.insert(field.name.to_owned(), value);
+                b'E'
             }
+        };
+        let mut frame = Out(Vec::with_capacity(9 + body.0.len()));
+        frame.u8(tag);
+        frame.bytes(&body.0);
+        frame.0
+    }
+
+    /// The next frame from `from`.
+    ///
+    /// # Errors
+    /// [`HelperError::Failed`] when the stream ends early or a frame does not parse.
+    pub fn read(from: &mut dyn Read) -> Result<Self, HelperError> {
+        let mut head = [0u8; 9];
+        from.read_exact(&mut head)
+            .map_err(|_| malformed("it ended before its report"))?;
+        let len = u64::from_le_bytes(head[1..].try_into().expect("8 bytes"));
+        let len = usize::try_from(len)
+            .ok()
+            .filter(|&n| n <= MAX_FRAME)
+            .ok_or_else(|| malformed("frame too long"))?;
+        let mut body = vec![0; len];
+        from.read_exact(&mut body)
+            .map_err(|_| malformed("frame cut short"))?;
+        Self::parse(head[0], &mut In(&body)).map_err(|Malformed| malformed("frame"))
+    }
+
+    fn parse(tag: u8, body: &mut In<'_>) -> Result<Self, Malformed> {
+        let size = |n: u64| usize::try_from(n).map_err(|_| Malformed);
+        let answer = match tag {
+            b'P' => Self::Progress {
+                done: body.u64()?,
+                total: body.u64()?,
+            },
+            b'F' => {
+                let has_geometry = body.u8()? != 0;
+                let wkb = body.bytes()?;
+                let geometry = match has_geometry {
+                    true => Some(Wkb(wkb.to_vec()).to_geo().map_err(|_| Malformed)?),
+                    false => None,
+                };
+                let properties = serde_json::from_slice(body.bytes()?).map_err(|_| Malformed)?;
+                Self::Feature(Feature {
+                    id: None,
+                    geometry,
+                    properties,
+                })
+            }
+            b'R' => Self::Reject(Reject {
+                feature_number: size(body.u64()?)?,
+                reason: body.str()?.to_owned(),
+            }),
+            b'E' => {
+                let read = size(body.u64()?)?;
+                let count = body.len(8)?;
+                let ignored_fields = (0..count)
+                    .map(|_| body.str().map(str::to_owned))
+                    .collect::<Result<_, _>>()?;
+                Self::End {
+                    read,
+                    ignored_fields,
+                }
+            }
+            _ => return Err(Malformed),
+        };
+        if !body.0.is_empty() {
+            return Err(Malformed);
         }
-        Ok(properties)
+        Ok(answer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn frames_come_back_as_they_were_and_cut_ones_are_refused() {
+        let point = Feature::new(
+            geo::Point::new(121.123_456_789_012_3, 29.9),
+            json!({"name": "码头", "h": 0.1}),
+        );
+        let bare = Feature {
+            id: None,
+            geometry: None,
+            properties: serde_json::Map::new(),
+        };
+        let answers = [
+            Answer::Progress {
+                done: 1000,
+                total: 0,
+            },
+            Answer::Feature(point),
+            Answer::Feature(bare),
+            Answer::Reject(Reject {
+                feature_number: 3,
+                reason: "geometry: not a point".into(),
+            }),
+            Answer::End {
+                read: 3,
+                ignored_fields: vec!["fid".into(), "备注".into()],
+            },
+        ];
+        let stream: Vec<u8> = answers.iter().flat_map(Answer::encode).collect();
+        let mut reader = &stream[..];
+        for answer in &answers {
+            assert_eq!(&Answer::read(&mut reader).unwrap(), answer);
+        }
+        assert!(Answer::read(&mut reader).is_err(), "nothing after the end");
+
+        let mut cut = &stream[..stream.len() - 1];
+        let read_all = std::iter::from_fn(|| Answer::read(&mut cut).ok()).count();
+        assert_eq!(read_all, answers.len() - 1);
+    }
+
+    #[test]
+    fn options_become_the_helpers_arguments() {
+        let options = ImportOptions::default()
+            .with_source_layer("pts")
+            .map_field("name", "NAME_ZH");
+        let args = options.helper_args(Path::new("/data/a b.gpkg"), Layer::RiskPoints);
+        let args: Vec<_> = args.iter().map(|a| a.to_str().unwrap()).collect();
+        assert_eq!(
+            args,
+            [
+                "import",
+                "/data/a b.gpkg",
+                "risk_points",
+                "--source-layer",
+                "pts",
+                "--map",
+                "name=NAME_ZH"
+            ]
+        );
     }
 }

@@ -6,6 +6,7 @@ use std::time::Instant;
 use anyhow::Context;
 use coastwatch_core::Layer;
 use coastwatch_core::geodesy::gcj02::Datum;
+use coastwatch_io::Helper;
 use coastwatch_io::import::{ImportOptions, read_layer};
 use coastwatch_store::{GeoPackageStore, Query, Store};
 use geo::MapCoordsInPlace;
@@ -56,8 +57,7 @@ pub async fn import(layer: Layer, file: &Path, store: &StoreArg, args: ImportArg
 
     let store = open_store(store).await?;
     let started = Instant::now();
-    let mut report =
-        read_layer(file, layer, &options).map_err(|e| CliError::input(e.to_string()))?;
+    let mut report = read_layer(&Helper::locate(), file, layer, &options)?;
     if args.crs != Datum::Wgs84 {
         for feature in &mut report.features {
             if let Some(geometry) = &mut feature.geometry {

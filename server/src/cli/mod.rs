@@ -235,10 +235,14 @@ impl CliError {
 }
 
 /// Whether `error` comes from what the user gave: a store location that cannot be used, a
-/// file that is no GeoPackage, invalid features, a taken id, a scenario that cannot be made or
+/// file that is no GeoPackage or that the GDAL helper refuses, invalid features, a taken id, a scenario that cannot be made or
 /// read. The one place that decides between exit codes 2 and 1.
 fn is_input(error: &(dyn std::error::Error + 'static)) -> bool {
     error.is::<ScenarioError>()
+        || matches!(
+            error.downcast_ref::<coastwatch_io::HelperError>(),
+            Some(coastwatch_io::HelperError::Refused(_))
+        )
         || matches!(
             error.downcast_ref::<StoreError>(),
             Some(
@@ -272,6 +276,7 @@ macro_rules! through_anyhow {
 }
 
 through_anyhow!(
+    coastwatch_io::HelperError,
     StoreError,
     coastwatch_io::geoparquet::ExportError,
     ScenarioError,

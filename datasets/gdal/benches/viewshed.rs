@@ -9,7 +9,7 @@
 //!
 //! With `VIEWSHED_DEM=path` the DEM is written there (for `gdal_viewshed`) and read back.
 //!
-//! `cargo bench -p coastwatch-io --bench viewshed`
+//! `cargo bench -p coastwatch-gdal --bench viewshed`
 #![expect(missing_docs, reason = "criterion_group! defines an undocumented fn")]
 
 use std::hint::black_box;
@@ -20,7 +20,7 @@ use coastwatch_coverage::dem::{
     Dem, DemCrs, ViewshedMode, ViewshedParams, camera_viewshed, viewshed,
 };
 use coastwatch_coverage::{CameraModel, DEFAULT_CURVATURE_COEFF};
-use coastwatch_io::dem::{read_dem, write_dem};
+use coastwatch_gdal::dem::{read_dem, write_dem};
 use criterion::{Criterion, criterion_group, criterion_main};
 use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
 

@@ -11,7 +11,7 @@ use geozero::ToGeo;
 use geozero::wkb::Wkb;
 
 use super::ImportError;
-use super::error::gdal_reason;
+use crate::gdal_reason;
 
 /// The transformation from the source layer's CRS to EPSG:4326 in lon/lat order, or `None`
 /// when the source is already there or has no CRS (then it is taken as lon/lat).

@@ -19,7 +19,7 @@ use coastwatch_coverage::dem::{
     camera_viewshed, clearance, viewshed,
 };
 use coastwatch_coverage::{CameraModel, DEFAULT_CURVATURE_COEFF, Sight};
-use coastwatch_io::dem::{DemError, read_dem, write_dem};
+use coastwatch_gdal::dem::{DemError, read_dem, write_dem};
 use gdal::Dataset;
 use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
 

@@ -10,7 +10,8 @@ use std::sync::{Arc, Mutex};
 
 use coastwatch_core::geojson::write_geojson;
 use coastwatch_core::{Feature, Layer};
-use coastwatch_io::import::{ImportError, ImportOptions, ImportReport, read_layer};
+use coastwatch_gdal::import::{ImportError, read_layer};
+use coastwatch_io::import::{ImportOptions, ImportReport};
 use geo::Geometry;
 use serde_json::{Value, json};
 

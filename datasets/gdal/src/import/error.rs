@@ -87,15 +87,3 @@ fn field_names(layer: Layer) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
-
-/// GDAL's own message, without the Rust binding's wrapping.
-pub(super) fn gdal_reason(error: gdal::errors::GdalError) -> String {
-    use gdal::errors::GdalError;
-    match error {
-        GdalError::NullPointer { msg, .. } | GdalError::CplError { msg, .. } if !msg.is_empty() => {
-            msg
-        }
-        GdalError::NullPointer { .. } => "GDAL gave no reason".to_owned(),
-        other => other.to_string(),
-    }
-}

@@ -50,6 +50,29 @@ pub struct AisCounters {
     pub store_failures: Counter,
     /// Feed connections or datagrams refused, per feed and reason.
     pub refused: Family<DropLabels, Counter>,
+    /// How long the ingest writer takes per group.
+    pub timings: IngestTimings,
+}
+
+/// How long the ingest writer takes per group of updates: where an alert's latency goes.
+#[derive(Debug, Clone)]
+pub struct IngestTimings {
+    /// Applying a group to the picture and running the detectors (seconds).
+    pub apply: Histogram,
+    /// Storing a group in its transaction, from its start to its commit (seconds).
+    pub commit: Histogram,
+    /// Updates in a group.
+    pub group_updates: Histogram,
+}
+
+impl Default for IngestTimings {
+    fn default() -> Self {
+        Self {
+            apply: Histogram::new(exponential_buckets(0.000_25, 2.0, 14)),
+            commit: Histogram::new(exponential_buckets(0.000_25, 2.0, 14)),
+            group_updates: Histogram::new(exponential_buckets(1.0, 2.0, 14)),
+        }
+    }
 }
 
 /// Labels of dropped fixes: the feed and why.
@@ -98,6 +121,21 @@ impl AisCounters {
             "ingest_store_failures",
             "Ingest transactions the store failed (nothing of them was kept)",
             self.store_failures.clone(),
+        );
+        registry.register(
+            "ingest_apply_seconds",
+            "Time the ingest writer takes to apply a group of updates and run the detectors",
+            self.timings.apply.clone(),
+        );
+        registry.register(
+            "ingest_commit_seconds",
+            "Time an ingest group takes to be stored, from its transaction's start to its commit",
+            self.timings.commit.clone(),
+        );
+        registry.register(
+            "ingest_group_updates",
+            "Updates the ingest writer applies and stores as one group",
+            self.timings.group_updates.clone(),
         );
     }
 

@@ -268,6 +268,39 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
+/// The count and the p50/p99/max bounds of Prometheus histogram `name` (values × `unit`),
+/// read from its cumulative buckets: each quantile is the upper bound of the bucket it falls in.
+fn histogram_summary(metrics: &str, name: &str, unit: f64) -> String {
+    let buckets: Vec<(f64, f64)> = metrics
+        .lines()
+        .filter(|l| l.contains(&format!("{name}_bucket{{")))
+        .filter_map(|l| {
+            let le = l.split("le=\"").nth(1)?.split('"').next()?;
+            let le = if le == "+Inf" {
+                f64::INFINITY
+            } else {
+                le.parse().ok()?
+            };
+            Some((le, l.rsplit(' ').next()?.parse().ok()?))
+        })
+        .collect();
+    let Some(&(_, count)) = buckets.last() else {
+        return format!("{name}: not found");
+    };
+    let bound = |q: f64| {
+        buckets
+            .iter()
+            .find(|(_, n)| *n >= (q * count).ceil())
+            .map_or(f64::NAN, |(le, _)| le * unit)
+    };
+    format!(
+        "{name}: {count} groups, p50 ≤ {}, p99 ≤ {}, max ≤ {}",
+        bound(0.5),
+        bound(0.99),
+        bound(1.0)
+    )
+}
+
 /// Reads the SSE stream in its own thread and runtime (as a separate client would) and
 /// reports `(mmsi, arrival)` of every `geofence_enter` event; says when it is subscribed.
 fn subscribe(url: String, ready: std_mpsc::Sender<()>, events: std_mpsc::Sender<(u32, Instant)>) {
@@ -532,6 +565,26 @@ fn main() {
             late.join(", ")
         }
     );
+    let metrics = runtime.block_on(async {
+        let response = reqwest::Client::new()
+            .get(format!("{base}/metrics"))
+            .bearer_auth(DISPATCHER)
+            .send()
+            .await?;
+        response.text().await
+    });
+    match metrics {
+        Ok(text) => {
+            for (name, unit) in [
+                ("ingest_group_updates", 1.0),
+                ("ingest_apply_seconds", 1e3),
+                ("ingest_commit_seconds", 1e3),
+            ] {
+                println!("writer: {}", histogram_summary(&text, name, unit));
+            }
+        }
+        Err(error) => println!("writer: /metrics unreadable: {error}"),
+    }
     let p99 = percentile(&from_write, 99.0);
     println!(
         "verdict: p99 {p99:.1} ms {} {target_ms} ms target{}",

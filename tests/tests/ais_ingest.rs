@@ -192,6 +192,16 @@ async fn http_ingest_stores_and_acknowledges() {
         metrics.contains(r#"coastwatch_ais_bad_checksum_total{feed="http"} 1"#),
         "{metrics}"
     );
+    // the writer's timings: a group was applied and committed, holding the stored fix
+    let value = |name: &str| -> f64 {
+        let line = metrics.lines().find(|l| l.starts_with(&format!("{name} ")));
+        line.and_then(|l| l.rsplit(' ').next()?.parse().ok())
+            .unwrap_or_else(|| panic!("{name} missing: {metrics}"))
+    };
+    assert!(value("coastwatch_ingest_apply_seconds_count") >= 1.0);
+    assert!(value("coastwatch_ingest_commit_seconds_count") >= 1.0);
+    assert!(value("coastwatch_ingest_commit_seconds_sum") > 0.0);
+    assert!(value("coastwatch_ingest_group_updates_sum") >= 1.0);
 }
 
 #[tokio::test]

@@ -85,7 +85,11 @@ pub(super) async fn write_batches(
         }
         let updates: Vec<&Update> = group.iter().flat_map(|b| &b.updates).collect();
         let tick = group.iter().filter_map(|b| b.tick).reduce(f64::max);
+        let applying = Instant::now();
         let prepared = writer.prepare(&updates, Replay::Live, tick);
+        let timings = &counters.timings;
+        timings.apply.observe(applying.elapsed().as_secs_f64());
+        timings.group_updates.observe(updates.len() as f64);
         drop(updates);
         // the previous group's transaction first: commits stay in order
         if let Some(commit) = in_flight.take()
@@ -110,10 +114,12 @@ pub(super) async fn write_batches(
             continue;
         }
         let alerts = writer.pipeline.alerts.clone();
+        let commit_time = timings.commit.clone();
         let task = tokio::spawn(async move {
-            store(prepared, &alerts)
-                .await
-                .map_err(|e| IngestError::from(&e))
+            let storing = Instant::now();
+            let stored = store(prepared, &alerts).await;
+            commit_time.observe(storing.elapsed().as_secs_f64());
+            stored.map_err(|e| IngestError::from(&e))
         });
         in_flight = Some(InFlight { group, task });
     }

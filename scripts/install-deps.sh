@@ -11,7 +11,8 @@ if [[ " $* " == *" --test "* ]]; then
   want+=(postgresql-15 postgresql-15-postgis-3 postgresql-client-15 chromium
         opencv-doc   # real footage: vtest.avi
         fonts-dejavu-core   # the OCR test set's Latin hull names
-        gstreamer1.0-rtsp gir1.2-gst-rtsp-server-1.0 python3-gi gstreamer1.0-plugins-good gstreamer1.0-plugins-bad)   # a real RTSP server
+        gstreamer1.0-rtsp gir1.2-gst-rtsp-server-1.0 python3-gi gstreamer1.0-plugins-good gstreamer1.0-plugins-bad   # a real RTSP server
+        nats-server)   # the cluster's JetStream
 fi
 if [[ " $* " == *" --data "* ]]; then want+=(gmt gmt-gshhg-full); fi
 

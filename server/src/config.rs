@@ -52,6 +52,61 @@ pub struct Config {
     pub jt808: Jt808Config,
     /// The command platform: cards, inspections.
     pub command: CommandConfig,
+    /// Running as one node of a cluster over NATS JetStream (unset: one process does all).
+    pub cluster: ClusterConfig,
+}
+
+/// What this node does in a cluster (`server/src/cluster.rs`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NodeRole {
+    /// Everything, alone: no cluster (the default).
+    #[default]
+    All,
+    /// Takes the feeds and puts their decoded updates on the fixes stream; a feed's line is
+    /// acknowledged once the stream has it.
+    Ingest,
+    /// Takes the fixes stream: the engines, the detectors, the alert book and the store.
+    Core,
+}
+
+/// The cluster: NATS JetStream carries the feeds' updates from ingest nodes to core nodes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClusterConfig {
+    /// This node's role.
+    pub role: NodeRole,
+    /// The NATS servers (`nats://host:4222`, several separated by commas); needed by every
+    /// role but `all`.
+    pub nats: Option<String>,
+    /// This node's name, in the ids of the messages it publishes (unset: the host name).
+    pub node: Option<String>,
+    /// Partitions of the fixes stream (subjects `coastwatch.fixes.<n>`): a vessel or vehicle
+    /// always lands in the same one, so its fixes keep their order.
+    pub partitions: u32,
+    /// Copies JetStream keeps of each stream (3 in a cluster of three NATS servers).
+    pub replicas: usize,
+    /// Bytes the fixes stream keeps at most; the oldest messages go first.
+    pub max_stream_bytes: i64,
+    /// Seconds a core node has to store a message before JetStream delivers it again.
+    pub ack_wait_s: u64,
+    /// Messages a core node holds unacknowledged at most, per partition.
+    pub max_ack_pending: i64,
+}
+
+impl Default for ClusterConfig {
+    fn default() -> Self {
+        Self {
+            role: NodeRole::All,
+            nats: None,
+            node: None,
+            partitions: 1,
+            replicas: 1,
+            max_stream_bytes: 8 << 30,
+            ack_wait_s: 10,
+            max_ack_pending: 1024,
+        }
+    }
 }
 
 /// The command platform's rules (`server/src/command.rs`).
@@ -720,6 +775,19 @@ impl Config {
     }
 
     fn check(&self) -> Result<(), ConfigError> {
+        let cluster = &self.cluster;
+        if cluster.role != NodeRole::All && cluster.nats.as_deref().is_none_or(str::is_empty) {
+            return Err("cluster.nats: a node with a role needs the NATS servers"
+                .to_owned()
+                .into());
+        }
+        if cluster.partitions == 0 || cluster.replicas == 0 || cluster.max_ack_pending <= 0 {
+            return Err(
+                "cluster: partitions, replicas and max_ack_pending must be at least 1"
+                    .to_owned()
+                    .into(),
+            );
+        }
         let mut cameras = HashSet::new();
         for camera in &self.vision.cameras {
             if camera.id.trim().is_empty() || !cameras.insert(camera.id.as_str()) {
@@ -1133,6 +1201,12 @@ mod tests {
                     "server.max_page_features",
                 ),
                 ("[ais]\nh3_res = 17", "ais.h3_res"),
+                ("[cluster]\nrole = \"core\"", "cluster.nats"),
+                ("[cluster]\nrole = \"leader\"", "leader"),
+                (
+                    "[cluster]\nnats = \"nats://x:4222\"\npartitions = 0",
+                    "partitions",
+                ),
                 (
                     "[[auth.tokens]]\ntoken = \"longenough\"\nuser = \"x\"\nroles = [\"dispatcher\"]\nagency = \"navy\"",
                     "navy",

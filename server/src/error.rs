@@ -137,6 +137,7 @@ impl From<crate::state::StartError> for AppError {
             crate::state::StartError::Store(e) => e.into(),
             crate::state::StartError::Model(e) => e.into(),
             crate::state::StartError::Webhooks(e) => Self::Internal(e.to_string()),
+            crate::state::StartError::Cluster(e) => Self::Unavailable(e.to_string()),
         }
     }
 }

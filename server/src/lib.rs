@@ -8,6 +8,7 @@ mod app;
 pub mod auth;
 pub mod cameras;
 pub mod clock;
+pub mod cluster;
 pub mod command;
 pub mod config;
 mod cors;

@@ -12,7 +12,8 @@ use crate::alerts::Alerts;
 use crate::auth::Tokens;
 use crate::cameras::{Cameras, Placement};
 use crate::clock::now_epoch_s;
-use crate::config::Config;
+use crate::cluster::Fixes;
+use crate::config::{Config, NodeRole};
 use crate::ingest::{Ingest, PictureSettings, Pipeline, Replay};
 use crate::metrics::Metrics;
 use crate::tiles::cache::TileCache;
@@ -35,6 +36,9 @@ pub enum StartError {
     /// The webhooks cannot start (settings, their state folder).
     #[error(transparent)]
     Webhooks(#[from] crate::webhooks::WebhookError),
+    /// The cluster's NATS cannot be used.
+    #[error(transparent)]
+    Cluster(#[from] crate::cluster::ClusterError),
 }
 
 /// What handlers share: the store, the config, the tokens, the metrics, the ingest path and
@@ -85,7 +89,19 @@ impl AppState {
         let pipeline = Pipeline::new(store.clone(), alerts.clone(), settings);
         pipeline.reload(Replay::Rebuild).await?;
         let metrics = Arc::new(Metrics::new());
-        let ingest = Ingest::start(pipeline, metrics.ais.clone());
+        let ingest = match config.cluster.role {
+            NodeRole::All => Ingest::start(pipeline, metrics.ais.clone()),
+            NodeRole::Ingest => {
+                let fixes = Fixes::connect(&config.cluster).await?;
+                Ingest::start_forwarding(pipeline, metrics.ais.clone(), fixes)
+            }
+            NodeRole::Core => {
+                let fixes = Fixes::connect(&config.cluster).await?;
+                let ingest = Ingest::start(pipeline, metrics.ais.clone());
+                tokio::spawn(crate::cluster::consume(fixes, ingest.clone()));
+                ingest
+            }
+        };
         tokio::spawn(run_clock(ingest.clone()));
         let placements = placements(&config.vision.cameras, store.as_ref(), &ingest).await?;
         let cameras = Cameras::start(
@@ -112,7 +128,10 @@ impl AppState {
             tile_cache: Arc::new(tile_cache),
             tile_index,
         };
-        tokio::spawn(run_cards(state.clone()));
+        // cards are issued by the nodes that hold the picture, once
+        if state.config.cluster.role != NodeRole::Ingest {
+            tokio::spawn(run_cards(state.clone()));
+        }
         Ok(state)
     }
 

@@ -210,6 +210,34 @@ pub fn free_port() -> u16 {
         .unwrap()
 }
 
+/// `coastwatch serve` with `config` over `store` on a free port, once it answers: the process
+/// and its address.
+pub fn serve(config: &std::path::Path, store: &std::path::Path) -> (std::process::Child, String) {
+    let port = free_port();
+    let server = Command::new(coastwatch_bin())
+        .args(["serve", "--config", config.to_str().unwrap()])
+        .args([
+            "--store",
+            store.to_str().unwrap(),
+            "--port",
+            &port.to_string(),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let addr = format!("127.0.0.1:{port}");
+    let started = std::time::Instant::now();
+    while http_request(&addr, "GET", "/healthz", None, "text/plain", "").map(|r| r.0) != Some(200) {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "server did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    (server, addr)
+}
+
 /// Whether an external tool is installed; on CI (CI=true) a missing tool fails the test.
 pub fn tool_available(tool: &str) -> bool {
     let found = Command::new(tool)

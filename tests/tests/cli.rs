@@ -2,13 +2,13 @@
 //! unchanged store, and acknowledged writes that survive `kill -9`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use coastwatch_ais::encode::{PositionReport, sentences, with_time};
 use coastwatch_core::Layer;
 use coastwatch_store::{GeoPackageStore, Query, Store};
-use coastwatch_tests::{coastwatch_bin, http_request, tool_available};
+use coastwatch_tests::{coastwatch_bin, http_request, serve, tool_available};
 use serde_json::{Value, json};
 
 fn fixture(name: &str) -> PathBuf {
@@ -465,34 +465,6 @@ fn http_typed(
     body: &str,
 ) -> Option<u16> {
     http_request(addr, method, path, token, content_type, body).map(|(status, _)| status)
-}
-
-/// `coastwatch serve` with `config` over `store` on a free port, once it answers: the process
-/// and its address.
-fn serve(config: &Path, store: &Path) -> (std::process::Child, String) {
-    let port = coastwatch_tests::free_port();
-    let server = Command::new(coastwatch_bin())
-        .args(["serve", "--config", config.to_str().unwrap()])
-        .args([
-            "--store",
-            store.to_str().unwrap(),
-            "--port",
-            &port.to_string(),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let addr = format!("127.0.0.1:{port}");
-    let started = Instant::now();
-    while http(&addr, "GET", "/healthz", None, "") != Some(200) {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "server did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    (server, addr)
 }
 
 #[tokio::test]

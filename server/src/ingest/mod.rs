@@ -57,8 +57,8 @@ const VESSEL_ROW_PACE: RowPace = RowPace {
 /// tag block adds a few dozen).
 const MAX_LINE_BYTES: usize = 4 * 1024;
 
-/// One thing a feed reports.
-#[derive(Debug, Clone, PartialEq)]
+/// One thing a feed reports (as it crosses the cluster's stream too: without its frame).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Update {
     /// A decoded AIS message.
     Vessel(VesselUpdate),
@@ -68,6 +68,7 @@ pub enum Update {
         /// Where and what.
         observation: CameraObservation,
         /// The frame, when it came from one of the server's cameras.
+        #[serde(skip)]
         frame: Option<EvidenceFrame>,
     },
     /// What a vehicle's terminal reported besides a fix (JT/T 808): that it is alive,
@@ -142,7 +143,7 @@ impl From<IngestError> for crate::error::AppError {
     }
 }
 
-struct Batch {
+pub(crate) struct Batch {
     updates: Vec<Update>,
     /// Also write every object row that still waits (see [`WriteBehind`]).
     all_rows: bool,
@@ -153,6 +154,13 @@ struct Batch {
     /// feeds for ever).
     from_feed: bool,
     ack: oneshot::Sender<Result<(), IngestError>>,
+}
+
+impl Batch {
+    /// Its updates and where to say whether they were taken.
+    pub(crate) fn into_parts(self) -> (Vec<Update>, oneshot::Sender<Result<(), IngestError>>) {
+        (self.updates, self.ack)
+    }
 }
 
 /// Says when queued updates are stored, or why they were not.
@@ -247,6 +255,37 @@ impl Ingest {
             limits,
             health,
         }
+    }
+
+    /// Starts an ingest node's path over `pipeline` (whose picture stays empty): the feeds'
+    /// batches go to the cluster's fixes stream instead of the writer, and are acknowledged
+    /// once it has them.
+    pub fn start_forwarding(
+        pipeline: Pipeline,
+        counters: AisCounters,
+        fixes: crate::cluster::Fixes,
+    ) -> Self {
+        let limits = pipeline.settings.limits;
+        let (queue, batches) = mpsc::channel(QUEUE_BATCHES);
+        let (health_tx, health) = watch::channel(None);
+        tokio::spawn(crate::cluster::forward_batches(fixes, batches, health_tx));
+        Self {
+            queue,
+            pipeline,
+            counters,
+            limits,
+            health,
+        }
+    }
+
+    /// Queues updates taken from the cluster's stream once the store takes writes, kept
+    /// through a store outage as a feed's are; the receiver says when they are stored.
+    pub(crate) async fn enqueue_from_stream(
+        &self,
+        updates: Vec<Update>,
+    ) -> Result<Stored, IngestError> {
+        self.store_writable().await;
+        self.send(updates, false, true).await
     }
 
     /// The in-memory picture: engines and detectors.

@@ -56,7 +56,7 @@ impl SubjectKey {
 }
 
 /// One position of a moving object, as detectors see it.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Sample {
     /// Time (epoch s).
     pub t: f64,

@@ -13,7 +13,7 @@ use crate::model::{FeatureId, IdentityFlag, Mmsi};
 use crate::{Feature, Layer};
 
 /// One position report.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Fix {
     /// Time of the report (epoch s).
     pub t_epoch_s: f64,
@@ -32,7 +32,7 @@ pub struct Fix {
 }
 
 /// Static and voyage data; a report sets the fields it carries and leaves the others.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VesselInfo {
     /// Ship name.
     pub name: Option<String>,
@@ -62,7 +62,7 @@ impl VesselInfo {
 }
 
 /// What a decoded AIS message tells the engine.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum VesselUpdate {
     /// A position report.
     Position {

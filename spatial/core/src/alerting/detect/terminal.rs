@@ -27,7 +27,7 @@ const GNSS_ALARMS: [&str; 3] = [
 ];
 
 /// One report of a vehicle's terminal.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TerminalReport {
     /// When it was sent (epoch s), or received when the terminal gave no time.
     pub t: f64,

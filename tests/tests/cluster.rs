@@ -1,0 +1,199 @@
+//! coastwatch as a cluster on loopback: Debian's `nats-server` with JetStream, an ingest node
+//! and a core node, each its own process. Fixes posted to the ingest node are acknowledged once
+//! the stream has them; the core is killed (-9) while fixes keep coming, and then NATS itself;
+//! every acknowledged fix ends up in the core's store exactly once, and none in the ingest
+//! node's. A message on the stream that no node wrote is dropped without stopping the core.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use coastwatch_ais::encode::{PositionReport, sentences, with_time};
+use coastwatch_tests::{free_port, http_request, serve, tool_available};
+
+/// Starts `nats-server` with JetStream on `port`, its data in `dir`, once it takes connections.
+fn nats(port: u16, dir: &Path) -> Child {
+    let child = Command::new("nats-server")
+        .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
+        .arg(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "nats-server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child
+}
+
+/// A node of `role` over its own GeoPackage `store`: the process and its address.
+fn node(dir: &Path, role: &str, nats_port: u16, store: &Path) -> (Child, String) {
+    let config = dir.join(format!("{role}.toml"));
+    std::fs::write(
+        &config,
+        format!(
+            "[cluster]\nrole = \"{role}\"\nnats = \"nats://127.0.0.1:{nats_port}\"\nnode = \"{role}-1\"\n\
+             partitions = 2\nack_wait_s = 2\nmax_stream_bytes = 67108864\n\
+             [[auth.tokens]]\ntoken = \"feed-secret\"\nuser = \"ais\"\nroles = [\"ingest\"]\n"
+        ),
+    )
+    .unwrap();
+    serve(&config, store)
+}
+
+/// Positions in the GeoPackage at `store`, as `(subject, t)`, read as another reader would.
+fn stored_positions(store: &Path) -> Vec<(String, f64)> {
+    use sqlx::sqlite::SqliteConnectOptions;
+    use sqlx::{ConnectOptions, Row};
+    let read = async {
+        let mut conn = SqliteConnectOptions::new()
+            .filename(store)
+            .read_only(true)
+            .connect()
+            .await?;
+        let rows = sqlx::query("SELECT subject_id, t FROM positions ORDER BY t, subject_id")
+            .fetch_all(&mut conn)
+            .await?;
+        Ok::<_, sqlx::Error>(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    // not there yet, or not yet a GeoPackage: nothing stored
+    runtime.block_on(read).unwrap_or_default()
+}
+
+/// Posts the NMEA `line` to the ingest node until it is acknowledged (a 503 while NATS is
+/// away is tried again); false when it never is within 60 s.
+fn post_until_acknowledged(addr: &str, line: &str) -> bool {
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(60) {
+        let answer = http_request(
+            addr,
+            "POST",
+            "/api/v1/ingest/ais",
+            Some("feed-secret"),
+            "text/plain",
+            line,
+        );
+        match answer {
+            Some((200, _)) => return true,
+            Some((503, _)) | None => std::thread::sleep(Duration::from_millis(100)),
+            Some((status, body)) => panic!("ingest answered {status}: {body}"),
+        }
+    }
+    false
+}
+
+fn kill(child: &mut Child) {
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+}
+
+#[test]
+fn acknowledged_fixes_are_stored_once_across_kills_of_the_core_and_of_nats() {
+    if !tool_available("nats-server") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let jetstream: PathBuf = dir.path().join("jetstream");
+    let (core_store, ingest_store) = (dir.path().join("core.gpkg"), dir.path().join("ingest.gpkg"));
+    let nats_port = free_port();
+    let mut nats_server = nats(nats_port, &jetstream);
+    let (mut core, _) = node(dir.path(), "core", nats_port, &core_store);
+    let (mut ingest, ingest_addr) = node(dir.path(), "ingest", nats_port, &ingest_store);
+
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    // 20 vessels, a fix every second of the last few minutes: every (vessel, time) distinct
+    let line = |n: u32| {
+        let report = PositionReport {
+            mmsi: 412_200_000 + n % 20,
+            nav_status: 0,
+            lon: 121.6 + f64::from(n) * 0.0005,
+            lat: 29.6,
+            sog_kn: 7.0,
+            cog_deg: 90.0,
+            heading_deg: None,
+            second: 0,
+        };
+        with_time(
+            &sentences(&report.bits(), 'A', 0)[0],
+            now - 200 + i64::from(n),
+        )
+    };
+    let mut acknowledged = 0;
+    let mut send = |range: std::ops::Range<u32>| {
+        for n in range {
+            assert!(
+                post_until_acknowledged(&ingest_addr, &line(n)),
+                "fix {n} never acknowledged"
+            );
+            acknowledged += 1;
+        }
+    };
+    send(0..40);
+    // the core dies; the ingest node goes on acknowledging what the stream holds
+    kill(&mut core);
+    send(40..80);
+    let (mut core, _) = node(dir.path(), "core", nats_port, &core_store);
+    // NATS dies and comes back over its own files; the nodes reconnect by themselves
+    kill(&mut nats_server);
+    let restart = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(500));
+        nats(nats_port, &jetstream)
+    });
+    send(80..120);
+    let mut nats_server = restart.join().unwrap();
+    // a message no node wrote, on a partition's subject: dropped, and the core goes on
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let client = async_nats::connect(format!("127.0.0.1:{nats_port}"))
+            .await
+            .unwrap();
+        let js = async_nats::jetstream::new(client);
+        js.publish("coastwatch.fixes.0", "not CBOR".into())
+            .await
+            .unwrap()
+            .await
+            .unwrap();
+    });
+    send(120..130);
+    assert_eq!(acknowledged, 130);
+
+    // every acknowledged fix reaches the core's store (redelivered ones after ack_wait_s)
+    let started = Instant::now();
+    let mut stored = stored_positions(&core_store);
+    while stored.len() < 130 && started.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(200));
+        stored = stored_positions(&core_store);
+    }
+    kill(&mut core);
+    kill(&mut ingest);
+    kill(&mut nats_server);
+    let stored = stored_positions(&core_store);
+    let mut expected: Vec<(String, f64)> = (0..130u32)
+        .map(|n| {
+            (
+                (412_200_000 + n % 20).to_string(),
+                (now - 200 + i64::from(n)) as f64,
+            )
+        })
+        .collect();
+    expected.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+    assert_eq!(stored, expected, "each acknowledged fix stored once");
+    assert!(
+        stored_positions(&ingest_store).is_empty(),
+        "the ingest node stores no fixes itself"
+    );
+}

@@ -17,7 +17,9 @@
 //! Settings (environment): `RATE` fixes/s (20000), `DURATION_S` of sending (12), `VESSELS`
 //! (5000), `ENTERING` vessels that enter a fence (3000), `FENCES` (1000), `TARGET_MS` the p99
 //! the verdict holds it to (50), `STORE` (a temporary GeoPackage; a `postgres://` URL of an
-//! empty database measures PostGIS).
+//! empty database measures PostGIS), `CLUSTER` (unset: one server; `n`: the feed goes to an
+//! ingest node, and through Debian's `nats-server` with JetStream in `n` partitions to the core
+//! node the stream is read from, both in this process).
 
 use std::io::Write as _;
 use std::sync::Arc;
@@ -28,6 +30,7 @@ use coastwatch_ais::encode::{PositionReport, sentences};
 use coastwatch_core::geodesy::{lat_deg, lon_deg};
 use coastwatch_core::rng::Rng;
 use coastwatch_core::{Feature, Layer};
+use coastwatch_server::config::{ClusterConfig, NodeRole};
 use coastwatch_server::{AppState, app, feeds};
 use coastwatch_store::Store;
 use coastwatch_tests::{DISPATCHER, test_config};
@@ -50,6 +53,28 @@ const STEP_M: f64 = 2.0;
 const QUIET: Duration = Duration::from_secs(5);
 /// … and at most this long in all.
 const DRAIN: Duration = Duration::from_secs(30);
+
+/// Debian's `nats-server` with JetStream on a free port, its files in `dir`: the process and
+/// its URL, once it takes connections.
+fn nats_server(dir: &std::path::Path) -> (std::process::Child, String) {
+    let port = coastwatch_tests::free_port();
+    let child = std::process::Command::new("nats-server")
+        .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
+        .arg(dir.join("jetstream"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("nats-server (scripts/install-deps.sh --test installs it)");
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "nats-server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (child, format!("nats://127.0.0.1:{port}"))
+}
 
 fn setting(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -424,6 +449,13 @@ fn main() {
         .build()
         .expect("server runtime");
     let dir = tempfile::tempdir().expect("temporary folder");
+    let mut nats = (setting("CLUSTER", 0) > 0).then(|| nats_server(dir.path()));
+    if let Some((_, url)) = &nats {
+        println!(
+            "cluster: ingest node → nats-server JetStream ({url}) → core node, {} partitions",
+            setting("CLUSTER", 1)
+        );
+    }
     let (base, nmea_address) = runtime.block_on(async {
         let location = std::env::var("STORE")
             .unwrap_or_else(|_| dir.path().join("bench.gpkg").display().to_string());
@@ -442,9 +474,39 @@ fn main() {
             .insert(Layer::Geofences, features)
             .await
             .expect("store fences");
-        let state = AppState::start(test_config(), store)
-            .await
-            .expect("start server");
+        // with CLUSTER=n: a core node here, fed by an ingest node through nats-server's
+        // JetStream with n partitions
+        let cluster = nats.as_ref().map(|(_, url)| ClusterConfig {
+            nats: Some(url.clone()),
+            partitions: setting("CLUSTER", 1) as u32,
+            max_stream_bytes: 1 << 30,
+            ..ClusterConfig::default()
+        });
+        let mut config = test_config();
+        if let Some(cluster) = &cluster {
+            config.cluster = ClusterConfig {
+                role: NodeRole::Core,
+                ..cluster.clone()
+            };
+        }
+        let state = AppState::start(config, store).await.expect("start server");
+        let feed_state = match &cluster {
+            None => state.clone(),
+            Some(cluster) => {
+                let mut config = test_config();
+                config.cluster = ClusterConfig {
+                    role: NodeRole::Ingest,
+                    ..cluster.clone()
+                };
+                let store =
+                    coastwatch_store::open(&dir.path().join("ingest.gpkg").display().to_string())
+                        .await
+                        .expect("open the ingest node's store");
+                AppState::start(config, Arc::from(store))
+                    .await
+                    .expect("start the ingest node")
+            }
+        };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind HTTP");
@@ -456,8 +518,8 @@ fn main() {
         let nmea_address = nmea.local_addr().expect("address");
         tokio::spawn(feeds::tcp_listener(
             nmea,
-            state.ingest.clone(),
-            state.config.ais.clone(),
+            feed_state.ingest.clone(),
+            feed_state.config.ais.clone(),
         ));
         (base, nmea_address)
     });
@@ -596,6 +658,10 @@ fn main() {
         }
     );
     runtime.shutdown_timeout(Duration::from_secs(1));
+    if let Some((mut child, _)) = nats.take() {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
     drop(dir);
     if received != arrived.len() {
         std::process::exit(1);

@@ -12,6 +12,15 @@
 //!   answer, TCP reading on) only once JetStream has acknowledged every message of it. While
 //!   NATS cannot take them, the node reports itself unavailable (HTTP 503, streaming feeds stop
 //!   reading) and probes until it can, exactly as the single process does for its store.
+//! - **Leadership** ([`lead`]): of the core nodes, the one holding the lease `core` consumes.
+//!   A lease is the last message on `coastwatch.lease.core` in the stream `COASTWATCH_LEASES`,
+//!   written with JetStream's compare-and-set (`Nats-Expected-Last-Subject-Sequence`: 0 to
+//!   take a free lease, the holder's own last sequence to renew it, as JetStream's key-value
+//!   buckets do); its holder renews it every third of `lease_s`, and one not renewed for
+//!   `lease_s` expires (the stream's age limit). A
+//!   standby tries to take it as often; once it has, it rebuilds its picture and alert book
+//!   from the store (what the last leader stored) and takes the stream from where the consumer
+//!   stands. A leader that cannot renew stops consuming.
 //! - **Core** ([`consume`]): one durable pull consumer per partition (`core-<n>`, explicit
 //!   acknowledgements) feeds the messages, in order, to the one writer and acknowledges each
 //!   once its updates are stored. A core that dies leaves its unacknowledged messages to be
@@ -44,6 +53,10 @@ const BATCH_TIMEOUT: Duration = Duration::from_secs(30);
 const MAX_PROBE_WAIT: Duration = Duration::from_secs(5);
 /// Largest message the fixes stream takes (a batch of a few thousand updates).
 const MAX_MESSAGE_BYTES: i32 = 4 << 20;
+/// The stream of the cluster's leases.
+pub const LEASES_STREAM: &str = "COASTWATCH_LEASES";
+/// The subject of the lease of the core that consumes the fixes stream.
+pub const CORE_LEASE: &str = "coastwatch.lease.core";
 
 /// Why the cluster cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -197,6 +210,46 @@ impl Fixes {
         }
     }
 
+    /// The leases' stream, created when missing: a lease not renewed for `lease_s` expires.
+    async fn leases(&self) -> Result<(), ClusterError> {
+        self.js
+            .get_or_create_stream(stream::Config {
+                name: LEASES_STREAM.into(),
+                subjects: vec!["coastwatch.lease.*".into()],
+                max_messages_per_subject: 1,
+                max_age: Duration::from_secs(self.config.lease_s),
+                num_replicas: self.config.replicas,
+                storage: stream::StorageType::File,
+                ..Default::default()
+            })
+            .await
+            .map(drop)
+            .map_err(jetstream_error)
+    }
+
+    /// Writes lease `subject` if its last message has sequence `last` (0: it is free):
+    /// the new sequence, or an error when someone else holds it.
+    async fn write_lease(&self, subject: &str, last: u64) -> Result<u64, ClusterError> {
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert(
+            async_nats::header::NATS_EXPECTED_LAST_SUBJECT_SEQUENCE,
+            last.to_string().as_str(),
+        );
+        let holder = bytes::Bytes::from(self.origin.clone());
+        let written = async {
+            self.js
+                .publish_with_headers(subject.to_owned(), headers, holder)
+                .await
+                .map_err(jetstream_error)?
+                .await
+                .map_err(jetstream_error)
+        };
+        tokio::time::timeout(PUBLISH_TIMEOUT, written)
+            .await
+            .map_err(|_| ClusterError::JetStream("lease not written in time".into()))?
+            .map(|ack| ack.sequence)
+    }
+
     /// Waits until JetStream answers again.
     async fn reachable(&self) {
         let mut wait = Duration::from_millis(100);
@@ -275,24 +328,76 @@ pub(crate) async fn forward_batches(
     }
 }
 
-/// The core node's side: takes every partition of the fixes stream into `ingest`, for ever
-/// (a consumer that fails is started again).
+/// A core node: waits for the core lease (standby), then consumes the fixes stream while it
+/// renews the lease; after losing it, stands by again. For ever.
+pub async fn lead(fixes: Fixes, ingest: Ingest) {
+    let lease = Duration::from_secs(fixes.config.lease_s);
+    let beat = lease / 3;
+    while let Err(error) = fixes.leases().await {
+        tracing::warn!(%error, "no leases stream yet");
+        tokio::time::sleep(beat).await;
+    }
+    let mut fresh = true; // the picture was built from the store just now, at start
+    loop {
+        let mut revision = match fixes.write_lease(CORE_LEASE, 0).await {
+            Ok(revision) => revision,
+            Err(_) => {
+                if fresh {
+                    tracing::info!("standby: another core holds the lease");
+                }
+                fresh = false;
+                tokio::time::sleep(beat).await;
+                continue;
+            }
+        };
+        if !fresh {
+            tracing::info!("the core lease is ours: rebuilding from the store");
+            if let Err(error) = ingest.rebuild().await {
+                // the lease expires unrenewed; whoever takes it next tries
+                tracing::error!(%error, "rebuild failed; leaving the lease");
+                tokio::time::sleep(lease).await;
+                continue;
+            }
+        }
+        tracing::info!(node = %fixes.origin, "leading: consuming the fixes stream");
+        ingest.counters.leading.set(1);
+        let consuming = tokio::spawn(consume(fixes.clone(), ingest.clone()));
+        let mut renewed = tokio::time::Instant::now();
+        while renewed.elapsed() < lease {
+            tokio::time::sleep(beat).await;
+            match fixes.write_lease(CORE_LEASE, revision).await {
+                Ok(next) => {
+                    revision = next;
+                    renewed = tokio::time::Instant::now();
+                }
+                Err(error) => tracing::warn!(%error, "core lease not renewed"),
+            }
+        }
+        tracing::error!("core lease lost: consuming stops");
+        consuming.abort();
+        ingest.counters.leading.set(0);
+        fresh = false;
+    }
+}
+
+/// Takes every partition of the fixes stream into `ingest` until dropped (a consumer that
+/// fails is started again).
 pub async fn consume(fixes: Fixes, ingest: Ingest) {
     let partitions = fixes.config.partitions.max(1);
-    let tasks = (0..partitions).map(|p| {
-        let (fixes, ingest) = (fixes.clone(), ingest.clone());
-        tokio::spawn(async move {
+    let consumers = (0..partitions).map(|p| {
+        let (fixes, ingest) = (&fixes, &ingest);
+        async move {
             let mut wait = Duration::from_millis(100);
             loop {
-                if let Err(error) = consume_partition(&fixes, &ingest, p).await {
+                if let Err(error) = consume_partition(fixes, ingest, p).await {
                     tracing::warn!(%error, partition = p, "fixes consumer stopped; again");
                 }
                 tokio::time::sleep(wait).await;
                 wait = (wait * 2).min(MAX_PROBE_WAIT);
             }
-        })
+        }
     });
-    futures_util::future::join_all(tasks).await;
+    futures_util::future::join_all(consumers).await;
 }
 
 /// Feeds partition `p` to the writer in order, acknowledging each message once stored.

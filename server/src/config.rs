@@ -92,6 +92,8 @@ pub struct ClusterConfig {
     pub ack_wait_s: u64,
     /// Messages a core node holds unacknowledged at most, per partition.
     pub max_ack_pending: i64,
+    /// Seconds a core's lease lasts unrenewed: a standby core takes over within about this.
+    pub lease_s: u64,
 }
 
 impl Default for ClusterConfig {
@@ -105,6 +107,7 @@ impl Default for ClusterConfig {
             max_stream_bytes: 8 << 30,
             ack_wait_s: 10,
             max_ack_pending: 1024,
+            lease_s: 10,
         }
     }
 }
@@ -781,9 +784,13 @@ impl Config {
                 .to_owned()
                 .into());
         }
-        if cluster.partitions == 0 || cluster.replicas == 0 || cluster.max_ack_pending <= 0 {
+        if cluster.partitions == 0
+            || cluster.replicas == 0
+            || cluster.max_ack_pending <= 0
+            || cluster.lease_s < 3
+        {
             return Err(
-                "cluster: partitions, replicas and max_ack_pending must be at least 1"
+                "cluster: partitions, replicas and max_ack_pending must be at least 1, lease_s at least 3"
                     .to_owned()
                     .into(),
             );

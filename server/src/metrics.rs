@@ -8,6 +8,7 @@ use axum::response::Response;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
@@ -52,6 +53,8 @@ pub struct AisCounters {
     pub refused: Family<DropLabels, Counter>,
     /// How long the ingest writer takes per group.
     pub timings: IngestTimings,
+    /// 1 while this core node holds the cluster's core lease and consumes the fixes stream.
+    pub leading: Gauge,
 }
 
 /// How long the ingest writer takes per group of updates: where an alert's latency goes.
@@ -121,6 +124,11 @@ impl AisCounters {
             "ingest_store_failures",
             "Ingest transactions the store failed (nothing of them was kept)",
             self.store_failures.clone(),
+        );
+        registry.register(
+            "cluster_leading",
+            "1 while this core node holds the core lease and consumes the fixes stream",
+            self.leading.clone(),
         );
         registry.register(
             "ingest_apply_seconds",

@@ -98,7 +98,7 @@ impl AppState {
             NodeRole::Core => {
                 let fixes = Fixes::connect(&config.cluster).await?;
                 let ingest = Ingest::start(pipeline, metrics.ais.clone());
-                tokio::spawn(crate::cluster::consume(fixes, ingest.clone()));
+                tokio::spawn(crate::cluster::lead(fixes, ingest.clone()));
                 ingest
             }
         };

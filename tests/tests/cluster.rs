@@ -31,14 +31,14 @@ fn nats(port: u16, dir: &Path) -> Child {
     child
 }
 
-/// A node of `role` over its own GeoPackage `store`: the process and its address.
-fn node(dir: &Path, role: &str, nats_port: u16, store: &Path) -> (Child, String) {
-    let config = dir.join(format!("{role}.toml"));
+/// Node `name` of `role` over the GeoPackage `store`: the process and its address.
+fn node(dir: &Path, name: &str, role: &str, nats_port: u16, store: &Path) -> (Child, String) {
+    let config = dir.join(format!("{name}.toml"));
     std::fs::write(
         &config,
         format!(
-            "[cluster]\nrole = \"{role}\"\nnats = \"nats://127.0.0.1:{nats_port}\"\nnode = \"{role}-1\"\n\
-             partitions = 2\nack_wait_s = 2\nmax_stream_bytes = 67108864\n\
+            "[cluster]\nrole = \"{role}\"\nnats = \"nats://127.0.0.1:{nats_port}\"\nnode = \"{name}\"\n\
+             partitions = 2\nack_wait_s = 2\nlease_s = 3\nmax_stream_bytes = 67108864\n\
              [[auth.tokens]]\ntoken = \"feed-secret\"\nuser = \"ais\"\nroles = [\"ingest\"]\n"
         ),
     )
@@ -90,6 +90,81 @@ fn post_until_acknowledged(addr: &str, line: &str) -> bool {
     false
 }
 
+/// An NMEA line of fix `n`: 20 vessels, a fix every second of the few minutes before `now`
+/// (every vessel and time distinct).
+fn fix_line(now: i64, n: u32) -> String {
+    let report = PositionReport {
+        mmsi: 412_200_000 + n % 20,
+        nav_status: 0,
+        lon: 121.6 + f64::from(n) * 0.0005,
+        lat: 29.6,
+        sog_kn: 7.0,
+        cog_deg: 90.0,
+        heading_deg: None,
+        second: 0,
+    };
+    with_time(
+        &sentences(&report.bits(), 'A', 0)[0],
+        now - 200 + i64::from(n),
+    )
+}
+
+/// What `fix_line(now, n)` stores for every `n` in `range`, in the order of `stored_positions`.
+fn expected(now: i64, range: std::ops::Range<u32>) -> Vec<(String, f64)> {
+    let mut expected: Vec<(String, f64)> = range
+        .map(|n| {
+            (
+                (412_200_000 + n % 20).to_string(),
+                (now - 200 + i64::from(n)) as f64,
+            )
+        })
+        .collect();
+    expected.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+    expected
+}
+
+/// The positions in `store` once there are `count` of them, or after 60 s.
+fn wait_for_positions(store: &Path, count: usize) -> Vec<(String, f64)> {
+    let started = Instant::now();
+    let mut stored = stored_positions(store);
+    while stored.len() < count && started.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(100));
+        stored = stored_positions(store);
+    }
+    stored
+}
+
+/// Waits (10 s at most) until the node at `addr` says it leads, or that it does not.
+fn wait_until_leading(addr: &str, leading: bool) {
+    let expected = format!("coastwatch_cluster_leading {}", u8::from(leading));
+    let started = Instant::now();
+    loop {
+        let metrics = http_request(
+            addr,
+            "GET",
+            "/metrics",
+            Some("feed-secret"),
+            "text/plain",
+            "",
+        );
+        if metrics.is_some_and(|(_, text)| text.lines().any(|l| l == expected)) {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{addr}: no `{expected}`"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn now_s() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
 fn kill(child: &mut Child) {
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
@@ -105,35 +180,17 @@ fn acknowledged_fixes_are_stored_once_across_kills_of_the_core_and_of_nats() {
     let (core_store, ingest_store) = (dir.path().join("core.gpkg"), dir.path().join("ingest.gpkg"));
     let nats_port = free_port();
     let mut nats_server = nats(nats_port, &jetstream);
-    let (mut core, _) = node(dir.path(), "core", nats_port, &core_store);
-    let (mut ingest, ingest_addr) = node(dir.path(), "ingest", nats_port, &ingest_store);
+    let (mut core, _) = node(dir.path(), "core-a", "core", nats_port, &core_store);
+    let (mut ingest, ingest_addr) =
+        node(dir.path(), "ingest-1", "ingest", nats_port, &ingest_store);
 
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    // 20 vessels, a fix every second of the last few minutes: every (vessel, time) distinct
-    let line = |n: u32| {
-        let report = PositionReport {
-            mmsi: 412_200_000 + n % 20,
-            nav_status: 0,
-            lon: 121.6 + f64::from(n) * 0.0005,
-            lat: 29.6,
-            sog_kn: 7.0,
-            cog_deg: 90.0,
-            heading_deg: None,
-            second: 0,
-        };
-        with_time(
-            &sentences(&report.bits(), 'A', 0)[0],
-            now - 200 + i64::from(n),
-        )
-    };
+    let now = now_s();
     let mut acknowledged = 0;
     let mut send = |range: std::ops::Range<u32>| {
         for n in range {
+            let line = fix_line(now, n);
             assert!(
-                post_until_acknowledged(&ingest_addr, &line(n)),
+                post_until_acknowledged(&ingest_addr, &line),
                 "fix {n} never acknowledged"
             );
             acknowledged += 1;
@@ -143,7 +200,7 @@ fn acknowledged_fixes_are_stored_once_across_kills_of_the_core_and_of_nats() {
     // the core dies; the ingest node goes on acknowledging what the stream holds
     kill(&mut core);
     send(40..80);
-    let (mut core, _) = node(dir.path(), "core", nats_port, &core_store);
+    let (mut core, _) = node(dir.path(), "core-a", "core", nats_port, &core_store);
     // NATS dies and comes back over its own files; the nodes reconnect by themselves
     kill(&mut nats_server);
     let restart = std::thread::spawn(move || {
@@ -172,28 +229,65 @@ fn acknowledged_fixes_are_stored_once_across_kills_of_the_core_and_of_nats() {
     assert_eq!(acknowledged, 130);
 
     // every acknowledged fix reaches the core's store (redelivered ones after ack_wait_s)
-    let started = Instant::now();
-    let mut stored = stored_positions(&core_store);
-    while stored.len() < 130 && started.elapsed() < Duration::from_secs(60) {
-        std::thread::sleep(Duration::from_millis(200));
-        stored = stored_positions(&core_store);
-    }
+    wait_for_positions(&core_store, 130);
     kill(&mut core);
     kill(&mut ingest);
     kill(&mut nats_server);
-    let stored = stored_positions(&core_store);
-    let mut expected: Vec<(String, f64)> = (0..130u32)
-        .map(|n| {
-            (
-                (412_200_000 + n % 20).to_string(),
-                (now - 200 + i64::from(n)) as f64,
-            )
-        })
-        .collect();
-    expected.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
-    assert_eq!(stored, expected, "each acknowledged fix stored once");
+    assert_eq!(
+        stored_positions(&core_store),
+        expected(now, 0..130),
+        "each acknowledged fix stored once"
+    );
     assert!(
         stored_positions(&ingest_store).is_empty(),
         "the ingest node stores no fixes itself"
     );
+}
+
+/// Two core nodes over one store: the one holding the lease consumes; killed, the standby
+/// takes the lease within `lease_s`, rebuilds from the store and goes on from the stream.
+#[test]
+fn a_standby_core_takes_over_when_the_leader_dies() {
+    if !tool_available("nats-server") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (store, ingest_store) = (dir.path().join("core.gpkg"), dir.path().join("ingest.gpkg"));
+    let nats_port = free_port();
+    let mut nats_server = nats(nats_port, &dir.path().join("jetstream"));
+    let (mut leader, leader_addr) = node(dir.path(), "core-a", "core", nats_port, &store);
+    wait_until_leading(&leader_addr, true);
+    let (mut standby, standby_addr) = node(dir.path(), "core-b", "core", nats_port, &store);
+    wait_until_leading(&standby_addr, false);
+    let (mut ingest, ingest_addr) =
+        node(dir.path(), "ingest-1", "ingest", nats_port, &ingest_store);
+    let now = now_s();
+    let send = |range: std::ops::Range<u32>| {
+        for n in range {
+            assert!(post_until_acknowledged(&ingest_addr, &fix_line(now, n)));
+        }
+    };
+    send(0..40);
+    assert_eq!(
+        wait_for_positions(&store, 40).len(),
+        40,
+        "the leader stores"
+    );
+    kill(&mut leader);
+    let killed = Instant::now();
+    send(40..80);
+    let stored = wait_for_positions(&store, 80);
+    let took_over = killed.elapsed();
+    wait_until_leading(&standby_addr, true);
+    kill(&mut standby);
+    kill(&mut ingest);
+    kill(&mut nats_server);
+    assert_eq!(
+        stored,
+        expected(now, 0..80),
+        "the standby stored the rest, once"
+    );
+    // lease_s = 3, then ack_wait_s = 2 for what the leader held unacknowledged
+    eprintln!("the standby stored the last fix {took_over:?} after the leader was killed");
+    assert!(took_over < Duration::from_secs(15), "{took_over:?}");
 }

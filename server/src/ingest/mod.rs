@@ -288,6 +288,12 @@ impl Ingest {
         self.send(updates, false, true).await
     }
 
+    /// Builds the picture and the alert book anew from the store, as at start (a standby
+    /// core that takes over: the store holds what the last leader stored).
+    pub(crate) async fn rebuild(&self) -> Result<usize, crate::state::StartError> {
+        self.pipeline.reload(Replay::Rebuild).await
+    }
+
     /// The in-memory picture: engines and detectors.
     pub fn picture(&self) -> &SharedPicture {
         &self.pipeline.picture

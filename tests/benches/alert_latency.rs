@@ -55,24 +55,10 @@ const QUIET: Duration = Duration::from_secs(5);
 const DRAIN: Duration = Duration::from_secs(30);
 
 /// Debian's `nats-server` with JetStream on a free port, its files in `dir`: the process and
-/// its URL, once it takes connections.
+/// its URL.
 fn nats_server(dir: &std::path::Path) -> (std::process::Child, String) {
     let port = coastwatch_tests::free_port();
-    let child = std::process::Command::new("nats-server")
-        .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
-        .arg(dir.join("jetstream"))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("nats-server (scripts/install-deps.sh --test installs it)");
-    let started = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "nats-server did not start"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let child = coastwatch_tests::nats_server(port, &dir.join("jetstream"));
     (child, format!("nats://127.0.0.1:{port}"))
 }
 

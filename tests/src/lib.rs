@@ -238,6 +238,27 @@ pub fn serve(config: &std::path::Path, store: &std::path::Path) -> (std::process
     (server, addr)
 }
 
+/// Debian's `nats-server` with JetStream on `port`, its files in `dir`, once it takes
+/// connections.
+pub fn nats_server(port: u16, dir: &std::path::Path) -> std::process::Child {
+    let child = Command::new("nats-server")
+        .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
+        .arg(dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("nats-server (scripts/install-deps.sh --test installs it)");
+    let started = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "nats-server did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child
+}
+
 /// Whether an external tool is installed; on CI (CI=true) a missing tool fails the test.
 pub fn tool_available(tool: &str) -> bool {
     let found = Command::new(tool)

@@ -5,31 +5,11 @@
 //! node's. A message on the stream that no node wrote is dropped without stopping the core.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use coastwatch_ais::encode::{PositionReport, sentences, with_time};
-use coastwatch_tests::{free_port, http_request, serve, tool_available};
-
-/// Starts `nats-server` with JetStream on `port`, its data in `dir`, once it takes connections.
-fn nats(port: u16, dir: &Path) -> Child {
-    let child = Command::new("nats-server")
-        .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
-        .arg(dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "nats-server did not start"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child
-}
+use coastwatch_tests::{free_port, http_request, nats_server as nats, serve, tool_available};
 
 /// Node `name` of `role` over the GeoPackage `store`: the process and its address.
 fn node(dir: &Path, name: &str, role: &str, nats_port: u16, store: &Path) -> (Child, String) {

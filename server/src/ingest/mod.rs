@@ -238,23 +238,16 @@ pub struct LineReport {
 impl Ingest {
     /// Starts the writer task over `pipeline` and returns the handle.
     pub fn start(pipeline: Pipeline, counters: AisCounters) -> Self {
-        let limits = pipeline.settings.limits;
-        let (queue, batches) = mpsc::channel(QUEUE_BATCHES);
-        let (health_tx, health) = watch::channel(None);
         let writer = Writer::new(
             pipeline.clone(),
             counters.clone(),
-            limits.max_vessels,
+            pipeline.settings.limits.max_vessels,
             VESSEL_ROW_PACE,
         );
-        tokio::spawn(write_batches(writer, batches, health_tx, counters.clone()));
-        Self {
-            queue,
-            pipeline,
-            counters,
-            limits,
-            health,
-        }
+        let writer_counters = counters.clone();
+        Self::over(pipeline, counters, move |batches, health| {
+            tokio::spawn(write_batches(writer, batches, health, writer_counters));
+        })
     }
 
     /// Starts an ingest node's path over `pipeline` (whose picture stays empty): the feeds'
@@ -265,15 +258,25 @@ impl Ingest {
         counters: AisCounters,
         fixes: crate::cluster::Fixes,
     ) -> Self {
-        let limits = pipeline.settings.limits;
+        Self::over(pipeline, counters, |batches, health| {
+            tokio::spawn(crate::cluster::forward_batches(fixes, batches, health));
+        })
+    }
+
+    /// The handle whose batches `take` hands to the task that takes them.
+    fn over(
+        pipeline: Pipeline,
+        counters: AisCounters,
+        take: impl FnOnce(mpsc::Receiver<Batch>, watch::Sender<Option<String>>),
+    ) -> Self {
         let (queue, batches) = mpsc::channel(QUEUE_BATCHES);
         let (health_tx, health) = watch::channel(None);
-        tokio::spawn(crate::cluster::forward_batches(fixes, batches, health_tx));
+        take(batches, health_tx);
         Self {
             queue,
+            limits: pipeline.settings.limits,
             pipeline,
             counters,
-            limits,
             health,
         }
     }

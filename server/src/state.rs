@@ -87,7 +87,13 @@ impl AppState {
             .await?
             .with_webhooks(crate::webhooks::start(&config, store.as_ref()).await?);
         let pipeline = Pipeline::new(store.clone(), alerts.clone(), settings);
-        pipeline.reload(Replay::Rebuild).await?;
+        // an ingest node's picture only checks what feeds send (registered vehicles); over a
+        // store it shares with the core it must not write what its replay raises
+        let replay = match config.cluster.role {
+            NodeRole::Ingest => Replay::Restore,
+            NodeRole::All | NodeRole::Core => Replay::Rebuild,
+        };
+        pipeline.reload(replay).await?;
         let metrics = Arc::new(Metrics::new());
         let ingest = match config.cluster.role {
             NodeRole::All => Ingest::start(pipeline, metrics.ais.clone()),

@@ -271,3 +271,69 @@ fn a_standby_core_takes_over_when_the_leader_dies() {
     eprintln!("the standby stored the last fix {took_over:?} after the leader was killed");
     assert!(took_over < Duration::from_secs(15), "{took_over:?}");
 }
+
+/// An ingest node over the store it shares with the core writes nothing when it starts: its
+/// replay of the stored fixes (to know the vessels and vehicles) stores no rows and no alerts,
+/// where a core's replay rewrites every replayed vessel's row.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_ingest_node_writes_nothing_to_the_shared_store_at_start() {
+    use coastwatch_core::Layer;
+    use coastwatch_store::{Changes, GeoPackageStore, Position, Query, Store, SubjectKind};
+    use std::sync::Arc;
+    if !tool_available("nats-server") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let nats_port = free_port();
+    let mut nats_server = nats(nats_port, &dir.path().join("jetstream"));
+    let store: Arc<dyn Store> = Arc::new(
+        GeoPackageStore::open(dir.path().join("shared.gpkg"))
+            .await
+            .unwrap(),
+    );
+    let now = now_s() as f64;
+    let fix = |t: f64, lon: f64| Position {
+        kind: SubjectKind::Vessel,
+        subject_id: "412300001".into(),
+        t_epoch_s: t,
+        lon,
+        lat: 29.6,
+        speed_mps: Some(3.0),
+        course_deg: Some(90.0),
+        heading_deg: None,
+    };
+    let positions = vec![fix(now - 60.0, 121.60), fix(now - 30.0, 121.61)];
+    store
+        .commit(Changes {
+            positions,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let rows = |store: Arc<dyn Store>| async move {
+        let all = Query::default();
+        let vessels = store.count(Layer::Vessels, &all).await.unwrap();
+        (vessels, store.count(Layer::Alerts, &all).await.unwrap())
+    };
+    let mut config = coastwatch_tests::test_config();
+    config.cluster.role = coastwatch_server::config::NodeRole::Ingest;
+    config.cluster.nats = Some(format!("nats://127.0.0.1:{nats_port}"));
+    config.cluster.max_stream_bytes = 64 << 20;
+    let ingest = coastwatch_server::AppState::start(config, store.clone())
+        .await
+        .unwrap();
+    assert_eq!(
+        ingest.ingest.picture().vessels().len(),
+        1,
+        "it knows the vessel"
+    );
+    assert_eq!(rows(store.clone()).await, (0, 0), "and wrote nothing");
+    drop(ingest);
+    // where a single process (or a core) rebuilding over the same store writes the row
+    let single = coastwatch_server::AppState::start(coastwatch_tests::test_config(), store.clone())
+        .await
+        .unwrap();
+    assert_eq!(single.ingest.picture().vessels().len(), 1);
+    assert_eq!(rows(store.clone()).await.0, 1);
+    kill(&mut nats_server);
+}

@@ -28,7 +28,6 @@
 //!   already stored are skipped by the store (one row per time and subject), and episodes
 //!   already stored are not raised again, so nothing is stored or raised twice.
 
-use std::hash::Hasher;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -270,24 +269,14 @@ pub fn partition(update: &Update, partitions: u32) -> u32 {
         }
         Update::Vehicle { vehicle_id, .. } | Update::Terminal { vehicle_id, .. } => vehicle_id,
     };
-    // a hash that is the same in every process and release (FNV-1a)
-    let mut hash = Fnv(0xcbf2_9ce4_8422_2325);
-    hash.write(key.as_bytes());
-    (hash.finish() % u64::from(partitions)) as u32
+    (fnv1a(key.as_bytes()) % u64::from(partitions)) as u32
 }
 
-struct Fnv(u64);
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
+/// FNV-1a: a hash that is the same in every process and release.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| {
+        (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 fn host_name() -> String {

@@ -250,7 +250,7 @@ impl Ingest {
         })
     }
 
-    /// Starts an ingest node's path over `pipeline` (whose picture stays empty): the feeds'
+    /// Starts an ingest node's path over `pipeline` (its picture only checks what comes): the feeds'
     /// batches go to the cluster's fixes stream instead of the writer, and are acknowledged
     /// once it has them.
     pub fn start_forwarding(

@@ -210,9 +210,12 @@ pub fn free_port() -> u16 {
         .unwrap()
 }
 
-/// `coastwatch serve` with `config` over `store` on a free port, once it answers: the process
-/// and its address.
-pub fn serve(config: &std::path::Path, store: &std::path::Path) -> (std::process::Child, String) {
+/// `coastwatch serve` with `config` over `store` on a free port, started but perhaps not yet
+/// answering: the process and its address.
+pub fn spawn_serve(
+    config: &std::path::Path,
+    store: &std::path::Path,
+) -> (std::process::Child, String) {
     let port = free_port();
     let server = Command::new(coastwatch_bin())
         .args(["serve", "--config", config.to_str().unwrap()])
@@ -226,7 +229,12 @@ pub fn serve(config: &std::path::Path, store: &std::path::Path) -> (std::process
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let addr = format!("127.0.0.1:{port}");
+    (server, format!("127.0.0.1:{port}"))
+}
+
+/// [`spawn_serve`], once `/healthz` answers 200.
+pub fn serve(config: &std::path::Path, store: &std::path::Path) -> (std::process::Child, String) {
+    let (server, addr) = spawn_serve(config, store);
     let started = std::time::Instant::now();
     while http_request(&addr, "GET", "/healthz", None, "text/plain", "").map(|r| r.0) != Some(200) {
         assert!(

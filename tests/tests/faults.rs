@@ -15,7 +15,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use coastwatch_ais::encode::{PositionReport, sentences, with_time};
 use coastwatch_store::{GeoPackageStore, Store};
-use coastwatch_tests::{coastwatch_bin, free_port, http_request};
+use coastwatch_tests::{free_port, http_request, spawn_serve};
 
 const FEED: &str = "feed-secret-token";
 
@@ -119,23 +119,9 @@ impl Server {
             ),
         )
         .unwrap();
-        let port = free_port();
-        let child = Command::new(coastwatch_bin())
-            .args(["serve", "--config", config.to_str().unwrap()])
-            .args([
-                "--store",
-                store.to_str().unwrap(),
-                "--port",
-                &port.to_string(),
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let server = Self {
-            child,
-            addr: format!("127.0.0.1:{port}"),
-        };
+        // the store may refuse writes from the start: any answer of /healthz will do
+        let (child, addr) = spawn_serve(&config, store);
+        let server = Self { child, addr };
         let started = Instant::now();
         while server.get("/healthz").is_none() {
             assert!(

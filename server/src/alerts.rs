@@ -30,7 +30,8 @@ const KEEP_EVENTS: usize = 100_000;
 const KEEP_BYTES: usize = 64 << 20;
 
 /// What a feed event carries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Topic {
     /// An alert (SSE event `alert`).
     Alert,
@@ -48,10 +49,12 @@ impl Topic {
     }
 }
 
-/// One alert or case change as delivered: its event number and the object's JSON.
-#[derive(Debug)]
+/// One alert or case change as delivered: its event number and the object's JSON (in a
+/// cluster, the rest crosses the events stream as CBOR and the stream numbers it).
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct AlertMessage {
     /// Event number (SSE `id`), increasing.
+    #[serde(skip)]
     pub seq: u64,
     /// Alert or case.
     pub topic: Topic,
@@ -119,16 +122,25 @@ pub struct Subscription {
 }
 
 /// The numbered stream of alert changes.
+///
+/// In a cluster the changes a node publishes go to the events stream instead
+/// ([`forward_to`](Self::forward_to)), and every node's feed takes them back from there
+/// numbered by the stream ([`receive`](Self::receive)), so that every API node gives an event
+/// the same number.
 pub struct AlertFeed {
     recent: Mutex<Recent>,
     sender: broadcast::Sender<Arc<AlertMessage>>,
     keep_bytes: usize,
+    /// Where published changes go in a cluster.
+    outlet: std::sync::OnceLock<tokio::sync::mpsc::Sender<AlertMessage>>,
 }
 
 /// The events kept for resuming subscribers.
 struct Recent {
-    /// The number the next event gets.
+    /// The number the next event published here gets (the webhooks' event ids).
     next: u64,
+    /// In a cluster: the number of the next event the stream gives.
+    mirrored: Option<u64>,
     /// The kept events, oldest first.
     messages: VecDeque<Arc<AlertMessage>>,
     /// Bytes of JSON in `messages`.
@@ -150,12 +162,50 @@ impl AlertFeed {
         Self {
             recent: Mutex::new(Recent {
                 next,
+                mirrored: None,
                 messages: VecDeque::new(),
                 bytes: 0,
             }),
             sender: broadcast::channel(4096).0,
             keep_bytes,
+            outlet: std::sync::OnceLock::new(),
         }
+    }
+
+    /// From now on, sends what is published to `outlet` (the events stream) instead of to
+    /// the subscribers, who get the events [`receive`](Self::receive)d back.
+    pub fn forward_to(&self, outlet: tokio::sync::mpsc::Sender<AlertMessage>) {
+        let _ = self.outlet.set(outlet);
+        self.recent
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .mirrored = Some(1);
+    }
+
+    /// Event `seq` of the events stream, for the subscribers; ignored when it is not newer
+    /// than the last one received (a consumer that starts again).
+    pub fn receive(&self, seq: u64, mut message: AlertMessage) {
+        let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+        if recent.mirrored.is_some_and(|next| seq < next) {
+            return;
+        }
+        recent.mirrored = Some(seq + 1);
+        message.seq = seq;
+        self.keep(&mut recent, Arc::new(message));
+    }
+
+    /// Keeps `message` for resuming subscribers and sends it to the live ones.
+    fn keep(&self, recent: &mut Recent, message: Arc<AlertMessage>) {
+        recent.bytes += message.json.len();
+        recent.messages.push_back(message.clone());
+        while recent.messages.len() > KEEP_EVENTS || recent.bytes > self.keep_bytes {
+            let Some(oldest) = recent.messages.pop_front() else {
+                break;
+            };
+            recent.bytes -= oldest.json.len();
+        }
+        // no receivers is fine: nobody is listening
+        let _ = self.sender.send(message);
     }
 
     /// Numbers and publishes the changed alerts.
@@ -173,17 +223,16 @@ impl AlertFeed {
         for feature in features {
             let seq = recent.next;
             recent.next += 1;
-            let message = Arc::new(message(seq, feature));
-            recent.bytes += message.json.len();
-            recent.messages.push_back(message.clone());
-            while recent.messages.len() > KEEP_EVENTS || recent.bytes > self.keep_bytes {
-                let Some(oldest) = recent.messages.pop_front() else {
-                    break;
-                };
-                recent.bytes -= oldest.json.len();
+            let message = message(seq, feature);
+            match self.outlet.get() {
+                Some(outlet) => {
+                    // bounded: a stream that cannot keep up loses the live event, not the alert
+                    if outlet.try_send(message).is_err() {
+                        tracing::error!("events stream behind: a live event was not sent");
+                    }
+                }
+                None => self.keep(&mut recent, Arc::new(message)),
             }
-            // no receivers is fine: nobody is listening
-            let _ = self.sender.send(message);
         }
     }
 
@@ -198,7 +247,8 @@ impl AlertFeed {
                 live,
             };
         };
-        let oldest = recent.messages.front().map_or(recent.next, |m| m.seq);
+        let next = recent.mirrored.unwrap_or(recent.next);
+        let oldest = recent.messages.front().map_or(next, |m| m.seq);
         let start = recent.messages.partition_point(|m| m.seq <= after);
         Subscription {
             backlog: recent.messages.range(start..).cloned().collect(),
@@ -207,8 +257,15 @@ impl AlertFeed {
         }
     }
 
-    /// The number the next event will get.
+    /// The number the next event will have for subscribers.
     pub fn next_seq(&self) -> u64 {
+        let recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+        recent.mirrored.unwrap_or(recent.next)
+    }
+
+    /// The number the next change published here gets (in a single process the same as
+    /// [`next_seq`](Self::next_seq); the webhooks' event ids).
+    pub fn next_published(&self) -> u64 {
         self.recent.lock().unwrap_or_else(|e| e.into_inner()).next
     }
 }
@@ -257,7 +314,10 @@ impl Alerts {
         changes: Changes,
         changed: &[Feature],
     ) -> Result<(), StoreError> {
-        let prepared = self.webhooks.prepare(self.feed.next_seq(), changed).await;
+        let prepared = self
+            .webhooks
+            .prepare(self.feed.next_published(), changed)
+            .await;
         let stored = self.store.commit(changes).await;
         if stored.is_ok() {
             self.feed.publish(changed);

@@ -144,6 +144,8 @@ pub enum CameraState {
     Failed,
     /// Stopped with the server.
     Stopped,
+    /// Not run here: in a cluster, another vision node holds its lease (or nobody yet).
+    Standby,
 }
 
 /// A camera's state as the API shows it (no URL: it may carry a password).
@@ -177,6 +179,24 @@ struct Camera {
     status: Mutex<CameraStatus>,
     /// The latest frame (the map's camera popup shows it).
     latest: Mutex<Option<Arc<Frame>>>,
+    /// How a configured camera runs (a scenario camera has none: it runs once).
+    setup: Option<Setup>,
+    /// The current or last run.
+    run: Mutex<Option<Run>>,
+}
+
+/// What a configured camera runs with.
+struct Setup {
+    config: CameraConfig,
+    placement: Option<Placement>,
+    reader: Option<Reader>,
+    counters: VisionCounters,
+}
+
+/// A camera's thread and the flag that stops it.
+struct Run {
+    stop: Arc<AtomicBool>,
+    thread: std::thread::JoinHandle<()>,
 }
 
 /// Where a camera's tracks go: its calibration, its map feature, and the ingest writer.
@@ -262,11 +282,12 @@ impl Reader {
     }
 }
 
-/// The running cameras.
+/// The cameras, running or standing by.
 #[derive(Clone, Default)]
 pub struct Cameras {
     cameras: Arc<std::sync::RwLock<Vec<Arc<Camera>>>>,
-    stop: Arc<AtomicBool>,
+    /// Set when the server stops: no camera starts again.
+    stopping: Arc<AtomicBool>,
     ocr: OcrSettings,
     reader: Arc<OnceLock<Option<Reader>>>,
 }
@@ -275,6 +296,22 @@ impl Cameras {
     /// Starts one thread per camera; `placements[i]` (when given) places the tracks of
     /// `configs[i]` on the map.
     pub fn start(
+        configs: &[CameraConfig],
+        placements: Vec<Option<Placement>>,
+        counters: &VisionCounters,
+        ocr: &OcrSettings,
+    ) -> Self {
+        let this = Self::standing_by(configs, placements, counters, ocr);
+        for config in configs {
+            this.run(&config.id);
+        }
+        this
+    }
+
+    /// The cameras of `configs`, none running yet ([`CameraState::Standby`]): a vision
+    /// node of a cluster runs those it holds the lease of ([`run`](Self::run),
+    /// [`halt`](Self::halt)).
+    pub fn standing_by(
         configs: &[CameraConfig],
         placements: Vec<Option<Placement>>,
         counters: &VisionCounters,
@@ -289,39 +326,85 @@ impl Cameras {
         } else {
             this.reader()
         };
-        let stop = this.stop.clone();
         let cameras = configs
             .iter()
             .zip(placements.into_iter().chain(std::iter::repeat(None)))
             .map(|(config, placement)| {
-                let camera = Arc::new(Camera::new(
-                    &config.id,
-                    config.motion_only,
-                    placement.as_ref(),
-                ));
+                let mut camera = Camera::new(&config.id, config.motion_only, placement.as_ref());
+                camera.update(|s| s.state = CameraState::Standby);
                 // a file plays as a live camera would send it
                 let mut config = config.clone();
                 config.source.realtime = true;
-                let (config, stop, counters, worker, reader) = (
+                camera.setup = Some(Setup {
                     config,
-                    stop.clone(),
-                    counters.clone(),
-                    camera.clone(),
-                    reader.clone(),
-                );
-                let spawned = std::thread::Builder::new()
-                    .name(format!("camera-{}", config.id))
-                    .spawn(move || worker.run(&config, placement, reader, &stop, &counters));
-                if let Err(e) = spawned {
-                    camera.update(|s| {
-                        (s.state, s.error) = (CameraState::Failed, Some(e.to_string()))
-                    });
-                }
-                camera
+                    placement,
+                    reader: reader.clone(),
+                    counters: counters.clone(),
+                });
+                Arc::new(camera)
             })
             .collect();
         *this.cameras.write().expect("cameras lock") = cameras;
         this
+    }
+
+    /// The ids of the configured cameras, in configuration order.
+    pub fn configured(&self) -> Vec<String> {
+        self.cameras
+            .read()
+            .expect("cameras lock")
+            .iter()
+            .filter(|c| c.setup.is_some())
+            .map(|c| c.status.lock().expect("camera lock").id.clone())
+            .collect()
+    }
+
+    /// Starts configured camera `id` on its own thread unless it runs; false while it is
+    /// still finishing a run that was halted (try again later) or when it cannot start.
+    pub fn run(&self, id: &str) -> bool {
+        if self.stopping.load(Ordering::Relaxed) {
+            return false;
+        }
+        let Some(camera) = self.find(id).filter(|c| c.setup.is_some()) else {
+            return false;
+        };
+        let mut run = camera.run.lock().expect("camera run lock");
+        if let Some(running) = run.as_ref()
+            && !running.thread.is_finished()
+        {
+            return !running.stop.load(Ordering::Relaxed);
+        }
+        let stop = Arc::new(AtomicBool::new(false));
+        camera.update(|s| (s.state, s.error) = (CameraState::Starting, None));
+        let (worker, flag, stopping) = (camera.clone(), stop.clone(), self.stopping.clone());
+        let spawned = std::thread::Builder::new()
+            .name(format!("camera-{id}"))
+            .spawn(move || worker.run(&flag, &stopping));
+        match spawned {
+            Ok(thread) => {
+                *run = Some(Run { stop, thread });
+                true
+            }
+            Err(e) => {
+                camera.update(|s| (s.state, s.error) = (CameraState::Failed, Some(e.to_string())));
+                false
+            }
+        }
+    }
+
+    /// Asks camera `id` to stop (it finishes the frame at hand and stands by).
+    pub fn halt(&self, id: &str) {
+        if let Some(camera) = self.find(id) {
+            camera.halt();
+        }
+    }
+
+    fn find(&self, id: &str) -> Option<Arc<Camera>> {
+        let cameras = self.cameras.read().expect("cameras lock");
+        cameras
+            .iter()
+            .find(|c| c.status.lock().expect("camera lock").id == id)
+            .cloned()
     }
 
     /// The shared OCR, loaded on first use.
@@ -357,28 +440,34 @@ impl Cameras {
                 .write()
                 .expect("cameras lock")
                 .push(worker.clone());
-            let (scene, land, stop, counters, reader) = (
+            let stop = Arc::new(AtomicBool::new(false));
+            let (scene, land, flag, counters, reader, thread_worker) = (
                 scene.clone(),
                 land.clone(),
-                self.stop.clone(),
+                stop.clone(),
                 counters.clone(),
                 reader.clone(),
+                worker.clone(),
             );
             let camera = camera.clone();
             let spawned = std::thread::Builder::new()
                 .name(format!("camera-{}", camera.name))
                 .spawn(move || {
+                    let worker = thread_worker;
                     let on_event =
                         worker.on_event(&camera.name, true, placement, reader, &counters);
-                    match crate::filming::live(&scene, &camera, &land, &stop, on_event) {
+                    match crate::filming::live(&scene, &camera, &land, &flag, on_event) {
                         Ok(()) => worker.update(|s| s.state = CameraState::Stopped),
                         Err(e) => worker.update(|s| {
                             (s.state, s.error) = (CameraState::Failed, Some(e.to_string()))
                         }),
                     }
                 });
-            if let Err(error) = spawned {
-                tracing::error!(%error, "a scenario camera did not start");
+            match spawned {
+                Ok(thread) => {
+                    *worker.run.lock().expect("camera run lock") = Some(Run { stop, thread })
+                }
+                Err(error) => tracing::error!(%error, "a scenario camera did not start"),
             }
         }
     }
@@ -402,9 +491,12 @@ impl Cameras {
         camera.latest.lock().expect("frame lock").clone()
     }
 
-    /// Asks every camera to stop (they finish the frame at hand).
+    /// Asks every camera to stop for good (they finish the frame at hand).
     pub fn stop(&self) {
-        self.stop.store(true, Ordering::Relaxed);
+        self.stopping.store(true, Ordering::Relaxed);
+        for camera in self.cameras.read().expect("cameras lock").iter() {
+            camera.halt();
+        }
     }
 }
 
@@ -425,6 +517,15 @@ impl Camera {
                 camera_id: placement.map(|p| p.camera_id.get()),
             }),
             latest: Mutex::new(None),
+            setup: None,
+            run: Mutex::new(None),
+        }
+    }
+
+    /// Asks the current run to stop.
+    fn halt(&self) {
+        if let Some(run) = self.run.lock().expect("camera run lock").as_ref() {
+            run.stop.store(true, Ordering::Relaxed);
         }
     }
 
@@ -432,18 +533,25 @@ impl Camera {
         change(&mut self.status.lock().expect("camera lock"));
     }
 
-    fn run(
-        &self,
-        config: &CameraConfig,
-        placement: Option<Placement>,
-        reader: Option<Reader>,
-        stop: &AtomicBool,
-        counters: &VisionCounters,
-    ) {
-        let on_event = self.on_event(&config.id, config.motion_only, placement, reader, counters);
-        let result = run_camera(config, stop, on_event);
-        match result {
-            Ok(()) => self.update(|s| s.state = CameraState::Stopped),
+    /// Runs the configured camera until `stop`; then it stands by, or is stopped when the
+    /// server is `stopping`.
+    fn run(&self, stop: &AtomicBool, stopping: &AtomicBool) {
+        let Some(setup) = &self.setup else {
+            return;
+        };
+        let config = &setup.config;
+        let on_event = self.on_event(
+            &config.id,
+            config.motion_only,
+            setup.placement.clone(),
+            setup.reader.clone(),
+            &setup.counters,
+        );
+        match run_camera(config, stop, on_event) {
+            Ok(()) if stopping.load(Ordering::Relaxed) => {
+                self.update(|s| s.state = CameraState::Stopped);
+            }
+            Ok(()) => self.update(|s| (s.state, s.live_tracks) = (CameraState::Standby, 0)),
             Err(e) => {
                 tracing::error!(camera = config.id, error = %e, "camera failed");
                 self.update(|s| (s.state, s.error) = (CameraState::Failed, Some(e.to_string())));

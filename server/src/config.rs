@@ -68,6 +68,12 @@ pub enum NodeRole {
     Ingest,
     /// Takes the fixes stream: the engines, the detectors, the alert book and the store.
     Core,
+    /// Runs the cameras it holds the lease of (its fair share of `[[vision.cameras]]`) and
+    /// puts their tracks on the fixes stream.
+    Vision,
+    /// Serves tiles, OGC API, the web map and the alert events of the events stream, with
+    /// the same event numbers on every API node.
+    Api,
 }
 
 /// The cluster: NATS JetStream carries the feeds' updates from ingest nodes to core nodes.

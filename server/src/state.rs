@@ -12,7 +12,7 @@ use crate::alerts::Alerts;
 use crate::auth::Tokens;
 use crate::cameras::{Cameras, Placement};
 use crate::clock::now_epoch_s;
-use crate::cluster::Fixes;
+use crate::cluster::Cluster;
 use crate::config::{Config, NodeRole};
 use crate::ingest::{Ingest, PictureSettings, Pipeline, Replay};
 use crate::metrics::Metrics;
@@ -65,6 +65,8 @@ pub struct AppState {
     pub cameras: Cameras,
     /// The command platform: cases, cards, inspections, tip rewards.
     pub command: crate::command::Command,
+    /// This node's cluster, when it is one of a cluster's nodes.
+    pub cluster: Option<Cluster>,
 }
 
 impl AppState {
@@ -86,36 +88,77 @@ impl AppState {
         let alerts = Alerts::restore(store.clone())
             .await?
             .with_webhooks(crate::webhooks::start(&config, store.as_ref()).await?);
+        let role = config.cluster.role;
+        let cluster = match role {
+            NodeRole::All => None,
+            _ => Some(Cluster::connect(&config.cluster).await?),
+        };
+        if let Some(cluster) = &cluster {
+            // alert and case changes go through the events stream, which numbers them
+            let (outgoing, taken) = tokio::sync::mpsc::channel(crate::cluster::OUTGOING_EVENTS);
+            alerts.feed.forward_to(outgoing);
+            tokio::spawn(crate::cluster::publish_events(cluster.clone(), taken));
+            tokio::spawn(crate::cluster::follow_events(
+                cluster.clone(),
+                alerts.feed.clone(),
+            ));
+        }
         let pipeline = Pipeline::new(store.clone(), alerts.clone(), settings);
         // an ingest node's picture only checks what feeds send (registered vehicles); over a
         // store it shares with the core it must not write what its replay raises
-        let replay = match config.cluster.role {
-            NodeRole::Ingest => Replay::Restore,
-            NodeRole::All | NodeRole::Core => Replay::Rebuild,
-        };
-        pipeline.reload(replay).await?;
+        let writes = matches!(role, NodeRole::All | NodeRole::Core);
+        pipeline
+            .reload(if writes {
+                Replay::Rebuild
+            } else {
+                Replay::Restore
+            })
+            .await?;
         let metrics = Arc::new(Metrics::new());
-        let ingest = match config.cluster.role {
-            NodeRole::All => Ingest::start(pipeline, metrics.ais.clone()),
-            NodeRole::Ingest => {
-                let fixes = Fixes::connect(&config.cluster).await?;
-                Ingest::start_forwarding(pipeline, metrics.ais.clone(), fixes)
-            }
-            NodeRole::Core => {
-                let fixes = Fixes::connect(&config.cluster).await?;
+        let ingest = match (role, cluster.clone()) {
+            (NodeRole::Core, Some(cluster)) => {
                 let ingest = Ingest::start(pipeline, metrics.ais.clone());
-                tokio::spawn(crate::cluster::lead(fixes, ingest.clone()));
+                tokio::spawn(crate::cluster::lead(
+                    cluster,
+                    ingest.clone(),
+                    alerts.clone(),
+                ));
                 ingest
             }
+            (NodeRole::Api, Some(cluster)) => {
+                let ingest =
+                    Ingest::start_forwarding(pipeline, metrics.ais.clone(), cluster.clone());
+                tokio::spawn(crate::cluster::follow_fixes(cluster, ingest.clone()));
+                ingest
+            }
+            (_, Some(cluster)) => Ingest::start_forwarding(pipeline, metrics.ais.clone(), cluster),
+            (_, None) => Ingest::start(pipeline, metrics.ais.clone()),
         };
         tokio::spawn(run_clock(ingest.clone()));
-        let placements = placements(&config.vision.cameras, store.as_ref(), &ingest).await?;
-        let cameras = Cameras::start(
-            &config.vision.cameras,
-            placements,
-            &metrics.vision,
-            &config.vision.ocr,
-        );
+        let cameras = match (role, cluster.clone()) {
+            (NodeRole::All, _) => Cameras::start(
+                &config.vision.cameras,
+                placements(&config.vision.cameras, store.as_ref(), &ingest).await?,
+                &metrics.vision,
+                &config.vision.ocr,
+            ),
+            (NodeRole::Vision, Some(cluster)) => {
+                let cameras = Cameras::standing_by(
+                    &config.vision.cameras,
+                    placements(&config.vision.cameras, store.as_ref(), &ingest).await?,
+                    &metrics.vision,
+                    &config.vision.ocr,
+                );
+                tokio::spawn(crate::cluster::run_cameras(cluster, cameras.clone()));
+                cameras
+            }
+            _ => {
+                if !config.vision.cameras.is_empty() {
+                    tracing::info!("in a cluster, vision nodes run the cameras");
+                }
+                Cameras::default()
+            }
+        };
         let command = crate::command::Command::new(
             store.clone(),
             alerts.clone(),
@@ -124,6 +167,7 @@ impl AppState {
         );
         let state = Self {
             command,
+            cluster,
             cameras,
             tokens: Arc::new(Tokens::new(&config.auth)),
             ingest,
@@ -135,7 +179,7 @@ impl AppState {
             tile_index,
         };
         // cards are issued by the nodes that hold the picture, once
-        if state.config.cluster.role != NodeRole::Ingest {
+        if writes {
             tokio::spawn(run_cards(state.clone()));
         }
         Ok(state)

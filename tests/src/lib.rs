@@ -226,10 +226,20 @@ pub fn spawn_serve(
             &port.to_string(),
         ])
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
+        .stderr(logs())
         .spawn()
         .unwrap();
     (server, format!("127.0.0.1:{port}"))
+}
+
+/// Where a spawned server's log goes: nowhere, unless `COASTWATCH_TEST_LOGS` is set (to see
+/// why a test of processes failed).
+fn logs() -> std::process::Stdio {
+    if std::env::var_os("COASTWATCH_TEST_LOGS").is_some() {
+        std::process::Stdio::inherit()
+    } else {
+        std::process::Stdio::null()
+    }
 }
 
 /// [`spawn_serve`], once `/healthz` answers 200.
@@ -282,4 +292,48 @@ pub fn tool_available(tool: &str) -> bool {
         eprintln!("skipping: {tool} is not installed");
     }
     found
+}
+
+/// The alert events of `{base}/api/v1/alerts/stream` as `(id, data)`, read with `token` after
+/// `last_event_id`, until the stream ends or the receiver is dropped.
+pub fn sse(
+    base: &str,
+    token: &str,
+    last_event_id: Option<u64>,
+) -> tokio::sync::mpsc::UnboundedReceiver<(u64, Value)> {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let url = format!("{base}/api/v1/alerts/stream");
+    let token = token.to_owned();
+    tokio::spawn(async move {
+        let mut request = reqwest::Client::new().get(url).bearer_auth(&token);
+        if let Some(id) = last_event_id {
+            request = request.header("last-event-id", id.to_string());
+        }
+        let mut response = request.send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        let mut text = String::new();
+        while let Ok(Some(chunk)) = response.chunk().await {
+            text.push_str(&String::from_utf8_lossy(&chunk));
+            while let Some(end) = text.find("\n\n") {
+                let block: String = text.drain(..end + 2).collect();
+                let mut id = None;
+                let mut data = None;
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("id: ").or(line.strip_prefix("id:")) {
+                        id = v.trim().parse().ok();
+                    } else if let Some(v) =
+                        line.strip_prefix("data: ").or(line.strip_prefix("data:"))
+                    {
+                        data = serde_json::from_str(v).ok();
+                    }
+                }
+                if let (Some(id), Some(data)) = (id, data)
+                    && tx.send((id, data)).is_err()
+                {
+                    return;
+                }
+            }
+        }
+    });
+    rx
 }

@@ -103,40 +103,7 @@ fn nmea(mmsi: u32, lon: f64, lat: f64) -> String {
 
 /// SSE events `(id, data)` read in the background from `/api/v1/alerts/stream`.
 fn sse(base: &str, last_event_id: Option<u64>) -> mpsc::UnboundedReceiver<(u64, Value)> {
-    let (tx, rx) = mpsc::unbounded_channel();
-    let url = format!("{base}/api/v1/alerts/stream");
-    tokio::spawn(async move {
-        let mut request = reqwest::Client::new().get(url).bearer_auth(DISPATCHER);
-        if let Some(id) = last_event_id {
-            request = request.header("last-event-id", id.to_string());
-        }
-        let mut response = request.send().await.unwrap();
-        assert_eq!(response.status(), 200);
-        let mut text = String::new();
-        while let Ok(Some(chunk)) = response.chunk().await {
-            text.push_str(&String::from_utf8_lossy(&chunk));
-            while let Some(end) = text.find("\n\n") {
-                let block: String = text.drain(..end + 2).collect();
-                let mut id = None;
-                let mut data = None;
-                for line in block.lines() {
-                    if let Some(v) = line.strip_prefix("id: ").or(line.strip_prefix("id:")) {
-                        id = v.trim().parse().ok();
-                    } else if let Some(v) =
-                        line.strip_prefix("data: ").or(line.strip_prefix("data:"))
-                    {
-                        data = serde_json::from_str(v).ok();
-                    }
-                }
-                if let (Some(id), Some(data)) = (id, data)
-                    && tx.send((id, data)).is_err()
-                {
-                    return;
-                }
-            }
-        }
-    });
-    rx
+    coastwatch_tests::sse(base, DISPATCHER, last_event_id)
 }
 
 async fn next(rx: &mut mpsc::UnboundedReceiver<(u64, Value)>) -> (u64, Value) {

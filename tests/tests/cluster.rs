@@ -13,18 +13,34 @@ use coastwatch_tests::{free_port, http_request, nats_server as nats, serve, tool
 
 /// Node `name` of `role` over the GeoPackage `store`: the process and its address.
 fn node(dir: &Path, name: &str, role: &str, nats_port: u16, store: &Path) -> (Child, String) {
+    node_with(dir, name, role, nats_port, store, "")
+}
+
+/// [`node`] with `more` settings (TOML tables after the cluster's).
+fn node_with(
+    dir: &Path,
+    name: &str,
+    role: &str,
+    nats_port: u16,
+    store: &Path,
+    more: &str,
+) -> (Child, String) {
     let config = dir.join(format!("{name}.toml"));
     std::fs::write(
         &config,
         format!(
             "[cluster]\nrole = \"{role}\"\nnats = \"nats://127.0.0.1:{nats_port}\"\nnode = \"{name}\"\n\
-             partitions = 2\nack_wait_s = 2\nlease_s = 3\nmax_stream_bytes = 67108864\n\
-             [[auth.tokens]]\ntoken = \"feed-secret\"\nuser = \"ais\"\nroles = [\"ingest\"]\n"
+             partitions = 2\nack_wait_s = 2\nlease_s = {LEASE_S}\nmax_stream_bytes = 67108864\n\
+             [[auth.tokens]]\ntoken = \"feed-secret\"\nuser = \"ais\"\nroles = [\"ingest\"]\n\
+             [[auth.tokens]]\ntoken = \"desk-secret\"\nuser = \"desk\"\nroles = [\"dispatcher\"]\n{more}"
         ),
     )
     .unwrap();
     serve(&config, store)
 }
+
+/// Seconds a lease lasts unrenewed in these tests.
+const LEASE_S: u64 = 3;
 
 /// Positions in the GeoPackage at `store`, as `(subject, t)`, read as another reader would.
 fn stored_positions(store: &Path) -> Vec<(String, f64)> {
@@ -336,4 +352,221 @@ async fn an_ingest_node_writes_nothing_to_the_shared_store_at_start() {
     assert_eq!(single.ingest.picture().vessels().len(), 1);
     assert_eq!(rows(store.clone()).await.0, 1);
     kill(&mut nats_server);
+}
+
+const VTEST: &str = "/usr/share/doc/opencv-doc/examples/data/vtest.avi";
+
+/// The state of each camera on the vision node at `addr` (none when it does not answer).
+fn camera_states(addr: &str) -> std::collections::BTreeMap<String, String> {
+    let Some((200, body)) = http_request(
+        addr,
+        "GET",
+        "/api/v1/vision/cameras",
+        Some("desk-secret"),
+        "text/plain",
+        "",
+    ) else {
+        return Default::default();
+    };
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    body["cameras"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["id"].as_str().unwrap().to_owned(),
+                c["state"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// Which cameras stream on each node (by index), once every camera of `cameras` streams on
+/// exactly one of them and `settled` holds; panics after 30 s.
+fn wait_for_placement(
+    addrs: &[&str],
+    cameras: &[&str],
+    settled: impl Fn(&[Vec<String>]) -> bool,
+) -> Vec<Vec<String>> {
+    let started = Instant::now();
+    loop {
+        let streaming: Vec<Vec<String>> = addrs
+            .iter()
+            .map(|addr| {
+                camera_states(addr)
+                    .into_iter()
+                    .filter(|(_, state)| state == "streaming")
+                    .map(|(id, _)| id)
+                    .collect()
+            })
+            .collect();
+        let mut all: Vec<&String> = streaming.iter().flatten().collect();
+        all.sort();
+        if all.iter().map(|id| id.as_str()).eq(cameras.iter().copied()) && settled(&streaming) {
+            return streaming;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "cameras not placed: {streaming:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Two vision nodes share three cameras through their leases, each camera on one node; when
+/// one node is killed, the other runs all three within the lease's bound.
+#[test]
+fn cameras_move_to_a_living_vision_node_within_the_lease() {
+    let footage = std::process::Command::new("ffmpeg")
+        .arg("-version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+        && Path::new(VTEST).exists();
+    if !tool_available("nats-server") || !footage {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "ffmpeg or {VTEST} missing on CI"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let nats_port = free_port();
+    let mut nats_server = nats(nats_port, &dir.path().join("jetstream"));
+    let cameras = ["dock-1", "depot-2", "yard-3"];
+    let more: String = cameras
+        .iter()
+        .map(|id| {
+            format!(
+                "[[vision.cameras]]\nid = \"{id}\"\nurl = \"{VTEST}\"\nmotion_only = true\n\
+                 [vision.cameras.source]\nfps = 2\nmax_width = 160\n"
+            )
+        })
+        .collect();
+    let vision = |name: &str| {
+        let store = dir.path().join(format!("{name}.gpkg"));
+        node_with(dir.path(), name, "vision", nats_port, &store, &more)
+    };
+    let (mut first, first_addr) = vision("vision-a");
+    let (mut second, second_addr) = vision("vision-b");
+    let addrs = [first_addr.as_str(), second_addr.as_str()];
+    let mut sorted = cameras;
+    sorted.sort();
+    // both nodes alive: each runs some, none runs one the other runs
+    let shared = wait_for_placement(&addrs, &sorted, |on| on.iter().all(|c| !c.is_empty()));
+    assert_eq!(shared.iter().map(Vec::len).sum::<usize>(), 3, "{shared:?}");
+
+    kill(&mut first);
+    let killed = Instant::now();
+    let moved = wait_for_placement(&addrs[1..], &sorted, |_| true);
+    let took = killed.elapsed();
+    kill(&mut second);
+    kill(&mut nats_server);
+    assert_eq!(moved[0].len(), 3, "{moved:?}");
+    eprintln!("the cameras streamed on the living node {took:?} after the kill");
+    // the lease expires unrenewed (lease_s), the living node sees it on its next beat
+    // (lease_s / 3) and the stream opens (a second)
+    let bound = Duration::from_secs_f64(LEASE_S as f64 * 4.0 / 3.0 + 3.0);
+    assert!(took < bound, "{took:?} > {bound:?}");
+}
+
+/// Two API nodes behind one core: tips and a dispatcher's action taken on either are applied
+/// by the core (one numbering of alerts), and an SSE client moved from one API node to the
+/// other (the first killed) with its `Last-Event-ID` sees every event once, numbered alike.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_sse_client_moved_between_api_nodes_sees_every_event_once() {
+    if !tool_available("nats-server") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("shared.gpkg");
+    let nats_port = free_port();
+    let mut nats_server = nats(nats_port, &dir.path().join("jetstream"));
+    let (mut core, core_addr) = node(dir.path(), "core-a", "core", nats_port, &store);
+    wait_until_leading(&core_addr, true);
+    let (mut api_a, a) = node(dir.path(), "api-a", "api", nats_port, &store);
+    let (mut api_b, b) = node(dir.path(), "api-b", "api", nats_port, &store);
+    let client = reqwest::Client::new();
+    let tip = |addr: &str, n: u32| {
+        client
+            .post(format!("http://{addr}/api/v1/tips"))
+            .bearer_auth("desk-secret")
+            .json(&serde_json::json!({"lon": 121.6, "lat": 29.6, "text": format!("boat {n}")}))
+            .send()
+    };
+    let mut events = coastwatch_tests::sse(&format!("http://{a}"), "desk-secret", None);
+    let mut seen: Vec<(u64, serde_json::Value)> = Vec::new();
+    // let the subscription settle before the first tip
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for n in 0..10 {
+        let addr = if n % 2 == 0 { &a } else { &b };
+        let answer = tip(addr, n).await.unwrap();
+        assert_eq!(answer.status(), 201, "{}", answer.text().await.unwrap());
+    }
+    for _ in 0..10 {
+        seen.push(next_event(&mut events).await);
+    }
+    drop(events);
+    kill(&mut api_a);
+    for n in 10..20 {
+        assert_eq!(tip(&b, n).await.unwrap().status(), 201);
+    }
+    let last = seen.last().unwrap().0;
+    let mut events = coastwatch_tests::sse(&format!("http://{b}"), "desk-secret", Some(last));
+    for _ in 10..20 {
+        seen.push(next_event(&mut events).await);
+    }
+    // an action on the alerts goes to the core too
+    let first_alert = seen[0].1["id"].as_i64().unwrap();
+    let acked = client
+        .post(format!("http://{b}/api/v1/alerts/{first_alert}/ack"))
+        .bearer_auth("desk-secret")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(acked.status(), 200, "{}", acked.text().await.unwrap());
+    seen.push(next_event(&mut events).await);
+    let quiet = tokio::time::timeout(Duration::from_secs(1), events.recv()).await;
+    assert!(quiet.is_err(), "an event too many: {quiet:?}");
+    drop(events);
+    kill(&mut api_b);
+    kill(&mut core);
+    kill(&mut nats_server);
+
+    let ids: Vec<u64> = seen.iter().map(|(id, _)| *id).collect();
+    assert!(
+        ids.windows(2).all(|w| w[1] == w[0] + 1),
+        "event numbers without gaps or repeats across the nodes: {ids:?}"
+    );
+    let mut texts: Vec<String> = seen[..20]
+        .iter()
+        .map(|(_, alert)| alert["evidence"]["text"].as_str().unwrap().to_owned())
+        .collect();
+    texts.sort();
+    let mut expected: Vec<String> = (0..20).map(|n| format!("boat {n}")).collect();
+    expected.sort();
+    assert_eq!(texts, expected, "every tip once");
+    let mut alert_ids: Vec<i64> = seen[..20]
+        .iter()
+        .map(|(_, a)| a["id"].as_i64().unwrap())
+        .collect();
+    alert_ids.sort_unstable();
+    alert_ids.dedup();
+    assert_eq!(
+        alert_ids.len(),
+        20,
+        "one numbering of alerts: {alert_ids:?}"
+    );
+    assert_eq!(seen[20].1["id"], first_alert);
+    assert_eq!(seen[20].1["status"], "acknowledged", "{}", seen[20].1);
+}
+
+async fn next_event(
+    events: &mut tokio::sync::mpsc::UnboundedReceiver<(u64, serde_json::Value)>,
+) -> (u64, serde_json::Value) {
+    tokio::time::timeout(Duration::from_secs(10), events.recv())
+        .await
+        .expect("no event within 10 s")
+        .expect("stream ended")
 }

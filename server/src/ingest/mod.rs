@@ -220,6 +220,17 @@ pub struct Ingest {
     health: watch::Receiver<Option<String>>,
 }
 
+/// Applies updates stored elsewhere to this node's picture ([`Ingest::follower`]).
+pub(crate) struct Follower(Writer);
+
+impl Follower {
+    /// Applies `updates` to the picture (fixes already held are skipped).
+    pub(crate) fn apply(&mut self, updates: &[Update]) {
+        let updates: Vec<&Update> = updates.iter().collect();
+        self.0.restore(&updates);
+    }
+}
+
 /// What one batch of lines gave.
 #[derive(Debug, Default, Clone, PartialEq, serde::Serialize)]
 pub struct LineReport {
@@ -256,10 +267,10 @@ impl Ingest {
     pub fn start_forwarding(
         pipeline: Pipeline,
         counters: AisCounters,
-        fixes: crate::cluster::Fixes,
+        cluster: crate::cluster::Cluster,
     ) -> Self {
         Self::over(pipeline, counters, |batches, health| {
-            tokio::spawn(crate::cluster::forward_batches(fixes, batches, health));
+            tokio::spawn(crate::cluster::forward_batches(cluster, batches, health));
         })
     }
 
@@ -289,6 +300,17 @@ impl Ingest {
     ) -> Result<Stored, IngestError> {
         self.store_writable().await;
         self.send(updates, false, true).await
+    }
+
+    /// What keeps this node's picture current with the updates another node stores (an API
+    /// node following the fixes stream): applied without storing or alerting.
+    pub(crate) fn follower(&self) -> Follower {
+        Follower(Writer::new(
+            self.pipeline.clone(),
+            self.counters.clone(),
+            self.limits.max_vessels,
+            VESSEL_ROW_PACE,
+        ))
     }
 
     /// Builds the picture and the alert book anew from the store, as at start (a standby

@@ -252,6 +252,12 @@ impl Writer {
         store(prepared, &self.pipeline.alerts).await
     }
 
+    /// Applies the updates to the picture and stores nothing.
+    pub(super) fn restore(&mut self, updates: &[&Update]) {
+        let nothing = self.prepare(updates, Replay::Restore, None);
+        debug_assert!(nothing.is_none());
+    }
+
     /// The first half of [`write`](Self::write): applies the updates and runs the detectors;
     /// returns what is to be stored (nothing when `mode` stores nothing).
     fn prepare(

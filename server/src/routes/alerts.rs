@@ -184,8 +184,13 @@ async fn act(
             check_text(field, text, server.body_limits.text_chars)?;
         }
     }
-    let alert = state.alerts.act(id, action, body, user).await?;
-    Ok(Json(alert_json(&alert)))
+    // in a cluster the leading core, which holds the open episodes, applies it
+    match &state.cluster {
+        Some(cluster) => Ok(Json(cluster.act(id, action, body, user).await?)),
+        None => Ok(Json(alert_json(
+            &state.alerts.act(id, action, body, user).await?,
+        ))),
+    }
 }
 
 /// Who may read the stream: the bearer token, or `access_token` for clients that cannot
@@ -254,7 +259,9 @@ async fn messages(
                 .map(|a| Arc::new(AlertMessage::new(seq, a))),
         );
     }
-    let last_backlog = backlog.last().map(|m| m.seq);
+    // live events already in the backlog, or (a feed still catching up with the events
+    // stream) at or before the subscriber's last, are not sent again
+    let seen = backlog.last().map(|m| m.seq).max(params.last_event_id);
     first.extend(
         backlog
             .into_iter()
@@ -268,9 +275,8 @@ async fn messages(
         }
     })
     .filter(move |m: &Arc<AlertMessage>| {
-        let wanted = m.for_town(town.as_deref())
-            && m.visible_to(&scope)
-            && last_backlog.is_none_or(|l| m.seq > l);
+        let wanted =
+            m.for_town(town.as_deref()) && m.visible_to(&scope) && seen.is_none_or(|l| m.seq > l);
         async move { wanted }
     });
     Ok(stream::iter(first).chain(live))
@@ -388,11 +394,22 @@ async fn tip(
         .ingest
         .picture()
         .with_monitor(|m| m.town_at(body.lon, body.lat));
-    let alert = state
-        .alerts
-        .tip([body.lon, body.lat], &body.text, body.reporter, t, town)
-        .await?;
-    Ok((axum::http::StatusCode::CREATED, Json(alert_json(&alert))))
+    let location = [body.lon, body.lat];
+    // in a cluster the leading core, which numbers alerts, raises it
+    let alert = match &state.cluster {
+        Some(cluster) => {
+            cluster
+                .tip(location, &body.text, body.reporter, t, town)
+                .await?
+        }
+        None => alert_json(
+            &state
+                .alerts
+                .tip(location, &body.text, body.reporter, t, town)
+                .await?,
+        ),
+    };
+    Ok((axum::http::StatusCode::CREATED, Json(alert)))
 }
 
 /// The period of a scorecard.

@@ -7,7 +7,7 @@
 use std::collections::{HashMap, HashSet};
 
 use geo::Point;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::{AlertEvent, EpisodeKey, Phase, SubjectKey};
@@ -176,7 +176,7 @@ fn episode_key(feature: &Feature) -> Option<EpisodeKey> {
 }
 
 /// What a dispatcher does to an alert.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ActionBody {
     /// Free-text note (required to resolve).

@@ -1,8 +1,11 @@
-//! coastwatch as a cluster over NATS JetStream: ingest nodes take the feeds and put their
-//! decoded updates on the fixes stream; core nodes take the stream into the engines, the
-//! detectors, the alert book and the store.
+//! coastwatch as a cluster over NATS JetStream. The one binary takes a role
+//! (`[cluster] role`): `ingest` nodes take the feeds and put their decoded updates on the
+//! fixes stream; `vision` nodes run the cameras they hold the lease of and put their tracks
+//! there too; the `core` node that holds the core lease takes the stream into the engines,
+//! the detectors, the alert book and the store; `api` nodes serve the map, the layers and the
+//! alert events, keeping their picture current from the fixes stream.
 //!
-//! - **The stream** `COASTWATCH_FIXES` holds subjects `coastwatch.fixes.<n>`, one per
+//! - **The fixes stream** `COASTWATCH_FIXES` holds subjects `coastwatch.fixes.<n>`, one per
 //!   partition; an object's updates (a vessel by MMSI, a vehicle or camera track by its id)
 //!   always go to the same partition, so their order is kept. Each message is a CBOR array of
 //!   [`Update`]s (floats bit for bit) with a `Nats-Msg-Id` of the node, its boot and a
@@ -12,21 +15,17 @@
 //!   answer, TCP reading on) only once JetStream has acknowledged every message of it. While
 //!   NATS cannot take them, the node reports itself unavailable (HTTP 503, streaming feeds stop
 //!   reading) and probes until it can, exactly as the single process does for its store.
-//! - **Leadership** ([`lead`]): of the core nodes, the one holding the lease `core` consumes.
-//!   A lease is the last message on `coastwatch.lease.core` in the stream `COASTWATCH_LEASES`,
-//!   written with JetStream's compare-and-set (`Nats-Expected-Last-Subject-Sequence`: 0 to
-//!   take a free lease, the holder's own last sequence to renew it, as JetStream's key-value
-//!   buckets do); its holder renews it every third of `lease_s`, and one not renewed for
-//!   `lease_s` expires (the stream's age limit). A
-//!   standby tries to take it as often; once it has, it rebuilds its picture and alert book
-//!   from the store (what the last leader stored) and takes the stream from where the consumer
-//!   stands. A leader that cannot renew stops consuming.
+//! - **Leases** (`lease.rs`): the core lease decides which core consumes; camera leases which
+//!   vision node runs each camera.
 //! - **Core** ([`consume`]): one durable pull consumer per partition (`core-<n>`, explicit
 //!   acknowledgements) feeds the messages, in order, to the one writer and acknowledges each
 //!   once its updates are stored. A core that dies leaves its unacknowledged messages to be
 //!   delivered again (after `ack_wait_s`) to whichever core takes the consumer next; fixes
 //!   already stored are skipped by the store (one row per time and subject), and episodes
-//!   already stored are not raised again, so nothing is stored or raised twice.
+//!   already stored are not raised again, so nothing is stored or raised twice. The leader
+//!   also applies the dispatchers' actions and the tips taken on any node (`actions.rs`).
+//! - **Events** (`events.rs`): alert and case changes cross the events stream, which numbers
+//!   them for every node's SSE and WebSocket clients.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -37,6 +36,13 @@ use tokio::sync::{mpsc, watch};
 
 use crate::config::ClusterConfig;
 use crate::ingest::{Ingest, IngestError, Stored, Update};
+
+mod actions;
+mod events;
+mod lease;
+
+pub use events::{OUTGOING_EVENTS, follow_events, publish_events};
+pub use lease::{lead, run_cameras};
 
 /// The stream of the feeds' updates.
 pub const FIXES_STREAM: &str = "COASTWATCH_FIXES";
@@ -50,13 +56,10 @@ const PUBLISH_TIMEOUT: Duration = Duration::from_secs(5);
 const BATCH_TIMEOUT: Duration = Duration::from_secs(30);
 /// Longest wait between two probes of an unreachable NATS.
 const MAX_PROBE_WAIT: Duration = Duration::from_secs(5);
+/// An API node follows the fixes stream from this long before it read its picture (s).
+const FOLLOW_OVERLAP_S: f64 = 10.0;
 /// Largest message the fixes stream takes (a batch of a few thousand updates).
 const MAX_MESSAGE_BYTES: i32 = 4 << 20;
-/// The stream of the cluster's leases.
-pub const LEASES_STREAM: &str = "COASTWATCH_LEASES";
-/// The subject of the lease of the core that consumes the fixes stream.
-pub const CORE_LEASE: &str = "coastwatch.lease.core";
-
 /// Why the cluster cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ClusterError {
@@ -77,9 +80,10 @@ fn jetstream_error(error: impl std::fmt::Display) -> ClusterError {
     ClusterError::JetStream(error.to_string())
 }
 
-/// The fixes stream, as this node publishes to it or consumes it.
+/// This node's connection to the cluster: the fixes stream it publishes to or consumes,
+/// the leases, the events.
 #[derive(Clone)]
-pub struct Fixes {
+pub struct Cluster {
     js: jetstream::Context,
     config: ClusterConfig,
     /// `<node>.<boot µs>`: what message ids start with.
@@ -87,7 +91,7 @@ pub struct Fixes {
     next: std::sync::Arc<AtomicU64>,
 }
 
-impl Fixes {
+impl Cluster {
     /// Connects to NATS and creates the fixes stream if it does not exist.
     ///
     /// # Errors
@@ -110,7 +114,7 @@ impl Fixes {
                 reason: e.to_string(),
             })?;
         let js = jetstream::new(client);
-        let fixes = Self {
+        let cluster = Self {
             js,
             config: config.clone(),
             origin: format!(
@@ -120,8 +124,8 @@ impl Fixes {
             ),
             next: Default::default(),
         };
-        fixes.stream().await?;
-        Ok(fixes)
+        cluster.stream().await?;
+        Ok(cluster)
     }
 
     /// The stream, created with this node's settings when it does not exist yet.
@@ -209,46 +213,6 @@ impl Fixes {
         }
     }
 
-    /// The leases' stream, created when missing: a lease not renewed for `lease_s` expires.
-    async fn leases(&self) -> Result<(), ClusterError> {
-        self.js
-            .get_or_create_stream(stream::Config {
-                name: LEASES_STREAM.into(),
-                subjects: vec!["coastwatch.lease.*".into()],
-                max_messages_per_subject: 1,
-                max_age: Duration::from_secs(self.config.lease_s),
-                num_replicas: self.config.replicas,
-                storage: stream::StorageType::File,
-                ..Default::default()
-            })
-            .await
-            .map(drop)
-            .map_err(jetstream_error)
-    }
-
-    /// Writes lease `subject` if its last message has sequence `last` (0: it is free):
-    /// the new sequence, or an error when someone else holds it.
-    async fn write_lease(&self, subject: &str, last: u64) -> Result<u64, ClusterError> {
-        let mut headers = async_nats::HeaderMap::new();
-        headers.insert(
-            async_nats::header::NATS_EXPECTED_LAST_SUBJECT_SEQUENCE,
-            last.to_string().as_str(),
-        );
-        let holder = bytes::Bytes::from(self.origin.clone());
-        let written = async {
-            self.js
-                .publish_with_headers(subject.to_owned(), headers, holder)
-                .await
-                .map_err(jetstream_error)?
-                .await
-                .map_err(jetstream_error)
-        };
-        tokio::time::timeout(PUBLISH_TIMEOUT, written)
-            .await
-            .map_err(|_| ClusterError::JetStream("lease not written in time".into()))?
-            .map(|ack| ack.sequence)
-    }
-
     /// Waits until JetStream answers again.
     async fn reachable(&self) {
         let mut wait = Duration::from_millis(100);
@@ -273,7 +237,7 @@ pub fn partition(update: &Update, partitions: u32) -> u32 {
 }
 
 /// FNV-1a: a hash that is the same in every process and release.
-fn fnv1a(bytes: &[u8]) -> u64 {
+pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| {
         (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     })
@@ -290,7 +254,7 @@ fn host_name() -> String {
 /// The ingest node's writer: publishes each batch and acknowledges it once the stream has
 /// it. After a failure the node is unavailable until JetStream answers again.
 pub(crate) async fn forward_batches(
-    fixes: Fixes,
+    cluster: Cluster,
     mut batches: mpsc::Receiver<crate::ingest::Batch>,
     health: watch::Sender<Option<String>>,
 ) {
@@ -300,7 +264,7 @@ pub(crate) async fn forward_batches(
             let _ = ack.send(Ok(()));
             continue;
         }
-        match fixes.publish(&updates).await {
+        match cluster.publish(&updates).await {
             Ok(()) => {
                 let _ = ack.send(Ok(()));
             }
@@ -309,7 +273,7 @@ pub(crate) async fn forward_batches(
                 let reason = error.to_string();
                 health.send_replace(Some(reason.clone()));
                 let _ = ack.send(Err(IngestError::Unavailable(reason)));
-                fixes.reachable().await;
+                cluster.reachable().await;
                 health.send_replace(None);
                 tracing::info!("JetStream answers again");
             }
@@ -317,68 +281,16 @@ pub(crate) async fn forward_batches(
     }
 }
 
-/// A core node: waits for the core lease (standby), then consumes the fixes stream while it
-/// renews the lease; after losing it, stands by again. For ever.
-pub async fn lead(fixes: Fixes, ingest: Ingest) {
-    let lease = Duration::from_secs(fixes.config.lease_s);
-    let beat = lease / 3;
-    while let Err(error) = fixes.leases().await {
-        tracing::warn!(%error, "no leases stream yet");
-        tokio::time::sleep(beat).await;
-    }
-    let mut fresh = true; // the picture was built from the store just now, at start
-    loop {
-        let mut revision = match fixes.write_lease(CORE_LEASE, 0).await {
-            Ok(revision) => revision,
-            Err(_) => {
-                if fresh {
-                    tracing::info!("standby: another core holds the lease");
-                }
-                fresh = false;
-                tokio::time::sleep(beat).await;
-                continue;
-            }
-        };
-        if !fresh {
-            tracing::info!("the core lease is ours: rebuilding from the store");
-            if let Err(error) = ingest.rebuild().await {
-                // the lease expires unrenewed; whoever takes it next tries
-                tracing::error!(%error, "rebuild failed; leaving the lease");
-                tokio::time::sleep(lease).await;
-                continue;
-            }
-        }
-        tracing::info!(node = %fixes.origin, "leading: consuming the fixes stream");
-        ingest.counters.leading.set(1);
-        let consuming = tokio::spawn(consume(fixes.clone(), ingest.clone()));
-        let mut renewed = tokio::time::Instant::now();
-        while renewed.elapsed() < lease {
-            tokio::time::sleep(beat).await;
-            match fixes.write_lease(CORE_LEASE, revision).await {
-                Ok(next) => {
-                    revision = next;
-                    renewed = tokio::time::Instant::now();
-                }
-                Err(error) => tracing::warn!(%error, "core lease not renewed"),
-            }
-        }
-        tracing::error!("core lease lost: consuming stops");
-        consuming.abort();
-        ingest.counters.leading.set(0);
-        fresh = false;
-    }
-}
-
 /// Takes every partition of the fixes stream into `ingest` until dropped (a consumer that
 /// fails is started again).
-pub async fn consume(fixes: Fixes, ingest: Ingest) {
-    let partitions = fixes.config.partitions.max(1);
+pub async fn consume(cluster: Cluster, ingest: Ingest) {
+    let partitions = cluster.config.partitions.max(1);
     let consumers = (0..partitions).map(|p| {
-        let (fixes, ingest) = (&fixes, &ingest);
+        let (cluster, ingest) = (&cluster, &ingest);
         async move {
             let mut wait = Duration::from_millis(100);
             loop {
-                if let Err(error) = consume_partition(fixes, ingest, p).await {
+                if let Err(error) = consume_partition(cluster, ingest, p).await {
                     tracing::warn!(%error, partition = p, "fixes consumer stopped; again");
                 }
                 tokio::time::sleep(wait).await;
@@ -389,10 +301,57 @@ pub async fn consume(fixes: Fixes, ingest: Ingest) {
     futures_util::future::join_all(consumers).await;
 }
 
+/// An API node: keeps `ingest`'s picture current with every partition of the fixes stream,
+/// storing nothing, for ever. It starts a few seconds before the picture was read from the
+/// store, so that nothing stored meanwhile is missed (fixes already held are skipped).
+pub async fn follow_fixes(cluster: Cluster, ingest: Ingest) {
+    let mut follower = ingest.follower();
+    let mut since = crate::clock::wall_epoch_s() - FOLLOW_OVERLAP_S;
+    let mut wait = Duration::from_millis(100);
+    loop {
+        if let Err(error) = follow_from(&cluster, &mut follower, &mut since).await {
+            tracing::warn!(%error, "fixes follower stopped; again");
+        }
+        tokio::time::sleep(wait).await;
+        wait = (wait * 2).min(MAX_PROBE_WAIT);
+    }
+}
+
+/// Applies the fixes stream's messages from time `since` on (moved on as they come).
+async fn follow_from(
+    cluster: &Cluster,
+    follower: &mut crate::ingest::Follower,
+    since: &mut f64,
+) -> Result<(), ClusterError> {
+    let start_time = time::OffsetDateTime::from_unix_timestamp_nanos((*since * 1e9) as i128)
+        .map_err(jetstream_error)?;
+    let consumer = cluster
+        .stream()
+        .await?
+        .create_consumer(consumer::pull::OrderedConfig {
+            filter_subject: format!("{FIXES_SUBJECT}.*"),
+            deliver_policy: consumer::DeliverPolicy::ByStartTime { start_time },
+            ..Default::default()
+        })
+        .await
+        .map_err(jetstream_error)?;
+    let mut messages = consumer.messages().await.map_err(jetstream_error)?;
+    while let Some(message) = messages.next().await {
+        let message = message.map_err(jetstream_error)?;
+        if let Ok(updates) = ciborium::from_reader::<Vec<Update>, _>(message.payload.as_ref()) {
+            follower.apply(&updates);
+        }
+        if let Ok(info) = message.info() {
+            *since = info.published.unix_timestamp_nanos() as f64 / 1e9;
+        }
+    }
+    Ok(())
+}
+
 /// Feeds partition `p` to the writer in order, acknowledging each message once stored.
-async fn consume_partition(fixes: &Fixes, ingest: &Ingest, p: u32) -> Result<(), ClusterError> {
-    let config = &fixes.config;
-    let consumer = fixes
+async fn consume_partition(cluster: &Cluster, ingest: &Ingest, p: u32) -> Result<(), ClusterError> {
+    let config = &cluster.config;
+    let consumer = cluster
         .stream()
         .await?
         .get_or_create_consumer(

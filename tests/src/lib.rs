@@ -259,9 +259,40 @@ pub fn serve(config: &std::path::Path, store: &std::path::Path) -> (std::process
 /// Debian's `nats-server` with JetStream on `port`, its files in `dir`, once it takes
 /// connections.
 pub fn nats_server(port: u16, dir: &std::path::Path) -> std::process::Child {
+    nats_server_with(port, dir, &[])
+}
+
+/// Server `n` (0, 1 or 2) of a three-node NATS cluster with JetStream: clients on `ports[n]`,
+/// routes between them on `routes`; its files in `dir`.
+pub fn nats_cluster_node(
+    n: usize,
+    ports: [u16; 3],
+    routes: [u16; 3],
+    dir: &std::path::Path,
+) -> std::process::Child {
+    let others: Vec<String> = (0..3)
+        .filter(|&i| i != n)
+        .map(|i| format!("nats://127.0.0.1:{}", routes[i]))
+        .collect();
+    let args = [
+        "-n".to_owned(),
+        format!("nats-{n}"),
+        "--cluster_name".into(),
+        "coastwatch".into(),
+        "--cluster".into(),
+        format!("nats://127.0.0.1:{}", routes[n]),
+        "--routes".into(),
+        others.join(","),
+    ];
+    nats_server_with(ports[n], dir, &args)
+}
+
+/// [`nats_server`] with more arguments.
+fn nats_server_with(port: u16, dir: &std::path::Path, args: &[String]) -> std::process::Child {
     let child = Command::new("nats-server")
         .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
         .arg(dir)
+        .args(args)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()

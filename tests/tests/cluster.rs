@@ -13,15 +13,16 @@ use coastwatch_tests::{free_port, http_request, nats_server as nats, serve, tool
 
 /// Node `name` of `role` over the GeoPackage `store`: the process and its address.
 fn node(dir: &Path, name: &str, role: &str, nats_port: u16, store: &Path) -> (Child, String) {
-    node_with(dir, name, role, nats_port, store, "")
+    let nats = format!("nats://127.0.0.1:{nats_port}");
+    node_with(dir, name, role, &nats, store, "")
 }
 
-/// [`node`] with `more` settings (TOML tables after the cluster's).
+/// [`node`] with `more` settings (more cluster keys, then tables).
 fn node_with(
     dir: &Path,
     name: &str,
     role: &str,
-    nats_port: u16,
+    nats: &str,
     store: &Path,
     more: &str,
 ) -> (Child, String) {
@@ -29,10 +30,10 @@ fn node_with(
     std::fs::write(
         &config,
         format!(
-            "[cluster]\nrole = \"{role}\"\nnats = \"nats://127.0.0.1:{nats_port}\"\nnode = \"{name}\"\n\
-             partitions = 2\nack_wait_s = 2\nlease_s = {LEASE_S}\nmax_stream_bytes = 67108864\n\
+            "[cluster]\nrole = \"{role}\"\nnats = \"{nats}\"\nnode = \"{name}\"\n\
+             partitions = 2\nack_wait_s = 2\nlease_s = {LEASE_S}\nmax_stream_bytes = 67108864\n{more}\n\
              [[auth.tokens]]\ntoken = \"feed-secret\"\nuser = \"ais\"\nroles = [\"ingest\"]\n\
-             [[auth.tokens]]\ntoken = \"desk-secret\"\nuser = \"desk\"\nroles = [\"dispatcher\"]\n{more}"
+             [[auth.tokens]]\ntoken = \"desk-secret\"\nuser = \"desk\"\nroles = [\"dispatcher\"]\n"
         ),
     )
     .unwrap();
@@ -444,9 +445,10 @@ fn cameras_move_to_a_living_vision_node_within_the_lease() {
             )
         })
         .collect();
+    let nats_url = format!("nats://127.0.0.1:{nats_port}");
     let vision = |name: &str| {
         let store = dir.path().join(format!("{name}.gpkg"));
-        node_with(dir.path(), name, "vision", nats_port, &store, &more)
+        node_with(dir.path(), name, "vision", &nats_url, &store, &more)
     };
     let (mut first, first_addr) = vision("vision-a");
     let (mut second, second_addr) = vision("vision-b");
@@ -569,4 +571,354 @@ async fn next_event(
         .await
         .expect("no event within 10 s")
         .expect("stream ended")
+}
+
+/// Processes that are killed when the test ends, passed or not.
+#[derive(Default)]
+struct Fleet(Vec<(String, Child)>);
+
+impl Fleet {
+    fn add(&mut self, name: &str, child: Child) {
+        self.0.push((name.to_owned(), child));
+    }
+
+    fn kill(&mut self, name: &str) {
+        let i = self.0.iter().position(|(n, _)| n == name).unwrap();
+        kill(&mut self.0.remove(i).1);
+    }
+}
+
+impl Drop for Fleet {
+    fn drop(&mut self) {
+        for (_, child) in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// A fresh PostGIS database on `$COASTWATCH_TEST_PG`'s server, dropped with the guard.
+struct Database {
+    admin: String,
+    name: String,
+    url: String,
+}
+
+impl Database {
+    fn create(runtime: &tokio::runtime::Runtime) -> Option<Self> {
+        use sqlx::Connection;
+        let Ok(admin) = std::env::var("COASTWATCH_TEST_PG") else {
+            assert_ne!(
+                std::env::var("CI").as_deref(),
+                Ok("true"),
+                "CI=true but COASTWATCH_TEST_PG is not set"
+            );
+            eprintln!("skipping: COASTWATCH_TEST_PG is not set");
+            return None;
+        };
+        let name = format!("coastwatch_chaos_{}", std::process::id());
+        let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
+        runtime.block_on(async {
+            let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
+            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            let mut db = sqlx::PgConnection::connect(&url).await.unwrap();
+            sqlx::query("CREATE EXTENSION postgis")
+                .execute(&mut db)
+                .await
+                .unwrap();
+        });
+        Some(Self { admin, name, url })
+    }
+
+    /// Rows of `sql` as text columns.
+    fn rows(&self, sql: &str) -> Vec<Vec<String>> {
+        use sqlx::{Connection, Row};
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let mut conn = sqlx::PgConnection::connect(&self.url).await.unwrap();
+            let rows = sqlx::query(sql).fetch_all(&mut conn).await.unwrap();
+            rows.iter()
+                .map(|r| (0..r.len()).map(|i| r.get::<String, _>(i)).collect())
+                .collect()
+        })
+    }
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        use sqlx::Connection;
+        let (admin, name) = (self.admin.clone(), self.name.clone());
+        // on its own thread: the guard may drop inside a runtime
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
+                    let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                    let _ = sqlx::query(&drop).execute(&mut conn).await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// Vessels in the chaos test: each crosses into the restricted area once.
+const VESSELS: u32 = 12;
+/// Fixes per vessel, 30 s apart; the 12th is the first inside.
+const FIXES: u32 = 20;
+
+/// Fix `k` of vessel `v`: heading east at ~16 kn, 1.6 km from the next vessel, crossing
+/// 121.60 E (the area's west edge) after fix 10.
+fn chaos_fix(now: i64, v: u32, k: u32) -> String {
+    let report = PositionReport {
+        mmsi: 412_400_000 + v,
+        nav_status: 0,
+        lon: 121.575 + f64::from(k) * 0.0025,
+        lat: 29.52 + f64::from(v) * 0.015,
+        sog_kn: 15.0,
+        cog_deg: 90.0,
+        heading_deg: None,
+        second: 0,
+    };
+    with_time(
+        &sentences(&report.bits(), 'A', 0)[0],
+        now - 650 + i64::from(k) * 30,
+    )
+}
+
+/// The whole cluster on loopback, as issue 19 asks: a three-node NATS cluster (streams with
+/// three replicas), two vision nodes (three cameras on a video), two ingest nodes, two cores
+/// and two API nodes over one PostGIS database. While 240 fixes of 12 vessels are posted
+/// through both ingest nodes, one NATS server, the leading core, a vision node and an API
+/// node are killed -9 in turn. Afterwards every acknowledged fix is stored exactly once, each
+/// vessel's entry into the restricted area raised exactly one alert, the dead node's cameras
+/// streamed on the other within the lease's bound, and an SSE client moved from the killed API
+/// node to the other saw every event once, numbered without a gap.
+#[test]
+fn the_cluster_keeps_every_fix_alert_camera_and_event_through_kills_of_each_role() {
+    let footage = std::process::Command::new("ffmpeg")
+        .arg("-version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+        && Path::new(VTEST).exists();
+    if !tool_available("nats-server") || !footage {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "ffmpeg or {VTEST} missing on CI"
+        );
+        return;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let Some(db) = Database::create(&runtime) else {
+        return;
+    };
+    let store = Path::new(&db.url);
+    // the planted incidents: a restricted area each vessel enters once
+    runtime.block_on(async {
+        let pg = coastwatch_store::open(&db.url).await.unwrap();
+        let area = coastwatch_core::Feature::new(
+            geo::Polygon::new(
+                geo::LineString::from(vec![
+                    (121.60, 29.50),
+                    (121.70, 29.50),
+                    (121.70, 29.70),
+                    (121.60, 29.70),
+                    (121.60, 29.50),
+                ]),
+                vec![],
+            ),
+            serde_json::json!({"name": "Closed area", "kind": "restricted_sea", "town": "Chunhu",
+                "rule": {"detect": ["enter"], "debounce": {"fixes": 1}, "severity": "critical"}}),
+        );
+        pg.insert(coastwatch_core::Layer::Geofences, vec![area])
+            .await
+            .unwrap();
+        pg.close().await;
+    });
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut fleet = Fleet::default();
+    let (ports, routes) = (
+        [free_port(), free_port(), free_port()],
+        [free_port(), free_port(), free_port()],
+    );
+    for n in 0..3 {
+        let files = dir.path().join(format!("nats-{n}"));
+        fleet.add(
+            &format!("nats-{n}"),
+            coastwatch_tests::nats_cluster_node(n, ports, routes, &files),
+        );
+    }
+    let nats_urls = ports.map(|p| format!("nats://127.0.0.1:{p}")).join(",");
+    let cameras = ["depot-2", "dock-1", "yard-3"];
+    let camera_tables: String = cameras
+        .iter()
+        .map(|id| {
+            format!(
+                "[[vision.cameras]]\nid = \"{id}\"\nurl = \"{VTEST}\"\nmotion_only = true\n\
+                 [vision.cameras.source]\nfps = 2\nmax_width = 160\n"
+            )
+        })
+        .collect();
+    let mut addr = std::collections::BTreeMap::new();
+    let mut start = |fleet: &mut Fleet, name: &str, role: &str, more: &str| {
+        let (child, at) = node_with(
+            dir.path(),
+            name,
+            role,
+            &nats_urls,
+            store,
+            &format!("replicas = 3\n{more}"),
+        );
+        fleet.add(name, child);
+        addr.insert(name.to_owned(), at);
+    };
+    start(&mut fleet, "core-a", "core", "");
+    start(&mut fleet, "core-b", "core", "");
+    for name in ["ingest-a", "ingest-b", "api-a", "api-b"] {
+        start(&mut fleet, name, &name[..name.len() - 2], "");
+    }
+    start(&mut fleet, "vision-a", "vision", &camera_tables);
+    start(&mut fleet, "vision-b", "vision", &camera_tables);
+    let at = |name: &str| addr[name].clone();
+    let visions = [at("vision-a"), at("vision-b")];
+    let visions: Vec<&str> = visions.iter().map(String::as_str).collect();
+    wait_for_placement(&visions, &cameras, |on| on.iter().all(|c| !c.is_empty()));
+
+    let _entered = runtime.enter();
+    let mut events = coastwatch_tests::sse(&format!("http://{}", at("api-a")), "desk-secret", None);
+    let mut seen: Vec<(u64, serde_json::Value)> = Vec::new();
+    let now = now_s();
+    let ingest = [at("ingest-a"), at("ingest-b")];
+    let mut posted = 0;
+    let mut camera_move = None;
+    for k in 0..FIXES {
+        for v in 0..VESSELS {
+            assert!(
+                post_until_acknowledged(&ingest[(posted % 2) as usize], &chaos_fix(now, v, k)),
+                "fix {k} of vessel {v} never acknowledged"
+            );
+            posted += 1;
+            match posted {
+                48 => fleet.kill("nats-0"),
+                96 => {
+                    let leader = ["core-a", "core-b"]
+                        .into_iter()
+                        .find(|c| leading(&at(c)))
+                        .expect("a core leads");
+                    fleet.kill(leader);
+                }
+                144 => {
+                    fleet.kill("vision-a");
+                    let killed = Instant::now();
+                    wait_for_placement(&visions[1..], &cameras, |_| true);
+                    camera_move = Some(killed.elapsed());
+                }
+                192 => {
+                    while let Ok(event) = events.try_recv() {
+                        seen.push(event);
+                    }
+                    fleet.kill("api-a");
+                    let last = seen.last().map(|(id, _)| *id);
+                    events = coastwatch_tests::sse(
+                        &format!("http://{}", at("api-b")),
+                        "desk-secret",
+                        last,
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
+    assert_eq!(posted, VESSELS * FIXES);
+
+    // every acknowledged fix stored once, every entry alerted once
+    let started = Instant::now();
+    let (positions, entries) = loop {
+        let positions = db.rows("SELECT subject_id, t::text FROM positions ORDER BY t, subject_id");
+        let entries = db.rows(
+            "SELECT subject::text, count(*)::text FROM alerts WHERE kind = 'geofence_enter' GROUP BY 1",
+        );
+        let done = positions.len() >= posted as usize && entries.len() >= VESSELS as usize;
+        if done || started.elapsed() > Duration::from_secs(60) {
+            break (positions, entries);
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    };
+    // the events of the last alerts, then a quiet second
+    runtime.block_on(async {
+        while let Ok(Some(event)) =
+            tokio::time::timeout(Duration::from_secs(2), events.recv()).await
+        {
+            seen.push(event);
+        }
+    });
+    drop(fleet);
+
+    let mut unique = positions.clone();
+    unique.dedup();
+    assert_eq!(unique.len(), positions.len(), "no fix stored twice");
+    assert_eq!(
+        positions.len(),
+        posted as usize,
+        "every acknowledged fix stored"
+    );
+    assert_eq!(
+        entries.len(),
+        VESSELS as usize,
+        "each vessel's entry alerted: {entries:?}"
+    );
+    assert!(
+        entries.iter().all(|row| row[1] == "1"),
+        "each entry alerted once: {entries:?}"
+    );
+    let moved = camera_move.unwrap();
+    eprintln!("cameras streamed on the living vision node {moved:?} after the kill");
+    let bound = Duration::from_secs_f64(LEASE_S as f64 * 4.0 / 3.0 + 3.0);
+    assert!(moved < bound, "{moved:?} > {bound:?}");
+    let ids: Vec<u64> = seen.iter().map(|(id, _)| *id).collect();
+    assert!(
+        ids.windows(2).all(|w| w[1] == w[0] + 1),
+        "events without gaps or repeats across the API nodes: {ids:?}"
+    );
+    let alerted: std::collections::BTreeSet<&str> = seen
+        .iter()
+        .filter(|(_, alert)| alert["kind"] == "geofence_enter")
+        .filter_map(|(_, alert)| alert["subject"]["id"].as_str())
+        .collect();
+    assert_eq!(
+        alerted.len(),
+        VESSELS as usize,
+        "every entry's event reached the client: {alerted:?}"
+    );
+}
+
+/// Whether the core at `addr` says it leads.
+fn leading(addr: &str) -> bool {
+    http_request(
+        addr,
+        "GET",
+        "/metrics",
+        Some("feed-secret"),
+        "text/plain",
+        "",
+    )
+    .is_some_and(|(_, text)| text.lines().any(|l| l == "coastwatch_cluster_leading 1"))
 }

@@ -98,11 +98,19 @@ impl Cluster {
     /// [`ClusterError`] when NATS cannot be reached or JetStream refuses the stream.
     pub async fn connect(config: &ClusterConfig) -> Result<Self, ClusterError> {
         let url = config.nats.clone().unwrap_or_default();
+        let servers = url
+            .split(',')
+            .map(|server| server.trim().parse::<async_nats::ServerAddr>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| ClusterError::Connect {
+                url: url.clone(),
+                reason: e.to_string(),
+            })?;
         let client = async_nats::ConnectOptions::new()
             .name("coastwatch")
             .retry_on_initial_connect()
             .connection_timeout(Duration::from_secs(5))
-            .connect(url.as_str());
+            .connect(servers);
         let client = tokio::time::timeout(Duration::from_secs(15), client)
             .await
             .map_err(|_| ClusterError::Connect {
@@ -124,8 +132,16 @@ impl Cluster {
             ),
             next: Default::default(),
         };
-        cluster.stream().await?;
-        Ok(cluster)
+        // a NATS cluster that has just started elects its JetStream leader first
+        let ready = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            match cluster.stream().await {
+                Ok(_) => return Ok(cluster),
+                Err(error) if tokio::time::Instant::now() >= ready => return Err(error),
+                Err(error) => tracing::info!(%error, "JetStream not ready; again"),
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
     }
 
     /// The stream, created with this node's settings when it does not exist yet.

@@ -19,6 +19,7 @@
 //! is shared by the cameras; a read takes some 70 ms on 2 cores, while which a live stream's
 //! frames are dropped as when the detector is busy.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -577,6 +578,8 @@ impl Camera {
         // track ids restart with the process: the session tells them apart in the store
         let session = crate::clock::wall_epoch_s() as u64;
         let mut newest_id = 0;
+        // across the cluster: when each track's last snapshot was sent
+        let mut snapshots_sent = HashMap::new();
         move |event| match event {
             CameraEvent::Connected { width, height } => self.update(|s| {
                 (s.state, s.error, s.frame_size) =
@@ -589,7 +592,14 @@ impl Camera {
                     counters.reads.get_or_create(&labels).inc_by(reads);
                 }
                 if let Some(placement) = &placement {
-                    let (placed, unplaced) = place(placement, session, &report, frame, &readings);
+                    let (placed, unplaced) = place(
+                        placement,
+                        session,
+                        &report,
+                        frame,
+                        &readings,
+                        &mut snapshots_sent,
+                    );
                     counters.observations.get_or_create(&labels).inc_by(placed);
                     counters.unplaced.get_or_create(&labels).inc_by(unplaced);
                     if placed > 0 {
@@ -641,15 +651,22 @@ impl Camera {
 
 /// Places the confirmed tracks of a frame on the map and stores them; returns how many were
 /// stored and how many were not (above the horizon, cut by the edge, or the store cannot write).
+/// Across the cluster a track's observations carry a snapshot every [`SNAPSHOT_EVERY_S`]
+/// instead of the frame (`snapshots_sent`: when each track's last went).
 fn place(
     placement: &Placement,
     session: u64,
     report: &FrameReport,
     frame: Arc<Frame>,
     readings: &TrackReadings,
+    snapshots_sent: &mut HashMap<u64, f64>,
 ) -> (u64, u64) {
     let t = report.t.as_millisecond() as f64 / 1000.0;
-    let evidence = EvidenceFrame(frame);
+    for ended in &report.ended {
+        snapshots_sent.remove(&ended.id);
+    }
+    let forwards = placement.ingest.forwards();
+    let evidence = EvidenceFrame::Frame(frame.clone());
     let mut unplaced = 0;
     let updates: Vec<Update> = report
         .tracks
@@ -679,10 +696,19 @@ fn place(
                 bbox: Some([b.x, b.y, b.w, b.h]),
                 reading: readings.reading(track.id),
             };
-            Some(Update::CameraTrack {
-                observation,
-                frame: Some(evidence.clone()),
-            })
+            let frame = if !forwards {
+                Some(evidence.clone())
+            } else if snapshots_sent
+                .get(&track.id)
+                .is_none_or(|sent| t - sent >= SNAPSHOT_EVERY_S)
+            {
+                snapshots_sent.insert(track.id, t);
+                let snapshot = coastwatch_vision::snapshot::evidence(&frame, track.bbox);
+                Some(EvidenceFrame::Snapshot(Arc::new(snapshot)))
+            } else {
+                None
+            };
+            Some(Update::CameraTrack { observation, frame })
         })
         .collect();
     let count = updates.len() as u64;
@@ -694,6 +720,10 @@ fn place(
         }
     }
 }
+
+/// Across the cluster, a track's snapshot (the alert evidence of an episode it opens) is sent
+/// at most this often (s).
+const SNAPSHOT_EVERY_S: f64 = 2.0;
 
 /// The map's class of a video-core class.
 fn track_class(class: ObjectClass) -> TrackClass {

@@ -55,6 +55,8 @@ pub struct AisCounters {
     pub timings: IngestTimings,
     /// 1 while this core node holds the cluster's core lease and consumes the fixes stream.
     pub leading: Gauge,
+    /// Layer changes announced by other nodes of the cluster and reloaded here.
+    pub layer_changes: Counter,
 }
 
 /// How long the ingest writer takes per group of updates: where an alert's latency goes.
@@ -129,6 +131,11 @@ impl AisCounters {
             "cluster_leading",
             "1 while this core node holds the core lease and consumes the fixes stream",
             self.leading.clone(),
+        );
+        registry.register(
+            "cluster_layer_changes",
+            "Layer changes announced by other nodes of the cluster and reloaded here",
+            self.layer_changes.clone(),
         );
         registry.register(
             "ingest_apply_seconds",

@@ -103,10 +103,15 @@ impl AppState {
                 alerts.feed.clone(),
             ));
         }
-        let pipeline = Pipeline::new(store.clone(), alerts.clone(), settings);
         // an ingest node's picture only checks what feeds send (registered vehicles); over a
         // store it shares with the core it must not write what its replay raises
         let writes = matches!(role, NodeRole::All | NodeRole::Core);
+        let pipeline = Pipeline::new(store.clone(), alerts.clone(), settings);
+        let pipeline = if writes {
+            pipeline
+        } else {
+            pipeline.reading_only()
+        };
         pipeline
             .reload(if writes {
                 Replay::Rebuild
@@ -134,7 +139,7 @@ impl AppState {
             (_, Some(cluster)) => Ingest::start_forwarding(pipeline, metrics.ais.clone(), cluster),
             (_, None) => Ingest::start(pipeline, metrics.ais.clone()),
         };
-        tokio::spawn(run_clock(ingest.clone()));
+        tokio::spawn(run_clock(ingest.clone(), role));
         let cameras = match (role, cluster.clone()) {
             (NodeRole::All, _) => Cameras::start(
                 &config.vision.cameras,
@@ -182,6 +187,9 @@ impl AppState {
         if writes {
             tokio::spawn(run_cards(state.clone()));
         }
+        if let Some(cluster) = state.cluster.clone() {
+            tokio::spawn(crate::cluster::follow_layers(cluster, state.clone()));
+        }
         Ok(state)
     }
 
@@ -194,10 +202,19 @@ impl AppState {
         self.store.close().await;
     }
 
-    /// After a committed write to `layer`: brings the picture up to date. When that fails
-    /// (the store cannot be read for a moment), the write stays acknowledged, and the reload
-    /// is tried again in the background (1 s doubling to 60 s) until it succeeds.
+    /// After a committed write to `layer`: brings the picture up to date, here and (in a
+    /// cluster) on the other nodes.
     pub async fn layer_written(&self, layer: Layer) {
+        if let Some(cluster) = self.cluster.clone() {
+            tokio::spawn(async move { cluster.announce_layer(layer).await });
+        }
+        self.reload_layer(layer).await;
+    }
+
+    /// Brings the picture up to date with `layer`. When that fails (the store cannot be read
+    /// for a moment), the write stays acknowledged, and the reload is tried again in the
+    /// background (1 s doubling to 60 s) until it succeeds.
+    pub async fn reload_layer(&self, layer: Layer) {
         let Err(error) = self.layer_changed(layer).await else {
             return;
         };
@@ -242,6 +259,9 @@ async fn run_cards(state: AppState) {
     interval.tick().await;
     loop {
         interval.tick().await;
+        if !acts(&state.ingest, state.config.cluster.role) {
+            continue;
+        }
         match state.command.refresh_cards(now_epoch_s() as i64).await {
             Ok(layers) => {
                 for layer in layers {
@@ -253,12 +273,25 @@ async fn run_cards(state: AppState) {
     }
 }
 
+/// Whether this node runs the time-driven rules: alone, or as the leading core (a standby's
+/// picture stands still, and would see every vessel fall silent).
+fn acts(ingest: &Ingest, role: NodeRole) -> bool {
+    match role {
+        NodeRole::All => true,
+        NodeRole::Core => ingest.counters.leading.get() == 1,
+        NodeRole::Ingest | NodeRole::Vision | NodeRole::Api => false,
+    }
+}
+
 /// Runs the time-driven detectors (AIS gaps, GPS off) every [`TICK`], in the writer, so
 /// that their alerts are stored like every other change.
-async fn run_clock(ingest: Ingest) {
+async fn run_clock(ingest: Ingest, role: NodeRole) {
     let mut interval = tokio::time::interval(TICK);
     loop {
         interval.tick().await;
+        if !acts(&ingest, role) {
+            continue;
+        }
         ingest.tick(now_epoch_s());
     }
 }

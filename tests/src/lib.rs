@@ -368,3 +368,57 @@ pub fn sse(
     });
     rx
 }
+
+/// A 30 s video (640×360, 10 fps) of a dark boat crossing a calm sea from left to right,
+/// its foot on row 236; or `None` without ffmpeg.
+pub fn boat_video(dir: &std::path::Path) -> Option<std::path::PathBuf> {
+    let out = dir.join("boat.mp4");
+    let made = std::process::Command::new("ffmpeg")
+        .args([
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=0x5a7890:s=640x360:r=10",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=0x1c1c1c:s=48x16:r=10",
+            "-filter_complex",
+            "[0][1]overlay=x='60+t*12':y=220",
+            "-t",
+            "30",
+            "-pix_fmt",
+            "yuv420p",
+            "-y",
+        ])
+        .arg(&out)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !made {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "CI=true but ffmpeg is missing"
+        );
+        eprintln!("skipping: ffmpeg is missing");
+    }
+    made.then_some(out)
+}
+
+/// The pose of the camera that films [`boat_video`]: 20 m above the sea at (121.60, 29.60),
+/// looking north, 2° down.
+pub fn boat_camera_pose() -> coastwatch_core::georef::Pose {
+    coastwatch_core::georef::Pose {
+        lon: 121.60,
+        lat: 29.60,
+        height_m: 20.0,
+        heading_deg: 0.0,
+        tilt_deg: 2.0,
+        hfov_deg: 60.0,
+        width: 640,
+        height: 360,
+    }
+}

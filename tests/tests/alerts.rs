@@ -12,7 +12,9 @@ use coastwatch_core::{Feature, Layer};
 use coastwatch_server::config::WebhookConfig;
 use coastwatch_server::{AppState, Config, app, feeds};
 use coastwatch_store::{GeoPackageStore, Query, Store};
-use coastwatch_tests::{DISPATCHER, INGEST, PLANNER, VIEWER, ingest_config};
+use coastwatch_tests::{
+    DISPATCHER, INGEST, PLANNER, VIEWER, boat_camera_pose, boat_video, ingest_config,
+};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt;
@@ -1102,60 +1104,6 @@ async fn camera_detections_raise_dark_vessels_unless_ais_explains_them() {
     );
     let (status, _) = call(reqwest::Method::POST, &url, DISPATCHER, Some(json!([]))).await;
     assert_eq!(status, 403, "feeding needs the ingest role");
-}
-
-/// A 30 s video (640×360, 10 fps) of a dark boat crossing a calm sea from left to right,
-/// its foot on row 236; or `None` without ffmpeg.
-fn boat_video(dir: &Path) -> Option<std::path::PathBuf> {
-    let out = dir.join("boat.mp4");
-    let made = std::process::Command::new("ffmpeg")
-        .args([
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            "color=c=0x5a7890:s=640x360:r=10",
-            "-f",
-            "lavfi",
-            "-i",
-            "color=c=0x1c1c1c:s=48x16:r=10",
-            "-filter_complex",
-            "[0][1]overlay=x='60+t*12':y=220",
-            "-t",
-            "30",
-            "-pix_fmt",
-            "yuv420p",
-            "-y",
-        ])
-        .arg(&out)
-        .status()
-        .is_ok_and(|s| s.success());
-    if !made {
-        assert_ne!(
-            std::env::var("CI").as_deref(),
-            Ok("true"),
-            "CI=true but ffmpeg is missing"
-        );
-        eprintln!("skipping: ffmpeg is missing");
-    }
-    made.then_some(out)
-}
-
-/// The pose of the camera that films [`boat_video`]: 20 m above the sea at (121.60, 29.60),
-/// looking north, 2° down.
-fn boat_camera_pose() -> coastwatch_core::georef::Pose {
-    coastwatch_core::georef::Pose {
-        lon: 121.60,
-        lat: 29.60,
-        height_m: 20.0,
-        heading_deg: 0.0,
-        tilt_deg: 2.0,
-        hfov_deg: 60.0,
-        width: 640,
-        height: 360,
-    }
 }
 
 /// A server running a camera on `video`, with the camera in the `cameras` layer and a

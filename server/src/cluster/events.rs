@@ -16,7 +16,9 @@ use async_nats::jetstream::{consumer, stream};
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
-use super::{Cluster, ClusterError, DUPLICATE_WINDOW, MAX_PROBE_WAIT, fnv1a, jetstream_error};
+use super::{
+    Cluster, ClusterError, DUPLICATE_WINDOW, MAX_PROBE_WAIT, PULL_EXPIRES, fnv1a, jetstream_error,
+};
 use crate::alerts::{AlertFeed, AlertMessage};
 
 /// The stream of alert and case changes.
@@ -87,6 +89,7 @@ async fn follow(cluster: &Cluster, feed: &AlertFeed) -> Result<(), ClusterError>
             deliver_policy: consumer::DeliverPolicy::ByStartSequence {
                 start_sequence: start,
             },
+            max_expires: PULL_EXPIRES,
             ..Default::default()
         })
         .await

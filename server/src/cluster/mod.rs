@@ -26,6 +26,7 @@
 //!   also applies the dispatchers' actions and the tips taken on any node (`actions.rs`).
 //! - **Events** (`events.rs`): alert and case changes cross the events stream, which numbers
 //!   them for every node's SSE and WebSocket clients.
+//! - **Layer changes** (`layers.rs`): a write to a layer on one node reloads it on the others.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -39,9 +40,11 @@ use crate::ingest::{Ingest, IngestError, Stored, Update};
 
 mod actions;
 mod events;
+mod layers;
 mod lease;
 
 pub use events::{OUTGOING_EVENTS, follow_events, publish_events};
+pub use layers::follow_layers;
 pub use lease::{lead, run_cameras};
 
 /// The stream of the feeds' updates.
@@ -56,6 +59,9 @@ const PUBLISH_TIMEOUT: Duration = Duration::from_secs(5);
 const BATCH_TIMEOUT: Duration = Duration::from_secs(30);
 /// Longest wait between two probes of an unreachable NATS.
 const MAX_PROBE_WAIT: Duration = Duration::from_secs(5);
+/// A pull request of a consumer expires after this, with an idle heartbeat at half of it: a
+/// consumer whose NATS server died notices within about this and starts again.
+const PULL_EXPIRES: Duration = Duration::from_secs(2);
 /// An API node follows the fixes stream from this long before it read its picture (s).
 const FOLLOW_OVERLAP_S: f64 = 10.0;
 /// Largest message the fixes stream takes (a batch of a few thousand updates).
@@ -347,6 +353,7 @@ async fn follow_from(
         .create_consumer(consumer::pull::OrderedConfig {
             filter_subject: format!("{FIXES_SUBJECT}.*"),
             deliver_policy: consumer::DeliverPolicy::ByStartTime { start_time },
+            max_expires: PULL_EXPIRES,
             ..Default::default()
         })
         .await
@@ -383,7 +390,13 @@ async fn consume_partition(cluster: &Cluster, ingest: &Ingest, p: u32) -> Result
         )
         .await
         .map_err(jetstream_error)?;
-    let mut messages = consumer.messages().await.map_err(jetstream_error)?;
+    let mut messages = consumer
+        .stream()
+        .expires(PULL_EXPIRES)
+        .heartbeat(PULL_EXPIRES / 2)
+        .messages()
+        .await
+        .map_err(jetstream_error)?;
     // messages whose updates wait to be stored, acknowledged in order by the acker
     let (stored_tx, mut stored_rx) =
         mpsc::channel::<(jetstream::Message, Stored)>(config.max_ack_pending as usize);
@@ -468,6 +481,61 @@ mod tests {
         ciborium::into_writer(&updates, &mut bytes).unwrap();
         let back: Vec<Update> = ciborium::from_reader(bytes.as_slice()).unwrap();
         assert_eq!(back, updates);
+    }
+
+    #[test]
+    fn a_camera_track_crosses_with_its_snapshot_and_without_its_frame() {
+        use crate::ingest::EvidenceFrame;
+        use coastwatch_core::engine::CameraObservation;
+        use coastwatch_vision::snapshot::Evidence;
+        use std::sync::Arc;
+        let track = |frame| Update::CameraTrack {
+            observation: CameraObservation {
+                camera_id: coastwatch_core::model::FeatureId::try_from(3).unwrap(),
+                track_id: "1700000000-7".into(),
+                class: coastwatch_core::model::TrackClass::Vessel,
+                t: 1.0e9,
+                camera: [121.6, 29.6],
+                position: [121.61, 29.62],
+                range_m: 2200.0,
+                bearing_deg: 12.5,
+                range_sigma_m: 80.0,
+                range_nearer_m: 2100.0,
+                range_farther_m: 2300.0,
+                bearing_sigma_deg: 0.3,
+                score: 0.8,
+                bbox: Some([10.0, 20.0, 30.0, 12.0]),
+                reading: None,
+            },
+            frame,
+        };
+        let roundtrip = |update: &Update| {
+            let mut bytes = Vec::new();
+            ciborium::into_writer(&[update], &mut bytes).unwrap();
+            let back: Vec<Update> = ciborium::from_reader(bytes.as_slice()).unwrap();
+            (back.into_iter().next().unwrap(), bytes.len())
+        };
+        let snapshot = Evidence {
+            frame_jpeg: vec![0xff, 0xd8, 1, 2, 3, 0xff, 0xd9],
+            crop_jpeg: vec![0xff, 0xd8, 4, 0xff, 0xd9],
+        };
+        let sent = track(Some(EvidenceFrame::Snapshot(Arc::new(snapshot))));
+        let (back, size) = roundtrip(&sent);
+        assert_eq!(back, sent, "the snapshot's bytes arrive");
+        let (_, without) = roundtrip(&track(None));
+        assert!(
+            size <= without + 16,
+            "bytes as byte strings: {size} vs {without}"
+        );
+        let frame = coastwatch_vision::Frame {
+            index: 0,
+            t: jiff::Timestamp::UNIX_EPOCH,
+            width: 2,
+            height: 2,
+            rgb: vec![0; 12],
+        };
+        let raw = track(Some(EvidenceFrame::Frame(Arc::new(frame))));
+        assert_eq!(roundtrip(&raw).0, track(None), "a raw frame does not cross");
     }
 
     #[test]

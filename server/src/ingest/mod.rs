@@ -25,7 +25,9 @@ use coastwatch_ais::engine::vessel_updates;
 use coastwatch_core::alerting::{Sample, TerminalReport};
 use coastwatch_core::engine::{CameraObservation, VesselUpdate};
 use coastwatch_store::StoreError;
+use coastwatch_vision::BBox;
 use coastwatch_vision::Frame;
+use coastwatch_vision::snapshot::{self, Evidence};
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::sync::{mpsc, oneshot, watch};
 
@@ -36,6 +38,7 @@ use writer::{Writer, write_batches};
 
 mod picture;
 mod pipeline;
+mod snapshot_wire;
 mod writer;
 
 pub use picture::SharedPicture;
@@ -57,7 +60,7 @@ const VESSEL_ROW_PACE: RowPace = RowPace {
 /// tag block adds a few dozen).
 const MAX_LINE_BYTES: usize = 4 * 1024;
 
-/// One thing a feed reports (as it crosses the cluster's stream too: without its frame).
+/// One thing a feed reports (as it crosses the cluster's stream too).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Update {
     /// A decoded AIS message.
@@ -67,8 +70,9 @@ pub enum Update {
     CameraTrack {
         /// Where and what.
         observation: CameraObservation,
-        /// The frame, when it came from one of the server's cameras.
-        #[serde(skip)]
+        /// The frame, when it came from one of the server's cameras (across the cluster:
+        /// its snapshot, when the vision node sent one).
+        #[serde(default, with = "snapshot_wire")]
         frame: Option<EvidenceFrame>,
     },
     /// What a vehicle's terminal reported besides a fix (JT/T 808): that it is alive,
@@ -90,23 +94,52 @@ pub enum Update {
     },
 }
 
-/// A camera frame shared by the observations made in it (cheap to clone).
+/// The picture a camera observation was seen in (cheap to clone): the frame itself, from
+/// this process's cameras, or the snapshot the vision node that saw it made (across the
+/// cluster, where frames do not travel).
 #[derive(Clone)]
-pub struct EvidenceFrame(pub Arc<Frame>);
+pub enum EvidenceFrame {
+    /// The frame, shared by the observations made in it.
+    Frame(Arc<Frame>),
+    /// The frame and the crop of the observation's box, as JPEG.
+    Snapshot(Arc<Evidence>),
+}
+
+impl EvidenceFrame {
+    /// The alert evidence of an object in box `bbox` (a snapshot is of its own box).
+    pub fn evidence(&self, bbox: BBox) -> Evidence {
+        match self {
+            Self::Frame(frame) => snapshot::evidence(frame, bbox),
+            Self::Snapshot(evidence) => Evidence::clone(evidence),
+        }
+    }
+}
 
 impl PartialEq for EvidenceFrame {
     fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
+        match (self, other) {
+            (Self::Frame(a), Self::Frame(b)) => Arc::ptr_eq(a, b),
+            (Self::Snapshot(a), Self::Snapshot(b)) => a == b,
+            _ => false,
+        }
     }
 }
 
 impl std::fmt::Debug for EvidenceFrame {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "EvidenceFrame({}×{} at {})",
-            self.0.width, self.0.height, self.0.t
-        )
+        match self {
+            Self::Frame(frame) => write!(
+                f,
+                "EvidenceFrame({}×{} at {})",
+                frame.width, frame.height, frame.t
+            ),
+            Self::Snapshot(evidence) => write!(
+                f,
+                "Snapshot({} + {} bytes)",
+                evidence.frame_jpeg.len(),
+                evidence.crop_jpeg.len()
+            ),
+        }
     }
 }
 
@@ -218,6 +251,8 @@ pub struct Ingest {
     pub limits: FeedLimits,
     /// `Some(reason)` while the store cannot write.
     health: watch::Receiver<Option<String>>,
+    /// Whether batches go to the cluster's fixes stream instead of a writer here.
+    forwards: bool,
 }
 
 /// Applies updates stored elsewhere to this node's picture ([`Ingest::follower`]).
@@ -256,7 +291,7 @@ impl Ingest {
             VESSEL_ROW_PACE,
         );
         let writer_counters = counters.clone();
-        Self::over(pipeline, counters, move |batches, health| {
+        Self::over(pipeline, counters, false, move |batches, health| {
             tokio::spawn(write_batches(writer, batches, health, writer_counters));
         })
     }
@@ -269,7 +304,7 @@ impl Ingest {
         counters: AisCounters,
         cluster: crate::cluster::Cluster,
     ) -> Self {
-        Self::over(pipeline, counters, |batches, health| {
+        Self::over(pipeline, counters, true, |batches, health| {
             tokio::spawn(crate::cluster::forward_batches(cluster, batches, health));
         })
     }
@@ -278,6 +313,7 @@ impl Ingest {
     fn over(
         pipeline: Pipeline,
         counters: AisCounters,
+        forwards: bool,
         take: impl FnOnce(mpsc::Receiver<Batch>, watch::Sender<Option<String>>),
     ) -> Self {
         let (queue, batches) = mpsc::channel(QUEUE_BATCHES);
@@ -289,7 +325,13 @@ impl Ingest {
             pipeline,
             counters,
             health,
+            forwards,
         }
+    }
+
+    /// Whether batches go to the cluster's fixes stream (where frames travel as snapshots).
+    pub fn forwards(&self) -> bool {
+        self.forwards
     }
 
     /// Queues updates taken from the cluster's stream once the store takes writes, kept

@@ -62,6 +62,8 @@ pub struct Pipeline {
     pub alerts: Alerts,
     /// How the picture is made.
     pub settings: PictureSettings,
+    /// Whether what the geography closes is stored (not on a cluster's nodes that only read).
+    records: bool,
 }
 
 impl Pipeline {
@@ -72,6 +74,16 @@ impl Pipeline {
             store,
             alerts,
             settings,
+            records: true,
+        }
+    }
+
+    /// The same, on a node that stores no alerts (a cluster's ingest, vision or API node: the
+    /// core stores what a change of geography closes).
+    pub fn reading_only(self) -> Self {
+        Self {
+            records: false,
+            ..self
         }
     }
 
@@ -97,7 +109,9 @@ impl Pipeline {
     /// the alerts that closes (fences that are gone).
     pub async fn load_geography(&self) -> Result<(), StartError> {
         let events = self.set_geography().await?;
-        self.alerts.record(events).await?;
+        if self.records {
+            self.alerts.record(events).await?;
+        }
         Ok(())
     }
 

@@ -2,6 +2,7 @@
 //! and the recovery after a failed one.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use coastwatch_core::Layer;
@@ -12,7 +13,7 @@ use coastwatch_core::model::Mmsi;
 use coastwatch_core::model::SubjectType;
 use coastwatch_store::{Changes, Position, StoreError, SubjectKind};
 use coastwatch_vision::BBox;
-use coastwatch_vision::snapshot::{self, Evidence};
+use coastwatch_vision::snapshot::Evidence;
 use tokio::sync::{mpsc, watch};
 
 use super::{Batch, EvidenceFrame, IngestError, Pipeline, Replay, Update};
@@ -187,7 +188,14 @@ pub(super) struct Writer {
     /// with every fix: the `vehicles` layer is served from the store, and trucks report
     /// seldom.
     vessel_rows: WriteBehind<Mmsi>,
+    /// The latest snapshot of each camera track that came over the cluster's stream (a vision
+    /// node sends one every few seconds, not with every observation): the evidence of an
+    /// episode that opens in between. Dropped when the track ends.
+    snapshots: HashMap<String, Arc<Evidence>>,
 }
+
+/// Camera tracks whose latest snapshot is kept at most (a snapshot is ~100–300 KB).
+const MAX_SNAPSHOTS: usize = 512;
 
 impl Writer {
     /// A writer that rewrites vessel rows at `row_pace`.
@@ -202,6 +210,7 @@ impl Writer {
             counters,
             max_vessels,
             last_eviction: Instant::now(),
+            snapshots: HashMap::new(),
             vessel_rows: WriteBehind::new(row_pace),
         }
     }
@@ -277,6 +286,7 @@ impl Writer {
         let mut frames: HashMap<String, (EvidenceFrame, [f32; 4])> = HashMap::new();
         let max_vessels = self.max_vessels;
         let last_eviction = &mut self.last_eviction;
+        let snapshots = &mut self.snapshots;
         self.pipeline.picture.apply(|picture| {
             for update in updates {
                 match update {
@@ -316,6 +326,12 @@ impl Writer {
                         }
                         if let (Some(frame), Some(bbox)) = (frame, observation.bbox) {
                             frames.insert(key.clone(), (frame.clone(), bbox));
+                            if let EvidenceFrame::Snapshot(snapshot) = frame {
+                                if snapshots.len() >= MAX_SNAPSHOTS {
+                                    snapshots.clear();
+                                }
+                                snapshots.insert(key.clone(), snapshot.clone());
+                            }
                         }
                         // a track's row when it appears, then every few seconds, and at its end
                         if let Some(track) = picture.camera_tracks.get(&key)
@@ -338,6 +354,7 @@ impl Writer {
             };
             picture.monitor.tick(now, &mut events);
             for track in picture.end_camera_tracks(now, &mut events) {
+                snapshots.remove(&track.key);
                 track_rows.extend(track.to_feature());
             }
             if last_eviction.elapsed() >= EVICT_EVERY {
@@ -364,7 +381,7 @@ impl Writer {
         let mut changes = self.rows(&vessel_rows, &changed_vehicles);
         changes.upsert(Layer::CameraTracks, track_rows);
         changes.positions = positions;
-        let pictures = evidence(&events, &frames);
+        let pictures = evidence(&events, &frames, &self.snapshots);
         Some(Prepared {
             events,
             changes,
@@ -471,23 +488,27 @@ async fn store(
 }
 
 /// The evidence pictures of the camera-track episodes that `events` open: the frame the
-/// track was seen in (its box drawn) and its crop.
+/// track was seen in (its box drawn) and its crop; else the track's latest snapshot.
 fn evidence(
     events: &[AlertEvent],
     frames: &HashMap<String, (EvidenceFrame, [f32; 4])>,
+    snapshots: &HashMap<String, Arc<Evidence>>,
 ) -> HashMap<EpisodeKey, Evidence> {
     events
         .iter()
         .filter(|e| e.phase == Phase::Open && e.key.subject.kind == SubjectType::CameraTrack)
         .filter_map(|e| {
-            let (frame, [x, y, w, h]) = frames.get(&e.key.subject.id)?;
-            let bbox = BBox {
-                x: *x,
-                y: *y,
-                w: *w,
-                h: *h,
+            let id = &e.key.subject.id;
+            let evidence = match frames.get(id) {
+                Some((frame, [x, y, w, h])) => frame.evidence(BBox {
+                    x: *x,
+                    y: *y,
+                    w: *w,
+                    h: *h,
+                }),
+                None => Evidence::clone(snapshots.get(id)?),
             };
-            Some((e.key.clone(), snapshot::evidence(&frame.0, bbox)))
+            Some((e.key.clone(), evidence))
         })
         .collect()
 }

@@ -119,6 +119,8 @@ pub struct Subscription {
     pub complete: bool,
     /// Events from now on.
     pub live: broadcast::Receiver<Arc<AlertMessage>>,
+    /// The number the first live event gets.
+    pub next: u64,
 }
 
 /// The numbered stream of alert changes.
@@ -240,20 +242,22 @@ impl AlertFeed {
     pub fn subscribe(&self, after: Option<u64>) -> Subscription {
         let recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
         let live = self.sender.subscribe();
+        let next = recent.mirrored.unwrap_or(recent.next);
         let Some(after) = after else {
             return Subscription {
                 backlog: Vec::new(),
                 complete: true,
                 live,
+                next,
             };
         };
-        let next = recent.mirrored.unwrap_or(recent.next);
         let oldest = recent.messages.front().map_or(next, |m| m.seq);
         let start = recent.messages.partition_point(|m| m.seq <= after);
         Subscription {
             backlog: recent.messages.range(start..).cloned().collect(),
             complete: after + 1 >= oldest,
             live,
+            next,
         }
     }
 

@@ -226,20 +226,26 @@ pub fn spawn_serve(
             &port.to_string(),
         ])
         .stdout(std::process::Stdio::null())
-        .stderr(logs())
+        .stderr(logs(config))
         .spawn()
         .unwrap();
     (server, format!("127.0.0.1:{port}"))
 }
 
-/// Where a spawned server's log goes: nowhere, unless `COASTWATCH_TEST_LOGS` is set (to see
-/// why a test of processes failed).
-fn logs() -> std::process::Stdio {
-    if std::env::var_os("COASTWATCH_TEST_LOGS").is_some() {
-        std::process::Stdio::inherit()
-    } else {
-        std::process::Stdio::null()
+/// Where the log of a server started with `config` goes: nowhere, unless
+/// `COASTWATCH_TEST_LOGS` is set (to see why a test of processes failed): to the test's
+/// stderr, or, when it names a folder, to `<folder>/<config's name>.log`.
+fn logs(config: &std::path::Path) -> std::process::Stdio {
+    let Some(target) = std::env::var_os("COASTWATCH_TEST_LOGS") else {
+        return std::process::Stdio::null();
+    };
+    let folder = std::path::Path::new(&target);
+    if !folder.is_dir() {
+        return std::process::Stdio::inherit();
     }
+    let name = config.file_stem().unwrap_or_default().to_string_lossy();
+    std::fs::File::create(folder.join(format!("{name}.log")))
+        .map_or_else(|_| std::process::Stdio::inherit(), Into::into)
 }
 
 /// [`spawn_serve`], once `/healthz` answers 200.
@@ -332,6 +338,25 @@ pub fn sse(
     token: &str,
     last_event_id: Option<u64>,
 ) -> tokio::sync::mpsc::UnboundedReceiver<(u64, Value)> {
+    read_sse(base, token, last_event_id, false)
+}
+
+/// [`sse`], with the events that carry only an id (where a new stream starts) as
+/// `(id, Value::Null)`.
+pub fn sse_with_marks(
+    base: &str,
+    token: &str,
+    last_event_id: Option<u64>,
+) -> tokio::sync::mpsc::UnboundedReceiver<(u64, Value)> {
+    read_sse(base, token, last_event_id, true)
+}
+
+fn read_sse(
+    base: &str,
+    token: &str,
+    last_event_id: Option<u64>,
+    marks: bool,
+) -> tokio::sync::mpsc::UnboundedReceiver<(u64, Value)> {
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let url = format!("{base}/api/v1/alerts/stream");
     let token = token.to_owned();
@@ -358,8 +383,13 @@ pub fn sse(
                         data = serde_json::from_str(v).ok();
                     }
                 }
-                if let (Some(id), Some(data)) = (id, data)
-                    && tx.send((id, data)).is_err()
+                let event = match (id, data) {
+                    (Some(id), Some(data)) => Some((id, data)),
+                    (Some(id), None) if marks => Some((id, Value::Null)),
+                    _ => None,
+                };
+                if let Some(event) = event
+                    && tx.send(event).is_err()
                 {
                     return;
                 }

@@ -1644,3 +1644,28 @@ async fn a_stored_watch_list_is_watched_from_the_start() {
         "{alerts:?}"
     );
 }
+
+/// A new SSE subscriber first gets an event with only an id — where its stream starts — so
+/// that a browser reconnecting before any alert came resumes from there and misses nothing.
+#[tokio::test]
+async fn a_new_sse_stream_starts_with_its_position() {
+    let server = running(config()).await;
+    let mut events = coastwatch_tests::sse_with_marks(&server.base, DISPATCHER, None);
+    let (mark, data) = next(&mut events).await;
+    assert_eq!(data, Value::Null, "the first event carries only an id");
+    drop(events);
+    // an alert while the client is away
+    let (status, tip) = call(
+        reqwest::Method::POST,
+        &format!("{}/api/v1/tips", server.base),
+        DISPATCHER,
+        Some(json!({"lon": 121.6, "lat": 29.6, "text": "a boat without lights"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{tip}");
+    // it reconnects with the id it kept
+    let mut resumed = sse(&server.base, Some(mark));
+    let (id, alert) = next(&mut resumed).await;
+    assert_eq!(id, mark + 1);
+    assert_eq!(alert["id"], tip["id"]);
+}

@@ -386,6 +386,24 @@ async fn an_ingest_node_writes_nothing_to_the_shared_store_at_start() {
 
 const VTEST: &str = "/usr/share/doc/opencv-doc/examples/data/vtest.avi";
 
+/// Whether NATS, ffmpeg and the sample video are here (on CI they must be).
+fn cameras_can_run() -> bool {
+    let footage = std::process::Command::new("ffmpeg")
+        .arg("-version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+        && Path::new(VTEST).exists();
+    let here = tool_available("nats-server") && footage;
+    if !here {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "ffmpeg or {VTEST} missing on CI"
+        );
+    }
+    here
+}
+
 /// The state of each camera on the vision node at `addr` (none when it does not answer).
 fn camera_states(addr: &str) -> std::collections::BTreeMap<String, String> {
     let Some((200, body)) = http_request(
@@ -457,17 +475,7 @@ fn camera_move_bound() -> Duration {
 #[test]
 fn cameras_move_to_a_living_vision_node_within_the_lease() {
     let _cameras = CAMERAS.lock().unwrap_or_else(|e| e.into_inner());
-    let footage = std::process::Command::new("ffmpeg")
-        .arg("-version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-        && Path::new(VTEST).exists();
-    if !tool_available("nats-server") || !footage {
-        assert_ne!(
-            std::env::var("CI").as_deref(),
-            Ok("true"),
-            "ffmpeg or {VTEST} missing on CI"
-        );
+    if !cameras_can_run() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -702,6 +710,43 @@ impl Drop for Database {
     }
 }
 
+/// Waits (30 s at most) until every stream of the cluster answers through the NATS servers on
+/// `ports` (after a server died, they elect new leaders).
+async fn streams_answer(ports: &[u16]) {
+    let servers: Vec<async_nats::ServerAddr> = ports
+        .iter()
+        .map(|p| format!("nats://127.0.0.1:{p}").parse().unwrap())
+        .collect();
+    let js = async_nats::jetstream::new(async_nats::connect(servers).await.unwrap());
+    let started = Instant::now();
+    for name in [
+        "COASTWATCH_FIXES",
+        "COASTWATCH_LEASES",
+        "COASTWATCH_EVENTS",
+        "COASTWATCH_LAYERS",
+    ] {
+        loop {
+            let answered = async {
+                let mut stream = js.get_stream(name).await.ok()?;
+                stream.info().await.ok().map(drop)
+            };
+            if tokio::time::timeout(Duration::from_secs(2), answered)
+                .await
+                .ok()
+                .flatten()
+                .is_some()
+            {
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "{name} does not answer"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}
+
 /// Vessels in the chaos test: each crosses into the restricted area once.
 const VESSELS: u32 = 12;
 /// Fixes per vessel, 30 s apart; the 12th is the first inside.
@@ -737,17 +782,7 @@ fn chaos_fix(now: i64, v: u32, k: u32) -> String {
 #[test]
 fn the_cluster_keeps_every_fix_alert_camera_and_event_through_kills_of_each_role() {
     let _cameras = CAMERAS.lock().unwrap_or_else(|e| e.into_inner());
-    let footage = std::process::Command::new("ffmpeg")
-        .arg("-version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-        && Path::new(VTEST).exists();
-    if !tool_available("nats-server") || !footage {
-        assert_ne!(
-            std::env::var("CI").as_deref(),
-            Ok("true"),
-            "ffmpeg or {VTEST} missing on CI"
-        );
+    if !cameras_can_run() {
         return;
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -833,7 +868,9 @@ fn the_cluster_keeps_every_fix_alert_camera_and_event_through_kills_of_each_role
     wait_for_placement(&visions, &cameras, |on| on.iter().all(|c| !c.is_empty()));
 
     let _entered = runtime.enter();
-    let mut events = coastwatch_tests::sse(&format!("http://{}", at("api-a")), "desk-secret", None);
+    let mut events =
+        coastwatch_tests::sse_with_marks(&format!("http://{}", at("api-a")), "desk-secret", None);
+    // every event, and the mark where the first stream started
     let mut seen: Vec<(u64, serde_json::Value)> = Vec::new();
     let now = now_s();
     let ingest = [at("ingest-a"), at("ingest-b")];
@@ -847,7 +884,11 @@ fn the_cluster_keeps_every_fix_alert_camera_and_event_through_kills_of_each_role
             );
             posted += 1;
             match posted {
-                48 => fleet.kill("nats-0"),
+                48 => {
+                    fleet.kill("nats-0");
+                    // the next kill once the other two have taken over every stream
+                    runtime.block_on(streams_answer(&ports[1..]));
+                }
                 96 => {
                     let leader = ["core-a", "core-b"]
                         .into_iter()
@@ -892,10 +933,22 @@ fn the_cluster_keeps_every_fix_alert_camera_and_event_through_kills_of_each_role
         }
         std::thread::sleep(Duration::from_millis(250));
     };
-    // the events of the last alerts, then a quiet second
+    // the events of the entries (15 s at most), then a quiet second
     runtime.block_on(async {
+        let entries = |seen: &[(u64, serde_json::Value)]| {
+            seen.iter()
+                .filter(|(_, a)| a["kind"] == "geofence_enter")
+                .count()
+        };
+        let until = tokio::time::Instant::now() + Duration::from_secs(15);
+        while entries(&seen) < VESSELS as usize {
+            match tokio::time::timeout_at(until, events.recv()).await {
+                Ok(Some(event)) => seen.push(event),
+                _ => break,
+            }
+        }
         while let Ok(Some(event)) =
-            tokio::time::timeout(Duration::from_secs(2), events.recv()).await
+            tokio::time::timeout(Duration::from_secs(1), events.recv()).await
         {
             seen.push(event);
         }

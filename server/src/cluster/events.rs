@@ -10,15 +10,12 @@
 //! minutes) is stored once.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_nats::jetstream::{consumer, stream};
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
-use super::{
-    Cluster, ClusterError, DUPLICATE_WINDOW, MAX_PROBE_WAIT, PULL_EXPIRES, fnv1a, jetstream_error,
-};
+use super::{Again, Cluster, ClusterError, DUPLICATE_WINDOW, PULL_EXPIRES, fnv1a, jetstream_error};
 use crate::alerts::{AlertFeed, AlertMessage};
 
 /// The stream of alert and case changes.
@@ -70,13 +67,9 @@ pub async fn publish_events(cluster: Cluster, mut outgoing: mpsc::Receiver<Alert
 /// one, numbered by the stream. A consumer that fails starts again after the last event
 /// received.
 pub async fn follow_events(cluster: Cluster, feed: Arc<AlertFeed>) {
-    let mut wait = Duration::from_millis(100);
+    let mut again = Again::default();
     loop {
-        if let Err(error) = follow(&cluster, &feed).await {
-            tracing::warn!(%error, "events consumer stopped; again");
-        }
-        tokio::time::sleep(wait).await;
-        wait = (wait * 2).min(MAX_PROBE_WAIT);
+        again.after("events", follow(&cluster, &feed).await).await;
     }
 }
 
@@ -94,7 +87,8 @@ async fn follow(cluster: &Cluster, feed: &AlertFeed) -> Result<(), ClusterError>
         })
         .await
         .map_err(jetstream_error)?;
-    let mut messages = consumer.messages().await.map_err(jetstream_error)?;
+    let messages = consumer.messages().await.map_err(jetstream_error)?;
+    let mut messages = cluster.until_reconnected(messages);
     while let Some(message) = messages.next().await {
         let message = message.map_err(jetstream_error)?;
         let seq = message.info().map_err(jetstream_error)?.stream_sequence;

@@ -10,7 +10,7 @@ use async_nats::jetstream::{consumer, stream};
 use coastwatch_core::Layer;
 use futures_util::StreamExt;
 
-use super::{Cluster, ClusterError, MAX_PROBE_WAIT, PULL_EXPIRES, jetstream_error};
+use super::{Again, Cluster, ClusterError, PULL_EXPIRES, jetstream_error};
 use crate::state::AppState;
 
 /// The stream of layer changes.
@@ -61,13 +61,10 @@ impl Cluster {
 pub async fn follow_layers(cluster: Cluster, state: AppState) {
     let since = crate::clock::wall_epoch_s() - super::FOLLOW_OVERLAP_S;
     let mut next = None;
-    let mut wait = Duration::from_millis(100);
+    let mut again = Again::default();
     loop {
-        if let Err(error) = follow(&cluster, &state, since, &mut next).await {
-            tracing::warn!(%error, "layer changes consumer stopped; again");
-        }
-        tokio::time::sleep(wait).await;
-        wait = (wait * 2).min(MAX_PROBE_WAIT);
+        let followed = follow(&cluster, &state, since, &mut next).await;
+        again.after("layer changes", followed).await;
     }
 }
 
@@ -95,7 +92,8 @@ async fn follow(
         })
         .await
         .map_err(jetstream_error)?;
-    let mut messages = consumer.messages().await.map_err(jetstream_error)?;
+    let messages = consumer.messages().await.map_err(jetstream_error)?;
+    let mut messages = cluster.until_reconnected(messages);
     while let Some(message) = messages.next().await {
         let message = message.map_err(jetstream_error)?;
         if let Ok(info) = message.info() {

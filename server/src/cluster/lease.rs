@@ -29,7 +29,8 @@ pub const CORE_LEASE: &str = "coastwatch.lease.core";
 const WORKERS: &str = "coastwatch.lease.worker";
 /// A camera's lease is `<this>.<its id>`.
 const CAMERAS: &str = "coastwatch.lease.camera";
-/// A lease write not acknowledged within this failed.
+/// A lease write not acknowledged within this (or a third of `lease_s`, if shorter) failed:
+/// a holder's beat keeps its rhythm while NATS elects new leaders.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl Cluster {
@@ -85,7 +86,7 @@ impl Cluster {
                 .await
                 .map_err(jetstream_error)
         };
-        tokio::time::timeout(WRITE_TIMEOUT, written)
+        tokio::time::timeout(WRITE_TIMEOUT.min(self.lease_times().1), written)
             .await
             .map_err(|_| ClusterError::JetStream("lease not written in time".into()))?
             .map(|ack| ack.sequence)
@@ -167,11 +168,15 @@ pub async fn run_cameras(cluster: Cluster, cameras: Cameras) {
     let first = (fnv1a(cluster.origin.as_bytes()) % ids.len() as u64) as usize;
     let order: Vec<&String> = ids.iter().cycle().skip(first).take(ids.len()).collect();
     let mut held: BTreeMap<String, Held> = BTreeMap::new();
+    let mut workers = 1;
     loop {
         if let Err(error) = cluster.write_lease(&me, None).await {
             tracing::warn!(%error, "vision node's heartbeat not written");
         }
-        let workers = living(&leases).await.max(1);
+        // while NATS cannot say (a server just died), the last count holds
+        if let Ok(Some(count)) = tokio::time::timeout(beat, living(&leases)).await {
+            workers = count.max(1);
+        }
         let share = ids.len().div_ceil(workers);
         for (id, camera) in &mut held {
             if let Ok(next) = cluster
@@ -222,19 +227,16 @@ pub async fn run_cameras(cluster: Cluster, cameras: Cameras) {
 }
 
 /// How many vision nodes said they are alive within `lease_s` (at least this one, once its
-/// heartbeat is written; 1 when the stream cannot say).
-async fn living(leases: &stream::Stream) -> usize {
+/// heartbeat is written); `None` when the stream cannot say.
+async fn living(leases: &stream::Stream) -> Option<usize> {
     let counted = async {
         let subjects = leases.info_with_subjects(format!("{WORKERS}.*")).await?;
         subjects.try_fold(0, |n, _| async move { Ok(n + 1) }).await
     };
-    match counted.await {
-        Ok(n) => n,
-        Err(error) => {
-            tracing::warn!(%error, "living vision nodes not counted");
-            1
-        }
-    }
+    counted
+        .await
+        .inspect_err(|error| tracing::warn!(%error, "living vision nodes not counted"))
+        .ok()
 }
 
 /// The lease subject of camera `id`: its id made a subject token, and a hash that keeps ids

@@ -95,6 +95,9 @@ pub struct Cluster {
     /// `<node>.<boot µs>`: what message ids start with.
     origin: String,
     next: std::sync::Arc<AtomicU64>,
+    /// Counts the connections to NATS: a consumer whose server went away starts again on
+    /// the next one (its pull requests died with the server).
+    connections: watch::Receiver<u64>,
 }
 
 impl Cluster {
@@ -112,7 +115,14 @@ impl Cluster {
                 url: url.clone(),
                 reason: e.to_string(),
             })?;
+        let (connected, connections) = watch::channel(0);
         let client = async_nats::ConnectOptions::new()
+            .event_callback(move |event| {
+                if matches!(event, async_nats::Event::Connected) {
+                    connected.send_modify(|n| *n += 1);
+                }
+                std::future::ready(())
+            })
             .name("coastwatch")
             .retry_on_initial_connect()
             .connection_timeout(Duration::from_secs(5))
@@ -137,6 +147,7 @@ impl Cluster {
                 (crate::clock::now_epoch_s() * 1e6) as u64
             ),
             next: Default::default(),
+            connections,
         };
         // a NATS cluster that has just started elects its JetStream leader first
         let ready = tokio::time::Instant::now() + Duration::from_secs(30);
@@ -235,6 +246,20 @@ impl Cluster {
         }
     }
 
+    /// `messages` until this node connects to NATS again: then the stream ends and its
+    /// consumer starts again (its pull requests died with the server it was on).
+    fn until_reconnected<S: futures_util::Stream + Unpin>(
+        &self,
+        messages: S,
+    ) -> impl futures_util::Stream<Item = S::Item> + Unpin + use<S> {
+        let mut connections = self.connections.clone();
+        connections.mark_unchanged();
+        let reconnected = async move {
+            let _ = connections.changed().await;
+        };
+        messages.take_until(Box::pin(reconnected))
+    }
+
     /// Waits until JetStream answers again.
     async fn reachable(&self) {
         let mut wait = Duration::from_millis(100);
@@ -303,20 +328,41 @@ pub(crate) async fn forward_batches(
     }
 }
 
-/// Takes every partition of the fixes stream into `ingest` until dropped (a consumer that
-/// fails is started again).
+/// How long a consumer waits before it starts again: not at all after it ended (its NATS
+/// server went away), 0.1 s doubling to 5 s while it fails.
+struct Again(Duration);
+
+impl Default for Again {
+    fn default() -> Self {
+        Self(Duration::ZERO)
+    }
+}
+
+impl Again {
+    /// Waits as the consumer `what` that ended with `result` should before it starts again.
+    async fn after(&mut self, what: &str, result: Result<(), ClusterError>) {
+        self.0 = match result {
+            Ok(()) => Duration::ZERO,
+            Err(error) => {
+                tracing::warn!(%error, what, "consumer stopped; again");
+                (self.0 * 2).clamp(Duration::from_millis(100), MAX_PROBE_WAIT)
+            }
+        };
+        tokio::time::sleep(self.0).await;
+    }
+}
+
+/// Takes every partition of the fixes stream into `ingest` until dropped.
 pub async fn consume(cluster: Cluster, ingest: Ingest) {
     let partitions = cluster.config.partitions.max(1);
     let consumers = (0..partitions).map(|p| {
         let (cluster, ingest) = (&cluster, &ingest);
         async move {
-            let mut wait = Duration::from_millis(100);
+            let mut again = Again::default();
             loop {
-                if let Err(error) = consume_partition(cluster, ingest, p).await {
-                    tracing::warn!(%error, partition = p, "fixes consumer stopped; again");
-                }
-                tokio::time::sleep(wait).await;
-                wait = (wait * 2).min(MAX_PROBE_WAIT);
+                again
+                    .after("fixes", consume_partition(cluster, ingest, p).await)
+                    .await;
             }
         }
     });
@@ -329,13 +375,10 @@ pub async fn consume(cluster: Cluster, ingest: Ingest) {
 pub async fn follow_fixes(cluster: Cluster, ingest: Ingest) {
     let mut follower = ingest.follower();
     let mut since = crate::clock::wall_epoch_s() - FOLLOW_OVERLAP_S;
-    let mut wait = Duration::from_millis(100);
+    let mut again = Again::default();
     loop {
-        if let Err(error) = follow_from(&cluster, &mut follower, &mut since).await {
-            tracing::warn!(%error, "fixes follower stopped; again");
-        }
-        tokio::time::sleep(wait).await;
-        wait = (wait * 2).min(MAX_PROBE_WAIT);
+        let followed = follow_from(&cluster, &mut follower, &mut since).await;
+        again.after("fixes follower", followed).await;
     }
 }
 
@@ -358,7 +401,8 @@ async fn follow_from(
         })
         .await
         .map_err(jetstream_error)?;
-    let mut messages = consumer.messages().await.map_err(jetstream_error)?;
+    let messages = consumer.messages().await.map_err(jetstream_error)?;
+    let mut messages = cluster.until_reconnected(messages);
     while let Some(message) = messages.next().await {
         let message = message.map_err(jetstream_error)?;
         if let Ok(updates) = ciborium::from_reader::<Vec<Update>, _>(message.payload.as_ref()) {
@@ -390,13 +434,14 @@ async fn consume_partition(cluster: &Cluster, ingest: &Ingest, p: u32) -> Result
         )
         .await
         .map_err(jetstream_error)?;
-    let mut messages = consumer
+    let messages = consumer
         .stream()
         .expires(PULL_EXPIRES)
         .heartbeat(PULL_EXPIRES / 2)
         .messages()
         .await
         .map_err(jetstream_error)?;
+    let mut messages = cluster.until_reconnected(messages);
     // messages whose updates wait to be stored, acknowledged in order by the acker
     let (stored_tx, mut stored_rx) =
         mpsc::channel::<(jetstream::Message, Stored)>(config.max_ack_pending as usize);

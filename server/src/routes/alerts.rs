@@ -229,17 +229,19 @@ fn stream_params(
 }
 
 /// The events a subscriber gets, in order: the backlog (or, when the subscriber's last event
-/// is no longer kept, a snapshot of the open alerts), then live events. The stream ends when
-/// the subscriber falls too far behind; it then reconnects and resumes.
+/// is no longer kept, a snapshot of the open alerts), then live events, with the number the
+/// first live event gets. The stream ends when the subscriber falls too far behind; it then
+/// reconnects and resumes.
 async fn messages(
     state: &AppState,
     params: &StreamParams,
     scope: Scope,
-) -> Result<impl Stream<Item = Arc<AlertMessage>> + use<>, AppError> {
+) -> Result<(u64, impl Stream<Item = Arc<AlertMessage>> + use<>), AppError> {
     let Subscription {
         backlog,
         complete,
         live,
+        next,
     } = state.alerts.feed.subscribe(params.last_event_id);
     let town = params.town.clone();
     // the backlog is shared with the feed, not copied: a lagging subscriber costs pointers
@@ -279,7 +281,7 @@ async fn messages(
             m.for_town(town.as_deref()) && m.visible_to(&scope) && seen.is_none_or(|l| m.seq > l);
         async move { wanted }
     });
-    Ok(stream::iter(first).chain(live))
+    Ok((next, stream::iter(first).chain(live)))
 }
 
 async fn sse(
@@ -298,12 +300,21 @@ async fn sse(
                 .ok_or_else(|| AppError::bad_request("Last-Event-ID must be an event number"))?,
         );
     }
-    let events = messages(&state, &params, scope).await?.map(|message| {
-        Ok(Event::default()
+    let (next, events) = messages(&state, &params, scope).await?;
+    // a new subscriber first gets an event with only an id, where its stream starts: a
+    // browser keeps it as its last event id, so that reconnecting (to this node or, in a
+    // cluster, another) it resumes from there even if no alert came meanwhile
+    let start = params
+        .last_event_id
+        .is_none()
+        .then(|| Event::default().id(next.saturating_sub(1).to_string()));
+    let events = events.map(|message| {
+        Event::default()
             .event(message.topic.name())
             .id(message.seq.to_string())
-            .data(&message.json))
+            .data(&message.json)
     });
+    let events = stream::iter(start).chain(events).map(Ok);
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 
@@ -315,7 +326,7 @@ async fn websocket(
 ) -> Result<Response, AppError> {
     let params = stream_params(params)?;
     let scope = authorize_read(&state, &caller, params.access_token.as_deref())?;
-    let events = messages(&state, &params, scope).await?;
+    let (_, events) = messages(&state, &params, scope).await?;
     // clients only send pings and close frames: a larger frame closes the connection as
     // soon as its header is read, before its payload is buffered
     let max_bytes = state.config.server.body_limits.websocket_message_bytes;

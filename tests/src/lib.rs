@@ -234,7 +234,7 @@ pub fn spawn_serve(
 
 /// Where the log of a server started with `config` goes: nowhere, unless
 /// `COASTWATCH_TEST_LOGS` is set (to see why a test of processes failed): to the test's
-/// stderr, or, when it names a folder, to `<folder>/<config's name>.log`.
+/// stderr, or, when it names a folder, to `<folder>/<config's folder>-<config's name>.log`.
 fn logs(config: &std::path::Path) -> std::process::Stdio {
     let Some(target) = std::env::var_os("COASTWATCH_TEST_LOGS") else {
         return std::process::Stdio::null();
@@ -243,7 +243,13 @@ fn logs(config: &std::path::Path) -> std::process::Stdio {
     if !folder.is_dir() {
         return std::process::Stdio::inherit();
     }
-    let name = config.file_stem().unwrap_or_default().to_string_lossy();
+    // the test's folder and the node: tests that run at once name their nodes alike
+    let test = config
+        .parent()
+        .and_then(|p| p.file_name())
+        .unwrap_or_default();
+    let name = config.file_stem().unwrap_or_default();
+    let name = format!("{}-{}", test.to_string_lossy(), name.to_string_lossy());
     std::fs::File::create(folder.join(format!("{name}.log")))
         .map_or_else(|_| std::process::Stdio::inherit(), Into::into)
 }

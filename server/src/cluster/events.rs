@@ -15,7 +15,7 @@ use async_nats::jetstream::{consumer, stream};
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
-use super::{Again, Cluster, ClusterError, DUPLICATE_WINDOW, PULL_EXPIRES, fnv1a, jetstream_error};
+use super::{Again, Cluster, ClusterError, DUPLICATE_WINDOW, fnv1a, jetstream_error};
 use crate::alerts::{AlertFeed, AlertMessage};
 
 /// The stream of alert and case changes.
@@ -74,23 +74,14 @@ pub async fn follow_events(cluster: Cluster, feed: Arc<AlertFeed>) {
 }
 
 async fn follow(cluster: &Cluster, feed: &AlertFeed) -> Result<(), ClusterError> {
-    let start = feed.next_seq();
-    let consumer = cluster
-        .events()
-        .await?
-        .create_consumer(consumer::pull::OrderedConfig {
-            deliver_policy: consumer::DeliverPolicy::ByStartSequence {
-                start_sequence: start,
-            },
-            max_expires: PULL_EXPIRES,
-            ..Default::default()
-        })
-        .await
-        .map_err(jetstream_error)?;
-    let messages = consumer.messages().await.map_err(jetstream_error)?;
-    let mut messages = cluster.until_reconnected(messages);
+    let start = consumer::DeliverPolicy::ByStartSequence {
+        start_sequence: feed.next_seq(),
+    };
+    let mut messages = cluster
+        .ordered(cluster.events().await?, String::new(), start)
+        .await?;
     while let Some(message) = messages.next().await {
-        let message = message.map_err(jetstream_error)?;
+        let message = message?;
         let seq = message.info().map_err(jetstream_error)?.stream_sequence;
         match ciborium::from_reader::<AlertMessage, _>(message.payload.as_ref()) {
             Ok(event) => feed.receive(seq, event),

@@ -10,7 +10,7 @@ use async_nats::jetstream::{consumer, stream};
 use coastwatch_core::Layer;
 use futures_util::StreamExt;
 
-use super::{Again, Cluster, ClusterError, PULL_EXPIRES, jetstream_error};
+use super::{Again, Cluster, ClusterError, from_time, jetstream_error};
 use crate::state::AppState;
 
 /// The stream of layer changes.
@@ -77,25 +77,14 @@ async fn follow(
 ) -> Result<(), ClusterError> {
     let deliver_policy = match *next {
         Some(start_sequence) => consumer::DeliverPolicy::ByStartSequence { start_sequence },
-        None => consumer::DeliverPolicy::ByStartTime {
-            start_time: time::OffsetDateTime::from_unix_timestamp_nanos((since * 1e9) as i128)
-                .map_err(jetstream_error)?,
-        },
+        None => from_time(since)?,
     };
-    let consumer = cluster
-        .layers()
-        .await?
-        .create_consumer(consumer::pull::OrderedConfig {
-            deliver_policy,
-            max_expires: PULL_EXPIRES,
-            ..Default::default()
-        })
-        .await
-        .map_err(jetstream_error)?;
-    let messages = consumer.messages().await.map_err(jetstream_error)?;
-    let mut messages = cluster.until_reconnected(messages);
+    let stream = cluster.layers().await?;
+    let mut messages = cluster
+        .ordered(stream, String::new(), deliver_policy)
+        .await?;
     while let Some(message) = messages.next().await {
-        let message = message.map_err(jetstream_error)?;
+        let message = message?;
         if let Ok(info) = message.info() {
             *next = Some(info.stream_sequence + 1);
         }

@@ -260,6 +260,34 @@ impl Cluster {
         messages.take_until(Box::pin(reconnected))
     }
 
+    /// The messages of `stream` (those of `filter`, all when empty) from `start` on, in
+    /// order, through an ordered consumer, until this node reconnects to NATS.
+    async fn ordered(
+        &self,
+        stream: stream::Stream,
+        filter: String,
+        start: consumer::DeliverPolicy,
+    ) -> Result<
+        impl futures_util::Stream<Item = Result<jetstream::Message, ClusterError>> + Unpin + use<>,
+        ClusterError,
+    > {
+        let messages = stream
+            .create_consumer(consumer::pull::OrderedConfig {
+                filter_subject: filter,
+                deliver_policy: start,
+                max_expires: PULL_EXPIRES,
+                ..Default::default()
+            })
+            .await
+            .map_err(jetstream_error)?
+            .messages()
+            .await
+            .map_err(jetstream_error)?;
+        Ok(self
+            .until_reconnected(messages)
+            .map(|message| message.map_err(jetstream_error)))
+    }
+
     /// Waits until JetStream answers again.
     async fn reachable(&self) {
         let mut wait = Duration::from_millis(100);
@@ -281,6 +309,13 @@ pub fn partition(update: &Update, partitions: u32) -> u32 {
         Update::Vehicle { vehicle_id, .. } | Update::Terminal { vehicle_id, .. } => vehicle_id,
     };
     (fnv1a(key.as_bytes()) % u64::from(partitions)) as u32
+}
+
+/// A consumer's start at the first message stored at or after `epoch_s`.
+fn from_time(epoch_s: f64) -> Result<consumer::DeliverPolicy, ClusterError> {
+    let start_time = time::OffsetDateTime::from_unix_timestamp_nanos((epoch_s * 1e9) as i128)
+        .map_err(jetstream_error)?;
+    Ok(consumer::DeliverPolicy::ByStartTime { start_time })
 }
 
 /// FNV-1a: a hash that is the same in every process and release.
@@ -388,23 +423,12 @@ async fn follow_from(
     follower: &mut crate::ingest::Follower,
     since: &mut f64,
 ) -> Result<(), ClusterError> {
-    let start_time = time::OffsetDateTime::from_unix_timestamp_nanos((*since * 1e9) as i128)
-        .map_err(jetstream_error)?;
-    let consumer = cluster
-        .stream()
-        .await?
-        .create_consumer(consumer::pull::OrderedConfig {
-            filter_subject: format!("{FIXES_SUBJECT}.*"),
-            deliver_policy: consumer::DeliverPolicy::ByStartTime { start_time },
-            max_expires: PULL_EXPIRES,
-            ..Default::default()
-        })
-        .await
-        .map_err(jetstream_error)?;
-    let messages = consumer.messages().await.map_err(jetstream_error)?;
-    let mut messages = cluster.until_reconnected(messages);
+    let start = from_time(*since)?;
+    let stream = cluster.stream().await?;
+    let filter = format!("{FIXES_SUBJECT}.*");
+    let mut messages = cluster.ordered(stream, filter, start).await?;
     while let Some(message) = messages.next().await {
-        let message = message.map_err(jetstream_error)?;
+        let message = message?;
         if let Ok(updates) = ciborium::from_reader::<Vec<Update>, _>(message.payload.as_ref()) {
             follower.apply(&updates);
         }

@@ -45,6 +45,30 @@ fn node_with(
 /// bounds they check are about the cluster, not about a starved machine).
 static CAMERAS: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+/// NATS and a core node over `store` (in `dir`), once the core leads.
+struct LeadingCore {
+    nats: Proc,
+    core: Proc,
+    /// The core's HTTP address.
+    addr: String,
+    nats_port: u16,
+}
+
+impl LeadingCore {
+    fn start(dir: &Path, store: &Path) -> Self {
+        let nats_port = free_port();
+        let nats = nats(nats_port, &dir.join("jetstream"));
+        let (core, addr) = node(dir, "core-a", "core", nats_port, store);
+        wait_until_leading(&addr, true);
+        Self {
+            nats,
+            core,
+            addr,
+            nats_port,
+        }
+    }
+}
+
 /// Seconds a lease lasts unrenewed in these tests.
 const LEASE_S: u64 = 3;
 
@@ -527,10 +551,8 @@ async fn an_sse_client_moved_between_api_nodes_sees_every_event_once() {
     }
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("shared.gpkg");
-    let nats_port = free_port();
-    let mut nats_server = nats(nats_port, &dir.path().join("jetstream"));
-    let (mut core, core_addr) = node(dir.path(), "core-a", "core", nats_port, &store);
-    wait_until_leading(&core_addr, true);
+    let mut cluster = LeadingCore::start(dir.path(), &store);
+    let nats_port = cluster.nats_port;
     let (mut api_a, a) = node(dir.path(), "api-a", "api", nats_port, &store);
     let (mut api_b, b) = node(dir.path(), "api-b", "api", nats_port, &store);
     let client = reqwest::Client::new();
@@ -577,8 +599,8 @@ async fn an_sse_client_moved_between_api_nodes_sees_every_event_once() {
     assert!(quiet.is_err(), "an event too many: {quiet:?}");
     drop(events);
     kill(&mut api_b);
-    kill(&mut core);
-    kill(&mut nats_server);
+    kill(&mut cluster.core);
+    kill(&mut cluster.nats);
 
     let ids: Vec<u64> = seen.iter().map(|(id, _)| *id).collect();
     assert!(
@@ -1017,10 +1039,8 @@ async fn an_api_node_follows_the_fixes_and_a_fence_drawn_there_reaches_the_core(
     }
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("shared.gpkg");
-    let nats_port = free_port();
-    let mut nats_server = nats(nats_port, &dir.path().join("jetstream"));
-    let (mut core, core_addr) = node(dir.path(), "core-a", "core", nats_port, &store);
-    wait_until_leading(&core_addr, true);
+    let mut cluster = LeadingCore::start(dir.path(), &store);
+    let (core_addr, nats_port) = (cluster.addr.clone(), cluster.nats_port);
     let (mut api, api_addr) = node(dir.path(), "api-a", "api", nats_port, &store);
     let client = reqwest::Client::new();
     let fence = serde_json::json!({
@@ -1080,8 +1100,8 @@ async fn an_api_node_follows_the_fixes_and_a_fence_drawn_there_reaches_the_core(
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     kill(&mut api);
-    kill(&mut core);
-    kill(&mut nats_server);
+    kill(&mut cluster.core);
+    kill(&mut cluster.nats);
     let vessel = &vessels["features"][0];
     assert_eq!(vessel["properties"]["mmsi"], 412_400_000, "{vessels}");
     let lon = vessel["geometry"]["coordinates"][0].as_f64().unwrap();
@@ -1125,10 +1145,8 @@ fn a_dark_vessel_seen_by_a_vision_node_is_alerted_by_the_core_with_its_snapshot(
         shared.insert(Layer::Coastline, vec![shore]).await.unwrap();
         shared.close().await;
     });
-    let nats_port = free_port();
-    let _nats_server = nats(nats_port, &dir.path().join("jetstream"));
-    let (_core, core_addr) = node(dir.path(), "core-a", "core", nats_port, &store);
-    wait_until_leading(&core_addr, true);
+    let cluster = LeadingCore::start(dir.path(), &store);
+    let (core_addr, nats_port) = (cluster.addr.clone(), cluster.nats_port);
     let camera = format!(
         "[[vision.cameras]]\nid = \"pier-cam\"\nurl = \"{}\"\nmotion_only = true\n\
          [vision.cameras.source]\nfps = 5\nconnect_timeout_s = 5\n\

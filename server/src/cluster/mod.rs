@@ -365,13 +365,8 @@ pub(crate) async fn forward_batches(
 
 /// How long a consumer waits before it starts again: not at all after it ended (its NATS
 /// server went away), 0.1 s doubling to 5 s while it fails.
+#[derive(Default)]
 struct Again(Duration);
-
-impl Default for Again {
-    fn default() -> Self {
-        Self(Duration::ZERO)
-    }
-}
 
 impl Again {
     /// Waits as the consumer `what` that ended with `result` should before it starts again.

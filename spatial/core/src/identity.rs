@@ -134,9 +134,19 @@ pub fn implied_speed_kn(a: (f64, f64, f64), b: (f64, f64, f64)) -> f64 {
     }
 }
 
-/// [`ImpossibleSpeed`](IdentityFlag::ImpossibleSpeed) when the two
-/// fixes imply more than [`MAX_PLAUSIBLE_SPEED_KN`] (see
-/// [`implied_speed_kn`]).
+/// How far apart two reports of a vessel standing still may lie, metres: the GNSS error of
+/// each and the offset between antennas.
+pub const POSITION_NOISE_M: f64 = 100.0;
+
+/// How far a report's time may be off, seconds: a fix without a source time is stamped on
+/// arrival, and receivers and aggregators forward reports late and in bursts.
+pub const TIME_NOISE_S: f64 = 2.0;
+
+/// [`ImpossibleSpeed`](IdentityFlag::ImpossibleSpeed) when no vessel under
+/// [`MAX_PLAUSIBLE_SPEED_KN`] could have moved between the two fixes, even with each
+/// position off by [`POSITION_NOISE_M`] together and the times by [`TIME_NOISE_S`]: so two
+/// reports a few metres apart that arrived in one burst are not a jump, a teleport of
+/// kilometres is.
 ///
 /// ```
 /// use coastwatch_core::identity::{IdentityFlag, speed_problem};
@@ -144,9 +154,14 @@ pub fn implied_speed_kn(a: (f64, f64, f64), b: (f64, f64, f64)) -> f64 {
 /// assert_eq!(speed_problem((5.0, 60.0, 0.0), (5.0, 61.0, 3600.0)), Some(IdentityFlag::ImpossibleSpeed));
 /// // The same in 2 h: 30 kn.
 /// assert_eq!(speed_problem((5.0, 60.0, 0.0), (5.0, 61.0, 7200.0)), None);
+/// // 20 m between two reports stamped on arrival in the same millisecond.
+/// assert_eq!(speed_problem((5.0, 60.0, 0.0), (5.0, 60.00018, 0.001)), None);
 /// ```
 pub fn speed_problem(a: (f64, f64, f64), b: (f64, f64, f64)) -> Option<IdentityFlag> {
-    (implied_speed_kn(a, b) > MAX_PLAUSIBLE_SPEED_KN).then_some(IdentityFlag::ImpossibleSpeed)
+    let moved_m = crate::geodesy::distance_m([a.0, a.1], [b.0, b.1]) - POSITION_NOISE_M;
+    let reach_m =
+        MAX_PLAUSIBLE_SPEED_KN * METRES_PER_NMI / 3600.0 * ((b.2 - a.2).abs() + TIME_NOISE_S);
+    (moved_m > reach_m).then_some(IdentityFlag::ImpossibleSpeed)
 }
 
 /// [`NoStaticReport`](IdentityFlag::NoStaticReport) when, at `now_t_s`,
@@ -325,22 +340,31 @@ mod tests {
     #[test]
     fn implied_speed_values() {
         let a = (5.0, 60.0, 1_000.0);
-        // One degree of latitude in 72 min: just over 50 kn.
+        // One degree of latitude in 71 min: 50.7 kn; in 72 min 50.03 kn, which the
+        // tolerances (100 m, 2 s) take for 50 kn; in 73 min 49.3 kn.
+        let b71 = (5.0, 61.0, 1_000.0 + 71.0 * 60.0);
         let b72 = (5.0, 61.0, 1_000.0 + 72.0 * 60.0);
         let b73 = (5.0, 61.0, 1_000.0 + 73.0 * 60.0);
         let v72 = implied_speed_kn(a, b72);
         let v73 = implied_speed_kn(a, b73);
         assert!((v72 - 50.034).abs() < 1e-3, "{v72}");
         assert!((v73 - 49.348).abs() < 1e-3, "{v73}");
-        assert_eq!(speed_problem(a, b72), Some(IdentityFlag::ImpossibleSpeed));
+        assert_eq!(speed_problem(a, b71), Some(IdentityFlag::ImpossibleSpeed));
+        assert_eq!(speed_problem(a, b72), None);
         assert_eq!(speed_problem(a, b73), None);
         // Order does not matter.
         assert_eq!(implied_speed_kn(b72, a), v72);
-        assert_eq!(speed_problem(b72, a), Some(IdentityFlag::ImpossibleSpeed));
+        assert_eq!(speed_problem(b71, a), Some(IdentityFlag::ImpossibleSpeed));
         // Same time: same place is 0, elsewhere infinite.
         assert_eq!(implied_speed_kn(a, a), 0.0);
         assert_eq!(implied_speed_kn(a, (5.0, 60.001, a.2)), f64::INFINITY);
         assert_eq!(speed_problem(a, a), None);
+        // … but at the same time, 111 m apart is noise and 1 km a jump.
+        assert_eq!(speed_problem(a, (5.0, 60.001, a.2)), None);
+        assert_eq!(
+            speed_problem(a, (5.0, 60.01, a.2)),
+            Some(IdentityFlag::ImpossibleSpeed)
+        );
         // Standing still for an hour.
         assert_eq!(implied_speed_kn(a, (a.0, a.1, a.2 + 3600.0)), 0.0);
         // NaN propagates and is not flagged.

@@ -305,6 +305,25 @@ impl Alerts {
         Ok(())
     }
 
+    /// Publishes again the stored alerts last changed at or after `since` (epoch s), in the
+    /// order they changed; returns how many. A core that takes the lead sends so what its
+    /// predecessor stored but may have died before publishing: the cluster's events stream
+    /// keeps one copy of a change it already has (same bytes within its duplicate window).
+    pub async fn publish_stored_since(&self, since: i64) -> Result<usize, StoreError> {
+        let _book = self.book.lock().await;
+        let updated_at = |alert: &Feature| alert.properties["updated_at"].as_i64();
+        let mut recent: Vec<Feature> = self
+            .store
+            .query(Layer::Alerts, &Query::default())
+            .await?
+            .into_iter()
+            .filter(|alert| updated_at(alert).is_some_and(|t| t >= since))
+            .collect();
+        recent.sort_by_key(|alert| (updated_at(alert), alert.id));
+        self.feed.publish(&recent);
+        Ok(recent.len())
+    }
+
     /// Puts every later change also into the webhooks' `outboxes`.
     pub fn with_webhooks(mut self, outboxes: crate::webhooks::Outboxes) -> Self {
         self.webhooks = outboxes;

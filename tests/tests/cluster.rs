@@ -630,6 +630,72 @@ async fn an_sse_client_moved_between_api_nodes_sees_every_event_once() {
     assert_eq!(seen[20].1["status"], "acknowledged", "{}", seen[20].1);
 }
 
+/// A core that dies between storing an alert and publishing it leaves the event to its
+/// successor: a new leader publishes again the alerts changed in the last minute, and the
+/// events stream keeps one copy of those already published.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_alert_stored_by_a_core_that_died_before_publishing_it_reaches_the_clients_once() {
+    if !tool_available("nats-server") {
+        return;
+    }
+    use coastwatch_core::Layer;
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("shared.gpkg");
+    let mut cluster = LeadingCore::start(dir.path(), &store);
+    let nats_port = cluster.nats_port;
+    let (mut standby, standby_addr) = node(dir.path(), "core-b", "core", nats_port, &store);
+    wait_until_leading(&standby_addr, false);
+    let (mut api, api_addr) = node(dir.path(), "api-a", "api", nats_port, &store);
+    let mut events = coastwatch_tests::sse(&format!("http://{api_addr}"), "desk-secret", None);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let answer = reqwest::Client::new()
+        .post(format!("http://{api_addr}/api/v1/tips"))
+        .bearer_auth("desk-secret")
+        .json(&serde_json::json!({"lon": 121.6, "lat": 29.6, "text": "published"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 201, "{}", answer.text().await.unwrap());
+    let (first_seq, published) = next_event(&mut events).await;
+    assert_eq!(published["evidence"]["text"], "published");
+
+    // the leader dies; what it stored last (written here as it would have) was never sent
+    kill(&mut cluster.core);
+    let shared = coastwatch_store::open(&store.display().to_string())
+        .await
+        .unwrap();
+    let mut lost = shared
+        .get(
+            Layer::Alerts,
+            published["id"].as_i64().unwrap().try_into().unwrap(),
+        )
+        .await
+        .unwrap()
+        .expect("the published alert is stored");
+    lost.id = None;
+    lost.properties["evidence"]["text"] = "stored, never published".into();
+    lost.properties["updated_at"] = now_s().into();
+    shared.insert(Layer::Alerts, vec![lost]).await.unwrap();
+    drop(shared);
+
+    wait_until_leading(&standby_addr, true);
+    let (seq, alert) = next_event(&mut events).await;
+    assert_eq!(
+        alert["evidence"]["text"], "stored, never published",
+        "{alert}"
+    );
+    assert_eq!(seq, first_seq + 1, "numbered after the last event");
+    let quiet = tokio::time::timeout(Duration::from_secs(2), events.recv()).await;
+    assert!(
+        quiet.is_err(),
+        "the alert the old leader had published came again: {quiet:?}"
+    );
+    drop(events);
+    kill(&mut api);
+    kill(&mut standby);
+    kill(&mut cluster.nats);
+}
+
 async fn next_event(
     events: &mut tokio::sync::mpsc::UnboundedReceiver<(u64, serde_json::Value)>,
 ) -> (u64, serde_json::Value) {
@@ -1014,6 +1080,10 @@ fn the_cluster_keeps_every_fix_alert_camera_and_event_through_kills_of_each_role
         ids.windows(2).all(|w| w[1] == w[0] + 1),
         "events without gaps or repeats across the API nodes: {ids:?}"
     );
+    // the new leader published the last minute's alerts again; the stream kept one copy
+    let states: Vec<String> = seen.iter().map(|(_, alert)| alert.to_string()).collect();
+    let distinct: std::collections::BTreeSet<&String> = states.iter().collect();
+    assert_eq!(distinct.len(), states.len(), "an alert state came twice");
     let alerted: std::collections::BTreeSet<&str> = seen
         .iter()
         .filter(|(_, alert)| alert["kind"] == "geofence_enter")

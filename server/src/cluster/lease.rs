@@ -16,7 +16,7 @@ use futures_util::TryStreamExt;
 use tokio::time::Instant;
 
 use super::actions::answer_actions;
-use super::{Cluster, ClusterError, fnv1a, jetstream_error};
+use super::{Cluster, ClusterError, DUPLICATE_WINDOW, fnv1a, jetstream_error};
 use crate::alerts::Alerts;
 use crate::cameras::Cameras;
 use crate::ingest::Ingest;
@@ -93,9 +93,14 @@ impl Cluster {
     }
 }
 
-/// A core node: waits for the core lease (standby), then consumes the fixes stream and
-/// answers the dispatchers' actions while it renews the lease; after losing it, stands by
-/// again. For ever.
+/// Seconds back a new leader publishes the stored alert changes again: half the events
+/// stream's duplicate window, so that a change its predecessor did publish is still known
+/// there and kept once.
+const REPUBLISH_S: i64 = DUPLICATE_WINDOW.as_secs() as i64 / 2;
+
+/// A core node: waits for the core lease (standby), publishes again the alerts changed in the
+/// last [`REPUBLISH_S`], then consumes the fixes stream and answers the dispatchers' actions
+/// while it renews the lease; after losing it, stands by again. For ever.
 pub async fn lead(cluster: Cluster, ingest: Ingest, alerts: Alerts) {
     let (lease, beat) = cluster.lease_times();
     cluster.leases_ready().await;
@@ -120,6 +125,12 @@ pub async fn lead(cluster: Cluster, ingest: Ingest, alerts: Alerts) {
                 tokio::time::sleep(lease).await;
                 continue;
             }
+        }
+        // what the last leader stored just before it died may never have been published
+        let since = crate::clock::now_epoch_s() as i64 - REPUBLISH_S;
+        match alerts.publish_stored_since(since).await {
+            Ok(n) => tracing::info!(n, "the alerts changed in the last minute published again"),
+            Err(error) => tracing::warn!(%error, "recent alerts not published again"),
         }
         tracing::info!(node = %cluster.origin, "leading: consuming the fixes stream");
         ingest.counters.leading.set(1);

@@ -204,9 +204,8 @@ pub fn identity_flags(vessel: &VesselState) -> Vec<IdentityFlag> {
             latest.t_epoch_s,
         ));
     }
-    let n = vessel.track.len();
-    if n >= 2 {
-        let (a, b) = (vessel.track[n - 2], vessel.track[n - 1]);
+    let mut newest = vessel.track.iter().rev();
+    if let (Some(b), Some(a)) = (newest.next(), newest.next()) {
         problems.extend(speed_problem(
             (a.lon, a.lat, a.t_epoch_s),
             (b.lon, b.lat, b.t_epoch_s),

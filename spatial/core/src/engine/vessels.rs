@@ -1,7 +1,7 @@
 //! The in-memory vessel picture: identity and recent track of every vessel, indexed by
 //! position (R*-tree) and by H3 cell, fed by position and static reports.
 
-use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use geo::{Coord, LineString, Point, Rect};
 use h3o::{CellIndex, LatLng, Resolution};
@@ -9,6 +9,7 @@ use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, Envelope, RTree, RTreeObject};
 use serde_json::json;
 
+use super::Track;
 use crate::model::{FeatureId, IdentityFlag, Mmsi};
 use crate::{Feature, Layer};
 
@@ -105,14 +106,14 @@ pub struct VesselState {
     /// Time of the first position report (epoch s), if any.
     pub first_fix: Option<f64>,
     /// Fixes within the track window, oldest first.
-    pub track: VecDeque<Fix>,
+    pub track: Track,
     /// Identity flags raised so far (`no_static_report`, `bad_imo`, …).
     pub flags: BTreeSet<IdentityFlag>,
 }
 
 impl VesselState {
     /// The latest fix.
-    pub fn latest(&self) -> Option<&Fix> {
+    pub fn latest(&self) -> Option<Fix> {
         self.track.back()
     }
 
@@ -134,7 +135,7 @@ impl VesselState {
 
     /// The `vessel_tracks` feature of the fixes in `[from, to]` (epoch s), when there are two or more.
     pub fn track_feature(&self, from: f64, to: f64) -> Option<Feature> {
-        let fixes: Vec<&Fix> = self
+        let fixes: Vec<Fix> = self
             .track
             .iter()
             .filter(|f| (from..=to).contains(&f.t_epoch_s))
@@ -230,7 +231,7 @@ impl VesselEngine {
             first_seen: t,
             first_static: None,
             first_fix: None,
-            track: VecDeque::new(),
+            track: Track::default(),
             flags: BTreeSet::new(),
         });
         state.first_seen = state.first_seen.min(t);
@@ -245,7 +246,7 @@ impl VesselEngine {
                 .first_fix
                 .map_or(fix.t_epoch_s, |t| t.min(fix.t_epoch_s)),
         );
-        let previous = state.latest().copied();
+        let previous = state.latest();
         let mut dropped = Vec::new();
         let applied = match previous {
             None => {
@@ -265,7 +266,7 @@ impl VesselEngine {
             }
             Some(latest) if fix.t_epoch_s < latest.t_epoch_s - window_s => Applied::Ignored,
             Some(_) => {
-                let at = state.track.partition_point(|f| f.t_epoch_s < fix.t_epoch_s);
+                let at = state.track.position_after(fix.t_epoch_s);
                 if state
                     .track
                     .get(at)
@@ -379,8 +380,8 @@ impl VesselEngine {
             let Some(state) = self.vessels.remove(mmsi) else {
                 continue;
             };
-            for fix in &state.track {
-                self.count_fix(self.cell(fix), -1);
+            for fix in state.track.iter() {
+                self.count_fix(self.cell(&fix), -1);
             }
             let Some(placed) = self.placed.remove(mmsi) else {
                 continue;

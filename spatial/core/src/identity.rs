@@ -27,6 +27,25 @@ pub const MAX_PLAUSIBLE_SPEED_KN: f64 = 50.0;
 /// report (type 5 or 24), seconds.
 pub const STATIC_REPORT_WINDOW_S: f64 = 30.0 * 60.0;
 
+/// How strict the speed and static-report checks are (`detectors.identity_speed_kn` and
+/// `detectors.identity_static_min`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    /// Highest plausible speed between two positions, knots.
+    pub max_speed_kn: f64,
+    /// How long after its first position a vessel has to send a static report, seconds.
+    pub static_report_s: f64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_speed_kn: MAX_PLAUSIBLE_SPEED_KN,
+            static_report_s: STATIC_REPORT_WINDOW_S,
+        }
+    }
+}
+
 pub use crate::geodesy::{EARTH_RADIUS_M, METRES_PER_NMI};
 
 /// Checks an MMSI: [`MmsiFormat`](IdentityFlag::MmsiFormat) when it
@@ -143,7 +162,7 @@ pub const POSITION_NOISE_M: f64 = 100.0;
 pub const TIME_NOISE_S: f64 = 2.0;
 
 /// [`ImpossibleSpeed`](IdentityFlag::ImpossibleSpeed) when no vessel under
-/// [`MAX_PLAUSIBLE_SPEED_KN`] could have moved between the two fixes, even with each
+/// `max_speed_kn` could have moved between the two fixes, even with each
 /// position off by [`POSITION_NOISE_M`] together and the times by [`TIME_NOISE_S`]: so two
 /// reports a few metres apart that arrived in one burst are not a jump, a teleport of
 /// kilometres is.
@@ -151,21 +170,25 @@ pub const TIME_NOISE_S: f64 = 2.0;
 /// ```
 /// use coastwatch_core::identity::{IdentityFlag, speed_problem};
 /// // 1° of latitude in 60 min: 60 kn.
-/// assert_eq!(speed_problem((5.0, 60.0, 0.0), (5.0, 61.0, 3600.0)), Some(IdentityFlag::ImpossibleSpeed));
+/// assert_eq!(speed_problem((5.0, 60.0, 0.0), (5.0, 61.0, 3600.0), 50.0), Some(IdentityFlag::ImpossibleSpeed));
 /// // The same in 2 h: 30 kn.
-/// assert_eq!(speed_problem((5.0, 60.0, 0.0), (5.0, 61.0, 7200.0)), None);
+/// assert_eq!(speed_problem((5.0, 60.0, 0.0), (5.0, 61.0, 7200.0), 50.0), None);
+/// assert_eq!(speed_problem((5.0, 60.0, 0.0), (5.0, 61.0, 7200.0), 25.0), Some(IdentityFlag::ImpossibleSpeed));
 /// // 20 m between two reports stamped on arrival in the same millisecond.
-/// assert_eq!(speed_problem((5.0, 60.0, 0.0), (5.0, 60.00018, 0.001)), None);
+/// assert_eq!(speed_problem((5.0, 60.0, 0.0), (5.0, 60.00018, 0.001), 50.0), None);
 /// ```
-pub fn speed_problem(a: (f64, f64, f64), b: (f64, f64, f64)) -> Option<IdentityFlag> {
+pub fn speed_problem(
+    a: (f64, f64, f64),
+    b: (f64, f64, f64),
+    max_speed_kn: f64,
+) -> Option<IdentityFlag> {
     let moved_m = crate::geodesy::distance_m([a.0, a.1], [b.0, b.1]) - POSITION_NOISE_M;
-    let reach_m =
-        MAX_PLAUSIBLE_SPEED_KN * METRES_PER_NMI / 3600.0 * ((b.2 - a.2).abs() + TIME_NOISE_S);
+    let reach_m = max_speed_kn * METRES_PER_NMI / 3600.0 * ((b.2 - a.2).abs() + TIME_NOISE_S);
     (moved_m > reach_m).then_some(IdentityFlag::ImpossibleSpeed)
 }
 
 /// [`NoStaticReport`](IdentityFlag::NoStaticReport) when, at `now_t_s`,
-/// more than [`STATIC_REPORT_WINDOW_S`] have passed since the first
+/// more than `window_s` have passed since the first
 /// position (`first_position_t_s`) and no static report arrived by the end
 /// of that window (`first_static_t_s` is `None` or later).
 ///
@@ -173,24 +196,26 @@ pub fn speed_problem(a: (f64, f64, f64), b: (f64, f64, f64)) -> Option<IdentityF
 ///
 /// ```
 /// use coastwatch_core::identity::{IdentityFlag, static_report_problem};
-/// assert_eq!(static_report_problem(0.0, None, 1000.0), None); // still waiting
-/// assert_eq!(static_report_problem(0.0, None, 1801.0), Some(IdentityFlag::NoStaticReport));
-/// assert_eq!(static_report_problem(0.0, Some(600.0), 5000.0), None);
+/// assert_eq!(static_report_problem(0.0, None, 1000.0, 1800.0), None); // still waiting
+/// assert_eq!(static_report_problem(0.0, None, 1801.0, 1800.0), Some(IdentityFlag::NoStaticReport));
+/// assert_eq!(static_report_problem(0.0, Some(600.0), 5000.0, 1800.0), None);
 /// ```
 pub fn static_report_problem(
     first_position_t_s: f64,
     first_static_t_s: Option<f64>,
     now_t_s: f64,
+    window_s: f64,
 ) -> Option<IdentityFlag> {
-    let deadline_s = first_position_t_s + STATIC_REPORT_WINDOW_S;
+    let deadline_s = first_position_t_s + window_s;
     let in_time = first_static_t_s.is_some_and(|t| t <= deadline_s);
     (!in_time && now_t_s > deadline_s).then_some(IdentityFlag::NoStaticReport)
 }
 
 /// The identity problems a vessel shows (PRODUCT.md `identity_anomaly`), judged at its latest
-/// report: MMSI format and MID, IMO check digit, empty name, no static report within 30 min
-/// of the first position, and a jump between its two latest fixes faster than 50 kn.
-pub fn identity_flags(vessel: &VesselState) -> Vec<IdentityFlag> {
+/// report: MMSI format and MID, IMO check digit, empty name, no static report in time after
+/// the first position, and a jump between its two latest fixes too fast (`limits`: by
+/// default 30 min and 50 kn).
+pub fn identity_flags(vessel: &VesselState, limits: Limits) -> Vec<IdentityFlag> {
     let mut problems = Vec::new();
     problems.extend(mmsi_problem(vessel.mmsi.get()));
     if vessel.info.imo.is_some_and(|imo| !imo_valid(imo)) {
@@ -202,6 +227,7 @@ pub fn identity_flags(vessel: &VesselState) -> Vec<IdentityFlag> {
             first,
             vessel.first_static,
             latest.t_epoch_s,
+            limits.static_report_s,
         ));
     }
     let mut newest = vessel.track.iter().rev();
@@ -209,6 +235,7 @@ pub fn identity_flags(vessel: &VesselState) -> Vec<IdentityFlag> {
         problems.extend(speed_problem(
             (a.lon, a.lat, a.t_epoch_s),
             (b.lon, b.lat, b.t_epoch_s),
+            limits.max_speed_kn,
         ));
     }
     problems
@@ -348,27 +375,39 @@ mod tests {
         let v73 = implied_speed_kn(a, b73);
         assert!((v72 - 50.034).abs() < 1e-3, "{v72}");
         assert!((v73 - 49.348).abs() < 1e-3, "{v73}");
-        assert_eq!(speed_problem(a, b71), Some(IdentityFlag::ImpossibleSpeed));
-        assert_eq!(speed_problem(a, b72), None);
-        assert_eq!(speed_problem(a, b73), None);
+        assert_eq!(
+            speed_problem(a, b71, MAX_PLAUSIBLE_SPEED_KN),
+            Some(IdentityFlag::ImpossibleSpeed)
+        );
+        assert_eq!(speed_problem(a, b72, MAX_PLAUSIBLE_SPEED_KN), None);
+        assert_eq!(speed_problem(a, b73, MAX_PLAUSIBLE_SPEED_KN), None);
         // Order does not matter.
         assert_eq!(implied_speed_kn(b72, a), v72);
-        assert_eq!(speed_problem(b71, a), Some(IdentityFlag::ImpossibleSpeed));
+        assert_eq!(
+            speed_problem(b71, a, MAX_PLAUSIBLE_SPEED_KN),
+            Some(IdentityFlag::ImpossibleSpeed)
+        );
         // Same time: same place is 0, elsewhere infinite.
         assert_eq!(implied_speed_kn(a, a), 0.0);
         assert_eq!(implied_speed_kn(a, (5.0, 60.001, a.2)), f64::INFINITY);
-        assert_eq!(speed_problem(a, a), None);
+        assert_eq!(speed_problem(a, a, MAX_PLAUSIBLE_SPEED_KN), None);
         // … but at the same time, 111 m apart is noise and 1 km a jump.
-        assert_eq!(speed_problem(a, (5.0, 60.001, a.2)), None);
         assert_eq!(
-            speed_problem(a, (5.0, 60.01, a.2)),
+            speed_problem(a, (5.0, 60.001, a.2), MAX_PLAUSIBLE_SPEED_KN),
+            None
+        );
+        assert_eq!(
+            speed_problem(a, (5.0, 60.01, a.2), MAX_PLAUSIBLE_SPEED_KN),
             Some(IdentityFlag::ImpossibleSpeed)
         );
         // Standing still for an hour.
         assert_eq!(implied_speed_kn(a, (a.0, a.1, a.2 + 3600.0)), 0.0);
         // NaN propagates and is not flagged.
         assert!(implied_speed_kn(a, (f64::NAN, 60.0, 0.0)).is_nan());
-        assert_eq!(speed_problem(a, (f64::NAN, 60.0, 0.0)), None);
+        assert_eq!(
+            speed_problem(a, (f64::NAN, 60.0, 0.0), MAX_PLAUSIBLE_SPEED_KN),
+            None
+        );
     }
 
     #[test]
@@ -376,24 +415,42 @@ mod tests {
         let first = 10_000.0;
         let deadline = first + STATIC_REPORT_WINDOW_S;
         // Within the window: not yet a problem, whatever arrived.
-        assert_eq!(static_report_problem(first, None, deadline), None);
+        assert_eq!(
+            static_report_problem(first, None, deadline, STATIC_REPORT_WINDOW_S),
+            None
+        );
         // Window over, nothing received.
         assert_eq!(
-            static_report_problem(first, None, deadline + 1.0),
+            static_report_problem(first, None, deadline + 1.0, STATIC_REPORT_WINDOW_S),
             Some(IdentityFlag::NoStaticReport)
         );
         // Received on the deadline, or before the first position.
         assert_eq!(
-            static_report_problem(first, Some(deadline), deadline + 99.0),
+            static_report_problem(
+                first,
+                Some(deadline),
+                deadline + 99.0,
+                STATIC_REPORT_WINDOW_S
+            ),
             None
         );
         assert_eq!(
-            static_report_problem(first, Some(first - 60.0), deadline + 99.0),
+            static_report_problem(
+                first,
+                Some(first - 60.0),
+                deadline + 99.0,
+                STATIC_REPORT_WINDOW_S
+            ),
             None
         );
         // Received, but late.
         assert_eq!(
-            static_report_problem(first, Some(deadline + 1.0), deadline + 99.0),
+            static_report_problem(
+                first,
+                Some(deadline + 1.0),
+                deadline + 99.0,
+                STATIC_REPORT_WINDOW_S
+            ),
             Some(IdentityFlag::NoStaticReport)
         );
     }
@@ -441,50 +498,53 @@ mod tests {
         // 10 kn for 10 minutes is 1.667 nmi, about 0.0278 deg of latitude
         let calm = [(0.0, 121.6, 29.5), (600.0, 121.6, 29.5278)];
         assert_eq!(
-            identity_flags(&vessel(
-                412_345_678,
-                Some(9_134_270),
-                "ZHE YU 1",
-                Some(300.0),
-                &calm
-            )),
+            identity_flags(
+                &vessel(412_345_678, Some(9_134_270), "ZHE YU 1", Some(300.0), &calm),
+                Limits::default()
+            ),
             vec![]
         );
 
-        let flags = identity_flags(&vessel(
-            12_345,
-            Some(9_134_271),
-            "",
-            None,
-            &[(0.0, 121.6, 29.5), (1900.0, 121.6, 29.5)],
-        ));
+        let flags = identity_flags(
+            &vessel(
+                12_345,
+                Some(9_134_271),
+                "",
+                None,
+                &[(0.0, 121.6, 29.5), (1900.0, 121.6, 29.5)],
+            ),
+            Limits::default(),
+        );
         assert!(flags.contains(&IdentityFlag::MmsiFormat), "{flags:?}");
         assert!(flags.contains(&IdentityFlag::NoStaticReport), "{flags:?}");
 
-        let flags = identity_flags(&vessel(
-            412_345_678,
-            Some(9_134_271),
-            "@@@@",
-            Some(10.0),
-            &calm,
-        ));
+        let flags = identity_flags(
+            &vessel(412_345_678, Some(9_134_271), "@@@@", Some(10.0), &calm),
+            Limits::default(),
+        );
         assert_eq!(flags, vec![IdentityFlag::BadImo, IdentityFlag::EmptyName]);
 
         // 5 km in one minute is about 162 kn
         let jump = [(0.0, 121.6, 29.5), (60.0, 121.6, 29.545)];
         assert_eq!(
-            identity_flags(&vessel(412_345_678, None, "X", Some(0.0), &jump)),
+            identity_flags(
+                &vessel(412_345_678, None, "X", Some(0.0), &jump),
+                Limits::default()
+            ),
             vec![IdentityFlag::ImpossibleSpeed]
         );
         // a static report 29 minutes after the first position is in time; 31 is not
         let late = |t| {
-            identity_flags(&vessel(
-                412_345_678,
-                None,
-                "X",
-                Some(t),
-                &[(0.0, 121.6, 29.5), (3600.0, 121.6, 29.52)],
-            ))
+            identity_flags(
+                &vessel(
+                    412_345_678,
+                    None,
+                    "X",
+                    Some(t),
+                    &[(0.0, 121.6, 29.5), (3600.0, 121.6, 29.52)],
+                ),
+                Limits::default(),
+            )
         };
         assert_eq!(late(29.0 * 60.0), vec![]);
         assert_eq!(late(31.0 * 60.0), vec![IdentityFlag::NoStaticReport]);

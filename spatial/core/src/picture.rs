@@ -36,7 +36,7 @@ impl Picture<'_> {
         let Some(state) = self.vessels.get(mmsi) else {
             return applied;
         };
-        let flags = identity_flags(state);
+        let flags = identity_flags(state, self.monitor.config().identity_limits());
         self.vessels.flag(mmsi, flags);
         if position
             && applied == Applied::Latest
@@ -107,5 +107,64 @@ impl Picture<'_> {
             self.monitor.camera_track_ended(track, events);
         }
         ended
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use h3o::Resolution;
+
+    use super::*;
+    use crate::alerting::LocalClock;
+    use crate::alerting::detect::DetectorConfig;
+    use crate::engine::Fix;
+    use crate::model::IdentityFlag;
+
+    /// The flags a vessel has after two fixes 2 km and 60 s apart (65 kn), the second 10 min
+    /// after the first position and no static report, under `config`.
+    fn flags_after_a_dash(config: DetectorConfig) -> Vec<IdentityFlag> {
+        let mut vessels = VesselEngine::new(3600.0, Resolution::Nine);
+        let mut vehicles = VehicleEngine::new(3600.0);
+        let mut camera_tracks = CameraTrackEngine::new(3600.0);
+        let mut monitor = Monitor::new(config, LocalClock::utc());
+        let mut picture = Picture {
+            vessels: &mut vessels,
+            vehicles: &mut vehicles,
+            camera_tracks: &mut camera_tracks,
+            monitor: &mut monitor,
+        };
+        let mmsi = Mmsi::from_bits(412_345_678);
+        let fix = |t_epoch_s, lat| Fix {
+            t_epoch_s,
+            lon: 121.6,
+            lat,
+            sog_kn: None,
+            cog_deg: None,
+            heading_deg: None,
+            nav_status: None,
+        };
+        let mut events = Vec::new();
+        for fix in [fix(0.0, 29.5), fix(540.0, 29.5), fix(600.0, 29.518)] {
+            picture.vessel(VesselUpdate::Position { mmsi, fix }, &mut events);
+        }
+        let flags = picture.vessels.get(mmsi).unwrap().flags.iter().copied();
+        flags.collect()
+    }
+
+    #[test]
+    fn the_identity_checks_follow_the_detector_settings() {
+        assert_eq!(
+            flags_after_a_dash(DetectorConfig::default()),
+            vec![IdentityFlag::ImpossibleSpeed]
+        );
+        let other = DetectorConfig {
+            identity_speed_kn: 80.0,
+            identity_static_min: 5.0,
+            ..DetectorConfig::default()
+        };
+        assert_eq!(
+            flags_after_a_dash(other),
+            vec![IdentityFlag::NoStaticReport]
+        );
     }
 }

@@ -131,6 +131,15 @@ impl Default for DetectorConfig {
 }
 
 impl DetectorConfig {
+    /// The limits of the identity checks the AIS core makes (`impossible_speed`,
+    /// `no_static_report`).
+    pub fn identity_limits(&self) -> crate::identity::Limits {
+        crate::identity::Limits {
+            max_speed_kn: self.identity_speed_kn,
+            static_report_s: self.identity_static_min * 60.0,
+        }
+    }
+
     /// Checks the numbers that serde cannot: durations, speed limits and the encounter
     /// and coast distances are positive; dock distances, `moving_kmh` and `update_min`
     /// are not negative; `route_min_fixes` is at least 1.

@@ -119,9 +119,9 @@ impl Track {
         self.0.insert(i, Packed::pack(fix));
     }
 
-    /// The index of the first fix not at or before time `t` (epoch s): where a fix of time
-    /// `t` goes.
-    pub fn position_after(&self, t: f64) -> usize {
+    /// The index of the first fix at or after time `t` (epoch s): where a fix of time `t`
+    /// goes, or the one already there.
+    pub fn index_at(&self, t: f64) -> usize {
         self.0.partition_point(|f| f.t_epoch_s < t)
     }
 }
@@ -175,8 +175,8 @@ mod tests {
             .into_iter()
             .map(|t| fix(t, None, None, None))
             .collect();
-        assert_eq!(track.position_after(3.0), 2);
-        assert_eq!(track.position_after(2.0), 1);
+        assert_eq!(track.index_at(3.0), 2);
+        assert_eq!(track.index_at(2.0), 1);
         track.insert(2, fix(3.0, Some(5.0), None, None));
         assert_eq!(track.pop_front().unwrap().t_epoch_s, 1.0);
         let times: Vec<f64> = track.iter().map(|f| f.t_epoch_s).collect();

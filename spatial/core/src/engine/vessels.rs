@@ -266,7 +266,7 @@ impl VesselEngine {
             }
             Some(latest) if fix.t_epoch_s < latest.t_epoch_s - window_s => Applied::Ignored,
             Some(_) => {
-                let at = state.track.position_after(fix.t_epoch_s);
+                let at = state.track.index_at(fix.t_epoch_s);
                 if state
                     .track
                     .get(at)

@@ -69,6 +69,18 @@ impl LeadingCore {
     }
 }
 
+/// A temporary folder, the GeoPackage the nodes share in it, and NATS with a core leading over
+/// it; `None` (the test skips) without Debian's `nats-server`.
+fn leading_core_over_a_shared_store() -> Option<(tempfile::TempDir, PathBuf, LeadingCore)> {
+    if !tool_available("nats-server") {
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("shared.gpkg");
+    let cluster = LeadingCore::start(dir.path(), &store);
+    Some((dir, store, cluster))
+}
+
 /// Seconds a lease lasts unrenewed in these tests.
 const LEASE_S: u64 = 3;
 
@@ -546,12 +558,9 @@ fn cameras_move_to_a_living_vision_node_within_the_lease() {
 /// other (the first killed) with its `Last-Event-ID` sees every event once, numbered alike.
 #[tokio::test(flavor = "multi_thread")]
 async fn an_sse_client_moved_between_api_nodes_sees_every_event_once() {
-    if !tool_available("nats-server") {
+    let Some((dir, store, mut cluster)) = leading_core_over_a_shared_store() else {
         return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("shared.gpkg");
-    let mut cluster = LeadingCore::start(dir.path(), &store);
+    };
     let nats_port = cluster.nats_port;
     let (mut api_a, a) = node(dir.path(), "api-a", "api", nats_port, &store);
     let (mut api_b, b) = node(dir.path(), "api-b", "api", nats_port, &store);
@@ -635,13 +644,10 @@ async fn an_sse_client_moved_between_api_nodes_sees_every_event_once() {
 /// events stream keeps one copy of those already published.
 #[tokio::test(flavor = "multi_thread")]
 async fn an_alert_stored_by_a_core_that_died_before_publishing_it_reaches_the_clients_once() {
-    if !tool_available("nats-server") {
-        return;
-    }
     use coastwatch_core::Layer;
-    let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("shared.gpkg");
-    let mut cluster = LeadingCore::start(dir.path(), &store);
+    let Some((dir, store, mut cluster)) = leading_core_over_a_shared_store() else {
+        return;
+    };
     let nats_port = cluster.nats_port;
     let (mut standby, standby_addr) = node(dir.path(), "core-b", "core", nats_port, &store);
     wait_until_leading(&standby_addr, false);
@@ -1104,12 +1110,9 @@ fn the_cluster_keeps_every_fix_alert_camera_and_event_through_kills_of_each_role
 /// enters raises the alert (without the announcement the core would never know the fence).
 #[tokio::test(flavor = "multi_thread")]
 async fn an_api_node_follows_the_fixes_and_a_fence_drawn_there_reaches_the_core() {
-    if !tool_available("nats-server") {
+    let Some((dir, store, mut cluster)) = leading_core_over_a_shared_store() else {
         return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("shared.gpkg");
-    let mut cluster = LeadingCore::start(dir.path(), &store);
+    };
     let (core_addr, nats_port) = (cluster.addr.clone(), cluster.nats_port);
     let (mut api, api_addr) = node(dir.path(), "api-a", "api", nats_port, &store);
     let client = reqwest::Client::new();

@@ -126,12 +126,6 @@ impl Track {
     }
 }
 
-impl FromIterator<Fix> for Track {
-    fn from_iter<I: IntoIterator<Item = Fix>>(fixes: I) -> Self {
-        Self(fixes.into_iter().map(Packed::pack).collect())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,10 +165,10 @@ mod tests {
 
     #[test]
     fn fixes_keep_their_order_through_inserts_and_pops() {
-        let mut track: Track = [1.0, 2.0, 4.0]
-            .into_iter()
-            .map(|t| fix(t, None, None, None))
-            .collect();
+        let mut track = Track::default();
+        for t in [1.0, 2.0, 4.0] {
+            track.push_back(fix(t, None, None, None));
+        }
         assert_eq!(track.index_at(3.0), 2);
         assert_eq!(track.index_at(2.0), 1);
         track.insert(2, fix(3.0, Some(5.0), None, None));

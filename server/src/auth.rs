@@ -45,7 +45,7 @@ pub enum Role {
 }
 
 /// An authenticated user.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct User {
     /// The user's name.
     pub name: String,
@@ -53,6 +53,17 @@ pub struct User {
     pub roles: Vec<Role>,
     /// What the user may act on (its agency and/or town).
     pub scope: Scope,
+}
+
+impl User {
+    /// Who reads without a token where reads are open: no roles, no scope.
+    pub fn anonymous() -> Self {
+        Self {
+            name: "anonymous".into(),
+            roles: Vec::new(),
+            scope: Scope::default(),
+        }
+    }
 }
 
 /// The SHA-256 of `text`.

@@ -23,6 +23,7 @@ use coastwatch_core::model::{
 use coastwatch_core::{Feature, Layer};
 use coastwatch_store::{AuditEntry, Changes, Query, Store};
 use geo::{Contains, Geometry, InteriorPoint, Point};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
@@ -126,7 +127,7 @@ fn lonlat(feature: &Feature) -> Option<[f64; 2]> {
 }
 
 /// What a new case starts with (checked by [`Command::open_case`]).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct NewCase {
     /// What it is about.
     pub title: String,
@@ -145,7 +146,7 @@ pub struct NewCase {
 }
 
 /// An inspection as a grid officer's phone sends it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NewInspection {
     /// The risk point visited.
     pub risk_point_id: FeatureId,
@@ -158,7 +159,83 @@ pub struct NewInspection {
     /// The verdict.
     pub result: InspectionResult,
     /// Photos taken there (JPEG).
+    #[serde(with = "byte_strings")]
     pub photos: Vec<Vec<u8>>,
+}
+
+/// Photos cross the cluster as byte strings, not as lists of numbers.
+mod byte_strings {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use serde_bytes::{ByteBuf, Bytes};
+
+    pub fn serialize<S: Serializer>(photos: &[Vec<u8>], to: S) -> Result<S::Ok, S::Error> {
+        to.collect_seq(photos.iter().map(|p| Bytes::new(p)))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(from: D) -> Result<Vec<Vec<u8>>, D::Error> {
+        let photos = Vec::<ByteBuf>::deserialize(from)?;
+        Ok(photos.into_iter().map(ByteBuf::into_vec).collect())
+    }
+}
+
+/// A write of the command platform, as a route takes it. The single process applies it
+/// itself ([`Command::apply`]); in a cluster the leading core does, so that ids and
+/// read-modify-write steps are taken by one writer (see `cluster::actions`).
+#[derive(Debug, Serialize, Deserialize)]
+pub enum Write {
+    /// [`Command::open_case`].
+    OpenCase(NewCase),
+    /// [`Command::act_on_case`]; closing a case applies the card rules after it.
+    ActOnCase {
+        /// The case.
+        id: FeatureId,
+        /// The step.
+        action: CaseAction,
+    },
+    /// [`Command::set_yellow`].
+    SetYellow {
+        /// The kind of unit carded.
+        unit: CardUnit,
+        /// The unit (an area or risk point id).
+        unit_id: FeatureId,
+        /// Why.
+        reason: String,
+    },
+    /// [`Command::rectify`].
+    Rectify {
+        /// The card.
+        id: FeatureId,
+        /// What was done.
+        rectification: String,
+    },
+    /// [`Command::record_inspection`].
+    RecordInspection(NewInspection),
+    /// [`Command::verify_tip`].
+    VerifyTip {
+        /// The tip.
+        id: FeatureId,
+        /// The case it led to.
+        case_id: FeatureId,
+    },
+    /// [`Command::reward`].
+    Reward {
+        /// The tip.
+        id: FeatureId,
+        /// The step.
+        action: RewardAction,
+    },
+    /// [`Command::refresh_cards`], as every read of the cards does first.
+    RefreshCards,
+}
+
+/// What a [`Write`] gave: the changed record as the API shows it (`null` for
+/// [`Write::RefreshCards`]) and the layers written.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Written {
+    /// The record written.
+    pub record: Value,
+    /// The layers written.
+    pub layers: Vec<Layer>,
 }
 
 /// Photos one inspection may carry.
@@ -189,6 +266,61 @@ impl Command {
             clock,
             writer: Arc::new(Mutex::new(())),
         }
+    }
+
+    /// Applies `write` for `user`; `town_at` names the town at a location.
+    ///
+    /// # Errors
+    /// What the step was refused with, or the store's failure.
+    pub async fn apply(
+        &self,
+        user: &User,
+        write: Write,
+        town_at: impl Fn([f64; 2]) -> Option<String>,
+    ) -> Result<Written, AppError> {
+        let now = || crate::clock::now_epoch_s() as i64;
+        let (record, layers) = match write {
+            Write::OpenCase(new) => (
+                case_json(&self.open_case(user, new, town_at).await?),
+                vec![Layer::Cases],
+            ),
+            Write::ActOnCase { id, action } => {
+                let closing = matches!(action, CaseAction::Close { .. });
+                let case = case_json(&self.act_on_case(user, id, action).await?);
+                let mut layers = vec![Layer::Cases];
+                if closing {
+                    // a closed case may clear a card; a failure waits for the next refresh
+                    match self.refresh_cards(now()).await {
+                        Ok(carded) => layers.extend(carded),
+                        Err(error) => tracing::warn!(%error, "cards not refreshed"),
+                    }
+                }
+                (case, layers)
+            }
+            Write::SetYellow {
+                unit,
+                unit_id,
+                reason,
+            } => (
+                case_json(&self.set_yellow(user, unit, unit_id, &reason).await?),
+                vec![Layer::Cards, Layer::RiskPoints],
+            ),
+            Write::Rectify { id, rectification } => (
+                case_json(&self.rectify(user, id, &rectification).await?),
+                vec![Layer::Cards, Layer::RiskPoints],
+            ),
+            Write::RecordInspection(new) => (
+                case_json(&self.record_inspection(user, new).await?),
+                vec![Layer::Inspections],
+            ),
+            Write::VerifyTip { id, case_id } => (
+                self.verify_tip(user, id, case_id).await?,
+                vec![Layer::Cases],
+            ),
+            Write::Reward { id, action } => (self.reward(user, id, action).await?, vec![]),
+            Write::RefreshCards => (Value::Null, self.refresh_cards(now()).await?),
+        };
+        Ok(Written { record, layers })
     }
 
     fn card_rules(&self) -> CardRules {
@@ -1249,5 +1381,32 @@ impl Units {
                 _ => at.is_some_and(|at| u.contains(at)),
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_inspection_crosses_the_cluster_with_its_photos_as_bytes() {
+        let photo: Vec<u8> = (0..100_000u32).map(|n| (n % 251) as u8).collect();
+        let write = Write::RecordInspection(NewInspection {
+            risk_point_id: FeatureId::try_from(7).unwrap(),
+            location: [121.6, 29.6],
+            t: 1_800_000_000,
+            findings: "log book kept".into(),
+            result: InspectionResult::Ok,
+            photos: vec![photo.clone(), vec![0xFF, 0xD8]],
+        });
+        let mut sent = Vec::new();
+        ciborium::into_writer(&write, &mut sent).unwrap();
+        // a list of numbers would take up to twice the photo
+        assert!(sent.len() < photo.len() + 200, "{} bytes", sent.len());
+        let Write::RecordInspection(back) = ciborium::from_reader(sent.as_slice()).unwrap() else {
+            panic!("another write came back");
+        };
+        assert_eq!(back.photos, [photo, vec![0xFF, 0xD8]]);
+        assert_eq!(back.findings, "log book kept");
     }
 }

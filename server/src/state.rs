@@ -7,13 +7,16 @@ use coastwatch_core::alerting::LocalClock;
 use coastwatch_core::{Layer, ModelError};
 use coastwatch_store::StoreError;
 use coastwatch_store::{Query, Store};
+use serde_json::Value;
 
 use crate::alerts::Alerts;
-use crate::auth::Tokens;
+use crate::auth::{Tokens, User};
 use crate::cameras::{Cameras, Placement};
 use crate::clock::now_epoch_s;
 use crate::cluster::Cluster;
+use crate::command::{Write, Written};
 use crate::config::{Config, NodeRole};
+use crate::error::AppError;
 use crate::ingest::{Ingest, PictureSettings, Pipeline, Replay};
 use crate::metrics::Metrics;
 use crate::tiles::cache::TileCache;
@@ -121,15 +124,7 @@ impl AppState {
             .await?;
         let metrics = Arc::new(Metrics::new());
         let ingest = match (role, cluster.clone()) {
-            (NodeRole::Core, Some(cluster)) => {
-                let ingest = Ingest::start(pipeline, metrics.ais.clone());
-                tokio::spawn(crate::cluster::lead(
-                    cluster,
-                    ingest.clone(),
-                    alerts.clone(),
-                ));
-                ingest
-            }
+            (NodeRole::Core, Some(_)) => Ingest::start(pipeline, metrics.ais.clone()),
             (NodeRole::Api, Some(cluster)) => {
                 let ingest =
                     Ingest::start_forwarding(pipeline, metrics.ais.clone(), cluster.clone());
@@ -188,6 +183,9 @@ impl AppState {
             tokio::spawn(run_cards(state.clone()));
         }
         if let Some(cluster) = state.cluster.clone() {
+            if role == NodeRole::Core {
+                tokio::spawn(crate::cluster::lead(cluster.clone(), state.clone()));
+            }
             tokio::spawn(crate::cluster::follow_layers(cluster, state.clone()));
         }
         Ok(state)
@@ -209,6 +207,33 @@ impl AppState {
             tokio::spawn(async move { cluster.announce_layer(layer).await });
         }
         self.reload_layer(layer).await;
+    }
+
+    /// Applies a write of the command platform — on this node, or in a cluster on the leading
+    /// core — and follows the layers it wrote; the changed record as the API shows it.
+    ///
+    /// # Errors
+    /// What the step was refused with; 503 when the store (or, in a cluster, the leader) is away.
+    pub async fn write_command(&self, user: &User, write: Write) -> Result<Value, AppError> {
+        let written = match &self.cluster {
+            Some(cluster) => cluster.write(user, write).await?,
+            None => self.apply_command(user, write).await?,
+        };
+        for layer in written.layers {
+            self.layer_written(layer).await;
+        }
+        Ok(written.record)
+    }
+
+    /// Applies `write` here: the single process, or the leading core for the cluster.
+    pub(crate) async fn apply_command(
+        &self,
+        user: &User,
+        write: Write,
+    ) -> Result<Written, AppError> {
+        let picture = self.ingest.picture();
+        let town_at = |[lon, lat]: [f64; 2]| picture.with_monitor(|m| m.town_at(lon, lat));
+        self.command.apply(user, write, town_at).await
     }
 
     /// Brings the picture up to date with `layer`. When that fails (the store cannot be read

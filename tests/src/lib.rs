@@ -301,7 +301,13 @@ pub fn nats_cluster_node(
 
 /// [`nats_server`] with more arguments.
 fn nats_server_with(port: u16, dir: &std::path::Path, args: &[String]) -> std::process::Child {
+    // as docs/scaling.md asks: an inspection's photos cross in one message
+    std::fs::create_dir_all(dir).unwrap();
+    let config = dir.join("nats-server.conf");
+    std::fs::write(&config, "max_payload: 8MB\n").unwrap();
     let child = Command::new("nats-server")
+        .arg("-c")
+        .arg(&config)
         .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
         .arg(dir)
         .args(args)

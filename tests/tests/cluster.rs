@@ -33,7 +33,8 @@ fn node_with(
             "[cluster]\nrole = \"{role}\"\nnats = \"{nats}\"\nnode = \"{name}\"\n\
              partitions = 2\nack_wait_s = 2\nlease_s = {LEASE_S}\nmax_stream_bytes = 67108864\n{more}\n\
              [[auth.tokens]]\ntoken = \"feed-secret\"\nuser = \"ais\"\nroles = [\"ingest\"]\n\
-             [[auth.tokens]]\ntoken = \"desk-secret\"\nuser = \"desk\"\nroles = [\"dispatcher\"]\n"
+             [[auth.tokens]]\ntoken = \"desk-secret\"\nuser = \"desk\"\nroles = [\"dispatcher\"]\n\
+             [[auth.tokens]]\ntoken = \"chief-secret\"\nuser = \"chief\"\nroles = [\"admin\"]\n"
         ),
     )
     .unwrap();
@@ -1276,4 +1277,123 @@ fn a_dark_vessel_seen_by_a_vision_node_is_alerted_by_the_core_with_its_snapshot(
         assert_eq!(status, 200, "{picture} of {alert}");
         assert_eq!(bytes[..2], [0xff, 0xd8], "{picture} is a JPEG");
     }
+}
+
+/// The command platform through two API nodes has one writer, the leading core: cases opened
+/// on both at once get distinct ids (each node used to number them from what it last read, and
+/// one case overwrote another), a tip verified and its reward paid through both at once is
+/// verified and paid once, and an inspection's photo, larger than a NATS message by default,
+/// reaches the leader and is served by the other node.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_command_platform_has_one_writer_across_api_nodes() {
+    use serde_json::{Value, json};
+    let Some((dir, store, mut cluster)) = leading_core_over_a_shared_store() else {
+        return;
+    };
+    let (mut api_a, a) = node(dir.path(), "api-a", "api", cluster.nats_port, &store);
+    let (mut api_b, b) = node(dir.path(), "api-b", "api", cluster.nats_port, &store);
+    let client = reqwest::Client::new();
+    let post = |addr: &str, path: &str, token: &str, body: Value| {
+        let sent = client
+            .post(format!("http://{addr}{path}"))
+            .bearer_auth(token)
+            .json(&body)
+            .send();
+        async move {
+            let answer = sent.await.unwrap();
+            let status = answer.status().as_u16();
+            (status, answer.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let get = |addr: &str, path: &str| {
+        let sent = client
+            .get(format!("http://{addr}{path}"))
+            .bearer_auth("chief-secret")
+            .send();
+        async move { sent.await.unwrap().bytes().await.unwrap() }
+    };
+
+    // cases opened at once through both nodes
+    let opened = futures_util::future::join_all((0..24).map(|n| {
+        let addr = if n % 2 == 0 { &a } else { &b };
+        post(
+            addr,
+            "/api/v1/cases",
+            "desk-secret",
+            json!({"title": format!("case {n}"), "lead_agency": "police"}),
+        )
+    }))
+    .await;
+    let mut ids = Vec::new();
+    for (status, case) in &opened {
+        assert_eq!(*status, 201, "{case}");
+        ids.push(case["id"].as_i64().unwrap());
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 24, "one id a case: {ids:?}");
+    let listed: Value = serde_json::from_slice(&get(&b, "/api/v1/cases").await).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 24, "{listed}");
+
+    // a tip verified through both nodes at once, then its reward paid through both at once
+    let (status, tip) = post(
+        &a,
+        "/api/v1/tips",
+        "desk-secret",
+        json!({"lon": 121.6, "lat": 29.6, "text": "a boat without lights"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{tip}");
+    let tip = tip["id"].as_i64().unwrap();
+    let verify = format!("/api/v1/tips/{tip}/verify");
+    let (first, second) = tokio::join!(
+        post(&a, &verify, "desk-secret", json!({"case_id": ids[0]})),
+        post(&b, &verify, "desk-secret", json!({"case_id": ids[1]})),
+    );
+    let mut statuses = [first.0, second.0];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 409], "verified once: {first:?} {second:?}");
+    let reward = format!("/api/v1/tips/{tip}/reward");
+    for (addr, step) in [
+        (&a, json!({"action": "propose", "amount_yuan": 5000})),
+        (&b, json!({"action": "approve"})),
+    ] {
+        let (status, body) = post(addr, &reward, "chief-secret", step).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let (first, second) = tokio::join!(
+        post(&a, &reward, "chief-secret", json!({"action": "pay"})),
+        post(&b, &reward, "chief-secret", json!({"action": "pay"})),
+    );
+    let mut statuses = [first.0, second.0];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 409], "paid once: {first:?} {second:?}");
+
+    // an inspection whose photo is more than NATS's default message of 1 MiB
+    let site = json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [121.6, 29.6]},
+        "properties": {"kind": "dock", "name": "Qiucun dock", "registered": true, "town": "Qiucun", "card": "none"}});
+    let (status, site) = post(&b, "/api/v1/risk_points", "chief-secret", site).await;
+    assert_eq!(status, 201, "{site}");
+    let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    jpeg.extend((0..1_500_000u32).map(|n| (n % 251) as u8));
+    let photo = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(&jpeg)
+    };
+    let visit = json!({"risk_point_id": site["id"], "lon": 121.6, "lat": 29.6,
+        "findings": "log book kept", "photos": [photo]});
+    let (status, inspection) = post(&a, "/api/v1/inspections", "chief-secret", visit).await;
+    assert_eq!(status, 201, "{inspection}");
+    let id = inspection["id"].as_i64().unwrap();
+    let served = get(&b, &format!("/api/v1/inspections/{id}/photos/0.jpg")).await;
+    assert!(
+        served.as_ref() == jpeg.as_slice(),
+        "{} bytes served",
+        served.len()
+    );
+
+    kill(&mut api_a);
+    kill(&mut api_b);
+    kill(&mut cluster.core);
+    kill(&mut cluster.nats);
 }

@@ -17,9 +17,8 @@ use tokio::time::Instant;
 
 use super::actions::answer_actions;
 use super::{Cluster, ClusterError, DUPLICATE_WINDOW, fnv1a, jetstream_error};
-use crate::alerts::Alerts;
 use crate::cameras::Cameras;
-use crate::ingest::Ingest;
+use crate::state::AppState;
 
 /// The stream of the cluster's leases.
 pub const LEASES_STREAM: &str = "COASTWATCH_LEASES";
@@ -101,7 +100,8 @@ const REPUBLISH_S: i64 = DUPLICATE_WINDOW.as_secs() as i64 / 2;
 /// A core node: waits for the core lease (standby), publishes again the alerts changed in the
 /// last [`REPUBLISH_S`], then consumes the fixes stream and answers the dispatchers' actions
 /// while it renews the lease; after losing it, stands by again. For ever.
-pub async fn lead(cluster: Cluster, ingest: Ingest, alerts: Alerts) {
+pub async fn lead(cluster: Cluster, state: AppState) {
+    let (ingest, alerts) = (&state.ingest, &state.alerts);
     let (lease, beat) = cluster.lease_times();
     cluster.leases_ready().await;
     let mut fresh = true; // the picture was built from the store just now, at start
@@ -135,7 +135,7 @@ pub async fn lead(cluster: Cluster, ingest: Ingest, alerts: Alerts) {
         tracing::info!(node = %cluster.origin, "leading: consuming the fixes stream");
         ingest.counters.leading.set(1);
         let consuming = tokio::spawn(super::consume(cluster.clone(), ingest.clone()));
-        let answering = tokio::spawn(answer_actions(cluster.clone(), alerts.clone()));
+        let answering = tokio::spawn(answer_actions(cluster.clone(), state.clone()));
         let mut renewed = Instant::now();
         while renewed.elapsed() < lease {
             tokio::time::sleep(beat).await;

@@ -17,9 +17,9 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use crate::auth::{Caller, Role};
+use crate::auth::{Caller, Role, User};
 use crate::clock::now_epoch_s;
-use crate::command::{NewCase, NewInspection, case_json};
+use crate::command::{NewCase, NewInspection, Write, case_json};
 use crate::error::AppError;
 use crate::extract::{BodyKind, BodyLimit, check_texts, json_body};
 use crate::state::AppState;
@@ -86,13 +86,6 @@ async fn body_within<T: DeserializeOwned>(
         object.insert("photos".into(), photos);
     }
     crate::extract::typed(value)
-}
-
-/// The layer tiles and caches follow after a write (the write itself is acknowledged).
-async fn written(state: &AppState, layers: &[Layer]) {
-    for layer in layers {
-        state.layer_written(*layer).await;
-    }
 }
 
 // ---- cases ----
@@ -167,25 +160,17 @@ async fn open_case(
             ));
         }
     };
-    let picture = state.ingest.picture();
-    let case = state
-        .command
-        .open_case(
-            user,
-            NewCase {
-                title: open.title,
-                lead_agency: open.lead_agency,
-                town: open.town,
-                location,
-                risk_point_id: open.risk_point_id,
-                alerts: open.alerts,
-                note: open.note,
-            },
-            |[lon, lat]| picture.with_monitor(|m| m.town_at(lon, lat)),
-        )
-        .await?;
-    written(&state, &[Layer::Cases]).await;
-    Ok((StatusCode::CREATED, Json(case_json(&case))))
+    let new = NewCase {
+        title: open.title,
+        lead_agency: open.lead_agency,
+        town: open.town,
+        location,
+        risk_point_id: open.risk_point_id,
+        alerts: open.alerts,
+        note: open.note,
+    };
+    let case = state.write_command(user, Write::OpenCase(new)).await?;
+    Ok((StatusCode::CREATED, Json(case)))
 }
 
 async fn read_case(
@@ -260,21 +245,8 @@ async fn act_on_case(
             note,
         },
     };
-    let closing = matches!(action, CaseAction::Close { .. });
-    let case = state.command.act_on_case(user, id, action).await?;
-    written(&state, &[Layer::Cases]).await;
-    if closing {
-        refresh_cards(&state).await;
-    }
-    Ok(Json(case_json(&case)))
-}
-
-/// Applies the card rules now; a failure is logged (the next refresh tries again).
-async fn refresh_cards(state: &AppState) {
-    match state.command.refresh_cards(now_epoch_s() as i64).await {
-        Ok(layers) => written(state, &layers).await,
-        Err(error) => tracing::warn!(%error, "cards not refreshed"),
-    }
+    let write = Write::ActOnCase { id, action };
+    Ok(Json(state.write_command(user, write).await?))
 }
 
 // ---- cards ----
@@ -295,9 +267,9 @@ async fn cards(
     let filter = params(filter)?;
     caller.require_read()?;
     let now = now_epoch_s() as i64;
-    // the rules run on every read too, so that the answer is current
-    let layers = state.command.refresh_cards(now).await?;
-    written(&state, &layers).await;
+    // the rules run on every read too (by the writer), so that the answer is current
+    let reader = caller.user().cloned().unwrap_or_else(User::anonymous);
+    state.write_command(&reader, Write::RefreshCards).await?;
     let all = state.command.cards(now).await?;
     Ok(Json(
         all.into_iter()
@@ -323,12 +295,15 @@ async fn set_yellow(
 ) -> Result<(StatusCode, Json<Value>), AppError> {
     let user = caller.require(&[Role::Admin])?;
     let manual: ManualCard = body(&state, request).await?;
-    let card = state
-        .command
-        .set_yellow(user, manual.unit, manual.unit_id, &manual.reason)
-        .await?;
-    written(&state, &[Layer::Cards, Layer::RiskPoints]).await;
-    Ok((StatusCode::CREATED, Json(case_json(&card))))
+    let write = Write::SetYellow {
+        unit: manual.unit,
+        unit_id: manual.unit_id,
+        reason: manual.reason,
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(state.write_command(user, write).await?),
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -346,9 +321,11 @@ async fn rectify(
     let user = caller.require(&[Role::Dispatcher])?;
     let id = id_of("card", &id)?;
     let done: Rectification = body(&state, request).await?;
-    let card = state.command.rectify(user, id, &done.rectification).await?;
-    written(&state, &[Layer::Cards, Layer::RiskPoints]).await;
-    Ok(Json(case_json(&card)))
+    let write = Write::Rectify {
+        id,
+        rectification: done.rectification,
+    };
+    Ok(Json(state.write_command(user, write).await?))
 }
 
 // ---- inspections ----
@@ -407,22 +384,18 @@ async fn record_inspection(
     let user = caller.require(&[Role::Dispatcher])?;
     let visit: RecordInspection = body_within(&state, request, BodyKind::Features).await?;
     let photos = decode_photos(&visit.photos)?;
+    let new = NewInspection {
+        risk_point_id: visit.risk_point_id,
+        location: [visit.lon, visit.lat],
+        t: visit.t.unwrap_or_else(|| now_epoch_s() as i64),
+        findings: visit.findings,
+        result: visit.result.unwrap_or(InspectionResult::Ok),
+        photos,
+    };
     let inspection = state
-        .command
-        .record_inspection(
-            user,
-            NewInspection {
-                risk_point_id: visit.risk_point_id,
-                location: [visit.lon, visit.lat],
-                t: visit.t.unwrap_or_else(|| now_epoch_s() as i64),
-                findings: visit.findings,
-                result: visit.result.unwrap_or(InspectionResult::Ok),
-                photos,
-            },
-        )
+        .write_command(user, Write::RecordInspection(new))
         .await?;
-    written(&state, &[Layer::Inspections]).await;
-    Ok((StatusCode::CREATED, Json(case_json(&inspection))))
+    Ok((StatusCode::CREATED, Json(inspection)))
 }
 
 /// The photos of an inspection body: base64 JPEGs (a `data:` URL prefix is allowed), each at
@@ -524,9 +497,11 @@ async fn verify_tip(
     let user = caller.require(&[Role::Dispatcher])?;
     let id = id_of("tip", &id)?;
     let verify: Verify = body(&state, request).await?;
-    let tip = state.command.verify_tip(user, id, verify.case_id).await?;
-    written(&state, &[Layer::Cases]).await;
-    Ok(Json(tip))
+    let write = Write::VerifyTip {
+        id,
+        case_id: verify.case_id,
+    };
+    Ok(Json(state.write_command(user, write).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -565,7 +540,8 @@ async fn reward(
         RewardStep::Approve => RewardAction::Approve,
         RewardStep::Pay => RewardAction::Pay(step.paid_at.unwrap_or_else(|| now_epoch_s() as i64)),
     };
-    Ok(Json(state.command.reward(user, id, action).await?))
+    let write = Write::Reward { id, action };
+    Ok(Json(state.write_command(user, write).await?))
 }
 
 /// Output of the admin's lists: JSON (default) or CSV.

@@ -56,7 +56,7 @@ impl Scope {
 }
 
 /// One step of a case.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum CaseAction {
     /// The lead agency starts work on it.
     Investigate {
@@ -434,7 +434,7 @@ pub struct RewardStep {
 }
 
 /// A step of a reward after verification.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RewardAction {
     /// Propose an amount (yuan, more than 0).
     Propose(u64),

@@ -88,10 +88,15 @@ impl AppState {
         };
         let tile_cache = TileCache::new(config.server.tile_cache_mib.saturating_mul(1 << 20));
         let tile_index = Arc::new(FeatureIndex::new(config.server.tile_index_max_features));
-        let alerts = Alerts::restore(store.clone())
-            .await?
-            .with_webhooks(crate::webhooks::start(&config, store.as_ref()).await?);
         let role = config.cluster.role;
+        let alerts = Alerts::restore(store.clone()).await?;
+        // a cluster delivers webhooks from its events stream (below)
+        let alerts = match role {
+            NodeRole::All => {
+                alerts.with_webhooks(crate::webhooks::start(&config, store.as_ref()).await?)
+            }
+            _ => alerts,
+        };
         let cluster = match role {
             NodeRole::All => None,
             _ => Some(Cluster::connect(&config.cluster).await?),
@@ -105,6 +110,12 @@ impl AppState {
                 cluster.clone(),
                 alerts.feed.clone(),
             ));
+            if !config.alerts.webhooks.is_empty() {
+                tokio::spawn(crate::cluster::deliver_webhooks(
+                    cluster.clone(),
+                    config.alerts.webhooks.clone(),
+                ));
+            }
         }
         // an ingest node's picture only checks what feeds send (registered vehicles); over a
         // store it shares with the core it must not write what its replay raises

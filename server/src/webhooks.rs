@@ -38,7 +38,11 @@
 //! At start each unconfirmed change is checked against the store: when its alert is stored
 //! exactly so, the commit happened and the change is delivered; otherwise it is dropped.
 //! Delivery is at least once: a change answered 2xx just before a kill is sent again after
-//! the restart, with the same event number (attempts count afresh). Beyond `max_pending`
+//! the restart, with the same event number (attempts count afresh).
+//!
+//! A cluster does not use outbox files: its alert changes are in the replicated events
+//! stream already, and each webhook is a durable consumer of it (`cluster::deliver_webhooks`),
+//! so a change the leading core could not deliver before it died is delivered by another node. Beyond `max_pending`
 //! waiting changes the oldest are dropped with a warning that counts them (the count is kept
 //! in the file). Should the file not be writable, the error is logged and delivery goes on
 //! from memory.
@@ -241,7 +245,7 @@ impl reqwest::dns::Resolve for CheckedResolver {
 }
 
 /// The HTTP client of one webhook: no redirects, no proxy, checked resolution, its timeout.
-fn client(hook: &WebhookConfig) -> Result<reqwest::Client, WebhookError> {
+pub(crate) fn client(hook: &WebhookConfig) -> Result<reqwest::Client, WebhookError> {
     let timeout = Duration::from_secs(hook.timeout_s.max(1));
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -270,15 +274,15 @@ fn hex(bytes: &[u8]) -> String {
 
 /// One change waiting for delivery.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct Entry {
+pub(crate) struct Entry {
     /// The alert feed's event number: the `event_id` and idempotency key.
-    event_id: u64,
+    pub event_id: u64,
     /// The alert's id.
-    alert_id: Option<i64>,
+    pub alert_id: Option<i64>,
     /// Whether the change is known to be stored.
-    confirmed: bool,
+    pub confirmed: bool,
     /// The alert as JSON (the API shape).
-    alert: Value,
+    pub alert: Value,
 }
 
 impl Entry {
@@ -484,13 +488,31 @@ fn same_json(a: &Value, b: &Value) -> bool {
 /// Whether `hook` wants changes of `alert` (by its town and kind).
 fn wanted(hook: &WebhookConfig, alert: &Feature) -> bool {
     let town = alert.properties.get("town").and_then(Value::as_str);
-    let kind = alert
-        .properties
-        .get("kind")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    (hook.towns.is_empty() || hook.towns.iter().any(|t| town == Some(t.as_str())))
+    let kind = alert.properties.get("kind").and_then(Value::as_str);
+    wants(hook, town, kind.unwrap_or_default())
+}
+
+/// Whether `hook` wants changes of alerts of `town` and `kind`.
+pub(crate) fn wants(hook: &WebhookConfig, town: Option<&str>, kind: &str) -> bool {
+    (hook.towns.is_empty() || hook.towns.iter().any(|t| town == Some(t)))
         && (hook.kinds.is_empty() || hook.kinds.iter().any(|k| k == kind))
+}
+
+/// Each webhook's name, `webhook-<hash of its URL>` (a URL named twice: `-1`, `-2`… for the
+/// further ones): its outbox file, or in a cluster its consumer of the events stream.
+pub(crate) fn names(hooks: &[WebhookConfig]) -> Vec<String> {
+    hooks
+        .iter()
+        .enumerate()
+        .map(|(index, hook)| {
+            let twins = hooks[..index].iter().filter(|h| h.url == hook.url).count();
+            let name = hex(&Sha256::digest(hook.url.as_bytes())[..8]);
+            match twins {
+                0 => format!("webhook-{name}"),
+                n => format!("webhook-{name}-{n}"),
+            }
+        })
+        .collect()
 }
 
 /// The webhooks' outboxes, written ahead of the store by [`Alerts`](crate::alerts::Alerts).
@@ -576,17 +598,13 @@ pub async fn start(config: &Config, store: &dyn Store) -> Result<Outboxes, Webho
         source,
     })?;
     let mut outboxes = Vec::new();
-    for (index, hook) in hooks.iter().enumerate() {
+    for (hook, name) in hooks.iter().zip(names(hooks)) {
         check_config(hook)?;
         let client = client(hook)?;
-        // one file per URL; a URL named twice gets a numbered file for each further webhook
-        let twins = hooks[..index].iter().filter(|h| h.url == hook.url).count();
-        let name = hex(&Sha256::digest(hook.url.as_bytes())[..8]);
-        let name = match twins {
-            0 => format!("webhook-{name}.json"),
-            n => format!("webhook-{name}-{n}.json"),
-        };
-        let outbox = Arc::new(Outbox::open(hook.clone(), folder.join(name))?);
+        let outbox = Arc::new(Outbox::open(
+            hook.clone(),
+            folder.join(format!("{name}.json")),
+        )?);
         outbox.recover(store).await?;
         tokio::spawn(run(outbox.clone(), client));
         outboxes.push(outbox);
@@ -607,7 +625,7 @@ async fn run(outbox: Arc<Outbox>, client: reqwest::Client) {
 }
 
 /// Posts one change until it is answered 2xx (`true`) or the attempts run out.
-async fn deliver(hook: &WebhookConfig, client: &reqwest::Client, entry: &Entry) -> bool {
+pub(crate) async fn deliver(hook: &WebhookConfig, client: &reqwest::Client, entry: &Entry) -> bool {
     let body = entry.body();
     let mut backoff = Duration::from_millis(500);
     let attempts = hook.max_attempts.max(1);

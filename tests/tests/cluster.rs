@@ -1397,3 +1397,130 @@ async fn the_command_platform_has_one_writer_across_api_nodes() {
     kill(&mut cluster.core);
     kill(&mut cluster.nats);
 }
+
+/// In a cluster a webhook is delivered from the events stream, not from the outbox file of the
+/// core that stored the change: changes the leading core could not deliver before it was
+/// killed are delivered by another node configured with the webhook, in order, with the
+/// stream's event numbers.
+#[tokio::test(flavor = "multi_thread")]
+async fn webhook_changes_left_by_a_killed_core_are_delivered_by_another_node() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+    if !tool_available("nats-server") {
+        return;
+    }
+    // the receiver refuses every call until it is opened, then keeps what it takes
+    let open = Arc::new(AtomicBool::new(false));
+    let taken: Arc<Mutex<Vec<serde_json::Value>>> = Arc::default();
+    let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let router = {
+        let (open, taken, calls) = (open.clone(), taken.clone(), calls.clone());
+        axum::Router::new().route(
+            "/hook",
+            axum::routing::post(move |body: axum::body::Bytes| async move {
+                calls.fetch_add(1, Ordering::SeqCst);
+                if !open.load(Ordering::SeqCst) {
+                    return axum::http::StatusCode::SERVICE_UNAVAILABLE;
+                }
+                taken
+                    .lock()
+                    .unwrap()
+                    .push(serde_json::from_slice(&body).unwrap());
+                axum::http::StatusCode::OK
+            }),
+        )
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(axum::serve(listener, router).into_future());
+    let dir = tempfile::tempdir().unwrap();
+    // each node on its own machine: nothing of the webhooks kept in a folder they share
+    let hook = |node: &str| {
+        let folder = dir.path().join(node);
+        format!(
+            "\n[alerts]\nwebhooks_state = \"{}\"\n[[alerts.webhooks]]\nurl = \"{url}\"\n\
+             allow_private = true\nmax_attempts = 1000\n",
+            folder.display()
+        )
+    };
+
+    let store = dir.path().join("shared.gpkg");
+    let nats_port = free_port();
+    let mut nats = nats(nats_port, &dir.path().join("jetstream"));
+    let nats_url = format!("nats://127.0.0.1:{nats_port}");
+    let (mut core, core_addr) = node_with(
+        dir.path(),
+        "core-a",
+        "core",
+        &nats_url,
+        &store,
+        &hook("core-a"),
+    );
+    wait_until_leading(&core_addr, true);
+    let client = reqwest::Client::new();
+    let mut tips = Vec::new();
+    for n in 0..3 {
+        let answer = client
+            .post(format!("http://{core_addr}/api/v1/tips"))
+            .bearer_auth("desk-secret")
+            .json(&serde_json::json!({"lon": 121.6, "lat": 29.6, "text": format!("tip {n}")}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 201);
+        let tip: serde_json::Value = answer.json().await.unwrap();
+        tips.push(tip["id"].as_i64().unwrap());
+    }
+    // the core is trying to deliver the first change when it is killed
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while calls.load(Ordering::SeqCst) == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the core never called the webhook"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (mut api, _) = node_with(
+        dir.path(),
+        "api-a",
+        "api",
+        &nats_url,
+        &store,
+        &hook("api-a"),
+    );
+    kill(&mut core);
+    open.store(true, Ordering::SeqCst);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let delivered = loop {
+        let delivered: Vec<(u64, i64)> = taken
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["event_id"].as_u64().unwrap(),
+                    d["alert"]["id"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        if tips.iter().all(|t| delivered.iter().any(|d| d.1 == *t)) || Instant::now() > deadline {
+            break delivered;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    kill(&mut api);
+    kill(&mut nats);
+    // at least once, in order: a change may come twice, but never after a later one
+    let mut firsts: Vec<(u64, i64)> = Vec::new();
+    for d in &delivered {
+        if !firsts.iter().any(|f| f.1 == d.1) {
+            firsts.push(*d);
+        }
+    }
+    let ids: Vec<i64> = firsts.iter().map(|f| f.1).collect();
+    assert_eq!(ids, tips, "every tip, in order: {delivered:?}");
+    assert!(
+        firsts.windows(2).all(|w| w[0].0 < w[1].0),
+        "event numbers grow: {delivered:?}"
+    );
+}

@@ -31,7 +31,7 @@ pub const OUTGOING_EVENTS: usize = 4096;
 
 impl Cluster {
     /// The events stream, created when missing.
-    async fn events(&self) -> Result<stream::Stream, ClusterError> {
+    pub(super) async fn events(&self) -> Result<stream::Stream, ClusterError> {
         self.js
             .get_or_create_stream(stream::Config {
                 name: EVENTS_STREAM.into(),

@@ -42,10 +42,12 @@ mod actions;
 mod events;
 mod layers;
 mod lease;
+mod webhooks;
 
 pub use events::{OUTGOING_EVENTS, follow_events, publish_events};
 pub use layers::follow_layers;
 pub use lease::{lead, run_cameras};
+pub use webhooks::deliver_webhooks;
 
 /// The stream of the feeds' updates.
 pub const FIXES_STREAM: &str = "COASTWATCH_FIXES";

@@ -262,6 +262,32 @@ impl Cluster {
         messages.take_until(Box::pin(reconnected))
     }
 
+    /// The messages of `stream`'s durable pull consumer `config` (created when missing), until
+    /// this node connects to NATS again.
+    async fn pull(
+        &self,
+        stream: stream::Stream,
+        config: consumer::pull::Config,
+    ) -> Result<
+        impl futures_util::Stream<Item = Result<jetstream::Message, ClusterError>> + Unpin + use<>,
+        ClusterError,
+    > {
+        let name = config.durable_name.clone().unwrap_or_default();
+        let messages = stream
+            .get_or_create_consumer(&name, config)
+            .await
+            .map_err(jetstream_error)?
+            .stream()
+            .expires(PULL_EXPIRES)
+            .heartbeat(PULL_EXPIRES / 2)
+            .messages()
+            .await
+            .map_err(jetstream_error)?;
+        Ok(self
+            .until_reconnected(messages)
+            .map(|message| message.map_err(jetstream_error)))
+    }
+
     /// The messages of `stream` (those of `filter`, all when empty) from `start` on, in
     /// order, through an ordered consumer, until this node reconnects to NATS.
     async fn ordered(
@@ -439,30 +465,15 @@ async fn follow_from(
 /// Feeds partition `p` to the writer in order, acknowledging each message once stored.
 async fn consume_partition(cluster: &Cluster, ingest: &Ingest, p: u32) -> Result<(), ClusterError> {
     let config = &cluster.config;
-    let consumer = cluster
-        .stream()
-        .await?
-        .get_or_create_consumer(
-            &format!("core-{p}"),
-            consumer::pull::Config {
-                durable_name: Some(format!("core-{p}")),
-                filter_subject: format!("{FIXES_SUBJECT}.{p}"),
-                ack_policy: consumer::AckPolicy::Explicit,
-                ack_wait: Duration::from_secs(config.ack_wait_s),
-                max_ack_pending: config.max_ack_pending,
-                ..Default::default()
-            },
-        )
-        .await
-        .map_err(jetstream_error)?;
-    let messages = consumer
-        .stream()
-        .expires(PULL_EXPIRES)
-        .heartbeat(PULL_EXPIRES / 2)
-        .messages()
-        .await
-        .map_err(jetstream_error)?;
-    let mut messages = cluster.until_reconnected(messages);
+    let consumer = consumer::pull::Config {
+        durable_name: Some(format!("core-{p}")),
+        filter_subject: format!("{FIXES_SUBJECT}.{p}"),
+        ack_policy: consumer::AckPolicy::Explicit,
+        ack_wait: Duration::from_secs(config.ack_wait_s),
+        max_ack_pending: config.max_ack_pending,
+        ..Default::default()
+    };
+    let mut messages = cluster.pull(cluster.stream().await?, consumer).await?;
     // messages whose updates wait to be stored, acknowledged in order by the acker
     let (stored_tx, mut stored_rx) =
         mpsc::channel::<(jetstream::Message, Stored)>(config.max_ack_pending as usize);
@@ -482,7 +493,7 @@ async fn consume_partition(cluster: &Cluster, ingest: &Ingest, p: u32) -> Result
     });
     let result = async {
         while let Some(message) = messages.next().await {
-            let message = message.map_err(jetstream_error)?;
+            let message = message?;
             let updates: Vec<Update> = match ciborium::from_reader(message.payload.as_ref()) {
                 Ok(updates) => updates,
                 Err(error) => {

@@ -18,7 +18,7 @@ use async_nats::jetstream::{self, consumer};
 use futures_util::StreamExt;
 use serde_json::Value;
 
-use super::{Again, Cluster, ClusterError, PULL_EXPIRES, jetstream_error};
+use super::{Again, Cluster, ClusterError, jetstream_error};
 use crate::alerts::{AlertMessage, Topic};
 use crate::config::WebhookConfig;
 use crate::webhooks::{Entry, deliver, names, wants};
@@ -51,33 +51,18 @@ async fn deliver_from_stream(
     name: &str,
 ) -> Result<(), ClusterError> {
     let ack_wait = Duration::from_secs(cluster.config.ack_wait_s.max(1));
-    let consumer = cluster
-        .events()
-        .await?
-        .get_or_create_consumer(
-            name,
-            consumer::pull::Config {
-                durable_name: Some(name.to_owned()),
-                deliver_policy: consumer::DeliverPolicy::New,
-                ack_policy: consumer::AckPolicy::Explicit,
-                ack_wait,
-                // one change out at a time, so that they arrive in order
-                max_ack_pending: 1,
-                ..Default::default()
-            },
-        )
-        .await
-        .map_err(jetstream_error)?;
-    let messages = consumer
-        .stream()
-        .expires(PULL_EXPIRES)
-        .heartbeat(PULL_EXPIRES / 2)
-        .messages()
-        .await
-        .map_err(jetstream_error)?;
-    let mut messages = cluster.until_reconnected(messages);
+    let consumer = consumer::pull::Config {
+        durable_name: Some(name.to_owned()),
+        deliver_policy: consumer::DeliverPolicy::New,
+        ack_policy: consumer::AckPolicy::Explicit,
+        ack_wait,
+        // one change out at a time, so that they arrive in order
+        max_ack_pending: 1,
+        ..Default::default()
+    };
+    let mut messages = cluster.pull(cluster.events().await?, consumer).await?;
     while let Some(message) = messages.next().await {
-        let message = message.map_err(jetstream_error)?;
+        let message = message?;
         let seq = message.info().map_err(jetstream_error)?.stream_sequence;
         if let Some(entry) = entry_for(hook, seq, &message.payload) {
             let delivering = deliver(hook, client, &entry);

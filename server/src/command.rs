@@ -238,6 +238,10 @@ pub struct Written {
     pub layers: Vec<Layer>,
 }
 
+/// The column of a risk point's row the card rules write: a planner's edit of the others,
+/// made while the rules ran, stays.
+const SITE_CARD: &[&str] = &["card"];
+
 /// Photos one inspection may carry.
 pub const MAX_PHOTOS: usize = 4;
 
@@ -988,7 +992,7 @@ impl Command {
         }
         if !site_cards.is_empty() {
             written.push(Layer::RiskPoints);
-            commit.upsert(Layer::RiskPoints, site_cards);
+            commit.refresh(Layer::RiskPoints, site_cards, SITE_CARD);
         }
         if !commit.is_empty() {
             self.store.commit(commit).await?;
@@ -1182,7 +1186,11 @@ impl Command {
             ..Changes::default()
         };
         changes.upsert(Layer::Cards, vec![after.clone()]);
-        changes.upsert(Layer::RiskPoints, self.site_card_updates(&sites, &stored));
+        changes.refresh(
+            Layer::RiskPoints,
+            self.site_card_updates(&sites, &stored),
+            SITE_CARD,
+        );
         self.store.commit(changes).await?;
         Ok(after)
     }

@@ -1391,3 +1391,71 @@ async fn closed_reads_hide_health_details_and_metrics() {
     let (_, health) = server.send("GET", "/healthz", None, None).await;
     assert!(health["store"].is_string(), "{health}");
 }
+
+/// A vehicle's fixes write only the position columns of its row: a dispatcher's edit stored
+/// just before a fix, that the picture has not taken yet, stays (the fix's row used to carry
+/// the picture's older registration over it), and a vehicle deleted meanwhile is not brought
+/// back by its next fix.
+#[tokio::test]
+async fn a_fix_does_not_undo_an_edit_or_a_deletion_of_its_vehicle() {
+    let server = TestServer::new(ingest_config()).await;
+    let mut ids = Vec::new();
+    for n in [1, 2] {
+        let truck = sample(Layer::Vehicles, n).to_geojson().to_string();
+        let (status, body) = server
+            .send("POST", "/api/v1/vehicles", Some(DISPATCHER), Some(&truck))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let id = body["id"].as_i64().or_else(|| body["ids"][0].as_i64());
+        ids.push(coastwatch_core::model::FeatureId::try_from(id.unwrap()).unwrap());
+    }
+    // the store takes an edit and a deletion that the picture has not seen yet
+    let mut edited = server
+        .store
+        .get(Layer::Vehicles, ids[0])
+        .await
+        .unwrap()
+        .unwrap();
+    edited
+        .properties
+        .insert("plate".into(), json!("浙B-EDITED"));
+    assert!(
+        server
+            .store
+            .replace(Layer::Vehicles, ids[0], edited)
+            .await
+            .unwrap()
+    );
+    assert!(server.store.delete(Layer::Vehicles, ids[1]).await.unwrap());
+    let now = coastwatch_server::clock::now_epoch_s() as i64;
+    let fixes = json!([
+        {"vehicle_id": "TRK-1", "t": now, "lon": 121.5, "lat": 29.6},
+        {"vehicle_id": "TRK-2", "t": now, "lon": 121.5, "lat": 29.6},
+    ]);
+    let (status, body) = server
+        .send(
+            "POST",
+            "/api/v1/ingest/positions",
+            Some(INGEST),
+            Some(&fixes.to_string()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let stored = server
+        .store
+        .get(Layer::Vehicles, ids[0])
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.properties["plate"], "浙B-EDITED", "the edit stays");
+    assert_eq!(stored.properties["last_seen"], now, "the fix is in the row");
+    assert!(
+        server
+            .store
+            .get(Layer::Vehicles, ids[1])
+            .await
+            .unwrap()
+            .is_none(),
+        "the deleted vehicle stays deleted"
+    );
+}

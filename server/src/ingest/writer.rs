@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use coastwatch_core::Layer;
 use coastwatch_core::alerting::{AlertEvent, EpisodeKey, Phase};
-use coastwatch_core::engine::VesselUpdate;
+use coastwatch_core::engine::{VehicleState, VesselUpdate};
 use coastwatch_core::geodesy::MPS_PER_KN;
 use coastwatch_core::model::Mmsi;
 use coastwatch_core::model::SubjectType;
@@ -184,9 +184,9 @@ pub(super) struct Writer {
     max_vessels: usize,
     /// When silent vessels were last forgotten.
     last_eviction: Instant,
-    /// Vessel rows follow their fixes at most once per interval. Vehicle rows are written
-    /// with every fix: the `vehicles` layer is served from the store, and trucks report
-    /// seldom.
+    /// Vessel rows follow their fixes at most once per interval. Vehicle rows take their
+    /// position columns with every fix: the `vehicles` layer is served from the store, and
+    /// trucks report seldom.
     vessel_rows: WriteBehind<Mmsi>,
     /// The latest snapshot of each camera track that came over the cluster's stream (a vision
     /// node sends one every few seconds, not with every observation): the evidence of an
@@ -238,12 +238,15 @@ impl Writer {
         );
         drop(engine);
         let engine = self.pipeline.picture.vehicles();
-        changes.upsert(
+        // the position columns only: a dispatcher's edit the picture has not taken yet stays,
+        // and a vehicle deleted meanwhile is not brought back
+        changes.refresh(
             Layer::Vehicles,
             vehicles
                 .into_iter()
                 .filter_map(|v| Some(engine.get(v)?.to_feature()))
                 .collect(),
+            VehicleState::LIVE_COLUMNS,
         );
         changes
     }

@@ -32,7 +32,7 @@ use super::sql::{self, Dialect, SqlValue, Statement};
 use super::{
     AuditEntry, AuditRow, Changes, POSITION_COLUMNS, Position, PositionRow, Query, Snapshot, Store,
     WatchChange, WatchEntry, json_text, reindex, unique_violation, validate_all, validate_photos,
-    validate_snapshots, validate_upserts,
+    validate_refreshes, validate_snapshots, validate_upserts,
 };
 use coastwatch_core::Feature;
 use coastwatch_core::layer::{FieldType, Layer};
@@ -279,6 +279,7 @@ impl GeoPackageStore {
                 id.expect("replace has an id"),
                 blob,
                 &feature.properties,
+                None,
             )
         } else {
             sql::insert_statement(
@@ -341,6 +342,36 @@ impl GeoPackageStore {
             .bind(maxy)
             .execute(&mut **tx)
             .await?;
+        }
+        Ok(())
+    }
+
+    /// Writes only `columns` of the stored rows of `features` (see `Changes::refreshes`); a
+    /// row that is not there is left away.
+    async fn refresh_rows(
+        tx: &mut Transaction<'_, Sqlite>,
+        layer: Layer,
+        features: &[Feature],
+        columns: &[&str],
+    ) -> StoreResult<()> {
+        for (index, feature) in features.iter().enumerate() {
+            let fid = feature.id.expect("validated: refreshes carry ids").get();
+            let blob = feature.geometry.as_ref().map(encode_geometry).transpose()?;
+            let stmt = sql::update_statement(
+                Dialect::GeoPackage,
+                layer,
+                fid,
+                blob,
+                &feature.properties,
+                Some(columns),
+            )
+            .map_err(|source| StoreError::Invalid { index, source })?;
+            let done = bind_all(sqlx::query(&stmt.sql), stmt.params)
+                .execute(&mut **tx)
+                .await?;
+            if done.rows_affected() > 0 && columns.contains(&"geom") {
+                Self::index(tx, layer, fid, feature.geometry.as_ref(), true).await?;
+            }
         }
         Ok(())
     }
@@ -577,6 +608,7 @@ impl Store for GeoPackageStore {
 
     async fn commit(&self, mut changes: Changes) -> StoreResult<()> {
         let upserts = validate_upserts(std::mem::take(&mut changes.upserts))?;
+        let refreshes = validate_refreshes(std::mem::take(&mut changes.refreshes))?;
         validate_snapshots(&changes.snapshots)?;
         validate_photos(&changes.photos)?;
         let mut conn = self.writer().await?;
@@ -585,6 +617,10 @@ impl Store for GeoPackageStore {
             Self::append_positions(&mut tx, &changes.positions).await?;
             for (layer, features) in &upserts {
                 Self::upsert_rows(&mut tx, *layer, features).await?;
+                Self::touch(&mut tx, layer.name()).await?;
+            }
+            for (layer, features, columns) in &refreshes {
+                Self::refresh_rows(&mut tx, *layer, features, columns).await?;
                 Self::touch(&mut tx, layer.name()).await?;
             }
             Self::write_snapshots(&mut tx, &changes.snapshots).await?;

@@ -238,6 +238,10 @@ pub struct Photo {
     pub jpeg: Vec<u8>,
 }
 
+/// Rows of a layer that take only some columns: the layer, the features (each with its id)
+/// and the columns (`geom` for the geometry); see [`Changes::refreshes`].
+pub type Refresh = (Layer, Vec<Feature>, &'static [&'static str]);
+
 /// What one ingest batch or action writes: fixes, object rows, alert snapshots, audit entries,
 /// tip contacts and inspection photos, stored in one transaction.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -246,6 +250,11 @@ pub struct Changes {
     pub positions: Vec<Position>,
     /// Features to insert or replace, per layer; every feature carries an id.
     pub upserts: Vec<(Layer, Vec<Feature>)>,
+    /// Features whose stored rows take only the named columns (`geom` for the geometry), per
+    /// layer; every feature carries an id, and a row that is not there (deleted meanwhile)
+    /// stays away. What the server keeps current itself (a vehicle's last position, a risk
+    /// point's card) so never overwrites what a user changed in the same row.
+    pub refreshes: Vec<Refresh>,
     /// Evidence pictures of alerts; one replaces the snapshot its alert already has.
     pub snapshots: Vec<Snapshot>,
     /// Entries to append to the audit log.
@@ -263,6 +272,7 @@ impl Changes {
     pub fn is_empty(&self) -> bool {
         self.positions.is_empty()
             && self.upserts.is_empty()
+            && self.refreshes.is_empty()
             && self.snapshots.is_empty()
             && self.audit.is_empty()
             && self.contacts.is_empty()
@@ -274,6 +284,19 @@ impl Changes {
     pub fn upsert(&mut self, layer: Layer, features: Vec<Feature>) {
         if !features.is_empty() {
             self.upserts.push((layer, features));
+        }
+    }
+
+    /// Adds features whose stored rows in `layer` take only `columns` (nothing when
+    /// `features` is empty).
+    pub fn refresh(
+        &mut self,
+        layer: Layer,
+        features: Vec<Feature>,
+        columns: &'static [&'static str],
+    ) {
+        if !features.is_empty() {
+            self.refreshes.push((layer, features, columns));
         }
     }
 }
@@ -380,6 +403,18 @@ fn validate_all(layer: Layer, features: Vec<Feature>) -> StoreResult<Vec<Feature
             layer
                 .validate(f)
                 .map_err(|source| StoreError::Invalid { index, source })
+        })
+        .collect()
+}
+
+/// [`validate_upserts`] for refreshes.
+fn validate_refreshes(refreshes: Vec<Refresh>) -> StoreResult<Vec<Refresh>> {
+    refreshes
+        .into_iter()
+        .map(|(layer, features, columns)| {
+            let checked = validate_upserts(vec![(layer, features)])?;
+            let features = checked.into_iter().flat_map(|(_, f)| f).collect();
+            Ok((layer, features, columns))
         })
         .collect()
 }

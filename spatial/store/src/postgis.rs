@@ -17,7 +17,7 @@ use super::sql::{self, Dialect, SqlValue, Statement};
 use super::{
     AuditEntry, AuditRow, Changes, POSITION_COLUMNS, Position, PositionRow, Query, Snapshot, Store,
     WatchChange, WatchEntry, json_text, reindex, unique_violation, validate_all, validate_photos,
-    validate_snapshots, validate_upserts,
+    validate_refreshes, validate_snapshots, validate_upserts,
 };
 use coastwatch_core::layer::{FieldType, Layer};
 use coastwatch_core::model::FeatureId;
@@ -134,6 +134,7 @@ impl PostgisStore {
                 id.expect("replace has an id"),
                 wkb,
                 &feature.properties,
+                None,
             )
         } else {
             sql::insert_statement(
@@ -160,6 +161,33 @@ impl PostgisStore {
             }),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// Writes only `columns` of the stored rows of `features` (see `Changes::refreshes`); a
+    /// row that is not there is left away.
+    async fn refresh_rows(
+        tx: &mut Transaction<'_, Postgres>,
+        layer: Layer,
+        features: &[Feature],
+        columns: &[&str],
+    ) -> StoreResult<()> {
+        for (index, feature) in features.iter().enumerate() {
+            let fid = feature.id.expect("validated: refreshes carry ids").get();
+            let wkb = feature.geometry.as_ref().map(encode_wkb).transpose()?;
+            let stmt = sql::update_statement(
+                Dialect::Postgis,
+                layer,
+                fid,
+                wkb,
+                &feature.properties,
+                Some(columns),
+            )
+            .map_err(|source| StoreError::Invalid { index, source })?;
+            bind_all(sqlx::query(&stmt.sql), stmt.params)
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Inserts or replaces features that all carry an id, with multi-row statements.
@@ -339,6 +367,7 @@ impl Store for PostgisStore {
 
     async fn commit(&self, mut changes: Changes) -> StoreResult<()> {
         let upserts = validate_upserts(std::mem::take(&mut changes.upserts))?;
+        let refreshes = validate_refreshes(std::mem::take(&mut changes.refreshes))?;
         validate_snapshots(&changes.snapshots)?;
         validate_photos(&changes.photos)?;
         let mut tx = self.pool.begin().await?;
@@ -346,6 +375,9 @@ impl Store for PostgisStore {
         for (layer, features) in &upserts {
             Self::upsert_rows(&mut tx, *layer, features).await?;
             Self::bump_sequence(&mut tx, *layer).await?;
+        }
+        for (layer, features, columns) in &refreshes {
+            Self::refresh_rows(&mut tx, *layer, features, columns).await?;
         }
         Self::write_snapshots(&mut tx, &changes.snapshots).await?;
         Self::write_records(&mut tx, &changes).await?;

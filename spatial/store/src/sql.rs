@@ -268,22 +268,41 @@ fn insert_or_update(
     Ok(stmt)
 }
 
-/// `UPDATE layer SET ... WHERE fid = id`.
+/// `UPDATE layer SET ... WHERE fid = id`: every column, or only the columns named in `only`
+/// (`geom` for the geometry).
 pub(crate) fn update_statement(
     dialect: Dialect,
     layer: Layer,
     id: i64,
     geometry: Option<Vec<u8>>,
     properties: &Map<String, Value>,
+    only: Option<&[&str]>,
 ) -> Result<Statement, ModelError> {
+    let wanted = |name: &str| only.is_none_or(|columns| columns.contains(&name));
+    if let Some(unknown) = only
+        .into_iter()
+        .flatten()
+        .find(|c| **c != "geom" && !layer.fields().iter().any(|f| f.name == **c))
+    {
+        return Err(ModelError::invalid(
+            "columns",
+            format!("{layer} has no column {unknown}"),
+        ));
+    }
     let mut stmt = Statement::new(dialect, "");
-    let mut sets = vec![format!("geom = {}", stmt.geometry_param(geometry))];
-    for field in layer.fields() {
+    let mut sets = Vec::new();
+    if wanted("geom") {
+        sets.push(format!("geom = {}", stmt.geometry_param(geometry)));
+    }
+    for field in layer.fields().iter().filter(|f| wanted(f.name)) {
         let p = stmt.param(to_sql(
             field,
             properties.get(field.name).unwrap_or(&Value::Null),
         )?);
         sets.push(format!("{} = {p}", field.name));
+    }
+    if sets.is_empty() {
+        return Err(ModelError::invalid("columns", "no column to update"));
     }
     let p = stmt.param(SqlValue::Int(Some(id)));
     stmt.push(&format!(

@@ -804,6 +804,84 @@ async fn the_watchlist_changes_with_its_commit<B: Backend>(b: B) {
     assert_eq!(list[0].added_by, "wang");
 }
 
+/// A refresh writes only its columns: what a user changed in the other columns of the row
+/// stays, and a row deleted meanwhile is not brought back.
+async fn a_refresh_writes_only_its_columns<B: Backend>(b: B) {
+    let store = b.store();
+    let ids = store
+        .insert(
+            Layer::Vehicles,
+            vec![sample(Layer::Vehicles, 1), sample(Layer::Vehicles, 2)],
+        )
+        .await
+        .unwrap();
+    // a user's edit of the first vehicle that the server's picture has not taken yet
+    let mut edited = store.get(Layer::Vehicles, ids[0]).await.unwrap().unwrap();
+    edited
+        .properties
+        .insert("plate".into(), json!("浙B-EDITED"));
+    assert!(
+        store
+            .replace(Layer::Vehicles, ids[0], edited)
+            .await
+            .unwrap()
+    );
+    // and the second deleted
+    assert!(store.delete(Layer::Vehicles, ids[1]).await.unwrap());
+    // the server's rows from its older picture: its last positions
+    let live = |n: u32, id: FeatureId| {
+        let mut f = sample(Layer::Vehicles, n).with_id(id);
+        f.geometry = Some(geo::Point::new(121.9, 29.9).into());
+        f.properties.insert("plate".into(), json!("浙B-OLD"));
+        f.properties
+            .insert("last_seen".into(), json!(1_800_000_000));
+        f.properties.insert("speed_kmh".into(), json!(42.5));
+        f
+    };
+    let mut changes = Changes::default();
+    changes.refresh(
+        Layer::Vehicles,
+        vec![live(1, ids[0]), live(2, ids[1])],
+        &["geom", "last_seen", "speed_kmh"],
+    );
+    store.commit(changes).await.unwrap();
+    let stored = store.get(Layer::Vehicles, ids[0]).await.unwrap().unwrap();
+    assert_eq!(stored.properties["plate"], "浙B-EDITED", "the edit stays");
+    assert_eq!(stored.properties["last_seen"], 1_800_000_000);
+    assert_eq!(stored.properties["speed_kmh"], 42.5);
+    assert_eq!(stored.geometry, Some(geo::Point::new(121.9, 29.9).into()));
+    assert!(
+        store.get(Layer::Vehicles, ids[1]).await.unwrap().is_none(),
+        "not brought back"
+    );
+    // the box search finds the row where it moved
+    let there = Query {
+        bbox: Some(geo::Rect::new((121.85, 29.85), (121.95, 29.95))),
+        ..Query::default()
+    };
+    assert_eq!(store.count(Layer::Vehicles, &there).await.unwrap(), 1);
+    // a column the layer does not have is refused, and nothing of the commit is stored
+    let mut changes = Changes {
+        positions: vec![Position {
+            kind: SubjectKind::Vehicle,
+            subject_id: "truck-7".into(),
+            t_epoch_s: 1000.0,
+            lon: 121.6,
+            lat: 29.5,
+            speed_mps: None,
+            course_deg: None,
+            heading_deg: None,
+        }],
+        ..Changes::default()
+    };
+    changes.refresh(Layer::Vehicles, vec![live(1, ids[0])], &["sog_kn"]);
+    assert!(matches!(
+        store.commit(changes).await,
+        Err(StoreError::Invalid { .. })
+    ));
+    assert!(store.positions_since(0.0).await.unwrap().is_empty());
+}
+
 macro_rules! suite {
     ($($test:ident),* $(,)?) => {
         mod geopackage {
@@ -826,7 +904,8 @@ suite!(
     snapshots_are_stored_with_their_alert,
     a_bad_snapshot_stores_nothing_of_its_commit,
     audit_entries_and_contacts_commit_with_their_change,
-    the_watchlist_changes_with_its_commit
+    the_watchlist_changes_with_its_commit,
+    a_refresh_writes_only_its_columns
 );
 
 #[tokio::test]

@@ -142,6 +142,11 @@ impl VehicleState {
         self.route.back()
     }
 
+    /// The columns of the `vehicles` row that the fixes set (`geom` for the position); the
+    /// others are the registration, a dispatcher's.
+    pub const LIVE_COLUMNS: &'static [&'static str] =
+        &["geom", "last_seen", "speed_kmh", "heading_deg"];
+
     /// The `vehicles` feature: registration data plus the latest position, if any.
     pub fn to_feature(&self) -> Feature {
         let mut properties = serde_json::to_value(&self.vehicle).unwrap_or_else(|_| json!({}));

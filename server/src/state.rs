@@ -247,26 +247,39 @@ impl AppState {
         self.command.apply(user, write, town_at).await
     }
 
+    /// Brings the detectors up to date with the watch list just written here, and tells the
+    /// cluster's other nodes.
+    ///
+    /// # Errors
+    /// When the store cannot be read (the write itself stays).
+    pub async fn watchlist_written(&self) -> Result<(), StoreError> {
+        if let Some(cluster) = self.cluster.clone() {
+            tokio::spawn(async move { cluster.announce_watchlist().await });
+        }
+        self.ingest.load_watchlist().await
+    }
+
+    /// Brings the detectors up to date with the watch list another node wrote (see
+    /// [`reload_layer`](Self::reload_layer) for a failure).
+    pub async fn reload_watchlist(&self) {
+        let ingest = self.ingest.clone();
+        until_done("the watch list", move || {
+            let ingest = ingest.clone();
+            async move { ingest.load_watchlist().await }
+        })
+        .await;
+    }
+
     /// Brings the picture up to date with `layer`. When that fails (the store cannot be read
     /// for a moment), the write stays acknowledged, and the reload is tried again in the
     /// background (1 s doubling to 60 s) until it succeeds.
     pub async fn reload_layer(&self, layer: Layer) {
-        let Err(error) = self.layer_changed(layer).await else {
-            return;
-        };
-        tracing::warn!(%layer, %error, "reloading after a write failed; retrying");
         let state = self.clone();
-        tokio::spawn(async move {
-            let mut wait = Duration::from_secs(1);
-            loop {
-                tokio::time::sleep(wait).await;
-                match state.layer_changed(layer).await {
-                    Ok(()) => return tracing::info!(%layer, "reloaded after a write"),
-                    Err(error) => tracing::warn!(%layer, %error, "reloading after a write failed"),
-                }
-                wait = (wait * 2).min(Duration::from_secs(60));
-            }
-        });
+        until_done(&format!("layer {layer}"), move || {
+            let state = state.clone();
+            async move { state.layer_changed(layer).await }
+        })
+        .await;
     }
 
     /// Brings the in-memory picture up to date after a write to `layer` through the API.
@@ -286,6 +299,31 @@ impl AppState {
             _ => Ok(()),
         }
     }
+}
+
+/// Runs `reload` of `what` now and, when it fails, again in the background (1 s doubling to
+/// 60 s) until it succeeds.
+async fn until_done<F, E>(what: &str, reload: impl Fn() -> F + Send + 'static)
+where
+    F: std::future::Future<Output = Result<(), E>> + Send,
+    E: std::fmt::Display,
+{
+    let Err(error) = reload().await else {
+        return;
+    };
+    tracing::warn!(what, %error, "reloading after a write failed; retrying");
+    let what = what.to_owned();
+    tokio::spawn(async move {
+        let mut wait = Duration::from_secs(1);
+        loop {
+            tokio::time::sleep(wait).await;
+            match reload().await {
+                Ok(()) => return tracing::info!(what, "reloaded after a write"),
+                Err(error) => tracing::warn!(what, %error, "reloading after a write failed"),
+            }
+            wait = (wait * 2).min(Duration::from_secs(60));
+        }
+    });
 }
 
 /// Applies the card rules every [`CARD_TICK`] (deadlines pass, inspections fall due, alerts

@@ -1524,3 +1524,85 @@ async fn webhook_changes_left_by_a_killed_core_are_delivered_by_another_node() {
         "event numbers grow: {delivered:?}"
     );
 }
+
+/// A plate put on the watch list through an API node reaches the leading core's detectors: a
+/// camera's reading of it, forwarded through the same node, raises `watchlist_vehicle`. (The
+/// API node used to load the list into its own picture only, and the core watched the list it
+/// had read at its start.)
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plate_watched_through_an_api_node_is_watched_by_the_core() {
+    use serde_json::{Value, json};
+    let Some((dir, store, mut cluster)) = leading_core_over_a_shared_store() else {
+        return;
+    };
+    let (core_addr, nats_port) = (cluster.addr.clone(), cluster.nats_port);
+    let (mut api, api_addr) = node(dir.path(), "api-a", "api", nats_port, &store);
+    let client = reqwest::Client::new();
+    let post = |addr: &str, path: &str, token: &str, body: Value| {
+        let sent = client
+            .post(format!("http://{addr}{path}"))
+            .bearer_auth(token)
+            .json(&body)
+            .send();
+        async move {
+            let answer = sent.await.unwrap();
+            let status = answer.status().as_u16();
+            (status, answer.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    // the camera is the core's own write, known to it at once
+    let camera = json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [121.60, 29.60]},
+        "properties": {"name": "CAM-1", "height_m": 20.0, "heading_deg": 0.0, "hfov_deg": 120.0, "range_m": 3000.0}});
+    let (status, camera) = post(&core_addr, "/api/v1/cameras", "chief-secret", camera).await;
+    assert_eq!(status, 201, "{camera}");
+    let watch = json!({"plate": "浙B54321", "reason": "冷链走私嫌疑"});
+    let (status, body) = post(&api_addr, "/api/v1/watchlist", "desk-secret", watch).await;
+    assert_eq!(status, 201, "{body}");
+    let core_metric = core_addr.clone();
+    tokio::task::spawn_blocking(move || {
+        wait_for_metric(&core_metric, "coastwatch_cluster_layer_changes_total 1")
+    })
+    .await
+    .unwrap();
+    // a truck 300 m south-west of the camera, read as the watched plate for two seconds
+    let [lon, lat] = coastwatch_core::geodesy::destination([121.60, 29.60], -60.0, 300.0);
+    let now = now_s();
+    let seen: Vec<Value> = (0..2)
+        .map(|s| {
+            json!({"camera_id": camera["id"], "track_id": "truck", "class": "vehicle", "t": now + s,
+            "lon": lon, "lat": lat, "score": 0.8,
+            "reading": {"text": "浙B54321", "confidence": 0.9, "reads": 1}})
+        })
+        .collect();
+    let (status, body) = post(
+        &api_addr,
+        "/api/v1/ingest/detections",
+        "feed-secret",
+        json!(seen),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let alerts = loop {
+        let alerts: Value = client
+            .get(format!(
+                "http://{api_addr}/api/v1/alerts?kind=watchlist_vehicle"
+            ))
+            .bearer_auth("desk-secret")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if alerts.as_array().is_some_and(|a| !a.is_empty()) || Instant::now() > deadline {
+            break alerts;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    kill(&mut api);
+    kill(&mut cluster.core);
+    kill(&mut cluster.nats);
+    assert_eq!(alerts.as_array().unwrap().len(), 1, "{alerts}");
+    assert_eq!(alerts[0]["evidence"]["plate"], "浙B54321", "{alerts}");
+}

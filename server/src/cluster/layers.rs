@@ -1,8 +1,9 @@
 //! Layer changes: a node that stores a change to a layer (a planner's new fence on an API
-//! node, an import) says so on the stream `COASTWATCH_LAYERS`; every other node then does what
-//! the single process does after a write — drops the layer's cached tiles and reloads what its
-//! picture takes from it (the core's detectors get the new fence). A node that was away reads
-//! the layers from the store when it starts, so the stream keeps only the last hour.
+//! node, an import) or to the watch list of plates says so on the stream `COASTWATCH_LAYERS`;
+//! every other node then does what the single process does after a write — drops the layer's
+//! cached tiles and reloads what its picture takes from it (the core's detectors get the new
+//! fence, or the new plate). A node that was away reads the layers from the store when it
+//! starts, so the stream keeps only the last hour.
 
 use std::time::Duration;
 
@@ -15,8 +16,11 @@ use crate::state::AppState;
 
 /// The stream of layer changes.
 pub const LAYERS_STREAM: &str = "COASTWATCH_LAYERS";
-/// Its one subject: a message is the layer's name, with the writing node in its id.
+/// Its one subject: a message is the layer's name (or [`WATCHLIST`]), with the writing node in
+/// its id.
 const LAYERS_SUBJECT: &str = "coastwatch.layers";
+/// What a message says when the watch list of plates changed.
+const WATCHLIST: &str = "watchlist";
 /// Header naming the node that wrote the change.
 const ORIGIN: &str = "Coastwatch-Origin";
 
@@ -35,23 +39,33 @@ impl Cluster {
             .map_err(jetstream_error)
     }
 
-    /// Tells the other nodes that `layer` changed (tried until JetStream has it).
+    /// Tells the other nodes that `layer` changed.
     pub async fn announce_layer(&self, layer: Layer) {
+        self.announce(layer.to_string()).await;
+    }
+
+    /// Tells the other nodes that the watch list changed.
+    pub async fn announce_watchlist(&self) {
+        self.announce(WATCHLIST.into()).await;
+    }
+
+    /// Publishes the change `what` (a layer's name or [`WATCHLIST`]).
+    async fn announce(&self, what: String) {
         if let Err(error) = self.layers().await {
-            return tracing::warn!(%error, %layer, "layer change not announced");
+            return tracing::warn!(%error, what, "layer change not announced");
         }
         let mut headers = async_nats::HeaderMap::new();
         headers.insert(ORIGIN, self.origin.as_str());
         let published = self
             .js
-            .publish_with_headers(LAYERS_SUBJECT, headers, layer.to_string().into())
+            .publish_with_headers(LAYERS_SUBJECT, headers, what.clone().into())
             .await;
         let acked = match published {
             Ok(ack) => ack.await.map(drop).map_err(jetstream_error),
             Err(error) => Err(jetstream_error(error)),
         };
         if let Err(error) = acked {
-            tracing::warn!(%error, %layer, "layer change not announced");
+            tracing::warn!(%error, what, "layer change not announced");
         }
     }
 }
@@ -92,14 +106,18 @@ async fn follow(
         if origin.is_some_and(|o| o.as_str() == cluster.origin) {
             continue;
         }
-        match std::str::from_utf8(&message.payload).map(str::parse::<Layer>) {
-            Ok(Ok(layer)) => {
-                tracing::info!(%layer, "layer changed on another node");
-                state.reload_layer(layer).await;
-                state.ingest.counters.layer_changes.inc();
-            }
-            _ => tracing::warn!("a layer change that names no layer skipped"),
+        let what = std::str::from_utf8(&message.payload).unwrap_or_default();
+        if what == WATCHLIST {
+            tracing::info!("the watch list changed on another node");
+            state.reload_watchlist().await;
+        } else if let Ok(layer) = what.parse::<Layer>() {
+            tracing::info!(%layer, "layer changed on another node");
+            state.reload_layer(layer).await;
+        } else {
+            tracing::warn!(what, "a layer change that names no layer skipped");
+            continue;
         }
+        state.ingest.counters.layer_changes.inc();
     }
     Ok(())
 }

@@ -157,7 +157,7 @@ async fn add(
         ..Changes::default()
     };
     state.store.commit(changes).await?;
-    state.ingest.load_watchlist().await?;
+    state.watchlist_written().await?;
     Ok((
         StatusCode::CREATED,
         Json(
@@ -201,7 +201,7 @@ async fn remove(
             ..Changes::default()
         })
         .await?;
-    state.ingest.load_watchlist().await?;
+    state.watchlist_written().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -1293,18 +1293,6 @@ async fn the_command_platform_has_one_writer_across_api_nodes() {
     let (mut api_a, a) = node(dir.path(), "api-a", "api", cluster.nats_port, &store);
     let (mut api_b, b) = node(dir.path(), "api-b", "api", cluster.nats_port, &store);
     let client = reqwest::Client::new();
-    let post = |addr: &str, path: &str, token: &str, body: Value| {
-        let sent = client
-            .post(format!("http://{addr}{path}"))
-            .bearer_auth(token)
-            .json(&body)
-            .send();
-        async move {
-            let answer = sent.await.unwrap();
-            let status = answer.status().as_u16();
-            (status, answer.json::<Value>().await.unwrap_or(Value::Null))
-        }
-    };
     let get = |addr: &str, path: &str| {
         let sent = client
             .get(format!("http://{addr}{path}"))
@@ -1316,7 +1304,8 @@ async fn the_command_platform_has_one_writer_across_api_nodes() {
     // cases opened at once through both nodes
     let opened = futures_util::future::join_all((0..24).map(|n| {
         let addr = if n % 2 == 0 { &a } else { &b };
-        post(
+        post_json(
+            &client,
             addr,
             "/api/v1/cases",
             "desk-secret",
@@ -1336,7 +1325,8 @@ async fn the_command_platform_has_one_writer_across_api_nodes() {
     assert_eq!(listed.as_array().unwrap().len(), 24, "{listed}");
 
     // a tip verified through both nodes at once, then its reward paid through both at once
-    let (status, tip) = post(
+    let (status, tip) = post_json(
+        &client,
         &a,
         "/api/v1/tips",
         "desk-secret",
@@ -1347,8 +1337,20 @@ async fn the_command_platform_has_one_writer_across_api_nodes() {
     let tip = tip["id"].as_i64().unwrap();
     let verify = format!("/api/v1/tips/{tip}/verify");
     let (first, second) = tokio::join!(
-        post(&a, &verify, "desk-secret", json!({"case_id": ids[0]})),
-        post(&b, &verify, "desk-secret", json!({"case_id": ids[1]})),
+        post_json(
+            &client,
+            &a,
+            &verify,
+            "desk-secret",
+            json!({"case_id": ids[0]})
+        ),
+        post_json(
+            &client,
+            &b,
+            &verify,
+            "desk-secret",
+            json!({"case_id": ids[1]})
+        ),
     );
     let mut statuses = [first.0, second.0];
     statuses.sort_unstable();
@@ -1358,12 +1360,24 @@ async fn the_command_platform_has_one_writer_across_api_nodes() {
         (&a, json!({"action": "propose", "amount_yuan": 5000})),
         (&b, json!({"action": "approve"})),
     ] {
-        let (status, body) = post(addr, &reward, "chief-secret", step).await;
+        let (status, body) = post_json(&client, addr, &reward, "chief-secret", step).await;
         assert_eq!(status, 200, "{body}");
     }
     let (first, second) = tokio::join!(
-        post(&a, &reward, "chief-secret", json!({"action": "pay"})),
-        post(&b, &reward, "chief-secret", json!({"action": "pay"})),
+        post_json(
+            &client,
+            &a,
+            &reward,
+            "chief-secret",
+            json!({"action": "pay"})
+        ),
+        post_json(
+            &client,
+            &b,
+            &reward,
+            "chief-secret",
+            json!({"action": "pay"})
+        ),
     );
     let mut statuses = [first.0, second.0];
     statuses.sort_unstable();
@@ -1372,7 +1386,7 @@ async fn the_command_platform_has_one_writer_across_api_nodes() {
     // an inspection whose photo is more than NATS's default message of 1 MiB
     let site = json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [121.6, 29.6]},
         "properties": {"kind": "dock", "name": "Qiucun dock", "registered": true, "town": "Qiucun", "card": "none"}});
-    let (status, site) = post(&b, "/api/v1/risk_points", "chief-secret", site).await;
+    let (status, site) = post_json(&client, &b, "/api/v1/risk_points", "chief-secret", site).await;
     assert_eq!(status, 201, "{site}");
     let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0];
     jpeg.extend((0..1_500_000u32).map(|n| (n % 251) as u8));
@@ -1382,7 +1396,8 @@ async fn the_command_platform_has_one_writer_across_api_nodes() {
     };
     let visit = json!({"risk_point_id": site["id"], "lon": 121.6, "lat": 29.6,
         "findings": "log book kept", "photos": [photo]});
-    let (status, inspection) = post(&a, "/api/v1/inspections", "chief-secret", visit).await;
+    let (status, inspection) =
+        post_json(&client, &a, "/api/v1/inspections", "chief-secret", visit).await;
     assert_eq!(status, 201, "{inspection}");
     let id = inspection["id"].as_i64().unwrap();
     let served = get(&b, &format!("/api/v1/inspections/{id}/photos/0.jpg")).await;
@@ -1538,25 +1553,27 @@ async fn a_plate_watched_through_an_api_node_is_watched_by_the_core() {
     let (core_addr, nats_port) = (cluster.addr.clone(), cluster.nats_port);
     let (mut api, api_addr) = node(dir.path(), "api-a", "api", nats_port, &store);
     let client = reqwest::Client::new();
-    let post = |addr: &str, path: &str, token: &str, body: Value| {
-        let sent = client
-            .post(format!("http://{addr}{path}"))
-            .bearer_auth(token)
-            .json(&body)
-            .send();
-        async move {
-            let answer = sent.await.unwrap();
-            let status = answer.status().as_u16();
-            (status, answer.json::<Value>().await.unwrap_or(Value::Null))
-        }
-    };
     // the camera is the core's own write, known to it at once
     let camera = json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [121.60, 29.60]},
         "properties": {"name": "CAM-1", "height_m": 20.0, "heading_deg": 0.0, "hfov_deg": 120.0, "range_m": 3000.0}});
-    let (status, camera) = post(&core_addr, "/api/v1/cameras", "chief-secret", camera).await;
+    let (status, camera) = post_json(
+        &client,
+        &core_addr,
+        "/api/v1/cameras",
+        "chief-secret",
+        camera,
+    )
+    .await;
     assert_eq!(status, 201, "{camera}");
     let watch = json!({"plate": "浙B54321", "reason": "冷链走私嫌疑"});
-    let (status, body) = post(&api_addr, "/api/v1/watchlist", "desk-secret", watch).await;
+    let (status, body) = post_json(
+        &client,
+        &api_addr,
+        "/api/v1/watchlist",
+        "desk-secret",
+        watch,
+    )
+    .await;
     assert_eq!(status, 201, "{body}");
     let core_metric = core_addr.clone();
     tokio::task::spawn_blocking(move || {
@@ -1574,7 +1591,8 @@ async fn a_plate_watched_through_an_api_node_is_watched_by_the_core() {
             "reading": {"text": "浙B54321", "confidence": 0.9, "reads": 1}})
         })
         .collect();
-    let (status, body) = post(
+    let (status, body) = post_json(
+        &client,
         &api_addr,
         "/api/v1/ingest/detections",
         "feed-secret",
@@ -1605,4 +1623,24 @@ async fn a_plate_watched_through_an_api_node_is_watched_by_the_core() {
     kill(&mut cluster.nats);
     assert_eq!(alerts.as_array().unwrap().len(), 1, "{alerts}");
     assert_eq!(alerts[0]["evidence"]["plate"], "浙B54321", "{alerts}");
+}
+
+/// POSTs `body` as JSON to `path` on the node at `addr` with `token`: the status and the
+/// answer (`null` when it is not JSON).
+async fn post_json(
+    client: &reqwest::Client,
+    addr: &str,
+    path: &str,
+    token: &str,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let answer = client
+        .post(format!("http://{addr}{path}"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = answer.status().as_u16();
+    (status, answer.json().await.unwrap_or_default())
 }

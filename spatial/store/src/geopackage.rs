@@ -354,18 +354,14 @@ impl GeoPackageStore {
         features: &[Feature],
         columns: &[&str],
     ) -> StoreResult<()> {
-        for (index, feature) in features.iter().enumerate() {
-            let fid = feature.id.expect("validated: refreshes carry ids").get();
-            let blob = feature.geometry.as_ref().map(encode_geometry).transpose()?;
-            let stmt = sql::update_statement(
-                Dialect::GeoPackage,
-                layer,
-                fid,
-                blob,
-                &feature.properties,
-                Some(columns),
-            )
-            .map_err(|source| StoreError::Invalid { index, source })?;
+        let statements = sql::refresh_statements(
+            Dialect::GeoPackage,
+            layer,
+            features,
+            columns,
+            encode_geometry,
+        )?;
+        for ((fid, stmt), feature) in statements.into_iter().zip(features) {
             let done = bind_all(sqlx::query(&stmt.sql), stmt.params)
                 .execute(&mut **tx)
                 .await?;

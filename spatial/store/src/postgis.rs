@@ -171,18 +171,9 @@ impl PostgisStore {
         features: &[Feature],
         columns: &[&str],
     ) -> StoreResult<()> {
-        for (index, feature) in features.iter().enumerate() {
-            let fid = feature.id.expect("validated: refreshes carry ids").get();
-            let wkb = feature.geometry.as_ref().map(encode_wkb).transpose()?;
-            let stmt = sql::update_statement(
-                Dialect::Postgis,
-                layer,
-                fid,
-                wkb,
-                &feature.properties,
-                Some(columns),
-            )
-            .map_err(|source| StoreError::Invalid { index, source })?;
+        let statements =
+            sql::refresh_statements(Dialect::Postgis, layer, features, columns, encode_wkb)?;
+        for (_, stmt) in statements {
             bind_all(sqlx::query(&stmt.sql), stmt.params)
                 .execute(&mut **tx)
                 .await?;

@@ -312,6 +312,29 @@ pub(crate) fn update_statement(
     Ok(stmt)
 }
 
+/// The statements of a refresh (see `Changes::refreshes`): for each feature, its id and the
+/// `UPDATE` of `columns` only.
+pub(crate) fn refresh_statements(
+    dialect: Dialect,
+    layer: Layer,
+    features: &[Feature],
+    columns: &[&str],
+    encode: fn(&Geometry) -> StoreResult<Vec<u8>>,
+) -> StoreResult<Vec<(i64, Statement)>> {
+    features
+        .iter()
+        .enumerate()
+        .map(|(index, feature)| {
+            let fid = feature.id.map_or(0, FeatureId::get);
+            let geometry = feature.geometry.as_ref().map(encode).transpose()?;
+            let props = &feature.properties;
+            update_statement(dialect, layer, fid, geometry, props, Some(columns))
+                .map(|stmt| (fid, stmt))
+                .map_err(|source| StoreError::Invalid { index, source })
+        })
+        .collect()
+}
+
 /// Converts an attribute value for binding, checking its type.
 pub(crate) fn to_sql(field: &Field, value: &Value) -> Result<SqlValue, ModelError> {
     let wrong = || {

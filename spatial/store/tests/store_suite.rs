@@ -434,9 +434,9 @@ async fn positions_append_and_replay<B: Backend>(b: B) {
     assert_eq!(store.positions_span().await.unwrap(), Some((50.5, 300.0)));
 }
 
-async fn a_commit_is_all_or_nothing<B: Backend>(b: B) {
-    let store = b.store();
-    let fix = Position {
+/// A fix of truck 7, to commit with other changes.
+fn truck_fix() -> Position {
+    Position {
         kind: SubjectKind::Vehicle,
         subject_id: "truck-7".into(),
         t_epoch_s: 1000.0,
@@ -445,7 +445,12 @@ async fn a_commit_is_all_or_nothing<B: Backend>(b: B) {
         speed_mps: None,
         course_deg: None,
         heading_deg: None,
-    };
+    }
+}
+
+async fn a_commit_is_all_or_nothing<B: Backend>(b: B) {
+    let store = b.store();
+    let fix = truck_fix();
     let vessel = |n, sog: f64| {
         let mut f = sample(Layer::Vessels, n).with_id(id(412_000_001));
         f.properties.insert("sog_kn".into(), json!(sog));
@@ -862,16 +867,7 @@ async fn a_refresh_writes_only_its_columns<B: Backend>(b: B) {
     assert_eq!(store.count(Layer::Vehicles, &there).await.unwrap(), 1);
     // a column the layer does not have is refused, and nothing of the commit is stored
     let mut changes = Changes {
-        positions: vec![Position {
-            kind: SubjectKind::Vehicle,
-            subject_id: "truck-7".into(),
-            t_epoch_s: 1000.0,
-            lon: 121.6,
-            lat: 29.5,
-            speed_mps: None,
-            course_deg: None,
-            heading_deg: None,
-        }],
+        positions: vec![truck_fix()],
         ..Changes::default()
     };
     changes.refresh(Layer::Vehicles, vec![live(1, ids[0])], &["sog_kn"]);

@@ -286,15 +286,15 @@ pub struct Alerts {
 }
 
 impl Alerts {
-    /// Picks up the stored alerts (ids and ongoing episodes).
-    pub async fn restore(store: Arc<dyn Store>) -> Result<Self, StoreError> {
-        let stored = store.query(Layer::Alerts, &Query::default()).await?;
-        Ok(Self {
-            book: Arc::new(tokio::sync::Mutex::new(AlertBook::restore(stored))),
+    /// An empty book over `store`; [`reload`](Self::reload), which the picture's rebuild runs
+    /// at start, reads the stored alerts (ids and ongoing episodes) into it.
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self {
+            book: Arc::new(tokio::sync::Mutex::new(AlertBook::restore(Vec::new()))),
             store,
             feed: Arc::new(AlertFeed::default()),
             webhooks: crate::webhooks::Outboxes::default(),
-        })
+        }
     }
 
     /// Reads the book anew from the store (after a failed write, so that it holds only what

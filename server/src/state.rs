@@ -89,7 +89,8 @@ impl AppState {
         let tile_cache = TileCache::new(config.server.tile_cache_mib.saturating_mul(1 << 20));
         let tile_index = Arc::new(FeatureIndex::new(config.server.tile_index_max_features));
         let role = config.cluster.role;
-        let alerts = Alerts::restore(store.clone()).await?;
+        // the book is read from the store with the picture (`Pipeline::reload` below)
+        let alerts = Alerts::new(store.clone());
         // a cluster delivers webhooks from its events stream (below)
         let alerts = match role {
             NodeRole::All => {

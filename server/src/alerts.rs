@@ -312,13 +312,12 @@ impl Alerts {
     pub async fn publish_stored_since(&self, since: i64) -> Result<usize, StoreError> {
         let _book = self.book.lock().await;
         let updated_at = |alert: &Feature| alert.properties["updated_at"].as_i64();
-        let mut recent: Vec<Feature> = self
-            .store
-            .query(Layer::Alerts, &Query::default())
-            .await?
-            .into_iter()
-            .filter(|alert| updated_at(alert).is_some_and(|t| t >= since))
-            .collect();
+        // alerts whose span reaches `since`: those changed since
+        let changed_since = Query {
+            time: Some((since, i64::MAX)),
+            ..Query::default()
+        };
+        let mut recent = self.store.query(Layer::Alerts, &changed_since).await?;
         recent.sort_by_key(|alert| (updated_at(alert), alert.id));
         self.feed.publish(&recent);
         Ok(recent.len())

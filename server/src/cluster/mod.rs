@@ -248,18 +248,25 @@ impl Cluster {
         }
     }
 
-    /// `messages` until this node connects to NATS again: then the stream ends and its
-    /// consumer starts again (its pull requests died with the server it was on).
-    fn until_reconnected<S: futures_util::Stream + Unpin>(
+    /// `messages`, their errors as [`ClusterError`]s, until this node connects to NATS again:
+    /// then the stream ends and its consumer starts again (its pull requests died with the
+    /// server it was on).
+    fn until_reconnected<S, E>(
         &self,
         messages: S,
-    ) -> impl futures_util::Stream<Item = S::Item> + Unpin + use<S> {
+    ) -> impl futures_util::Stream<Item = Result<jetstream::Message, ClusterError>> + Unpin + use<S, E>
+    where
+        S: futures_util::Stream<Item = Result<jetstream::Message, E>> + Unpin,
+        E: std::fmt::Display,
+    {
         let mut connections = self.connections.clone();
         connections.mark_unchanged();
         let reconnected = async move {
             let _ = connections.changed().await;
         };
-        messages.take_until(Box::pin(reconnected))
+        messages
+            .take_until(Box::pin(reconnected))
+            .map(|message| message.map_err(jetstream_error))
     }
 
     /// The messages of `stream`'s durable pull consumer `config` (created when missing), until
@@ -283,9 +290,7 @@ impl Cluster {
             .messages()
             .await
             .map_err(jetstream_error)?;
-        Ok(self
-            .until_reconnected(messages)
-            .map(|message| message.map_err(jetstream_error)))
+        Ok(self.until_reconnected(messages))
     }
 
     /// The messages of `stream` (those of `filter`, all when empty) from `start` on, in
@@ -311,9 +316,7 @@ impl Cluster {
             .messages()
             .await
             .map_err(jetstream_error)?;
-        Ok(self
-            .until_reconnected(messages)
-            .map(|message| message.map_err(jetstream_error)))
+        Ok(self.until_reconnected(messages))
     }
 
     /// Waits until JetStream answers again.
